@@ -1,0 +1,1 @@
+//! Criterion benchmarks for facesim live in `benches/`; this library is empty on purpose.

@@ -1,0 +1,265 @@
+//! The catalog of checks: a stable ID, a level (MUST, SHOULD, INFO), the requirement in
+//! one sentence, the spec section it comes from, and the faulty receivers of the zoo that
+//! each check is aimed at. The catalog is data; `run` executes it and `verdict` judges it.
+//! IDs never change meaning: a check that changes gets a new ID.
+
+use std::fmt;
+
+use facesim::zoo::Fault;
+use serde::Serialize;
+
+/// How binding a requirement is. A failed MUST is a FAIL, a failed SHOULD a WARN; an
+/// INFO check reports a notable fact and never fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Must,
+    Should,
+    Info,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::Info => "INFO",
+        })
+    }
+}
+
+/// The area a check belongs to; its letter starts the check's ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Transport,
+    Answer,
+    Records,
+    Compatibility,
+    Decisions,
+    Robustness,
+    Timing,
+}
+
+impl Group {
+    /// Every group, in report order.
+    pub const ALL: [Group; 7] = [
+        Group::Transport,
+        Group::Answer,
+        Group::Records,
+        Group::Compatibility,
+        Group::Decisions,
+        Group::Robustness,
+        Group::Timing,
+    ];
+
+    /// A short title for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Transport => "Transport",
+            Group::Answer => "Answer to a valid event",
+            Group::Records => "Real records",
+            Group::Compatibility => "Forward compatibility",
+            Group::Decisions => "Door decisions",
+            Group::Robustness => "Robustness",
+            Group::Timing => "Timing",
+        }
+    }
+}
+
+/// One check of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable identifier such as `A-03`.
+    pub id: &'static str,
+    pub level: Level,
+    pub group: Group,
+    /// The requirement, in one sentence.
+    pub requirement: &'static str,
+    /// Where the requirement comes from: a section of the push protocol page, or the notes
+    /// on the real terminals.
+    pub section: &'static str,
+    /// The faulty receivers that must fail (or, for INFO, be flagged by) this check.
+    #[serde(serialize_with = "fault_names")]
+    pub aimed: &'static [Fault],
+}
+
+fn fault_names<S: serde::Serializer>(faults: &&'static [Fault], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(faults.iter().map(|f| f.name()))
+}
+
+const RECEIVING: &str = "Event Push Protocol › Receiving method";
+const DEST: &str = "Set third-party server push configuration › event_dest";
+const RESPOND: &str = "Event Push Protocol › Respond structure";
+const RECORD: &str = "Event Push Protocol › Record event field attributes";
+const EXAMPLE: &str = "Event Push Protocol › Event push example";
+const NOTES: &str = "device-notes › Facts about the device side";
+
+macro_rules! check {
+    ($id:literal, $level:ident, $group:ident, $section:expr, $requirement:literal, [$($fault:ident),*]) => {
+        Check {
+            id: $id,
+            level: Level::$level,
+            group: Group::$group,
+            requirement: $requirement,
+            section: $section,
+            aimed: &[$(Fault::$fault),*],
+        }
+    };
+}
+
+/// Every check, in the order reports list them.
+pub const CATALOG: &[Check] = &[
+    check!("T-01", Must, Transport, RECEIVING,
+        "A valid event sent as POST application/json on a fresh connection is answered with HTTP 200.",
+        [Http500, NeverAnswers, ResetMidRequest, CloseWithoutAnswer, TruncatedAnswer, GarbageAnswer]),
+    check!("T-02", Must, Transport, DEST,
+        "An https receiver completes the TLS handshake with a certificate the terminal trusts.",
+        []),
+    check!("T-03", Info, Transport, RECEIVING,
+        "The connection stays open for a second event (closing is allowed; it costs a handshake per event).",
+        [NoKeepAlive]),
+    check!("T-04", Must, Transport, RECEIVING,
+        "Twenty valid events in a row, each on a fresh connection, are all answered with HTTP 200.",
+        [RefusesAfterN]),
+    check!("A-01", Must, Answer, RESPOND,
+        "The answer to a valid event is a JSON object.",
+        [NotJson]),
+    check!("A-02", Must, Answer, RESPOND,
+        "The answer has `code`, an integer.",
+        [CodeAsString]),
+    check!("A-03", Must, Answer, RESPOND,
+        "The answer's `code` is 200 for a valid event.",
+        [CodeNot200]),
+    check!("A-04", Must, Answer, RESPOND,
+        "The answer has a text field named `msg` or `message`, a string.",
+        [MissingMsg]),
+    check!("A-05", Info, Answer, RESPOND,
+        "The text field is named `msg` as in every example; `message`, the table's name, conforms too and is reported.",
+        [MessageField]),
+    check!("A-06", Must, Answer, RESPOND,
+        "The answer has `data`, an object.",
+        [DataMissing]),
+    check!("A-07", Must, Answer, RESPOND,
+        "The answer's `data` has `pass`.",
+        [PassMissing]),
+    check!("A-08", Must, Answer, RESPOND,
+        "The answer's `data.pass` is a boolean.",
+        [PassAsString]),
+    check!("A-09", Must, Answer, RESPOND,
+        "The answer's `data.customtips`, when present, is a string.",
+        [CustomtipsNumber]),
+    check!("A-10", Should, Answer, RESPOND,
+        "The answer's `data.customtips` has at most 10 characters (characters, not bytes).",
+        [LongCustomtips]),
+    check!("A-11", Should, Answer, RECEIVING,
+        "The answer's Content-Type is application/json (parameters such as charset are fine).",
+        [HtmlContentType]),
+    check!("R-01", Must, Records, RECORD,
+        "Records with every recognizeStatus from 0 to 6 get a conforming answer.",
+        [RejectsRareStatus, RequiresUser]),
+    check!("R-02", Must, Records, RECORD,
+        "Records with every mask value from 0 to 2 get a conforming answer.",
+        []),
+    check!("R-03", Must, Records, RECORD,
+        "Records with every mode from 0 to 6 get a conforming answer.",
+        [RejectsNewModes]),
+    check!("R-04", Must, Records, RECORD,
+        "A record without `user` (a stranger) gets a conforming answer.",
+        [RequiresUser]),
+    check!("R-05", Must, Records, RECORD,
+        "A record with `\"user\": null` gets a conforming answer.",
+        [RequiresUser, RejectsUserNull]),
+    check!("R-06", Must, Records, NOTES,
+        "Records whose user names are in CJK and other non-ASCII scripts get a conforming answer.",
+        [FailsNonAscii]),
+    check!("R-07", Must, Records, NOTES,
+        "A record whose user name is at the device's 128-byte limit gets a conforming answer.",
+        [RejectsLongNames]),
+    check!("R-08", Must, Records, NOTES,
+        "An event with a large snapshot (a body of at least 512 KiB) gets a conforming answer.",
+        [FailsLargeBodies]),
+    check!("R-09", Must, Records, RECORD,
+        "The smallest valid record (no user, zero scores, a tiny snapshot) gets a conforming answer.",
+        [RequiresUser]),
+    check!("C-01", Should, Compatibility, NOTES,
+        "Unknown extra fields in the event, the record and the user are ignored.",
+        [RejectsUnknownFields]),
+    check!("C-02", Should, Compatibility, EXAMPLE,
+        "An event whose `type` is not 0 gets HTTP 200 and a well-formed answer.",
+        [RejectsTypeNonzero]),
+    check!("D-01", Info, Decisions, RECORD,
+        "A stranger (recognizeStatus 3) is not let through; `pass: true` is reported as failing open.",
+        [FailsOpen]),
+    check!("D-02", Info, Decisions, RECORD,
+        "A non-live face (recognizeStatus 1) is not let through; `pass: true` is reported as failing open.",
+        [FailsOpen]),
+    check!("B-01", Should, Robustness, RESPOND,
+        "Malformed JSON is refused with HTTP 4xx or a `code` other than 200.",
+        [AcceptsGarbage]),
+    check!("B-02", Should, Robustness, RESPOND,
+        "An empty body is refused with HTTP 4xx or a `code` other than 200.",
+        [AcceptsGarbage]),
+    check!("B-03", Should, Robustness, RECEIVING,
+        "A body sent with a Content-Type other than JSON is refused with HTTP 4xx or a `code` other than 200.",
+        [AcceptsGarbage]),
+    check!("B-04", Should, Robustness, RESPOND,
+        "A 16 MiB body, far larger than any real event, is refused with HTTP 4xx or a `code` other than 200.",
+        [AcceptsGarbage]),
+    check!("B-05", Must, Robustness, RECEIVING,
+        "After each bad request the receiver still answers a valid event with HTTP 200.",
+        [DiesAfterBadInput]),
+    check!("P-01", Must, Timing, NOTES,
+        "Every answer arrives within the timeout (--timeout-ms).",
+        [SlowAnswer]),
+    check!("P-02", Must, Timing, NOTES,
+        "Under load (--concurrency devices, --load-events events) no event fails and p99 stays within --p99-ms.",
+        [SlowAnswer, SlowUnderLoad]),
+];
+
+/// The check with this ID.
+pub fn find(id: &str) -> Option<&'static Check> {
+    CATALOG.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+}
+
+/// The checks aimed at `fault`, in catalog order.
+pub fn aimed_at(fault: Fault) -> Vec<&'static Check> {
+    CATALOG.iter().filter(|c| c.aimed.contains(&fault)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_well_formed_and_grouped() {
+        let mut seen = std::collections::HashSet::new();
+        for check in CATALOG {
+            assert!(seen.insert(check.id), "duplicate {}", check.id);
+            let letter = match check.group {
+                Group::Transport => 'T',
+                Group::Answer => 'A',
+                Group::Records => 'R',
+                Group::Compatibility => 'C',
+                Group::Decisions => 'D',
+                Group::Robustness => 'B',
+                Group::Timing => 'P',
+            };
+            assert!(check.id.starts_with(letter) && check.id.len() == 4, "{}", check.id);
+            assert!(check.requirement.ends_with('.'), "{}: one sentence", check.id);
+        }
+    }
+
+    #[test]
+    fn every_fault_is_aimed_at_by_some_check() {
+        for &fault in Fault::ALL {
+            assert!(!aimed_at(fault).is_empty(), "{fault} is aimed at by no check");
+        }
+    }
+
+    #[test]
+    fn find_ignores_case() {
+        assert_eq!(find("a-03").map(|c| c.id), Some("A-03"));
+        assert!(find("Z-99").is_none());
+    }
+}

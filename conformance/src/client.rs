@@ -1,0 +1,358 @@
+//! A small HTTP/1.1 client that sends exactly the bytes a check asks for. General-purpose
+//! clients add headers, fix Content-Types, pool connections and retry; a conformance suite
+//! must control all of that, see whether the receiver kept the connection open, and still
+//! read an answer that arrives before the body is fully sent (a 413 to a huge body). So
+//! the request is written and the answer read at the same time, over plain TCP or rustls.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use facesim::tls::{self, Trust};
+use rustls::ClientConfig;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use url::Url;
+
+use crate::wireio::{self, Failure, Response};
+
+/// Why the client could not be set up for a target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL is not an absolute http or https URL with a host.
+    #[error("target `{0}` is not an http or https URL with a host")]
+    BadUrl(String),
+    /// The TLS configuration could not be built.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
+}
+
+/// One request: always a POST to the target, with this Content-Type (or none) and body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub content_type: Option<String>,
+    pub body: Bytes,
+}
+
+impl Request {
+    /// A request labelled `application/json`, as a terminal sends it.
+    pub fn json(body: impl Into<Bytes>) -> Self {
+        Self {
+            content_type: Some("application/json".into()),
+            body: body.into(),
+        }
+    }
+}
+
+/// The receiver under test: where to connect and how to speak to it.
+#[derive(Clone)]
+pub struct Target {
+    url: Url,
+    host: String,
+    port: u16,
+    authority: String,
+    path: String,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target").field("url", &self.url.as_str()).finish()
+    }
+}
+
+impl Target {
+    /// Prepares a target; nothing is connected yet.
+    ///
+    /// # Errors
+    /// [`ClientError`] when the URL is unusable or the trust cannot be set up.
+    pub fn new(url: &Url, trust: &Trust) -> Result<Self, ClientError> {
+        let bad = || ClientError::BadUrl(url.to_string());
+        let host = match url.host().ok_or_else(bad)? {
+            url::Host::Ipv6(addr) => addr.to_string(),
+            other => other.to_string(),
+        };
+        let port = url.port_or_known_default().ok_or_else(bad)?;
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let tls = match url.scheme() {
+            "http" => None,
+            "https" => {
+                let name = ServerName::try_from(host.clone()).map_err(|_| bad())?;
+                Some((TlsConnector::from(client_config(trust)?), name))
+            }
+            _ => return Err(bad()),
+        };
+        Ok(Self {
+            url: url.clone(),
+            host,
+            port,
+            authority,
+            path,
+            tls,
+        })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Opens a fresh connection (TCP, then TLS for https).
+    ///
+    /// # Errors
+    /// [`Failure::Connect`] or [`Failure::Tls`].
+    pub async fn connect(&self) -> Result<Connection, Failure> {
+        let tcp = TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| Failure::Connect(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn Io> = match &self.tls {
+            None => Box::new(tcp),
+            Some((connector, name)) => {
+                let tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .map_err(|e| Failure::Tls(facesim::push::error_chain(&e)))?;
+                Box::new(tls)
+            }
+        };
+        Ok(Connection {
+            stream,
+            answered: 0,
+        })
+    }
+
+    /// Sends one request on a fresh connection and reads the answer, all within
+    /// `limit`. The connection is returned for reuse when the receiver kept it open.
+    pub async fn exchange(&self, request: &Request, limit: Duration) -> Exchange {
+        let start = Instant::now();
+        let result = tokio::time::timeout(limit, async {
+            let mut connection = self.connect().await?;
+            let response = connection.send(self, request).await?;
+            Ok((response, connection))
+        })
+        .await
+        .unwrap_or(Err(Failure::Timeout(limit)));
+        let elapsed = start.elapsed();
+        match result {
+            Ok((response, connection)) => Exchange {
+                elapsed,
+                connection: response.reusable.then_some(connection),
+                result: Ok(response),
+            },
+            Err(failure) => Exchange {
+                elapsed,
+                connection: None,
+                result: Err(failure),
+            },
+        }
+    }
+
+    /// The request head for `request`.
+    fn head(&self, request: &Request) -> Vec<u8> {
+        let mut head = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: facecert/{}\r\n",
+            self.path,
+            self.authority,
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(ct) = &request.content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", request.body.len()));
+        head.into_bytes()
+    }
+}
+
+/// What one exchange on a fresh connection came to.
+#[derive(Debug)]
+pub struct Exchange {
+    /// From the start of the connect to the end of the answer (or the failure).
+    pub elapsed: Duration,
+    pub result: Result<Response, Failure>,
+    /// The connection, when the receiver kept it open.
+    pub connection: Option<Connection>,
+}
+
+/// Anything a connection can run over: TCP or TLS over TCP.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// An open connection to the target.
+pub struct Connection {
+    stream: Box<dyn Io>,
+    answered: usize,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("answered", &self.answered).finish()
+    }
+}
+
+impl Connection {
+    /// How many answers this connection has carried.
+    pub fn answered(&self) -> usize {
+        self.answered
+    }
+
+    /// Sends `request` and reads the answer. The body is written while the answer is read,
+    /// so an early answer (a refusal before the body is complete) is still seen.
+    ///
+    /// # Errors
+    /// A [`Failure`] saying how the exchange broke; the connection is then unusable.
+    pub async fn send(&mut self, target: &Target, request: &Request) -> Result<Response, Failure> {
+        let head = target.head(request);
+        let total = (head.len() + request.body.len()) as u64;
+        let (mut reader, mut writer) = tokio::io::split(&mut self.stream);
+        // Shared with the writing future; atomic only so that the future stays `Send`.
+        let sent = AtomicU64::new(0);
+        let write = async {
+            writer.write_all(&head).await?;
+            sent.fetch_add(head.len() as u64, Ordering::Relaxed);
+            for chunk in request.body.chunks(64 * 1024) {
+                writer.write_all(chunk).await?;
+                sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            }
+            writer.flush().await
+        };
+        let read = wireio::read_response(&mut reader);
+        tokio::pin!(write, read);
+        let mut write_error: Option<std::io::Error> = None;
+        let mut written = false;
+        let outcome = loop {
+            tokio::select! {
+                done = &mut write, if !written => {
+                    written = true;
+                    if let Err(e) = done {
+                        write_error = Some(e);
+                    }
+                }
+                answer = &mut read => break answer,
+            }
+        };
+        let sent = sent.load(Ordering::Relaxed);
+        match outcome {
+            Ok(mut response) => {
+                // An answer before the whole request was taken leaves the connection in
+                // an unknown state, whatever its headers say.
+                response.reusable &= written && write_error.is_none();
+                self.answered += 1;
+                Ok(response)
+            }
+            Err(Failure::Closed { reason, .. }) => Err(Failure::Closed {
+                sent,
+                total,
+                reason: write_error.map(|e| e.to_string()).or(reason),
+            }),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// The rustls client configuration for a trust choice, offering HTTP/1.1 only (the
+/// terminal speaks HTTP/1.1; the suite's byte-level checks assume it).
+fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, ClientError> {
+    tls::install_crypto_provider();
+    let tls_err = |e: &dyn std::fmt::Display| ClientError::Tls(e.to_string());
+    let builder = ClientConfig::builder();
+    let mut config = match trust {
+        Trust::System => {
+            use rustls_platform_verifier::BuilderVerifierExt;
+            builder
+                .with_platform_verifier()
+                .map_err(|e| tls_err(&e))?
+                .with_no_client_auth()
+        }
+        Trust::Pinned(pem) => {
+            let mut roots = RootCertStore::empty();
+            let certs = tls::certs_from_pem(pem, std::path::Path::new("--ca-cert")).map_err(|e| tls_err(&e))?;
+            for cert in certs {
+                roots.add(cert).map_err(|e| tls_err(&e))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Trust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything::new()))
+            .with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The `--insecure` verifier: any certificate is accepted, but handshake signatures are
+/// still checked, so the session is at least with the holder of the presented key.
+#[derive(Debug)]
+struct AcceptAnything {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl AcceptAnything {
+    fn new() -> Self {
+        Self {
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+        }
+    }
+}
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}

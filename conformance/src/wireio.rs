@@ -1,0 +1,318 @@
+//! Reading an HTTP/1.1 answer off the wire, byte by byte, and naming precisely how it went
+//! wrong when it did: no answer at all, a reset, a head that is not HTTP, a body that ends
+//! before its announced length. The client in `client` writes; this module only reads.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Largest answer head read; real answers have a few hundred bytes of headers.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Largest answer body read; real answers are well under a kilobyte.
+pub const MAX_BODY_BYTES: usize = facesim::push::MAX_ANSWER_BYTES;
+
+/// How an exchange failed to produce an answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The TCP connection could not be made.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// The TLS handshake failed (often: the certificate is not trusted).
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
+    /// No complete answer arrived within the time allowed.
+    #[error("no complete answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// The connection ended before a single byte of answer arrived.
+    #[error("connection closed without an answer after {sent} of {total} request bytes were sent{}", reason_suffix(.reason))]
+    Closed {
+        sent: u64,
+        total: u64,
+        reason: Option<String>,
+    },
+    /// The answer started but the connection broke or ended before it was complete.
+    #[error("answer cut short: {0}")]
+    Truncated(String),
+    /// What came back is not an HTTP/1.x answer.
+    #[error("answer is not HTTP: {0}")]
+    NotHttp(String),
+    /// The answer is larger than any push answer has reason to be.
+    #[error("answer body larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+}
+
+fn reason_suffix(reason: &Option<String>) -> String {
+    reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+}
+
+impl Failure {
+    /// Whether the receiver could not be reached at all (as opposed to misbehaving).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Failure::Connect(_))
+    }
+}
+
+/// A complete HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// `HTTP/1.0` rather than `HTTP/1.1`.
+    pub http10: bool,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Whether the connection may carry another request: HTTP/1.1, no `Connection: close`,
+    /// a framed body, and the whole request taken.
+    pub reusable: bool,
+}
+
+impl Response {
+    /// The first header of this name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
+    /// The status line and the body, shortened, for evidence.
+    pub fn summary(&self) -> String {
+        let ct = self.content_type().unwrap_or("none");
+        format!(
+            "HTTP {} (Content-Type: {ct}), body: {}",
+            self.status,
+            preview(&self.body, 160)
+        )
+    }
+}
+
+/// The start of a byte string as readable text, for evidence and errors.
+pub fn preview(bytes: &[u8], max_chars: usize) -> String {
+    if bytes.is_empty() {
+        return "(empty)".into();
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text
+        .chars()
+        .take(max_chars)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+/// Reads one answer from `reader`, skipping interim (1xx) answers.
+///
+/// # Errors
+/// A [`Failure`] naming what went wrong; [`Failure::Closed`] carries zero byte counts,
+/// which the caller fills in.
+pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Response, Failure> {
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        let (head_len, status, http10, headers) = loop {
+            let mut slots = [httparse::EMPTY_HEADER; 64];
+            let mut parsed = httparse::Response::new(&mut slots);
+            match parsed.parse(&buf) {
+                Ok(httparse::Status::Complete(n)) => {
+                    let headers = parsed
+                        .headers
+                        .iter()
+                        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+                        .collect::<Vec<_>>();
+                    break (n, parsed.code.unwrap_or(0), parsed.version == Some(0), headers);
+                }
+                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_BYTES => {
+                    return Err(Failure::NotHttp("answer head larger than 64 KiB".into()));
+                }
+                Ok(httparse::Status::Partial) => {}
+                Err(e) => return Err(Failure::NotHttp(format!("{e}: {}", preview(&buf, 60)))),
+            }
+            match fill(reader, &mut buf).await {
+                Ok(true) => {}
+                Ok(false) if buf.is_empty() => {
+                    return Err(Failure::Closed {
+                        sent: 0,
+                        total: 0,
+                        reason: None,
+                    });
+                }
+                Ok(false) => return Err(Failure::Truncated("connection ended inside the answer head".into())),
+                Err(e) if buf.is_empty() => {
+                    return Err(Failure::Closed {
+                        sent: 0,
+                        total: 0,
+                        reason: Some(e.to_string()),
+                    });
+                }
+                Err(e) => return Err(Failure::Truncated(e.to_string())),
+            }
+        };
+        buf.drain(..head_len);
+        if (100..200).contains(&status) && status != 101 {
+            continue;
+        }
+        let mut response = Response {
+            status,
+            http10,
+            headers,
+            body: Vec::new(),
+            reusable: false,
+        };
+        let close = response
+            .header("connection")
+            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
+        let chunked = response
+            .header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let length = response.header("content-length").map(|v| v.trim().parse::<usize>());
+        let framed = if status == 204 || status == 304 {
+            true
+        } else if chunked {
+            response.body = read_chunked(reader, buf).await?;
+            true
+        } else if let Some(length) = length {
+            let length = length.map_err(|_| Failure::NotHttp("unreadable Content-Length".into()))?;
+            if length > MAX_BODY_BYTES {
+                return Err(Failure::TooLarge);
+            }
+            while buf.len() < length {
+                match fill(reader, &mut buf).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err(Failure::Truncated(format!(
+                            "body ended after {} of {length} announced bytes",
+                            buf.len()
+                        )));
+                    }
+                    Err(e) => {
+                        return Err(Failure::Truncated(format!(
+                            "{e} after {} of {length} announced bytes",
+                            buf.len()
+                        )));
+                    }
+                }
+            }
+            buf.truncate(length);
+            response.body = buf;
+            true
+        } else {
+            // No framing: the body runs to the end of the connection.
+            while fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+                if buf.len() > MAX_BODY_BYTES {
+                    return Err(Failure::TooLarge);
+                }
+            }
+            response.body = buf;
+            false
+        };
+        response.reusable = framed && !close && !http10;
+        return Ok(response);
+    }
+}
+
+/// Reads more bytes into `buf`; `Ok(false)` at the end of the stream.
+async fn fill<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut chunk = [0u8; 16 * 1024];
+    let n = reader.read(&mut chunk).await?;
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n > 0)
+}
+
+/// Decodes a chunked body whose first bytes are already in `buf`.
+async fn read_chunked<R: AsyncRead + Unpin>(reader: &mut R, mut buf: Vec<u8>) -> Result<Vec<u8>, Failure> {
+    let cut = |what: &str| Failure::Truncated(format!("connection ended inside {what}"));
+    let mut body = Vec::new();
+    let mut pos = 0;
+    loop {
+        let line_end = loop {
+            if let Some(i) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
+                break pos + i;
+            }
+            if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+                return Err(cut("a chunk size line"));
+            }
+        };
+        let line = String::from_utf8_lossy(&buf[pos..line_end]).into_owned();
+        let digits = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(digits, 16)
+            .map_err(|_| Failure::NotHttp(format!("bad chunk size `{}`", preview(line.as_bytes(), 20))))?;
+        pos = line_end + 2;
+        if size == 0 {
+            // Trailers, if any, end with an empty line.
+            loop {
+                if let Some(i) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
+                    if i == 0 {
+                        return Ok(body);
+                    }
+                    pos += i + 2;
+                    continue;
+                }
+                if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+                    return Err(cut("the chunked trailer"));
+                }
+            }
+        }
+        if body.len() + size > MAX_BODY_BYTES {
+            return Err(Failure::TooLarge);
+        }
+        while buf.len() < pos + size + 2 {
+            if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+                return Err(cut("a chunk"));
+            }
+        }
+        body.extend_from_slice(&buf[pos..pos + size]);
+        pos += size + 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn read(bytes: &[u8]) -> Result<Response, Failure> {
+        let mut reader = bytes;
+        read_response(&mut reader).await
+    }
+
+    #[tokio::test]
+    async fn content_length_answers_are_reusable() {
+        let r = read(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.body.as_slice(), r.reusable), (200, &b"{}"[..], true));
+        assert_eq!(r.content_type(), Some("application/json"));
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies_interim_answers_and_close_are_handled() {
+        let r = read(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(r.body, b"abcde");
+        assert!(!r.reusable);
+        let unframed = read(b"HTTP/1.0 200 OK\r\n\r\nto the end").await.unwrap();
+        assert_eq!((unframed.body.as_slice(), unframed.reusable), (&b"to the end"[..], false));
+    }
+
+    #[tokio::test]
+    async fn failures_are_named() {
+        assert!(matches!(read(b"").await, Err(Failure::Closed { .. })));
+        assert!(matches!(read(b"\x00\xffgarbage\r\n\r\n").await, Err(Failure::NotHttp(_))));
+        assert!(matches!(read(b"HTTP/1.1 200 OK\r\nContent-Le").await, Err(Failure::Truncated(_))));
+        let short = read(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc").await;
+        assert!(matches!(short, Err(Failure::Truncated(ref m)) if m.contains("3 of 10")), "{short:?}");
+    }
+
+    #[test]
+    fn preview_is_short_and_printable() {
+        assert_eq!(preview(b"a\nb", 10), "a b");
+        assert_eq!(preview(&[b'x'; 20], 5), "xxxxx…");
+        assert_eq!(preview(b"", 5), "(empty)");
+    }
+}

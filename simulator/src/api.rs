@@ -1,0 +1,106 @@
+//! The device's HTTP API: `GET`/`POST /v1/event/subscribe` as on the real terminal, plus the
+//! simulator's control endpoints under `/sim/`. Every failure answers with the JSON error
+//! envelope and a matching non-200 status; a refused request changes nothing.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use rustls::ServerConfig;
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+use warp::Filter;
+
+use crate::device::{Device, DeviceError};
+use crate::server::{self, Response, error_reply, json_reply};
+use crate::wire::{self, Empty, Envelope};
+
+/// Largest request body the API reads. A subscription is at most ~1.1 KB; trigger
+/// overrides are small too. Anything larger is refused with 413 before it is read.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// Serves the device API on `listener` until `shutdown`.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    device: Device,
+    shutdown: impl Future<Output = ()>,
+) {
+    server::serve(listener, tls, warp::service(routes(device)), shutdown).await;
+}
+
+/// The API's routes, usable without a socket through `warp::test`.
+pub fn routes(
+    device: Device,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let with_device = warp::any().map(move || device.clone());
+    let subscribe = warp::path!("v1" / "event" / "subscribe");
+    let get_subscription = subscribe
+        .and(warp::get())
+        .and(with_device.clone())
+        .map(|d: Device| json_reply(StatusCode::OK, &Envelope::ok(d.subscription())));
+    let set_subscription = subscribe
+        .and(warp::post())
+        .and(body())
+        .and(with_device.clone())
+        .map(|body: Bytes, d: Device| set_subscription(&d, &body));
+    let trigger = warp::path!("sim" / "trigger")
+        .and(warp::post())
+        .and(body())
+        .and(with_device.clone())
+        .then(|body: Bytes, d: Device| async move { trigger(&d, &body).await });
+    let stats = warp::path!("sim" / "stats")
+        .and(warp::get())
+        .and(with_device)
+        .then(|d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) });
+    get_subscription
+        .or(set_subscription)
+        .unify()
+        .or(trigger)
+        .unify()
+        .or(stats)
+        .unify()
+        .recover(server::recover)
+        .unify()
+}
+
+fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
+    warp::body::content_length_limit(MAX_BODY_BYTES).and(warp::body::bytes())
+}
+
+fn set_subscription(device: &Device, body: &[u8]) -> Response {
+    let sub = match wire::parse_subscription(body) {
+        Ok(sub) => sub,
+        Err(e) => return error_reply(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match device.set_subscription(sub) {
+        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(Empty {})),
+        Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn trigger(device: &Device, body: &[u8]) -> Response {
+    // An empty body means "no overrides"; otherwise it must be a JSON object whose keys
+    // replace fields of the generated record.
+    let overrides: Option<Map<String, Value>> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Some(map),
+            Ok(other) => {
+                return error_reply(
+                    StatusCode::BAD_REQUEST,
+                    format!("overrides must be a JSON object, got {}", wire::json_type(&other)),
+                );
+            }
+            Err(e) => return error_reply(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")),
+        }
+    };
+    match device.trigger(overrides.as_ref()).await {
+        Ok(report) => json_reply(StatusCode::OK, &Envelope::ok(report)),
+        Err(e @ DeviceError::NotConfigured) => error_reply(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}

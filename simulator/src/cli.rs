@@ -1,0 +1,248 @@
+//! The command line: clap structures whose doc comments are the `--help` text, and their
+//! validation into the configurations the library takes. Nothing else sees clap types.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::push::PushOptions;
+use crate::schedule::Arrival;
+use crate::synth::{StatusMix, SynthConfig};
+use crate::tls::Trust;
+use crate::wire::Mode;
+
+/// A simulated face-recognition access terminal and its tools.
+///
+/// facesim serves the terminal's device API, generates realistic recognition events with
+/// synthetic JPEG face snapshots, and pushes them to a third-party receiver.
+#[derive(Debug, Parser)]
+#[command(name = "facesim", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a simulated terminal: the HTTPS device API, and pushes to the configured receiver.
+    Device(DeviceArgs),
+    /// Push events straight to a receiver and report each answer.
+    Push(PushArgs),
+    /// Run the reference receiver (the server at `event_dest`).
+    Receiver(ReceiverArgs),
+    /// Run a receiver and a terminal on loopback and watch the door decisions.
+    Demo(DemoArgs),
+}
+
+/// What the events look like.
+#[derive(Debug, Clone, Args)]
+pub struct SynthArgs {
+    /// Seed of every random choice: the same seed gives the same events.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// People in each device's library.
+    #[arg(long, default_value_t = 200)]
+    pub people: usize,
+    /// Share of each recognition status, e.g. `in-library=80,stranger=10,non-live=5,auth-failed=5`
+    /// (labels: unknown, non-live, in-library, stranger, recognized, auth-passed, auth-failed; or codes 0-6).
+    #[arg(long)]
+    pub status_mix: Option<String>,
+    /// Turn the device's mask detection off (every record then has `mask: 0`).
+    #[arg(long)]
+    pub no_mask_detection: bool,
+    /// Verification mode (0 face, 1 face or card, 2 face/card/QR, 3 face and card, 4 ID card,
+    /// 5 face or ID card, 6 face and ID card).
+    #[arg(long, default_value_t = 0)]
+    pub mode: u8,
+    /// Snapshot width in pixels.
+    #[arg(long, default_value_t = 360)]
+    pub width: u32,
+    /// Snapshot height in pixels.
+    #[arg(long, default_value_t = 480)]
+    pub height: u32,
+    /// Snapshot JPEG quality (1-100).
+    #[arg(long, default_value_t = 85)]
+    pub quality: u8,
+}
+
+/// How receivers' certificates are checked.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// Do not verify an `https` receiver's certificate (testing only).
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub insecure: bool,
+    /// Trust this CA or self-signed certificate (PEM) for `https` receivers.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+    /// Time allowed for a receiver's answer, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub timeout: u64,
+}
+
+/// `facesim device`.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// Address the device API listens on (the real terminal uses port 8000).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    /// State directory: configuration, certificate, record counter, offline queue.
+    #[arg(long, value_name = "DIR", default_value = "facesim-state")]
+    pub state: PathBuf,
+    /// Serve the API over plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Certificate (PEM) for the API, instead of the self-signed one in the state directory.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) for `--cert`.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Serial number; by default a realistic one derived from the seed.
+    #[arg(long)]
+    pub sn: Option<String>,
+    /// Recognitions per second while pushing is enabled (0: only on `POST /sim/trigger`).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// How recognitions are spaced in time.
+    #[arg(long, value_enum, default_value_t = Arrival::Poisson)]
+    pub arrival: Arrival,
+    /// Most undelivered records kept in the offline cache; at the cap the oldest is dropped.
+    #[arg(long, default_value_t = crate::store::DEFAULT_QUEUE_CAP)]
+    pub queue_cap: usize,
+    /// Configure pushing to this receiver at start, as `POST /v1/event/subscribe` would.
+    #[arg(long, value_name = "URL")]
+    pub event_dest: Option<String>,
+    #[command(flatten)]
+    pub synth: SynthArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `facesim push`.
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// Receiver URL, e.g. `http://127.0.0.1:8080/eventRcv`.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Events to send in all.
+    #[arg(long, default_value_t = 10)]
+    pub count: u64,
+    /// Total events per second across devices (default: as fast as each device's
+    /// one-request-at-a-time allows).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Simulated devices, each with its own serial number and people, pushing concurrently.
+    #[arg(long, default_value_t = 1)]
+    pub devices: u32,
+    /// Print only the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub synth: SynthArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `facesim receiver`.
+#[derive(Debug, Clone, Args)]
+pub struct ReceiverArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Save every snapshot here as `<SN>-<seq>.jpg`.
+    #[arg(long, value_name = "DIR")]
+    pub save_dir: Option<PathBuf>,
+    /// Lowest recognition score that opens the door.
+    #[arg(long, default_value_t = 0.75)]
+    pub min_score: f64,
+    /// Lowest liveness score that opens the door.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_liveness: f64,
+    /// Let strangers through too (a door that fails open, for testing).
+    #[arg(long)]
+    pub admit_strangers: bool,
+    /// Serve HTTPS with a self-signed certificate written to this file (PEM), for devices to pin.
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert_out: Option<PathBuf>,
+}
+
+/// `facesim demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Events to watch before stopping.
+    #[arg(long, default_value_t = 20)]
+    pub events: u64,
+    /// Recognitions per second.
+    #[arg(long, default_value_t = 5.0)]
+    pub rate: f64,
+    /// Seed of the simulated people and events.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// A command line that parses but makes no sense.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn usage(e: impl std::fmt::Display) -> UsageError {
+    UsageError(e.to_string())
+}
+
+impl SynthArgs {
+    /// The generator configuration.
+    ///
+    /// # Errors
+    /// [`UsageError`] for an unknown mode, a bad status mix or out-of-range sizes.
+    pub fn config(&self) -> Result<SynthConfig, UsageError> {
+        let status_mix = match &self.status_mix {
+            Some(text) => text.parse::<StatusMix>().map_err(usage)?,
+            None => StatusMix::default(),
+        };
+        let mode = Mode::try_from(self.mode).map_err(|_| usage(format!("--mode {} is not 0-6", self.mode)))?;
+        let config = SynthConfig {
+            seed: self.seed,
+            people: self.people,
+            status_mix,
+            mask_detection: !self.no_mask_detection,
+            mode,
+            width: self.width,
+            height: self.height,
+            quality: self.quality,
+        };
+        config.validate().map_err(usage)?;
+        Ok(config)
+    }
+}
+
+impl TrustArgs {
+    /// The client options.
+    ///
+    /// # Errors
+    /// [`UsageError`] when the CA file is unusable or the timeout is zero.
+    pub fn push_options(&self) -> Result<PushOptions, UsageError> {
+        if self.timeout == 0 {
+            return Err(usage("--timeout must be at least 1 ms"));
+        }
+        Ok(PushOptions {
+            timeout: Duration::from_millis(self.timeout),
+            trust: Trust::from_flags(self.insecure, self.ca_cert.as_deref()).map_err(usage)?,
+            ..PushOptions::default()
+        })
+    }
+}
+
+/// Checks a rate flag.
+///
+/// # Errors
+/// [`UsageError`] unless the rate is finite and at least `min`.
+pub fn check_rate(flag: &str, rate: f64, min: f64) -> Result<f64, UsageError> {
+    if rate.is_finite() && rate >= min {
+        Ok(rate)
+    } else {
+        Err(usage(format!("{flag} must be a number of at least {min}, got {rate}")))
+    }
+}

@@ -1,0 +1,134 @@
+//! `facesim demo`: a reference receiver and a simulated terminal on loopback. The terminal
+//! is configured through its own HTTPS API, as an integrator would, and the door decisions
+//! are shown as they happen.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use super::{CmdError, Finish, Stop, attempt_line, io_err};
+use crate::cli::{DemoArgs, check_rate};
+use crate::clock;
+use crate::device::{Backoff, Device, DeviceConfig};
+use crate::push::PushOptions;
+use crate::receiver::{self, ReceiverConfig};
+use crate::schedule::Arrival;
+use crate::store::DEFAULT_QUEUE_CAP;
+use crate::synth::{SynthConfig, device_sn};
+use crate::wire::{Empty, Envelope, SimStats, Subscription};
+
+/// Runs the demo; [`Finish::Success`] when every watched event was delivered and answered.
+///
+/// # Errors
+/// [`CmdError`] when the loopback servers cannot start or the terminal cannot be configured.
+pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+    let rate = check_rate("--rate", args.rate, 0.1)?;
+    let state = tempfile::tempdir().map_err(io_err("cannot create a temporary state directory"))?;
+    let loopback = |what: &'static str| io_err(format!("cannot listen on loopback for the {what}"));
+    let receiver_listener = TcpListener::bind("127.0.0.1:0").await.map_err(loopback("receiver"))?;
+    let device_listener = TcpListener::bind("127.0.0.1:0").await.map_err(loopback("device"))?;
+    let receiver_addr = receiver_listener.local_addr().map_err(loopback("receiver"))?;
+    let device_addr = device_listener.local_addr().map_err(loopback("device"))?;
+
+    let device = Device::open(DeviceConfig {
+        sn: device_sn(args.seed, 0),
+        state_dir: state.path().to_path_buf(),
+        synth: SynthConfig {
+            seed: args.seed,
+            ..SynthConfig::default()
+        },
+        rate,
+        arrival: Arrival::Poisson,
+        push: PushOptions::default(),
+        queue_cap: DEFAULT_QUEUE_CAP,
+        backoff: Backoff::default(),
+        clock: clock::system(),
+    })?;
+    let cert = device.with_store(|s| s.certificate())?;
+    let tls = cert.server_config()?;
+    let mut attempts = device.attempts();
+    let (stop, stopper) = Stop::after(shutdown);
+    let servers = tokio::spawn({
+        let device = device.clone();
+        let stop = stop.clone();
+        async move {
+            tokio::join!(
+                receiver::serve(receiver_listener, None, ReceiverConfig::default(), None, stop.clone().wait()),
+                crate::api::serve(device_listener, Some(tls), device.clone(), stop.clone().wait()),
+                device.run(stop.wait()),
+            );
+        }
+    });
+
+    let api = format!("https://{device_addr}");
+    let dest = format!("http://{receiver_addr}/eventRcv");
+    println!("reference receiver   {dest}");
+    println!("terminal {}   {api} (self-signed certificate, pinned)", device.sn());
+    let client = reqwest::Client::builder()
+        .tls_certs_only(
+            reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes())
+                .map_err(|e| CmdError::Broken(format!("device certificate: {e}")))?,
+        )
+        .build()
+        .map_err(|e| CmdError::Broken(format!("cannot build the API client: {e}")))?;
+    let subscription = Subscription {
+        event_dest: dest,
+        enabled: true,
+    };
+    let answer: Envelope<Empty> = api_call(client.post(format!("{api}/v1/event/subscribe")).json(&subscription)).await?;
+    println!("POST /v1/event/subscribe -> code {} {}", answer.code, answer.msg);
+    let current: Envelope<Subscription> = api_call(client.get(format!("{api}/v1/event/subscribe"))).await?;
+    println!(
+        "GET  /v1/event/subscribe -> event_dest {} enabled {}\n",
+        current.data.event_dest, current.data.enabled
+    );
+
+    // Generous: Poisson arrivals bunch up, and a debug build renders snapshots slowly.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.events as f64 / rate * 4.0 + 10.0);
+    let (mut seen, mut ok) = (0u64, 0u64);
+    while seen < args.events {
+        let next = tokio::select! {
+            a = attempts.recv() => a,
+            () = tokio::time::sleep_until(deadline) => break,
+            () = stop.clone().wait() => break,
+        };
+        match next {
+            Ok(attempt) => {
+                seen += 1;
+                ok += u64::from(attempt.outcome.is_success());
+                println!("{}", attempt_line(&attempt));
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        }
+    }
+    let stats: Envelope<SimStats> = api_call(client.get(format!("{api}/sim/stats"))).await?;
+    let _ = stopper.send(true);
+    let _ = servers.await;
+    let s = stats.data;
+    let p = s.pushes.latency_ms;
+    println!(
+        "\n{seen} events watched, {ok} answered with success; door opened {} times, kept shut {} times",
+        s.door.opened, s.door.kept_shut
+    );
+    println!(
+        "latency ms  p50 {:.1}  p99 {:.1}  max {:.1}; records still queued: {}",
+        p.p50, p.p99, p.max, s.queue.depth
+    );
+    Ok(if seen == args.events && ok == seen {
+        Finish::Success
+    } else {
+        Finish::Failed
+    })
+}
+
+/// Calls the device API and unwraps its envelope.
+async fn api_call<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<Envelope<T>, CmdError> {
+    let broken = |e: reqwest::Error| CmdError::Broken(format!("device API: {}", crate::push::error_chain(&e)));
+    let envelope: Envelope<T> = request.send().await.map_err(broken)?.json().await.map_err(broken)?;
+    if envelope.code != crate::wire::CODE_OK {
+        return Err(CmdError::Broken(format!("device API answered code {}: {}", envelope.code, envelope.msg)));
+    }
+    Ok(envelope)
+}

@@ -1,0 +1,82 @@
+//! `facesim device`: one simulated terminal serving its API until stopped.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+use super::{CmdError, Finish, Stop, io_err};
+use crate::cli::{DeviceArgs, check_rate};
+use crate::clock;
+use crate::device::{Backoff, Device, DeviceConfig};
+use crate::tls::CertPair;
+use crate::wire::{self, Subscription};
+
+/// Runs a device until `shutdown`.
+///
+/// # Errors
+/// [`CmdError`] when the arguments, state directory, certificate or address are unusable.
+pub async fn device(args: DeviceArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+    let synth = args.synth.config()?;
+    let rate = check_rate("--rate", args.rate, 0.0)?;
+    let push = args.trust.push_options()?;
+    if args.queue_cap == 0 {
+        return Err(crate::cli::UsageError("--queue-cap must be at least 1".into()).into());
+    }
+    let initial = match &args.event_dest {
+        Some(dest) => {
+            wire::validate_dest(dest).map_err(|e| crate::cli::UsageError(format!("--event-dest: {e}")))?;
+            Some(Subscription {
+                event_dest: dest.clone(),
+                enabled: true,
+            })
+        }
+        None => None,
+    };
+    let sn = args.sn.clone().unwrap_or_else(|| crate::synth::device_sn(synth.seed, 0));
+    let device = Device::open(DeviceConfig {
+        sn,
+        state_dir: args.state.clone(),
+        synth,
+        rate,
+        arrival: args.arrival,
+        push,
+        queue_cap: args.queue_cap,
+        backoff: Backoff::default(),
+        clock: clock::system(),
+    })?;
+    if let Some(sub) = initial {
+        device.set_subscription(sub)?;
+    }
+    let tls = if args.plain_http {
+        None
+    } else {
+        let pair = match (&args.cert, &args.key) {
+            (Some(cert), Some(key)) => CertPair::load(cert, key)?,
+            _ => device.with_store(|s| s.certificate())?,
+        };
+        Some(pair.server_config()?)
+    };
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
+    let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let sub = device.subscription();
+    tracing::info!(
+        sn = device.sn(),
+        api = %format!("{scheme}://{addr}/v1/event/subscribe"),
+        state = %args.state.display(),
+        event_dest = %sub.event_dest,
+        enabled = sub.enabled,
+        "device ready"
+    );
+    if scheme == "https" && args.cert.is_none() {
+        tracing::info!(cert = %device.with_store(|s| s.certificate_path()).display(), "clients can pin this certificate");
+    }
+    let (stop, _keep) = Stop::after(shutdown);
+    tokio::join!(
+        crate::api::serve(listener, tls, device.clone(), stop.clone().wait()),
+        device.run(stop.wait()),
+    );
+    Ok(Finish::Success)
+}

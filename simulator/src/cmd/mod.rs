@@ -1,0 +1,195 @@
+//! The subcommands as library functions: each takes its validated arguments and a shutdown
+//! future, prints its console report, and says whether the run succeeded. `main.rs` only
+//! parses, sets up logging and maps the result to an exit code.
+
+mod demo;
+mod device;
+mod push;
+mod receiver;
+
+use std::future::Future;
+
+use tokio::sync::watch;
+
+use crate::cli::{Cli, Command, UsageError};
+use crate::device::Attempt;
+
+pub use demo::demo;
+pub use device::device;
+pub use push::push;
+pub use receiver::receiver;
+
+/// How a run ended, when it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Everything the command promised happened (exit 0).
+    Success,
+    /// The command ran but its check failed, e.g. a push got no success answer (exit 1).
+    Failed,
+}
+
+/// Why a command could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmdError {
+    /// Arguments that parse but make no sense (exit 2).
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// The device could not start.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
+    /// The state directory is unusable.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// TLS material is unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// An HTTP client could not be built.
+    #[error(transparent)]
+    Push(#[from] crate::push::PushError),
+    /// A socket or file operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something the command relies on did not happen.
+    #[error("{0}")]
+    Broken(String),
+}
+
+impl CmdError {
+    /// The process exit code for this error: 2 for usage, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CmdError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Wraps an I/O error with what was being done.
+pub(crate) fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CmdError {
+    let what = what.into();
+    move |source| CmdError::Io { what, source }
+}
+
+/// Runs one parsed command line.
+///
+/// # Errors
+/// [`CmdError`] when the command cannot run; see [`CmdError::exit_code`].
+pub async fn run(cli: Cli, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+    match cli.command {
+        Command::Device(args) => device(args, shutdown).await,
+        Command::Push(args) => push(args, shutdown).await,
+        Command::Receiver(args) => receiver(args, shutdown).await,
+        Command::Demo(args) => demo(args, shutdown).await,
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the signals a terminal's supervisor sends to stop it.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// A shutdown signal that many tasks can wait on.
+#[derive(Debug, Clone)]
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// Forwards `shutdown` to every clone of the returned [`Stop`].
+    pub fn after(shutdown: impl Future<Output = ()> + Send + 'static) -> (Stop, watch::Sender<bool>) {
+        let (tx, rx) = watch::channel(false);
+        let forward = tx.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = forward.send(true);
+        });
+        (Stop(rx), tx)
+    }
+
+    /// Resolves once stop is requested.
+    pub async fn wait(mut self) {
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// One console line for a delivery attempt: device, record, status, person, latency and
+/// what the door and screen did.
+pub fn attempt_line(a: &Attempt) -> String {
+    let status = a.status.map_or("?", |s| s.label());
+    let person = a.person.as_deref().unwrap_or("-");
+    let result = match a.outcome.answer() {
+        Some(answer) => format!(
+            "{}  {:?}",
+            if answer.pass { "door OPEN" } else { "door shut" },
+            answer.customtips.as_deref().unwrap_or("")
+        ),
+        None => format!("FAILED: {}", a.outcome.describe()),
+    };
+    format!(
+        "{} #{:<5} {:<11} {:<18} {:>8.1} ms  {}",
+        a.sn,
+        a.seq,
+        status,
+        truncate(person, 18),
+        a.latency.as_secs_f64() * 1000.0,
+        result
+    )
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(chars - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The closing summary of a set of pushes.
+pub fn summary_lines(stats: &crate::stats::Stats, elapsed: std::time::Duration) -> Vec<String> {
+    let r = stats.report();
+    let p = r.latency_ms;
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let mut lines = vec![
+        format!(
+            "sent {}  ok {}  failed {}  in {:.2} s ({:.1} events/s)",
+            r.sent,
+            r.ok,
+            r.sent - r.ok,
+            secs,
+            r.sent as f64 / secs
+        ),
+        format!("door opened {}  kept shut {}", r.passed, r.denied),
+        format!(
+            "latency ms  p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
+            p.p50, p.p90, p.p99, p.max
+        ),
+    ];
+    if !r.errors.is_empty() {
+        let errors: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        lines.push(format!("failures: {}", errors.join(", ")));
+    }
+    lines
+}

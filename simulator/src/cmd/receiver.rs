@@ -1,0 +1,72 @@
+//! `facesim receiver`: the reference receiver, printing a line per event.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use super::{CmdError, Finish, io_err};
+use crate::cli::ReceiverArgs;
+use crate::receiver::{self, Policy, Received, ReceiverConfig};
+use crate::tls::CertPair;
+
+/// Runs the reference receiver until `shutdown`.
+///
+/// # Errors
+/// [`CmdError`] when the address, save directory or certificate file are unusable.
+pub async fn receiver(args: ReceiverArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+    if let Some(dir) = &args.save_dir {
+        std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
+    }
+    let tls = match &args.tls_cert_out {
+        Some(path) => {
+            let pair = CertPair::self_signed(&[])?;
+            std::fs::write(path, &pair.cert_pem).map_err(io_err(format!("cannot write {}", path.display())))?;
+            Some(pair.server_config()?)
+        }
+        None => None,
+    };
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
+    let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("reference receiver listening on {scheme}://{addr}/eventRcv");
+    let config = ReceiverConfig {
+        policy: Policy {
+            min_score: args.min_score,
+            min_liveness: args.min_liveness,
+            admit_strangers: args.admit_strangers,
+            ..Policy::default()
+        },
+        save_dir: args.save_dir.clone(),
+        ..ReceiverConfig::default()
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel::<Received>();
+    let printer = tokio::spawn(async move {
+        while let Some(r) = rx.recv().await {
+            println!("{}", received_line(&r));
+        }
+    });
+    receiver::serve(listener, tls, config, Some(tx), shutdown).await;
+    let _ = printer.await;
+    Ok(Finish::Success)
+}
+
+/// One console line for an event the receiver took.
+pub fn received_line(r: &Received) -> String {
+    let d = &r.event.data;
+    let seq = r.trace.as_ref().map_or_else(|| "?".to_string(), |(_, s)| s.to_string());
+    let name = d.user.as_ref().map_or("-", |u| u.name.as_str());
+    format!(
+        "{} #{:<5} {:<11} {:<18} score {:.2} live {:.2} -> {} {:?}",
+        d.device_sn,
+        seq,
+        d.recognize_status.label(),
+        name,
+        d.recognize_score,
+        d.liveness_score,
+        if r.answer.data.pass { "pass" } else { "deny" },
+        r.answer.data.customtips.as_deref().unwrap_or("")
+    )
+}

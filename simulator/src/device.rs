@@ -1,0 +1,433 @@
+//! The simulated terminal at run time: it makes records on a schedule while pushing is
+//! enabled, stores each one durably before the first delivery attempt, delivers them one
+//! at a time and in order, retries with backoff, and acts on the receiver's answers.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::RngExt;
+use serde_json::{Map, Value};
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+use crate::push::{Outcome, OutcomeClass, PushOptions, Pusher};
+use crate::schedule::{Arrival, RateProfile, Schedule};
+use crate::stats::{self, Recorder, Sample};
+use crate::store::{Enqueued, Store, StoreError};
+use crate::synth::{Generator, SynthConfig};
+use crate::wire::{self, RecognizeStatus, Subscription};
+
+/// How long retries wait: doubling from `initial` up to `max`, with jitter.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a device needs to run.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    pub sn: String,
+    pub state_dir: PathBuf,
+    pub synth: SynthConfig,
+    /// Recognitions per second while pushing is enabled; 0 makes records only on trigger.
+    pub rate: f64,
+    pub arrival: Arrival,
+    pub push: PushOptions,
+    pub queue_cap: usize,
+    pub backoff: Backoff,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Why a device could not start or act.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// The state directory is unusable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Push(#[from] crate::push::PushError),
+    /// No `event_dest` is configured, so there is nowhere to push.
+    #[error("no event_dest is configured")]
+    NotConfigured,
+    /// The configured destination no longer parses (only possible if edited by hand).
+    #[error("stored event_dest is invalid: {0}")]
+    BadDest(String),
+}
+
+/// One delivery attempt, as the device's screen and logs see it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub sn: String,
+    pub seq: u64,
+    pub status: Option<RecognizeStatus>,
+    pub person: Option<String>,
+    pub outcome: Outcome,
+    pub latency: Duration,
+    /// Records still waiting after this attempt.
+    pub queued: usize,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    generated: AtomicU64,
+    dropped: AtomicU64,
+    redeliveries: AtomicU64,
+    opened: AtomicU64,
+    kept_shut: AtomicU64,
+}
+
+struct Inner {
+    config: DeviceConfig,
+    generator: Arc<Generator>,
+    pusher: Pusher,
+    store: Mutex<Store>,
+    subscription: watch::Sender<Subscription>,
+    /// Woken whenever a record is queued.
+    queued: Notify,
+    /// Held for the whole of each delivery: the terminal sends one request at a time.
+    line: tokio::sync::Mutex<()>,
+    counters: Counters,
+    recorder: Recorder,
+    attempts: broadcast::Sender<Attempt>,
+    screen: Mutex<Option<String>>,
+}
+
+/// A running simulated device. Cheap to clone; clones share the device.
+#[derive(Clone)]
+pub struct Device {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device").field("sn", &self.inner.config.sn).finish()
+    }
+}
+
+impl Device {
+    /// Opens the state directory and prepares the device; nothing runs until
+    /// [`run`](Self::run).
+    ///
+    /// # Errors
+    /// [`DeviceError`] when the state directory or the HTTP client cannot be set up.
+    pub fn open(config: DeviceConfig) -> Result<Self, DeviceError> {
+        let store = Store::open(&config.state_dir, config.queue_cap)?;
+        let subscription = store.subscription()?;
+        let generator = Arc::new(Generator::new(&config.synth, config.sn.clone()));
+        let pusher = Pusher::new(&config.push)?;
+        let (recorder, _aggregator) = stats::spawn_aggregator();
+        let (attempts, _) = broadcast::channel(256);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                generator,
+                pusher,
+                store: Mutex::new(store),
+                subscription: watch::Sender::new(subscription),
+                queued: Notify::new(),
+                line: tokio::sync::Mutex::new(()),
+                counters: Counters::default(),
+                recorder,
+                attempts,
+                screen: Mutex::new(None),
+                config,
+            }),
+        })
+    }
+
+    /// The device's serial number.
+    pub fn sn(&self) -> &str {
+        &self.inner.config.sn
+    }
+
+    /// The state directory's store (for the certificate and inspection).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&self.store())
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store inconsistent on disk (every
+        // write is atomic), so a poisoned lock is safe to keep using.
+        self.inner.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The current push configuration.
+    pub fn subscription(&self) -> Subscription {
+        self.inner.subscription.borrow().clone()
+    }
+
+    /// Stores a new push configuration and applies it at once.
+    ///
+    /// # Errors
+    /// [`DeviceError::Store`] when it cannot be saved; the old one then stays in force.
+    pub fn set_subscription(&self, sub: Subscription) -> Result<(), DeviceError> {
+        self.store().save_subscription(&sub)?;
+        tracing::info!(event_dest = %sub.event_dest, enabled = sub.enabled, "push configuration set");
+        self.inner.subscription.send_replace(sub);
+        self.inner.queued.notify_one();
+        Ok(())
+    }
+
+    /// Every delivery attempt from now on.
+    pub fn attempts(&self) -> broadcast::Receiver<Attempt> {
+        self.inner.attempts.subscribe()
+    }
+
+    /// The figures served at `GET /sim/stats`.
+    pub async fn stats(&self) -> wire::SimStats {
+        let pushes = self.inner.recorder.snapshot().await.report();
+        let c = &self.inner.counters;
+        let (last_seq, depth, cap) = {
+            let store = self.store();
+            (store.last_seq(), store.depth(), store.cap())
+        };
+        wire::SimStats {
+            sn: self.sn().to_string(),
+            subscription: self.subscription(),
+            last_seq,
+            generated: c.generated.load(Ordering::Relaxed),
+            queue: wire::QueueStats {
+                depth: depth as u64,
+                cap: cap as u64,
+                dropped: c.dropped.load(Ordering::Relaxed),
+            },
+            pushes,
+            redeliveries: c.redeliveries.load(Ordering::Relaxed),
+            door: wire::DoorStats {
+                opened: c.opened.load(Ordering::Relaxed),
+                kept_shut: c.kept_shut.load(Ordering::Relaxed),
+                last_screen: self.inner.screen.lock().ok().and_then(|s| s.clone()),
+            },
+        }
+    }
+
+    /// Makes one record (with optional field overrides) and stores it durably.
+    async fn make_record(&self, overrides: Option<&Map<String, Value>>) -> Result<(u64, Vec<u8>), DeviceError> {
+        let seq = self.store().next_seq()?;
+        let timestamp = self.inner.config.clock.unix_now();
+        let generator = self.inner.generator.clone();
+        // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
+        // threads that serve the API and drive the network.
+        let event = tokio::task::spawn_blocking(move || generator.generate(seq, timestamp).event)
+            .await
+            .map_err(|e| DeviceError::BadDest(format!("record generation failed: {e}")))?;
+        let body = match overrides {
+            Some(o) => serde_json::to_vec(&wire::apply_overrides(&event, o)),
+            None => serde_json::to_vec(&event),
+        }
+        .unwrap_or_default();
+        let enqueued = self.store().enqueue(seq, &body)?;
+        self.inner.counters.generated.fetch_add(1, Ordering::Relaxed);
+        if let Enqueued::DroppedOldest(old) = enqueued {
+            self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(dropped_seq = old, "offline cache full: oldest record dropped");
+        }
+        Ok((seq, body))
+    }
+
+    /// `POST /sim/trigger`: makes one record now and delivers it at once, ahead of any
+    /// backlog, answering with what the receiver said. If delivery fails the record stays
+    /// queued and is retried like any other.
+    ///
+    /// # Errors
+    /// [`DeviceError::NotConfigured`] when no destination is set.
+    pub async fn trigger(&self, overrides: Option<&Map<String, Value>>) -> Result<wire::TriggerReport, DeviceError> {
+        let url = self.destination()?.ok_or(DeviceError::NotConfigured)?;
+        let line = self.inner.line.lock().await;
+        let (seq, body) = self.make_record(overrides).await?;
+        let attempt = self.deliver(&url, seq, body).await?;
+        drop(line);
+        Ok(wire::TriggerReport {
+            seq,
+            outcome: attempt.outcome.class().label().to_string(),
+            detail: attempt.outcome.describe(),
+            latency_ms: attempt.latency.as_secs_f64() * 1000.0,
+            answer: attempt.outcome.answer().map(wire::AnswerSummary::from),
+            queued: !attempt.outcome.is_success(),
+        })
+    }
+
+    /// The destination when pushing may happen (a destination is set), parsed.
+    fn destination(&self) -> Result<Option<url::Url>, DeviceError> {
+        let sub = self.subscription();
+        if sub.event_dest.is_empty() {
+            return Ok(None);
+        }
+        wire::validate_dest(&sub.event_dest)
+            .map(Some)
+            .map_err(|e| DeviceError::BadDest(e.to_string()))
+    }
+
+    /// Sends one stored record, counts and shows the result, and removes the record once
+    /// the receiver has taken it.
+    async fn deliver(&self, url: &url::Url, seq: u64, body: Vec<u8>) -> Result<Attempt, DeviceError> {
+        let head = wire::RecordHead::read(&body).unwrap_or_default();
+        let delivery = self.inner.pusher.push(url, Bytes::from(body)).await;
+        let outcome = delivery.outcome;
+        let success = outcome.is_success();
+        if success {
+            self.store().remove(seq)?;
+        } else if !matches!(outcome.class(), OutcomeClass::ConnectError) {
+            // The receiver may have processed what it failed to acknowledge, so the retry
+            // that follows may be a duplicate.
+            self.inner.counters.redeliveries.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner
+            .recorder
+            .record(Sample {
+                latency: delivery.latency,
+                class: outcome.class(),
+                pass: outcome.answer().map(|a| a.pass),
+            })
+            .await;
+        self.act(seq, &head, &outcome);
+        let attempt = Attempt {
+            sn: self.sn().to_string(),
+            seq,
+            status: head.status(),
+            person: head.name().map(str::to_string),
+            outcome,
+            latency: delivery.latency,
+            queued: self.store().depth(),
+        };
+        let _ = self.inner.attempts.send(attempt.clone());
+        Ok(attempt)
+    }
+
+    /// Opens the door or keeps it shut, and shows the tips, as the terminal's screen would.
+    fn act(&self, seq: u64, head: &wire::RecordHead, outcome: &Outcome) {
+        let who = head.name().unwrap_or("-");
+        match outcome.answer() {
+            Some(answer) => {
+                let tips = answer.customtips.clone().unwrap_or_default();
+                let c = &self.inner.counters;
+                if answer.pass {
+                    c.opened.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(seq, person = who, screen = %tips, "door opened");
+                } else {
+                    c.kept_shut.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(seq, person = who, screen = %format!("{tips} [no access]"), "door kept shut");
+                }
+                if let Ok(mut screen) = self.inner.screen.lock() {
+                    *screen = Some(tips);
+                }
+            }
+            None => {
+                tracing::warn!(seq, outcome = outcome.class().label(), detail = %outcome.describe(), "push failed; record kept for retry");
+            }
+        }
+    }
+
+    /// Runs the device until `shutdown` resolves: the recognition schedule and the delivery
+    /// loop. Records not yet delivered stay in the state directory for the next start.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::select! {
+            () = self.recognise() => {}
+            () = self.deliver_loop() => {}
+            () = shutdown => {}
+        }
+        // Wait for a delivery that is under way, so its record is either acknowledged and
+        // removed, or left queued; never half-handled.
+        let _line = self.inner.line.lock().await;
+        tracing::info!(sn = %self.sn(), queued = self.store().depth(), "device stopped");
+    }
+
+    /// Makes records at the configured rate while pushing is enabled.
+    async fn recognise(&self) {
+        let cfg = &self.inner.config;
+        let Ok(profile) = RateProfile::fixed(cfg.rate) else {
+            // A rate of zero means records are made only on trigger.
+            return std::future::pending().await;
+        };
+        let mut sub = self.inner.subscription.subscribe();
+        let mut round = 0u64;
+        loop {
+            let _ = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty()).await;
+            round += 1;
+            let seed = cfg.synth.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut schedule = Schedule::new(profile.clone(), cfg.arrival, seed);
+            let start = Instant::now();
+            while let Some(offset) = schedule.next_offset() {
+                tokio::select! {
+                    () = tokio::time::sleep_until(start + offset) => {}
+                    _ = sub.wait_for(|s| !s.enabled || s.event_dest.is_empty()) => break,
+                }
+                match self.make_record(None).await {
+                    Ok(_) => self.inner.queued.notify_one(),
+                    Err(e) => tracing::error!(error = %e, "cannot store a new record; it is lost"),
+                }
+            }
+        }
+    }
+
+    /// Delivers queued records oldest first, one at a time, backing off after failures.
+    async fn deliver_loop(&self) {
+        let mut sub = self.inner.subscription.subscribe();
+        let backoff = self.inner.config.backoff;
+        let mut wait = backoff.initial;
+        loop {
+            let _ = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty()).await;
+            let notified = self.inner.queued.notified();
+            let head = self.store().head();
+            let (seq, body) = match head {
+                Ok(Some(record)) => record,
+                Ok(None) => {
+                    notified.await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the queued record");
+                    tokio::time::sleep(backoff.max).await;
+                    continue;
+                }
+            };
+            let url = match self.destination() {
+                Ok(Some(url)) => url,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "pushing paused");
+                    let _ = sub.changed().await;
+                    continue;
+                }
+            };
+            let line = self.inner.line.lock().await;
+            // A trigger may have delivered this record while we waited for the line.
+            if !self.store().head().ok().flatten().is_some_and(|(s, _)| s == seq) {
+                continue;
+            }
+            let attempt = self.deliver(&url, seq, body).await;
+            drop(line);
+            match attempt {
+                Ok(a) if a.outcome.is_success() => wait = backoff.initial,
+                Ok(_) => {
+                    let jitter = rand::rng().random_range(0.8..1.2);
+                    tokio::select! {
+                        () = tokio::time::sleep(wait.mul_f64(jitter)) => {}
+                        // A new configuration is worth trying at once.
+                        _ = sub.changed() => {}
+                    }
+                    wait = (wait * 2).min(backoff.max);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery bookkeeping failed");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}

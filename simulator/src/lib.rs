@@ -1,0 +1,20 @@
+//! facesim: a simulated face-recognition access terminal. It serves the device API, keeps its
+//! configuration, generates realistic recognition events and pushes them to a receiver.
+//! See `ARCHITECTURE.md` at the repository root for the map of modules.
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod device;
+pub mod load;
+pub mod push;
+pub mod receiver;
+pub mod schedule;
+pub mod server;
+pub mod stats;
+pub mod store;
+pub mod synth;
+pub mod tls;
+pub mod wire;
+pub mod zoo;

@@ -1,0 +1,571 @@
+//! The load generator's HTTP path: one keep-alive HTTP/1.1 connection per worker, over TCP
+//! or rustls, writing a prebuilt request with one vectored write and reading the answer
+//! into a reused buffer. No per-request task hop, header map or body channel: the request
+//! is assembled from slices the body builder already holds (the big base64 image is shared
+//! and never copied), and answers identical to the previous one are judged by comparing
+//! bytes instead of decoding JSON again.
+//!
+//! Every failure is classified into an [`OutcomeClass`] exactly as the simulated device's
+//! [`Pusher`](crate::push::Pusher) does, so `facesim load` and `facesim push` count alike.
+
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::LoadError;
+use super::http1::{self, BodyKind, FramingError};
+use crate::push::{MAX_ANSWER_BYTES, OutcomeClass};
+use crate::tls::{self, Trust};
+use crate::wire;
+
+/// Where the system keeps its CA bundle on the common Linux distributions; `SSL_CERT_FILE`
+/// is tried first.
+const SYSTEM_CA_BUNDLES: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The receiver every connection talks to: resolved addresses, TLS settings and the
+/// fixed part of the request head.
+pub(crate) struct Endpoint {
+    addrs: Vec<SocketAddr>,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+    /// `POST /path HTTP/1.1` and the fixed headers, ending with `Content-Length: `.
+    head_prefix: Vec<u8>,
+}
+
+impl Endpoint {
+    /// Resolves the receiver's host once, so that name lookups are not part of any
+    /// event's latency, and prepares TLS for `https` URLs.
+    ///
+    /// # Errors
+    /// [`LoadError::Usage`] for an unusable URL or trust setting, [`LoadError::Resolve`]
+    /// when the host has no address.
+    pub(crate) async fn new(url: &url::Url, trust: &Trust) -> Result<Self, LoadError> {
+        let https = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            other => {
+                return Err(LoadError::Usage(format!(
+                    "--to must be an http or https URL, not {other}:"
+                )));
+            }
+        };
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| LoadError::Usage(format!("--to {url} has no port")))?;
+        let (addrs, name) = match url.host() {
+            Some(url::Host::Ipv4(ip)) => (vec![SocketAddr::from((ip, port))], ip.to_string()),
+            Some(url::Host::Ipv6(ip)) => (vec![SocketAddr::from((ip, port))], ip.to_string()),
+            Some(url::Host::Domain(d)) => {
+                let found: Vec<SocketAddr> = tokio::net::lookup_host((d, port))
+                    .await
+                    .map_err(|e| LoadError::Resolve(format!("{d}: {e}")))?
+                    .collect();
+                if found.is_empty() {
+                    return Err(LoadError::Resolve(format!("{d}: no address")));
+                }
+                (found, d.to_string())
+            }
+            None => return Err(LoadError::Usage(format!("--to {url} has no host"))),
+        };
+        let tls = if https {
+            let server_name = ServerName::try_from(name)
+                .map_err(|e| LoadError::Usage(format!("--to host is not a TLS server name: {e}")))?;
+            Some((TlsConnector::from(client_config(trust)?), server_name))
+        } else {
+            None
+        };
+        let mut target = url.path().to_string();
+        if let Some(q) = url.query() {
+            target.push('?');
+            target.push_str(q);
+        }
+        let host = match url.port() {
+            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let head_prefix = format!(
+            "POST {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: facesim/{}\r\n\
+             Accept: */*\r\nContent-Type: application/json\r\nContent-Length: ",
+            env!("CARGO_PKG_VERSION")
+        )
+        .into_bytes();
+        Ok(Self {
+            addrs,
+            tls,
+            head_prefix,
+        })
+    }
+
+    /// Appends the request head for a body of `body_len` bytes to `out`.
+    pub(crate) fn write_head(&self, body_len: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.head_prefix);
+        let mut digits = [0u8; 20];
+        let mut n = body_len;
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[i..]);
+        out.extend_from_slice(b"\r\n\r\n");
+    }
+
+    async fn connect(&self) -> io::Result<Stream> {
+        let mut last = None;
+        for addr in &self.addrs {
+            match TcpStream::connect(addr).await {
+                Ok(tcp) => {
+                    tcp.set_nodelay(true)?;
+                    return match &self.tls {
+                        None => Ok(Stream::Plain(tcp)),
+                        Some((connector, name)) => {
+                            let tls = connector.connect(name.clone(), tcp).await?;
+                            Ok(Stream::Tls(Box::new(tls)))
+                        }
+                    };
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no address to connect to")))
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("addrs", &self.addrs)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A rustls client configuration for the trust choice, offering HTTP/1.1 only.
+fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, LoadError> {
+    tls::install_crypto_provider();
+    let builder = ClientConfig::builder();
+    let mut config = match trust {
+        Trust::Insecure => {
+            tracing::warn!("receiver certificates are not verified (--insecure)");
+            let provider = rustls::crypto::ring::default_provider();
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
+                .with_no_client_auth()
+        }
+        Trust::Pinned(pem) => {
+            let certs = tls::certs_from_pem(pem, Path::new("--ca-cert"))
+                .map_err(|e| LoadError::Usage(e.to_string()))?;
+            let mut roots = RootCertStore::empty();
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(LoadError::Usage("--ca-cert holds no usable certificate".into()));
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Trust::System => builder.with_root_certificates(system_roots()?).with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The system's CA certificates, read from the distribution's bundle file.
+fn system_roots() -> Result<RootCertStore, LoadError> {
+    let env = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
+    let candidates = env.into_iter().chain(SYSTEM_CA_BUNDLES.iter().map(Into::into));
+    for path in candidates {
+        let Ok(pem) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(certs) = tls::certs_from_pem(&pem, &path) else {
+            continue;
+        };
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(certs);
+        if !roots.is_empty() {
+            return Ok(roots);
+        }
+    }
+    Err(LoadError::Usage(
+        "no system CA bundle found; give the receiver's CA with --ca-cert or use --insecure".into(),
+    ))
+}
+
+/// Accepts any server certificate but still checks handshake signatures, for `--insecure`.
+#[derive(Debug)]
+struct AcceptAnyCert(rustls::crypto::CryptoProvider);
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A plain or TLS connection.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// How one push failed before a complete answer arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub class: OutcomeClass,
+    pub message: String,
+}
+
+impl Failure {
+    fn connect(e: &io::Error) -> Self {
+        Self {
+            class: OutcomeClass::ConnectError,
+            message: format!("connect error: {e}"),
+        }
+    }
+
+    fn transport(message: impl std::fmt::Display) -> Self {
+        Self {
+            class: OutcomeClass::TransportError,
+            message: format!("transport error: {message}"),
+        }
+    }
+}
+
+impl From<FramingError> for Failure {
+    fn from(e: FramingError) -> Self {
+        Failure::transport(e)
+    }
+}
+
+/// One worker's connection to the receiver, opened on first use and again after any
+/// failure or `Connection: close`.
+pub(crate) struct Connection {
+    endpoint: Arc<Endpoint>,
+    stream: Option<Stream>,
+    /// Bytes read from the server; holds the current answer.
+    buf: Vec<u8>,
+    /// The decoded body of a chunked answer.
+    chunked: Vec<u8>,
+}
+
+impl Connection {
+    pub(crate) fn new(endpoint: Arc<Endpoint>) -> Self {
+        Self {
+            endpoint,
+            stream: None,
+            buf: Vec::with_capacity(4096),
+            chunked: Vec::new(),
+        }
+    }
+
+    /// Drops the connection, after a timeout left it mid-exchange.
+    pub(crate) fn reset(&mut self) {
+        self.stream = None;
+    }
+
+    /// Sends one request made of `parts` (head and body, in order) and reads the answer.
+    /// Returns the HTTP status and the answer body.
+    ///
+    /// # Errors
+    /// A [`Failure`] classed as a connect or transport error; the connection is dropped.
+    pub(crate) async fn exchange(&mut self, parts: [&[u8]; 3]) -> Result<(u16, &[u8]), Failure> {
+        let result = self.exchange_inner(parts).await;
+        if result.is_err() {
+            self.stream = None;
+        }
+        match result {
+            Ok((status, Some(range))) => Ok((status, &self.buf[range])),
+            Ok((status, None)) => Ok((status, &self.chunked)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The exchange proper; the body is `buf[range]`, or the chunked buffer for `None`.
+    async fn exchange_inner(
+        &mut self,
+        parts: [&[u8]; 3],
+    ) -> Result<(u16, Option<std::ops::Range<usize>>), Failure> {
+        let stream = match &mut self.stream {
+            Some(s) => s,
+            None => {
+                let s = self.endpoint.connect().await.map_err(|e| Failure::connect(&e))?;
+                self.stream.insert(s)
+            }
+        };
+        write_all(stream, parts).await.map_err(Failure::transport)?;
+        self.buf.clear();
+        let mut searched = 0;
+        loop {
+            // Find a complete head, skipping interim 1xx answers.
+            let head = loop {
+                if let Some(end) = http1::find_head_end(&self.buf, searched) {
+                    break http1::parse_head(&self.buf, end)?;
+                }
+                if self.buf.len() > http1::MAX_HEAD_BYTES {
+                    return Err(FramingError::HeadTooLarge.into());
+                }
+                searched = self.buf.len();
+                read_more(stream, &mut self.buf).await?;
+            };
+            if (100..200).contains(&head.status) {
+                self.buf.drain(..head.len);
+                searched = 0;
+                continue;
+            }
+            let (range, used) = match head.body {
+                BodyKind::Empty => (Some(head.len..head.len), head.len),
+                BodyKind::Length(n) => {
+                    if n > MAX_ANSWER_BYTES {
+                        return Err(Failure::transport(format!(
+                            "answer larger than {MAX_ANSWER_BYTES} bytes"
+                        )));
+                    }
+                    while self.buf.len() < head.len + n {
+                        read_more(stream, &mut self.buf).await?;
+                    }
+                    (Some(head.len..head.len + n), head.len + n)
+                }
+                BodyKind::Chunked => loop {
+                    let data = &self.buf[head.len..];
+                    if let Some(used) = http1::decode_chunked(data, &mut self.chunked, MAX_ANSWER_BYTES)? {
+                        break (None, head.len + used);
+                    }
+                    read_more(stream, &mut self.buf).await?;
+                },
+                BodyKind::UntilClose => {
+                    loop {
+                        if self.buf.len() > head.len + MAX_ANSWER_BYTES {
+                            return Err(Failure::transport(format!(
+                                "answer larger than {MAX_ANSWER_BYTES} bytes"
+                            )));
+                        }
+                        let n = stream.read_buf(&mut self.buf).await.map_err(Failure::transport)?;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    (Some(head.len..self.buf.len()), self.buf.len())
+                }
+            };
+            // Bytes beyond the answer mean the server and this client disagree on
+            // framing; the connection cannot be trusted for the next request.
+            if head.close || used != self.buf.len() {
+                self.stream = None;
+            }
+            return Ok((head.status, range));
+        }
+    }
+}
+
+/// Writes every part, in as few system calls as the stream allows.
+async fn write_all(stream: &mut Stream, parts: [&[u8]; 3]) -> io::Result<()> {
+    let mut slices = parts.map(IoSlice::new);
+    let mut bufs = &mut slices[..];
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        let n = stream.write_vectored(bufs).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut bufs, n);
+    }
+    stream.flush().await
+}
+
+/// Reads at least one more byte of the answer.
+async fn read_more(stream: &mut Stream, buf: &mut Vec<u8>) -> Result<(), Failure> {
+    if buf.capacity() - buf.len() < 1024 {
+        buf.reserve(8192);
+    }
+    match stream.read_buf(buf).await {
+        Ok(0) => Err(Failure::transport("connection closed before the answer was complete")),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::transport(e)),
+    }
+}
+
+/// What an answer counts as, and the door decision of a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub class: OutcomeClass,
+    pub pass: Option<bool>,
+}
+
+/// Judges answers, remembering the last HTTP 200 body and its verdict: receivers under
+/// load answer the same bytes over and over, and comparing bytes is far cheaper than
+/// decoding JSON.
+#[derive(Debug, Default)]
+pub(crate) struct Judge {
+    last_body: Vec<u8>,
+    last: Option<(Verdict, Option<String>)>,
+}
+
+impl Judge {
+    /// The verdict on an answer, and for a failure a description of it.
+    pub(crate) fn judge(&mut self, status: u16, body: &[u8]) -> (Verdict, Option<String>) {
+        if status != 200 {
+            let verdict = Verdict {
+                class: OutcomeClass::HttpStatus,
+                pass: None,
+            };
+            return (verdict, Some(format!("HTTP {status}")));
+        }
+        if let Some(last) = self.last.as_ref().filter(|_| self.last_body == body) {
+            return last.clone();
+        }
+        let judged = match wire::decode_answer(body) {
+            Ok(a) if a.is_success() => (
+                Verdict {
+                    class: OutcomeClass::Success,
+                    pass: Some(a.pass),
+                },
+                None,
+            ),
+            Ok(a) => (
+                Verdict {
+                    class: OutcomeClass::CodeNotOk,
+                    pass: None,
+                },
+                Some(format!("code {} ({})", a.code, a.message)),
+            ),
+            Err(e) => (
+                Verdict {
+                    class: OutcomeClass::Malformed,
+                    pass: None,
+                },
+                Some(e.to_string()),
+            ),
+        };
+        self.last_body.clear();
+        self.last_body.extend_from_slice(body);
+        self.last = Some(judged.clone());
+        judged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn judge_classifies_and_remembers() {
+        let mut j = Judge::default();
+        let ok = br#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
+        assert_eq!(j.judge(200, ok).0, Verdict { class: OutcomeClass::Success, pass: Some(true) });
+        assert_eq!(j.judge(200, ok).0.pass, Some(true));
+        let deny = br#"{"code":200,"msg":"ok","data":{"pass":false}}"#;
+        assert_eq!(j.judge(200, deny).0.pass, Some(false));
+        let (v, why) = j.judge(200, br#"{"code":500,"msg":"busy","data":{"pass":false}}"#);
+        assert_eq!(v.class, OutcomeClass::CodeNotOk);
+        assert!(why.unwrap().contains("busy"));
+        assert_eq!(j.judge(200, b"nope").0.class, OutcomeClass::Malformed);
+        assert_eq!(j.judge(503, ok).0.class, OutcomeClass::HttpStatus);
+    }
+
+    #[tokio::test]
+    async fn head_carries_the_length_and_host() {
+        let url = url::Url::parse("http://127.0.0.1:8080/event?x=1").unwrap();
+        let ep = Endpoint::new(&url, &Trust::System).await.unwrap();
+        let mut out = Vec::new();
+        ep.write_head(31_337, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("POST /event?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"), "{text}");
+        assert!(text.ends_with("Content-Length: 31337\r\n\r\n"), "{text}");
+        let bad = url::Url::parse("ftp://example.invalid/").unwrap();
+        assert!(matches!(Endpoint::new(&bad, &Trust::System).await, Err(LoadError::Usage(_))));
+    }
+}

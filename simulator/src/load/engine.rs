@@ -1,0 +1,278 @@
+//! The run itself: build the fleet and the snapshot pool, start the job source, one worker
+//! per connection, the aggregator and the progress display; wait for the end or for
+//! shutdown; turn the totals into a [`LoadResult`].
+//!
+//! There is exactly one worker loop ([`worker`]); the load model lives entirely in the
+//! [`Source`] it takes jobs from.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::task::JoinSet;
+
+use super::aggregate::{self, LoadSample, Recorder, Totals};
+use super::client::{Connection, Endpoint, Judge, Verdict};
+use super::pool::{BodySpec, Bodies, EventBuf};
+use super::progress::{self, Feed};
+use super::report::{LoadResult, ThresholdReport};
+use super::source::{Limits, Source};
+use super::{LoadConfig, LoadError, Mode};
+use crate::push::OutcomeClass;
+use crate::schedule::Schedule;
+use crate::stats::Sample;
+
+/// Counters the workers keep for the progress display and the achieved rate.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub in_flight: AtomicU64,
+    /// Events written to a connection (or attempted).
+    pub sent: AtomicU64,
+    /// Events expired unsent.
+    pub unsent: AtomicU64,
+    /// Offset of the latest send, µs from the start.
+    pub last_send_us: AtomicU64,
+}
+
+/// What every worker shares.
+struct Shared {
+    source: Source,
+    endpoint: Arc<Endpoint>,
+    bodies: Arc<Bodies>,
+    counters: Arc<Counters>,
+    start: Instant,
+    started_unix_s: i64,
+    timeout: Duration,
+}
+
+/// Runs a load test until its schedule is done or `shutdown` resolves, and returns what
+/// it measured (an interrupted run returns what it had, marked `interrupted`).
+///
+/// # Errors
+/// [`LoadError`] when the run cannot start: unusable arguments, an unknown host, an
+/// unwritable `save_body` file.
+pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) -> Result<LoadResult, LoadError> {
+    if config.connections == 0 {
+        return Err(LoadError::Usage("--connections must be at least 1".into()));
+    }
+    let endpoint = Arc::new(Endpoint::new(&config.url, &config.trust).await?);
+    let spec = BodySpec {
+        seed: config.seed,
+        devices: config.shard.devices(config.devices),
+        people: config.people,
+        image_pool: config.image_pool,
+    };
+    let bodies = tokio::task::spawn_blocking(move || Bodies::build(&spec))
+        .await
+        .map_err(|e| LoadError::Internal(e.to_string()))??;
+    let bodies = Arc::new(bodies);
+    let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    if let Some(path) = &config.save_body {
+        let body = bodies.body(0, now_unix.as_secs() as i64, &endpoint);
+        std::fs::write(path, body).map_err(|e| LoadError::Output {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    let limits = Limits {
+        duration: config.duration,
+        count: config.count.map(|c| config.shard.share_of(c)),
+    };
+    let (recorder, aggregator) = aggregate::spawn();
+    let counters = Arc::new(Counters::default());
+    let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let start = Instant::now();
+    let source = match &config.mode {
+        Mode::Open { profile, arrival, .. } => {
+            let shard = config.shard;
+            let profile = profile.scaled(shard.fraction());
+            let seed = config.seed ^ u64::from(shard.index).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let schedule = Schedule::new(profile, *arrival, seed).with_phase(shard.phase());
+            Source::paced(schedule, start, limits, config.connections, config.timeout)
+        }
+        Mode::Max => Source::closed(start, limits),
+    };
+    let shared = Arc::new(Shared {
+        source: source.clone(),
+        endpoint,
+        bodies: bodies.clone(),
+        counters: counters.clone(),
+        start,
+        started_unix_s: started_unix.as_secs() as i64,
+        timeout: config.timeout,
+    });
+    let mut workers = JoinSet::new();
+    for _ in 0..config.connections {
+        workers.spawn(worker(shared.clone(), recorder.clone()));
+    }
+    let display = progress::spawn(Feed {
+        recorder: recorder.clone(),
+        counters: counters.clone(),
+        source: source.clone(),
+        start,
+        duration: config.duration,
+        count: limits.count,
+        target_rate: target_rate(&config, None),
+        enabled: config.progress,
+    });
+    drop(recorder);
+    tokio::pin!(shutdown);
+    let interrupted = tokio::select! {
+        () = join_all(&mut workers) => false,
+        () = &mut shutdown => true,
+    };
+    if interrupted {
+        source.cancel();
+        workers.abort_all();
+        join_all(&mut workers).await;
+    }
+    display.finish().await;
+    drop(shared);
+    let elapsed = start.elapsed();
+    let totals = aggregator.await.map_err(|e| LoadError::Internal(e.to_string()))?;
+    Ok(result(&config, &source, &counters, totals, elapsed, started_unix, bodies.device_count(), interrupted))
+}
+
+async fn join_all(workers: &mut JoinSet<()>) {
+    while workers.join_next().await.is_some() {}
+}
+
+/// The one worker loop: take a job, send it on this worker's connection, record it.
+async fn worker(shared: Arc<Shared>, recorder: Recorder) {
+    let mut conn = Connection::new(shared.endpoint.clone());
+    let mut judge = Judge::default();
+    let mut buf = EventBuf::default();
+    // Classes this worker has already described; only the first of each carries text.
+    let mut described = [false; OutcomeClass::ALL.len()];
+    let counters = &shared.counters;
+    while let Some(job) = shared.source.next().await {
+        let (verdict, why, service, done) = if job.expired {
+            counters.unsent.fetch_add(1, Ordering::Relaxed);
+            let verdict = Verdict {
+                class: OutcomeClass::Timeout,
+                pass: None,
+            };
+            let why = "never sent: every connection was busy until the run ended".to_string();
+            (verdict, Some(why), None, Instant::now())
+        } else {
+            let offset = job.due.saturating_duration_since(shared.start);
+            let timestamp = shared.started_unix_s + offset.as_secs() as i64;
+            shared.bodies.prepare(job.n, timestamp, &shared.endpoint, &mut buf);
+            let sent_at = Instant::now();
+            let sent_us = u64::try_from((sent_at - shared.start).as_micros()).unwrap_or(u64::MAX);
+            counters.last_send_us.fetch_max(sent_us, Ordering::Relaxed);
+            counters.sent.fetch_add(1, Ordering::Relaxed);
+            counters.in_flight.fetch_add(1, Ordering::Relaxed);
+            let exchange = conn.exchange(shared.bodies.parts(&buf));
+            let (verdict, why) = match tokio::time::timeout(shared.timeout, exchange).await {
+                Ok(Ok((status, body))) => judge.judge(status, body),
+                Ok(Err(failure)) => (
+                    Verdict {
+                        class: failure.class,
+                        pass: None,
+                    },
+                    Some(failure.message),
+                ),
+                Err(_) => {
+                    conn.reset();
+                    let verdict = Verdict {
+                        class: OutcomeClass::Timeout,
+                        pass: None,
+                    };
+                    (verdict, Some(format!("no answer within {} ms", shared.timeout.as_millis())))
+                }
+            };
+            counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+            let done = Instant::now();
+            (verdict, why, Some(done - sent_at), done)
+        };
+        let slot = OutcomeClass::ALL.iter().position(|c| *c == verdict.class).unwrap_or(0);
+        let failure = why.filter(|_| !std::mem::replace(&mut described[slot], true));
+        recorder
+            .record(LoadSample {
+                sample: Sample {
+                    latency: done.saturating_duration_since(job.due),
+                    class: verdict.class,
+                    pass: verdict.pass,
+                },
+                service,
+                done_ms: u64::try_from(done.saturating_duration_since(shared.start).as_millis()).unwrap_or(u64::MAX),
+                failure,
+            })
+            .await;
+    }
+}
+
+/// The target rate of this process in events per second, averaged over `span` seconds of
+/// schedule (the configured duration when `span` is not known yet).
+fn target_rate(config: &LoadConfig, span: Option<f64>) -> Option<f64> {
+    let Mode::Open { profile, .. } = &config.mode else {
+        return None;
+    };
+    let profile = profile.scaled(config.shard.fraction());
+    let span = span.or(config.duration.map(|d| d.as_secs_f64())).filter(|s| *s > 0.0);
+    Some(match span {
+        Some(s) => profile.cumulative(s) / s,
+        None => profile.rate_at(0.0),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result(
+    config: &LoadConfig,
+    source: &Source,
+    counters: &Counters,
+    totals: Totals,
+    elapsed: Duration,
+    started_unix: Duration,
+    devices: usize,
+    interrupted: bool,
+) -> LoadResult {
+    let sent = counters.sent.load(Ordering::Relaxed);
+    let last_send = Duration::from_micros(counters.last_send_us.load(Ordering::Relaxed)).as_secs_f64();
+    // The window the events were spread over: the schedule's span in the open model (the
+    // configured duration when the run went the distance, else up to the last arrival,
+    // and never shorter than the sends took), the whole run in the closed one.
+    let (window, target) = match &config.mode {
+        Mode::Open { .. } => {
+            let planned = match (config.duration, interrupted) {
+                (Some(d), false) if config.count.is_none() => d.as_secs_f64(),
+                _ => source.last_due().map_or(0.0, |d| d.as_secs_f64()),
+            };
+            (planned.max(last_send), target_rate(config, Some(planned)))
+        }
+        Mode::Max => (elapsed.as_secs_f64(), None),
+    };
+    let achieved_rate = if window > 0.0 { sent as f64 / window } else { 0.0 };
+    let (mode, arrival, rate_spec) = match &config.mode {
+        Mode::Open { arrival, spec, .. } => ("open", Some(*arrival), Some(spec.clone())),
+        Mode::Max => ("max", None, None),
+    };
+    let mut result = LoadResult {
+        to: config.url.to_string(),
+        mode: mode.to_string(),
+        arrival,
+        rate_spec,
+        target_rate: target,
+        achieved_rate,
+        duration_s: elapsed.as_secs_f64(),
+        started_unix_ms: u64::try_from(started_unix.as_millis()).unwrap_or(u64::MAX),
+        connections: config.connections,
+        devices: devices as u64,
+        shard: config.shard.is_split().then(|| config.shard.to_string()),
+        stats: totals.stats.report(),
+        unsent: counters.unsent.load(Ordering::Relaxed),
+        error_rate_pct: 0.0,
+        service_ms: super::merge::percentiles_of(&totals.service),
+        service_histogram_us: aggregate::pairs(&totals.service),
+        error_examples: totals.examples,
+        interrupted,
+        thresholds: ThresholdReport::default(),
+        parts: Vec::new(),
+        series: totals.series,
+    };
+    result.complete_counts();
+    result.apply_thresholds(config.thresholds);
+    result
+}

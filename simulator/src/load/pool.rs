@@ -1,0 +1,295 @@
+//! Event bodies at load-test rates. Rendering a snapshot takes milliseconds and base64 of
+//! 30 KB takes tens of microseconds, so neither may happen per event: a pool of snapshots
+//! is rendered and base64-encoded once, and each event reuses one of them with only its
+//! trace comment changed.
+//!
+//! The trick that makes the change cheap: the comment sits at a fixed offset near the start
+//! of the JPEG and always has the same width (the sequence number is zero-padded, which
+//! [`jpeg::parse_trace`] reads back unchanged), so only the few base64 characters that
+//! cover it differ between events. An event is then three slices: a small per-event front
+//! (HTTP head, the JSON up to the image, the re-encoded comment window), the pooled base64
+//! after the window (shared, never copied), and the JSON after the image.
+//!
+//! Devices are light: a [`Generator`] with a small population each (by default scaled so
+//! that a fleet holds about 200,000 people in all), its serial number from [`device_sn`].
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::LoadError;
+use super::client::Endpoint;
+use crate::synth::{Generator, SynthConfig, device_sn, jpeg};
+use crate::wire;
+
+/// Digits the sequence number of a trace comment is padded to: any `u64` fits.
+const SEQ_DIGITS: usize = 20;
+/// People in all devices of a fleet together when `--people` is not given.
+pub const FLEET_PEOPLE_BUDGET: usize = 200_000;
+
+/// What to build the bodies from.
+#[derive(Debug, Clone)]
+pub(crate) struct BodySpec {
+    pub seed: u64,
+    /// Global indices of this process's devices.
+    pub devices: Vec<u32>,
+    pub people: usize,
+    pub image_pool: usize,
+}
+
+/// A pooled snapshot: its base64 text, with the comment window described.
+#[derive(Debug)]
+struct PoolImage {
+    /// The base64 of the whole JPEG, with a placeholder comment.
+    b64: Arc<[u8]>,
+    /// The JPEG bytes that the window's base64 characters encode: a multiple of 3 long.
+    raw: Vec<u8>,
+    /// Where the comment starts within `raw`.
+    comment_at: usize,
+    /// The base64 characters the window covers.
+    chars: std::ops::Range<usize>,
+}
+
+/// The fleet of simulated devices and the snapshot pool they share.
+#[derive(Debug)]
+pub(crate) struct Bodies {
+    devices: Vec<Generator>,
+    images: Vec<PoolImage>,
+    /// Width of every trace comment, in bytes.
+    comment_width: usize,
+    /// `"rgb_image":""`, as serde_json writes it for an empty image.
+    marker: Vec<u8>,
+}
+
+/// A worker's reusable buffers for one event.
+#[derive(Debug, Default)]
+pub(crate) struct EventBuf {
+    json: Vec<u8>,
+    front: Vec<u8>,
+    back_from: usize,
+    window: Vec<u8>,
+    image: usize,
+}
+
+impl Bodies {
+    /// Builds the devices and renders the pool, on every core (this runs before the clock
+    /// starts, so it costs start-up time only).
+    ///
+    /// # Errors
+    /// [`LoadError::Usage`] for an empty fleet or pool.
+    pub(crate) fn build(spec: &BodySpec) -> Result<Self, LoadError> {
+        if spec.devices.is_empty() {
+            return Err(LoadError::Usage("this shard has no devices; use more --devices".into()));
+        }
+        if spec.image_pool == 0 {
+            return Err(LoadError::Usage("--image-pool must be at least 1".into()));
+        }
+        let cfg = SynthConfig {
+            seed: spec.seed,
+            people: spec.people,
+            ..SynthConfig::default()
+        };
+        let devices = parallel_map(&spec.devices, |&index| {
+            Generator::new(&cfg, device_sn(spec.seed, index))
+        });
+        let comment_width = devices
+            .iter()
+            .map(|g| jpeg::trace_comment(g.sn(), 0).len() - 1 + SEQ_DIGITS)
+            .max()
+            .unwrap_or(0);
+        let slots: Vec<usize> = (0..spec.image_pool).collect();
+        let images = parallel_map(&slots, |&k| {
+            let generator = &devices[k % devices.len()];
+            let draw = generator.draw(k as u64);
+            let placeholder = padded_comment(generator.sn(), 0, comment_width);
+            let snapshot = jpeg::with_comment(&generator.snapshot(&draw), &placeholder);
+            pool_image(&snapshot, placeholder.as_bytes())
+        });
+        let marker = format!("\"{}\":\"\"", wire::field::RGB_IMAGE).into_bytes();
+        Ok(Self {
+            devices,
+            images,
+            comment_width,
+            marker,
+        })
+    }
+
+    /// Devices in this process.
+    pub(crate) fn device_count(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Prepares the request for event `n` of this process (the `n`th on the schedule),
+    /// stamped `timestamp`, into `buf`. Device `n mod devices` sends it as its record
+    /// `n / devices`, so every device's records are numbered without gaps.
+    pub(crate) fn prepare(&self, n: u64, timestamp: i64, endpoint: &Endpoint, buf: &mut EventBuf) {
+        let d = self.devices.len() as u64;
+        let generator = &self.devices[(n % d) as usize];
+        let seq = n / d;
+        let draw = generator.draw(seq);
+        let event = generator.event(&draw, String::new(), timestamp);
+        buf.json.clear();
+        serde_json::to_writer(&mut buf.json, &event).expect("an event always serialises");
+        let open = find(&buf.json, &self.marker)
+            .map(|i| i + self.marker.len() - 1)
+            .expect("serde_json writes an empty rgb_image as the marker");
+        buf.image = (splitmix(n) % self.images.len() as u64) as usize;
+        let image = &self.images[buf.image];
+        let body_len = buf.json.len() + image.b64.len();
+        buf.front.clear();
+        endpoint.write_head(body_len, &mut buf.front);
+        buf.front.extend_from_slice(&buf.json[..open]);
+        buf.front.extend_from_slice(&image.b64[..image.chars.start]);
+        // Re-encode only the comment window.
+        buf.window.clear();
+        buf.window.extend_from_slice(&image.raw);
+        let comment = padded_comment(generator.sn(), seq, self.comment_width);
+        buf.window[image.comment_at..image.comment_at + comment.len()].copy_from_slice(comment.as_bytes());
+        let at = buf.front.len();
+        buf.front.resize(at + image.chars.len(), 0);
+        let written = STANDARD
+            .encode_slice(&buf.window, &mut buf.front[at..])
+            .expect("the window's base64 fits the space reserved for it");
+        debug_assert_eq!(written, image.chars.len());
+        buf.back_from = open;
+    }
+
+    /// The three slices of the prepared request: front, shared image, back.
+    pub(crate) fn parts<'a>(&'a self, buf: &'a EventBuf) -> [&'a [u8]; 3] {
+        let image = &self.images[buf.image];
+        [&buf.front, &image.b64[image.chars.end..], &buf.json[buf.back_from..]]
+    }
+
+    /// The complete body of event `n`, as sent (for `--save-body`).
+    pub(crate) fn body(&self, n: u64, timestamp: i64, endpoint: &Endpoint) -> Vec<u8> {
+        let mut buf = EventBuf::default();
+        self.prepare(n, timestamp, endpoint, &mut buf);
+        let [front, middle, back] = self.parts(&buf);
+        let head_end = front
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(0, |i| i + 4);
+        [&front[head_end..], middle, back].concat()
+    }
+}
+
+/// `facesim sn=<sn> seq=<seq>` with the sequence number zero-padded so that the comment is
+/// exactly `width` bytes. Only the digits at the end are padded: whatever the format's
+/// prefix, [`jpeg::parse_trace`] reads the same `(sn, seq)` back.
+pub(crate) fn padded_comment(sn: &str, seq: u64, width: usize) -> String {
+    let plain = jpeg::trace_comment(sn, seq);
+    let digits = seq.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let zeros = width.saturating_sub(plain.len());
+    let split = plain.len() - digits;
+    let mut out = String::with_capacity(width);
+    out.push_str(&plain[..split]);
+    out.extend(std::iter::repeat_n('0', zeros));
+    out.push_str(&plain[split..]);
+    out
+}
+
+/// Base64-encodes a snapshot and records where its comment's characters are.
+fn pool_image(snapshot: &[u8], placeholder: &[u8]) -> PoolImage {
+    let at = find(snapshot, placeholder).expect("with_comment puts the comment in the JPEG");
+    let start = at / 3 * 3;
+    let end = (at + placeholder.len()).div_ceil(3) * 3;
+    // The window must not reach the padded tail of the base64; the comment sits right
+    // behind SOI, so this only fails for a JPEG a few bytes long, which synth never makes.
+    let end = end.min(snapshot.len() / 3 * 3);
+    PoolImage {
+        b64: STANDARD.encode(snapshot).into_bytes().into(),
+        raw: snapshot[start..end].to_vec(),
+        comment_at: at - start,
+        chars: start / 3 * 4..end / 3 * 4,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Spreads the image choice over the pool without a pattern that follows the devices.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `items.map(f)` on every core, in order.
+fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("body builders do not panic"))
+            .collect()
+    })
+}
+
+/// The default population per device: the device default (200) for small fleets, fewer
+/// for large ones so that the fleet stays near [`FLEET_PEOPLE_BUDGET`] people.
+pub(crate) fn default_people(devices: usize) -> usize {
+    (FLEET_PEOPLE_BUDGET / devices.max(1)).clamp(10, SynthConfig::default().people)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Event;
+
+    #[test]
+    fn padded_comments_parse_back_and_have_one_width() {
+        let sn = device_sn(3, 7);
+        let width = jpeg::trace_comment(&sn, 0).len() - 1 + SEQ_DIGITS;
+        for seq in [0, 9, 10, 12_345, u64::MAX] {
+            let c = padded_comment(&sn, seq, width);
+            assert_eq!(c.len(), width, "{c}");
+            assert_eq!(jpeg::parse_trace(&c), Some((sn.clone(), seq)), "{c}");
+        }
+    }
+
+    #[tokio::test]
+    async fn prepared_bodies_are_valid_events_with_their_own_trace() {
+        let spec = BodySpec {
+            seed: 5,
+            devices: vec![0, 3, 6],
+            people: 10,
+            image_pool: 2,
+        };
+        let bodies = Bodies::build(&spec).unwrap();
+        let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
+        let endpoint = Endpoint::new(&url, &crate::tls::Trust::System).await.unwrap();
+        for n in [0u64, 1, 2, 3, 4, 1_000_001] {
+            let mut buf = EventBuf::default();
+            bodies.prepare(n, 1_700_000_000 + n as i64, &endpoint, &mut buf);
+            let wire: Vec<u8> = bodies.parts(&buf).concat();
+            let text = String::from_utf8(wire.clone()).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            assert!(head.ends_with(&format!("Content-Length: {}", body.len())), "{head}");
+            assert_eq!(bodies.body(n, 1_700_000_000 + n as i64, &endpoint), body.as_bytes());
+            let event: Event = serde_json::from_str(body).unwrap();
+            let sn = device_sn(5, [0, 3, 6][(n % 3) as usize]);
+            assert_eq!(event.data.device_sn, sn);
+            assert_eq!(event.data.timestamp, 1_700_000_000 + n as i64);
+            let jpeg_bytes = STANDARD.decode(&event.data.rgb_image).unwrap();
+            let comment = jpeg::read_comment(&jpeg_bytes).unwrap();
+            assert_eq!(jpeg::parse_trace(&comment), Some((sn, n / 3)), "{comment}");
+            let mut decoder = zune_jpeg::JpegDecoder::new(std::io::Cursor::new(&jpeg_bytes));
+            decoder.decode().expect("a patched snapshot still decodes");
+        }
+    }
+
+    #[test]
+    fn people_scale_down_for_large_fleets() {
+        assert_eq!(default_people(1), 200);
+        assert_eq!(default_people(10_000), 20);
+        assert_eq!(default_people(1_000_000), 10);
+    }
+}

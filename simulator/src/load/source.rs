@@ -1,0 +1,316 @@
+//! Where workers get their next event: the one place that decides the load model.
+//!
+//! **Open model** ([`Source::paced`]): a pacer thread walks the [`Schedule`] and, at each
+//! arrival's due time, appends `(n, due)` to a FIFO queue and releases one permit. Each
+//! worker owns one connection and takes the oldest queued arrival whenever it is free. So
+//! arrivals happen on schedule whatever the receiver does; when every connection is busy
+//! they wait in the queue, keeping their scheduled time, and the wait counts in their
+//! latency (measured from `due`, never from the moment a connection freed up: no
+//! coordinated omission). The pacer is a thread, not a tokio timer, because tokio's timer
+//! wheel has millisecond ticks: at 10,000 events per second that would bunch ten events
+//! per tick and add up to a millisecond to every latency. `std::thread::sleep` is accurate
+//! to tens of microseconds.
+//!
+//! When the schedule ends, queued arrivals still get their chance until the last arrival's
+//! due time plus the answer timeout; any left after that are handed out as expired and
+//! counted as timeouts without being sent (the device would long have given up).
+//!
+//! **Closed model** ([`Source::closed`], `--max`): no schedule; a worker takes the next
+//! number as soon as its previous answer is in, and the event is due at that moment.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::schedule::Schedule;
+
+/// The longest the pacer sleeps in one go, so that it notices cancellation promptly even
+/// at very low rates.
+const PACER_NAP: Duration = Duration::from_millis(50);
+/// Arrivals this close to now are released without sleeping: a sleep costs more.
+const PACER_SPIN: Duration = Duration::from_micros(20);
+
+/// One event to send.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Job {
+    /// Position on this process's schedule, from 0.
+    pub n: u64,
+    /// When it was due; latency is measured from here.
+    pub due: Instant,
+    /// The run is over and this arrival was never sent in time: count it as a timeout.
+    pub expired: bool,
+}
+
+/// When to stop producing events.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Limits {
+    pub duration: Option<Duration>,
+    pub count: Option<u64>,
+}
+
+/// The job source shared by every worker.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Paced(Arc<Paced>),
+    Closed(Arc<Closed>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Paced {
+    state: Mutex<PacedState>,
+    /// One permit per queued arrival, plus one per worker once the schedule is over.
+    permits: Semaphore,
+    workers: usize,
+    cancelled: AtomicBool,
+    /// Due offset (µs from start) of the last arrival released.
+    last_due_us: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct PacedState {
+    queue: VecDeque<(u64, Instant)>,
+    /// Set when the schedule is over: arrivals taken after this are expired.
+    drain_by: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Closed {
+    next: AtomicU64,
+    count: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+impl Source {
+    /// Starts the pacer thread for `schedule` from `start`. `grace` is how long queued
+    /// arrivals may still be sent after the schedule ends.
+    pub(crate) fn paced(
+        mut schedule: Schedule,
+        start: Instant,
+        limits: Limits,
+        workers: usize,
+        grace: Duration,
+    ) -> Self {
+        let paced = Arc::new(Paced {
+            state: Mutex::new(PacedState::default()),
+            permits: Semaphore::new(0),
+            workers,
+            cancelled: AtomicBool::new(false),
+            last_due_us: AtomicU64::new(0),
+        });
+        let pacer = paced.clone();
+        let spawned = std::thread::Builder::new()
+            .name("facesim-pacer".into())
+            .spawn(move || pacer.run(&mut schedule, start, limits, grace));
+        if spawned.is_err() {
+            // Without a pacer nothing is ever due; release the workers at once.
+            paced.finish(Instant::now());
+        }
+        Source::Paced(paced)
+    }
+
+    /// A closed-loop source: events as fast as workers take them.
+    pub(crate) fn closed(start: Instant, limits: Limits) -> Self {
+        Source::Closed(Arc::new(Closed {
+            next: AtomicU64::new(0),
+            count: limits.count,
+            deadline: limits.duration.map(|d| start + d),
+        }))
+    }
+
+    /// The next event for a worker, or `None` when the run is over.
+    pub(crate) async fn next(&self) -> Option<Job> {
+        match self {
+            Source::Paced(p) => {
+                p.permits.acquire().await.ok()?.forget();
+                let mut state = p.lock();
+                let (n, due) = state.queue.pop_front()?;
+                let expired = state.drain_by.is_some_and(|d| Instant::now() > d);
+                Some(Job { n, due, expired })
+            }
+            Source::Closed(c) => {
+                let now = Instant::now();
+                if c.deadline.is_some_and(|d| now >= d) {
+                    return None;
+                }
+                let n = c.next.fetch_add(1, Ordering::Relaxed);
+                if c.count.is_some_and(|limit| n >= limit) {
+                    return None;
+                }
+                Some(Job {
+                    n,
+                    due: now,
+                    expired: false,
+                })
+            }
+        }
+    }
+
+    /// Arrivals due but not yet taken by a worker.
+    pub(crate) fn queued(&self) -> usize {
+        match self {
+            Source::Paced(p) => p.lock().queue.len(),
+            Source::Closed(_) => 0,
+        }
+    }
+
+    /// The due offset of the last arrival released, for an open-model source.
+    pub(crate) fn last_due(&self) -> Option<Duration> {
+        match self {
+            Source::Paced(p) => Some(Duration::from_micros(p.last_due_us.load(Ordering::Relaxed))),
+            Source::Closed(_) => None,
+        }
+    }
+
+    /// Stops producing events (on interrupt); queued ones are dropped.
+    pub(crate) fn cancel(&self) {
+        match self {
+            Source::Paced(p) => {
+                p.cancelled.store(true, Ordering::Relaxed);
+                p.lock().queue.clear();
+            }
+            Source::Closed(c) => {
+                c.next.store(u64::MAX / 2, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Paced {
+    fn lock(&self) -> MutexGuard<'_, PacedState> {
+        // A worker cannot panic while holding the lock, but a poisoned queue is still a
+        // valid queue.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn run(&self, schedule: &mut Schedule, start: Instant, limits: Limits, grace: Duration) {
+        // A little slack so that an arrival at exactly the duration counts despite float
+        // rounding (ten events at 10/s in 1 s, not nine).
+        let horizon = limits.duration.map(|d| d + Duration::from_micros(1));
+        let mut n: u64 = 0;
+        let mut batch = Vec::new();
+        let mut pending = None;
+        loop {
+            if self.cancelled.load(Ordering::Relaxed) {
+                break;
+            }
+            let next = match pending.take() {
+                Some(p) => Some(p),
+                None if limits.count.is_some_and(|c| n >= c) => None,
+                None => schedule
+                    .next_offset()
+                    .filter(|off| horizon.is_none_or(|h| *off <= h)),
+            };
+            let Some(offset) = next else { break };
+            let due = start + offset;
+            let now = Instant::now();
+            if due > now + PACER_SPIN {
+                if !batch.is_empty() {
+                    self.release(&mut batch);
+                }
+                std::thread::sleep((due - now).min(PACER_NAP));
+                pending = Some(offset);
+                continue;
+            }
+            // Due (or nearly): gather it with any others already due, release together.
+            batch.push((n, due));
+            self.last_due_us
+                .store(u64::try_from(offset.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+            n += 1;
+            if batch.len() >= 256 {
+                self.release(&mut batch);
+            }
+        }
+        self.release(&mut batch);
+        let end = Instant::now().max(start + Duration::from_micros(self.last_due_us.load(Ordering::Relaxed)));
+        self.finish(end + grace);
+    }
+
+    fn release(&self, batch: &mut Vec<(u64, Instant)>) {
+        if batch.is_empty() {
+            return;
+        }
+        let k = batch.len();
+        self.lock().queue.extend(batch.drain(..));
+        self.permits.add_permits(k);
+    }
+
+    fn finish(&self, drain_by: Instant) {
+        self.lock().drain_by = Some(drain_by);
+        // One extra permit per worker: each finds the queue empty and stops.
+        self.permits.add_permits(self.workers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::{Arrival, RateProfile};
+
+    fn schedule(rate: f64) -> Schedule {
+        Schedule::new(RateProfile::fixed(rate).unwrap(), Arrival::Constant, 1)
+    }
+
+    #[tokio::test]
+    async fn paced_source_releases_on_time_then_stops_every_worker() {
+        let start = Instant::now();
+        let limits = Limits {
+            duration: Some(Duration::from_millis(200)),
+            count: None,
+        };
+        let source = Source::paced(schedule(100.0), start, limits, 2, Duration::from_secs(1));
+        let mut seen = Vec::new();
+        while let Some(job) = source.next().await {
+            let late = job.due.elapsed();
+            assert!(late < Duration::from_millis(50), "released {late:?} late");
+            assert!(!job.expired);
+            seen.push(job.n);
+        }
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
+        // The second worker is released too.
+        assert!(source.next().await.is_none());
+        assert_eq!(source.last_due(), Some(Duration::from_millis(200)));
+    }
+
+    #[tokio::test]
+    async fn arrivals_left_after_the_grace_are_expired() {
+        let start = Instant::now();
+        let limits = Limits {
+            duration: None,
+            count: Some(5),
+        };
+        let source = Source::paced(schedule(1000.0), start, limits, 1, Duration::ZERO);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(source.queued(), 5);
+        let jobs: Vec<Job> = std::iter::from_fn(|| futures_now(&source)).collect();
+        assert_eq!(jobs.len(), 5);
+        assert!(jobs.iter().all(|j| j.expired));
+    }
+
+    fn futures_now(source: &Source) -> Option<Job> {
+        let Source::Paced(p) = source else { return None };
+        p.permits.try_acquire().ok()?.forget();
+        let mut state = p.lock();
+        let (n, due) = state.queue.pop_front()?;
+        let expired = state.drain_by.is_some_and(|d| Instant::now() > d);
+        Some(Job { n, due, expired })
+    }
+
+    #[tokio::test]
+    async fn closed_source_counts_and_stops() {
+        let source = Source::closed(
+            Instant::now(),
+            Limits {
+                duration: None,
+                count: Some(3),
+            },
+        );
+        let mut n = 0;
+        while source.next().await.is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 3);
+    }
+}

@@ -1,0 +1,42 @@
+//! The `facesim` binary: parse the command line, set up logging, run, map to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use facesim::cli::{Cli, Command};
+use facesim::cmd::{self, Finish};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Servers log what they do; one-shot commands print their own report and log only
+    // problems. RUST_LOG overrides either.
+    let default = match cli.command {
+        Command::Device(_) | Command::Receiver(_) => "facesim=info",
+        _ => "facesim=warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    facesim::tls::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cmd::run(cli, cmd::shutdown_signal())) {
+        Ok(Finish::Success) => ExitCode::SUCCESS,
+        Ok(Finish::Failed) => ExitCode::from(1),
+        Err(e) => {
+            let code = e.exit_code();
+            let chain = anyhow::Error::from(e);
+            let text: Vec<String> = chain.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", text.join(": "));
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Delivery of one event to a receiver, and the classification of what came back. Both the
+//! simulated device and the push and load commands send through a [`Pusher`].
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::tls::{self, Trust};
+use crate::wire::{self, Answer, AnswerError};
+
+/// Largest answer body read from a receiver; real answers are well under a kilobyte.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// The default time a device waits for an answer before it counts the push as lost.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How to push.
+#[derive(Debug, Clone)]
+pub struct PushOptions {
+    /// Time allowed for the whole exchange: connect, send, answer.
+    pub timeout: Duration,
+    /// How `https` receivers are verified.
+    pub trust: Trust,
+    /// Idle connections kept per receiver host; 0 opens a fresh connection for every event.
+    pub idle_per_host: usize,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_TIMEOUT,
+            trust: Trust::System,
+            idle_per_host: 64,
+        }
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PushError {
+    /// The TLS configuration was refused.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// What one push came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// HTTP 200 with a well-formed answer; its `code` may still say failure.
+    Answered(Answer),
+    /// An HTTP status other than 200.
+    HttpStatus(u16),
+    /// HTTP 200 but the body is not a conforming answer.
+    Malformed(AnswerError),
+    /// No complete answer within the timeout.
+    Timeout,
+    /// The connection could not be made (refused, unreachable, TLS handshake failed).
+    Connect(String),
+    /// The connection broke during the exchange (reset, truncated answer, oversized answer).
+    Transport(String),
+}
+
+/// The classes answers are counted by, in statistics and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeClass {
+    /// A well-formed answer with `code` 200.
+    Success,
+    /// A well-formed answer with another `code`.
+    CodeNotOk,
+    /// An HTTP status other than 200.
+    HttpStatus,
+    /// No answer in time.
+    Timeout,
+    /// No connection.
+    ConnectError,
+    /// Connection broken mid-exchange.
+    TransportError,
+    /// An answer that is not a conforming push answer.
+    Malformed,
+}
+
+impl OutcomeClass {
+    /// Every class, in report order.
+    pub const ALL: [OutcomeClass; 7] = [
+        Self::Success,
+        Self::CodeNotOk,
+        Self::HttpStatus,
+        Self::Timeout,
+        Self::ConnectError,
+        Self::TransportError,
+        Self::Malformed,
+    ];
+
+    /// The snake_case label used in logs, JSON and `/sim/stats`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::CodeNotOk => "code_not_ok",
+            Self::HttpStatus => "http_status",
+            Self::Timeout => "timeout",
+            Self::ConnectError => "connect_error",
+            Self::TransportError => "transport_error",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+impl Outcome {
+    /// The class this outcome is counted in.
+    pub fn class(&self) -> OutcomeClass {
+        match self {
+            Outcome::Answered(a) if a.is_success() => OutcomeClass::Success,
+            Outcome::Answered(_) => OutcomeClass::CodeNotOk,
+            Outcome::HttpStatus(_) => OutcomeClass::HttpStatus,
+            Outcome::Malformed(_) => OutcomeClass::Malformed,
+            Outcome::Timeout => OutcomeClass::Timeout,
+            Outcome::Connect(_) => OutcomeClass::ConnectError,
+            Outcome::Transport(_) => OutcomeClass::TransportError,
+        }
+    }
+
+    /// Whether the receiver took the event: HTTP 200 and a well-formed answer with `code`
+    /// 200. Anything else counts as "no answer" and a device keeps the record.
+    pub fn is_success(&self) -> bool {
+        self.class() == OutcomeClass::Success
+    }
+
+    /// The door decision, when the receiver gave one successfully.
+    pub fn answer(&self) -> Option<&Answer> {
+        match self {
+            Outcome::Answered(a) if a.is_success() => Some(a),
+            _ => None,
+        }
+    }
+
+    /// One line describing the outcome, for logs and console output.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Answered(a) if a.is_success() => format!(
+                "pass={} tips={:?}",
+                a.pass,
+                a.customtips.as_deref().unwrap_or("")
+            ),
+            Outcome::Answered(a) => format!("code {} ({})", a.code, a.message),
+            Outcome::HttpStatus(s) => format!("HTTP {s}"),
+            Outcome::Malformed(e) => e.to_string(),
+            Outcome::Timeout => "timeout".into(),
+            Outcome::Connect(e) => format!("connect error: {e}"),
+            Outcome::Transport(e) => format!("transport error: {e}"),
+        }
+    }
+}
+
+/// One push and how long it took, from the start of the request to the end of the answer.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub latency: Duration,
+    pub outcome: Outcome,
+}
+
+/// An HTTP client that pushes event bodies to receivers. Cheap to clone; clones share
+/// their connection pool.
+#[derive(Debug, Clone)]
+pub struct Pusher {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Pusher {
+    /// Builds a client.
+    ///
+    /// # Errors
+    /// [`PushError::Client`] when the TLS trust cannot be set up.
+    pub fn new(options: &PushOptions) -> Result<Self, PushError> {
+        tls::install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout)
+            .pool_max_idle_per_host(options.idle_per_host)
+            .tcp_nodelay(true)
+            .user_agent(concat!("facesim/", env!("CARGO_PKG_VERSION")));
+        match &options.trust {
+            Trust::System => {}
+            Trust::Pinned(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                    .map_err(|e| PushError::Client(e.to_string()))?;
+                builder = builder.tls_certs_only(certs);
+            }
+            Trust::Insecure => {
+                tracing::warn!("receiver certificates are not verified (--insecure)");
+                builder = builder.danger_accept_invalid_certs(true);
+            }
+        }
+        let client = builder.build().map_err(|e| PushError::Client(error_chain(&e)))?;
+        Ok(Self {
+            client,
+            timeout: options.timeout,
+        })
+    }
+
+    /// The answer timeout this client applies.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
+    /// failure is an [`Outcome`].
+    pub async fn push(&self, url: &url::Url, body: Bytes) -> Delivery {
+        let start = Instant::now();
+        let outcome = self.exchange(url, body).await;
+        Delivery {
+            latency: start.elapsed(),
+            outcome,
+        }
+    }
+
+    async fn exchange(&self, url: &url::Url, body: Bytes) -> Outcome {
+        let sent = self
+            .client
+            .post(url.clone())
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(r) => r,
+            Err(e) => return classify(&e),
+        };
+        let status = response.status().as_u16();
+        let mut answer = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                        return Outcome::Transport(format!(
+                            "answer larger than {MAX_ANSWER_BYTES} bytes"
+                        ));
+                    }
+                    answer.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return classify(&e),
+            }
+        }
+        if status != 200 {
+            return Outcome::HttpStatus(status);
+        }
+        match wire::decode_answer(&answer) {
+            Ok(a) => Outcome::Answered(a),
+            Err(e) => Outcome::Malformed(e),
+        }
+    }
+}
+
+fn classify(e: &reqwest::Error) -> Outcome {
+    if e.is_timeout() {
+        Outcome::Timeout
+    } else if e.is_connect() {
+        Outcome::Connect(error_chain(e))
+    } else {
+        Outcome::Transport(error_chain(e))
+    }
+}
+
+/// Joins an error and its sources, since reqwest's top-level message alone ("error sending
+/// request") hides the cause a user needs (refused, certificate, reset).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,244 @@
+//! The reference receiver: the server at `event_dest` done right, small enough for a
+//! vendor to read as an example. It checks each event, decides the door by a simple
+//! policy, answers with `customtips`, and can save the snapshots.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::StatusCode;
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use warp::Filter;
+
+use crate::server::{self, Response};
+use crate::synth::jpeg;
+use crate::wire::{self, AnswerBody, Event, RECOMMENDED_TIPS_CHARS, RecognizeStatus};
+
+/// The door policy: who is let through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Lowest `recognizeScore` that opens the door for a known person.
+    pub min_score: f64,
+    /// Lowest `livenessScore` that opens the door.
+    pub min_liveness: f64,
+    /// Let strangers through too (a "fail open" door, for testing how systems react).
+    pub admit_strangers: bool,
+    /// Screen text when the door stays shut.
+    pub deny_tips: String,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            min_score: 0.75,
+            min_liveness: 0.5,
+            admit_strangers: false,
+            deny_tips: "No access".into(),
+        }
+    }
+}
+
+impl Policy {
+    /// Decides the door and the screen text for one record. Only people from the library
+    /// with good scores pass; non-live faces never do, whatever the settings.
+    pub fn decide(&self, event: &Event) -> (bool, String) {
+        let record = &event.data;
+        let live = record.liveness_score >= self.min_liveness
+            && record.recognize_status != RecognizeStatus::NonLiveness;
+        let known = matches!(
+            record.recognize_status,
+            RecognizeStatus::InLibrary | RecognizeStatus::Recognized | RecognizeStatus::AuthPassed
+        ) && record.user.is_some()
+            && record.recognize_score >= self.min_score;
+        let stranger_ok = self.admit_strangers && record.recognize_status == RecognizeStatus::Stranger;
+        if live && (known || stranger_ok) {
+            let name = record.user.as_ref().map_or("guest", |u| u.name.as_str());
+            (true, fit_tips(&format!("Hi {name}")))
+        } else {
+            (false, fit_tips(&self.deny_tips))
+        }
+    }
+}
+
+/// Cuts screen text to the recommended length, counting characters (names are often CJK).
+pub fn fit_tips(text: &str) -> String {
+    let cut: String = text.chars().take(RECOMMENDED_TIPS_CHARS).collect();
+    cut.trim_end().to_string()
+}
+
+/// How the reference receiver runs.
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    pub policy: Policy,
+    /// Where snapshots are saved as `.jpg`, if anywhere.
+    pub save_dir: Option<PathBuf>,
+    /// Largest request body taken, in bytes; larger ones get 413.
+    pub max_body: u64,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self {
+            policy: Policy::default(),
+            save_dir: None,
+            max_body: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// One event the receiver took, with the answer it gave.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub event: Event,
+    pub answer: AnswerBody,
+    /// The device and record number from the snapshot's trace comment.
+    pub trace: Option<(String, u64)>,
+}
+
+struct State {
+    config: ReceiverConfig,
+    events: Option<mpsc::UnboundedSender<Received>>,
+}
+
+/// Serves the reference receiver on `listener` until `shutdown`. Every event taken is sent
+/// to `events`, when given, for the caller to print or check.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    config: ReceiverConfig,
+    events: Option<mpsc::UnboundedSender<Received>>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let state = Arc::new(State { config, events });
+    server::serve(listener, tls, warp::service(routes(state)), shutdown).await;
+}
+
+fn routes(
+    state: Arc<State>,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let max_body = state.config.max_body;
+    warp::post()
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes())
+        .map(move |content_type: Option<String>, body: Bytes| {
+            handle(&state, content_type.as_deref(), &body)
+        })
+        .recover(server::recover)
+        .unify()
+}
+
+/// Whether a Content-Type names JSON; parameters such as `charset` are fine.
+pub fn is_json_content_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
+    if !content_type.is_some_and(is_json_content_type) {
+        return failure(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+    if body.is_empty() {
+        return failure(StatusCode::BAD_REQUEST, "empty body");
+    }
+    let value: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return failure(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}")),
+    };
+    // Events of other types (later firmware adds alarms) are acknowledged without opening
+    // the door, so a device does not retry them forever.
+    let kind = value.get(wire::field::TYPE).and_then(serde_json::Value::as_i64);
+    if kind.is_some_and(|k| k != wire::EVENT_TYPE_RECOGNITION) {
+        let answer = AnswerBody {
+            msg: format!("event type {} ignored", kind.unwrap_or_default()),
+            ..AnswerBody::decision(false, None)
+        };
+        return server::json_reply(StatusCode::OK, &answer);
+    }
+    let event: Event = match serde_json::from_value(value) {
+        Ok(e) => e,
+        Err(e) => return failure(StatusCode::BAD_REQUEST, &format!("not a recognition event: {e}")),
+    };
+    let (pass, tips) = state.config.policy.decide(&event);
+    let answer = AnswerBody::decision(pass, Some(tips));
+    let snapshot = base64::engine::general_purpose::STANDARD
+        .decode(event.data.rgb_image.as_bytes())
+        .ok();
+    let trace = snapshot
+        .as_deref()
+        .and_then(jpeg::read_comment)
+        .and_then(|c| jpeg::parse_trace(&c));
+    if let (Some(dir), Some(jpeg)) = (&state.config.save_dir, &snapshot) {
+        save_snapshot(dir, &event, trace.as_ref(), jpeg);
+    }
+    if let Some(tx) = &state.events {
+        let _ = tx.send(Received {
+            event,
+            answer: answer.clone(),
+            trace,
+        });
+    }
+    server::json_reply(StatusCode::OK, &answer)
+}
+
+fn failure(status: StatusCode, msg: &str) -> Response {
+    let code = i64::from(status.as_u16());
+    server::json_reply(status, &AnswerBody::failure(code, msg))
+}
+
+/// Saves a snapshot as `<sn>-<seq>.jpg` (or `<sn>-<timestamp>.jpg` without a trace). A
+/// failure to save is logged, not answered: the door decision does not depend on disk.
+fn save_snapshot(dir: &std::path::Path, event: &Event, trace: Option<&(String, u64)>, jpeg: &[u8]) {
+    let sn: String = event
+        .data
+        .device_sn
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let name = match trace {
+        Some((_, seq)) => format!("{sn}-{seq:08}.jpg"),
+        None => format!("{sn}-{}.jpg", event.data.timestamp),
+    };
+    if let Err(e) = std::fs::write(dir.join(&name), jpeg) {
+        tracing::warn!(file = %name, error = %e, "cannot save snapshot");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{Generator, SynthConfig};
+
+    #[test]
+    fn tips_count_characters_not_bytes() {
+        assert_eq!(fit_tips("Hi 张伟张伟张伟张伟张伟"), "Hi 张伟张伟张伟张");
+        assert_eq!(fit_tips("Hi Al"), "Hi Al");
+    }
+
+    #[test]
+    fn strangers_and_non_live_faces_are_denied() {
+        let generator = Generator::new(&SynthConfig::default(), "PS71HD01MC22C00014");
+        let policy = Policy::default();
+        for seq in 1..300 {
+            let draw = generator.draw(seq);
+            let event = generator.event(&draw, String::new(), 0);
+            let (pass, tips) = policy.decide(&event);
+            if !draw.status.may_pass() || draw.status == RecognizeStatus::Unknown {
+                assert!(!pass, "{:?} passed", draw.status);
+            }
+            assert!(tips.chars().count() <= RECOMMENDED_TIPS_CHARS);
+        }
+    }
+
+    #[test]
+    fn content_types_with_parameters_are_json() {
+        assert!(is_json_content_type("application/json; charset=utf-8"));
+        assert!(is_json_content_type("Application/JSON"));
+        assert!(!is_json_content_type("text/plain"));
+    }
+}

@@ -1,0 +1,602 @@
+//! Drawing a synthetic face snapshot as RGB8 pixels: a device backdrop, shoulders, head,
+//! hair, eyes, eyebrows, nose, mouth, optional glasses, beard and surgical mask, then a
+//! lighting gradient and sensor noise. A [`Look`] is who is in front of the camera and stays
+//! fixed per person; a [`Shot`] is how this one frame came out (pose, light, noise).
+//!
+//! Rendering is a handful of anti-aliased ellipses, each filled over its bounding box only,
+//! plus one final pass for light and noise; nothing allocates per pixel. The noise matters
+//! beyond looks: it is what makes the JPEG as large as a real camera's.
+
+use rand::RngExt;
+
+use super::canvas::{Canvas, Paint, Shape, finish, scaled};
+
+/// An RGB colour with channels in 0..=255.
+pub type Rgb = [f32; 3];
+
+/// How the hair is cut; decides which hair shapes are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HairStyle {
+    /// Little or no hair on top.
+    Bald,
+    /// Short hair hugging the skull.
+    Short,
+    /// Long hair falling behind the head to the shoulders.
+    Long,
+    /// Long hair tied up in a bun on top.
+    Bun,
+    /// Short curly hair with a bumpy outline.
+    Curly,
+}
+
+/// Which palette a random look draws from, so that names and faces roughly agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// Mostly dark hair and brown eyes, light to medium skin.
+    EastAsia,
+    /// The whole range of skin, hair and eye colours.
+    Anywhere,
+}
+
+/// Everything that makes one person recognisable: fixed across their events.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    pub skin: Rgb,
+    pub hair: Rgb,
+    pub hair_style: HairStyle,
+    pub eyes: Rgb,
+    pub lips: Rgb,
+    pub clothing: Rgb,
+    /// Frame colour when the person wears glasses.
+    pub glasses: Option<Rgb>,
+    pub beard: bool,
+    /// Face height over face width: about 1.2 (round) to 1.45 (long).
+    pub face_ratio: f32,
+    /// Face width relative to the average, about 0.9 to 1.1.
+    pub face_width: f32,
+    /// Distance between the eyes relative to the average.
+    pub eye_spacing: f32,
+    /// Nose length relative to the average.
+    pub nose_length: f32,
+    /// Mouth width relative to the average.
+    pub mouth_width: f32,
+    /// Eyebrow thickness relative to the average.
+    pub brow_thickness: f32,
+}
+
+/// The fixed surroundings of one terminal: a wall and a door frame behind the people.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backdrop {
+    pub wall_top: Rgb,
+    pub wall_bottom: Rgb,
+    pub frame: Rgb,
+    /// Horizontal position of the door frame, as a fraction of the width.
+    pub frame_x: f32,
+    /// Width of the door frame, as a fraction of the width.
+    pub frame_width: f32,
+}
+
+/// How one frame came out: everything that differs between two snapshots of one person.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shot {
+    pub backdrop: Backdrop,
+    /// Head offset from the frame centre, as fractions of width and height.
+    pub dx: f32,
+    pub dy: f32,
+    /// Head size relative to the usual distance from the camera.
+    pub scale: f32,
+    /// Head tilt in radians (roll).
+    pub roll: f32,
+    /// Head turn from -1 (left) to 1 (right); shifts the features sideways.
+    pub yaw: f32,
+    /// Direction the light comes from, in radians, and how uneven it is (0 = flat).
+    pub light_angle: f32,
+    pub light_strength: f32,
+    /// Overall brightness factor.
+    pub exposure: f32,
+    /// Standard deviation of the sensor noise, in 8-bit levels.
+    pub noise: f32,
+    pub noise_seed: u64,
+    /// From -0.3 (frown) to 1 (smile).
+    pub smile: f32,
+    /// Eye openness from 0 (closed) to 1.
+    pub eyes_open: f32,
+    pub mask_worn: bool,
+    /// A presentation attack: the face is a photo or a phone screen held up to the camera.
+    pub spoof: bool,
+}
+
+/// Picks one entry of a non-empty palette.
+fn pick<R: RngExt + ?Sized>(rng: &mut R, palette: &[[u8; 3]]) -> Rgb {
+    let c = palette[rng.random_range(0..palette.len())];
+    [f32::from(c[0]), f32::from(c[1]), f32::from(c[2])]
+}
+
+/// Picks a palette entry and varies it a little, so that two people with the same entry
+/// still differ.
+fn vary<R: RngExt + ?Sized>(rng: &mut R, palette: &[[u8; 3]], amount: f32) -> Rgb {
+    let c = pick(rng, palette);
+    let k = 1.0 + rng.random_range(-amount..amount);
+    c.map(|v| (v * k + rng.random_range(-4.0..4.0)).clamp(0.0, 255.0))
+}
+
+const SKIN_EAST_ASIA: &[[u8; 3]] = &[
+    [241, 209, 180],
+    [232, 194, 160],
+    [224, 184, 146],
+    [210, 166, 128],
+    [196, 150, 112],
+];
+const SKIN_ANY: &[[u8; 3]] = &[
+    [250, 220, 196],
+    [236, 196, 166],
+    [224, 180, 140],
+    [198, 150, 110],
+    [170, 120, 84],
+    [141, 94, 62],
+    [110, 72, 48],
+    [84, 56, 40],
+];
+const HAIR_EAST_ASIA: &[[u8; 3]] = &[
+    [20, 18, 18],
+    [28, 24, 22],
+    [40, 30, 26],
+    [62, 44, 32],
+    [96, 66, 44],
+    [150, 146, 144],
+];
+const HAIR_ANY: &[[u8; 3]] = &[
+    [22, 20, 20],
+    [58, 40, 30],
+    [96, 64, 40],
+    [140, 100, 60],
+    [200, 164, 100],
+    [226, 200, 140],
+    [150, 62, 30],
+    [168, 166, 164],
+    [228, 228, 228],
+];
+const EYES_EAST_ASIA: &[[u8; 3]] = &[[46, 30, 22], [60, 40, 28], [76, 52, 34]];
+const EYES_ANY: &[[u8; 3]] = &[
+    [46, 30, 22],
+    [84, 56, 34],
+    [110, 86, 50],
+    [70, 110, 150],
+    [96, 140, 170],
+    [88, 120, 80],
+];
+const LIPS: &[[u8; 3]] = &[
+    [190, 100, 100],
+    [170, 90, 90],
+    [150, 84, 80],
+    [200, 110, 120],
+];
+const CLOTHING: &[[u8; 3]] = &[
+    [30, 34, 48],
+    [40, 40, 42],
+    [220, 222, 226],
+    [90, 110, 140],
+    [120, 40, 44],
+    [60, 90, 70],
+    [180, 150, 110],
+    [70, 70, 120],
+];
+const FRAMES: &[[u8; 3]] = &[[20, 20, 22], [90, 60, 40], [150, 150, 160], [120, 30, 40]];
+const WALLS: &[[u8; 3]] = &[
+    [214, 212, 204],
+    [200, 204, 210],
+    [226, 220, 206],
+    [180, 186, 180],
+    [120, 126, 136],
+    [232, 232, 234],
+];
+const DOOR_FRAMES: &[[u8; 3]] = &[[90, 70, 50], [60, 60, 64], [150, 150, 150], [200, 200, 204]];
+
+impl Look {
+    /// A random look from `region`'s palettes.
+    pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
+        let (skin, hair, eyes) = match region {
+            Region::EastAsia => (SKIN_EAST_ASIA, HAIR_EAST_ASIA, EYES_EAST_ASIA),
+            Region::Anywhere => (SKIN_ANY, HAIR_ANY, EYES_ANY),
+        };
+        let hair_style = match rng.random_range(0..20) {
+            0..=1 => HairStyle::Bald,
+            2..=9 => HairStyle::Short,
+            10..=14 => HairStyle::Long,
+            15..=16 => HairStyle::Bun,
+            _ => HairStyle::Curly,
+        };
+        let skin = vary(rng, skin, 0.05);
+        let hair = vary(rng, hair, 0.08);
+        Self {
+            skin,
+            hair,
+            hair_style,
+            eyes: pick(rng, eyes),
+            lips: vary(rng, LIPS, 0.06),
+            clothing: vary(rng, CLOTHING, 0.1),
+            glasses: rng.random_bool(0.3).then(|| pick(rng, FRAMES)),
+            beard: matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2),
+            face_ratio: rng.random_range(1.2..1.45),
+            face_width: rng.random_range(0.9..1.1),
+            eye_spacing: rng.random_range(0.9..1.1),
+            nose_length: rng.random_range(0.85..1.2),
+            mouth_width: rng.random_range(0.85..1.15),
+            brow_thickness: rng.random_range(0.7..1.4),
+        }
+    }
+}
+
+impl Backdrop {
+    /// A random wall and door frame for one terminal's surroundings.
+    pub fn random<R: RngExt + ?Sized>(rng: &mut R) -> Self {
+        let wall = pick(rng, WALLS);
+        Self {
+            wall_top: wall.map(|v| (v * 1.06).min(255.0)),
+            wall_bottom: wall.map(|v| v * 0.82),
+            frame: pick(rng, DOOR_FRAMES),
+            frame_x: rng.random_range(0.05..0.95),
+            frame_width: rng.random_range(0.04..0.09),
+        }
+    }
+}
+
+impl Shot {
+    /// A random frame of a face in front of a terminal with `backdrop`.
+    pub fn random<R: RngExt + ?Sized>(rng: &mut R, backdrop: Backdrop) -> Self {
+        Self {
+            backdrop,
+            dx: rng.random_range(-0.05..0.05),
+            dy: rng.random_range(-0.04..0.04),
+            scale: rng.random_range(0.9..1.08),
+            roll: rng.random_range(-0.12..0.12),
+            yaw: rng.random_range(-0.5..0.5),
+            light_angle: rng.random_range(0.0..std::f32::consts::TAU),
+            light_strength: rng.random_range(0.04..0.3),
+            exposure: rng.random_range(0.86..1.1),
+            noise: rng.random_range(3.0..6.0),
+            noise_seed: rng.random(),
+            smile: rng.random_range(-0.3..1.0),
+            eyes_open: if rng.random_bool(0.05) {
+                0.1
+            } else {
+                rng.random_range(0.75..1.0)
+            },
+            mask_worn: false,
+            spoof: false,
+        }
+    }
+}
+
+/// Draws `look` as it appears in `shot`, as `width × height` RGB8 pixels.
+pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (width as usize, height as usize);
+    let mut c = Canvas::new(w, h, &shot.backdrop);
+    let (wf, hf) = (width as f32, height as f32);
+    // The head fills about half the frame's width, as in a terminal's face crop.
+    let r = 0.25 * wf.min(hf * 0.8) * shot.scale * look.face_width;
+    let ry = r * look.face_ratio;
+    let hx = wf * (0.5 + shot.dx);
+    let hy = hf * (0.46 + shot.dy);
+    let (sin, cos) = shot.roll.sin_cos();
+    // Head-local coordinates (in units of r, y down) to pixels, rotated with the head.
+    let at = |a: f32, b: f32| (hx + r * (a * cos - b * sin), hy + r * (a * sin + b * cos));
+    let shape = |a: f32, b: f32, rx: f32, ry: f32, angle: f32| {
+        let (cx, cy) = at(a, b);
+        Shape {
+            cx,
+            cy,
+            rx: rx * r,
+            ry: ry * r,
+            angle: shot.roll + angle,
+        }
+    };
+    // Turning the head moves the features sideways, the nose most, the ears least.
+    let turn = shot.yaw * 0.28;
+    let skin = look.skin;
+    let dark_hair = scaled(look.hair, 0.8);
+    let face_b = look.face_ratio;
+
+    // Shoulders do not tilt with the head.
+    let torso = Shape {
+        cx: hx,
+        cy: hy + ry + 1.55 * r,
+        rx: 2.4 * r,
+        ry: 1.3 * r,
+        angle: 0.0,
+    };
+    c.fill(&torso, Paint::solid(look.clothing).shade(0.35));
+    let neck = Shape {
+        cx: hx,
+        cy: hy + ry * 0.9,
+        rx: 0.46 * r,
+        ry: 0.7 * r,
+        angle: 0.0,
+    };
+    c.fill(&neck, Paint::solid(scaled(skin, 0.78)).shade(0.2));
+
+    if look.hair_style == HairStyle::Long {
+        c.fill(
+            &shape(0.0, 0.45, 1.3, face_b * 1.1, 0.0),
+            Paint::solid(dark_hair).shade(0.25),
+        );
+    }
+    for side in [-1.0, 1.0] {
+        let ear = shape(side * 0.97 - turn * 0.4, 0.05, 0.16, 0.28, 0.0);
+        c.fill(&ear, Paint::solid(scaled(skin, 0.9)).shade(0.3));
+    }
+    c.fill(
+        &shape(-turn * 0.15, 0.0, 1.0, face_b, 0.0),
+        Paint::solid(skin).shade(0.28),
+    );
+
+    // Hair on top: a cap clipped at the hairline, plus the style's extra shapes.
+    let hairline = -0.42 * face_b * r;
+    match look.hair_style {
+        HairStyle::Bald => {
+            for side in [-1.0, 1.0] {
+                let tuft = shape(side * 0.88, -0.25, 0.16, 0.35, 0.0);
+                c.fill(
+                    &tuft,
+                    Paint::solid(look.hair)
+                        .alpha(0.7)
+                        .clip(-0.2 * r, f32::INFINITY),
+                );
+            }
+        }
+        HairStyle::Short | HairStyle::Long | HairStyle::Bun | HairStyle::Curly => {
+            let cap = shape(0.0, -0.06, 1.07, face_b * 1.04, 0.0);
+            c.fill(
+                &cap,
+                Paint::solid(look.hair)
+                    .shade(0.3)
+                    .clip(f32::NEG_INFINITY, hairline + 0.06 * r),
+            );
+        }
+    }
+    if look.hair_style == HairStyle::Bun {
+        c.fill(
+            &shape(0.0, -face_b - 0.2, 0.36, 0.3, 0.0),
+            Paint::solid(look.hair).shade(0.35),
+        );
+    }
+    if look.hair_style == HairStyle::Curly {
+        for i in 0..9 {
+            let t = std::f32::consts::PI * (0.08 + 0.84 * i as f32 / 8.0);
+            let curl = shape(
+                -1.02 * t.cos(),
+                -face_b * 1.0 * t.sin() + 0.05,
+                0.2,
+                0.2,
+                0.0,
+            );
+            c.fill(&curl, Paint::solid(look.hair).shade(0.4));
+        }
+    }
+
+    // Eyes, eyebrows and glasses.
+    let eye_b = -0.16;
+    for side in [-1.0f32, 1.0] {
+        let ex = side * 0.36 * look.eye_spacing - turn;
+        let brow = shape(
+            ex,
+            eye_b - 0.24,
+            0.21,
+            0.045 * look.brow_thickness,
+            -side * 0.08,
+        );
+        c.fill(&brow, Paint::solid(dark_hair).alpha(0.9));
+        let open = shot.eyes_open;
+        if open > 0.3 {
+            c.fill(
+                &shape(ex, eye_b, 0.17, 0.085 * open, 0.0),
+                Paint::solid([238.0, 236.0, 230.0]),
+            );
+            let gaze = -shot.yaw * 0.04;
+            let iris_clip = 0.085 * open * r;
+            c.fill(
+                &shape(ex + gaze, eye_b, 0.078, 0.078, 0.0),
+                Paint::solid(look.eyes)
+                    .clip(-iris_clip, iris_clip)
+                    .shade(0.3),
+            );
+            c.fill(
+                &shape(ex + gaze, eye_b, 0.036, 0.036, 0.0),
+                Paint::solid([12.0, 10.0, 10.0]).clip(-iris_clip, iris_clip),
+            );
+            c.fill(
+                &shape(ex + gaze + 0.025, eye_b - 0.025, 0.014, 0.014, 0.0),
+                Paint::solid([250.0; 3]).alpha(0.9),
+            );
+            // The upper eyelid line.
+            c.fill(
+                &shape(ex, eye_b - 0.075 * open, 0.18, 0.018, 0.0),
+                Paint::solid(scaled(skin, 0.45)).alpha(0.8),
+            );
+        } else {
+            c.fill(
+                &shape(ex, eye_b, 0.17, 0.02, 0.0),
+                Paint::solid(scaled(skin, 0.5)),
+            );
+        }
+        if let Some(frame) = look.glasses {
+            c.fill(
+                &shape(ex, eye_b + 0.01, 0.26, 0.18, 0.0),
+                Paint::solid(frame).ring(0.035 * r),
+            );
+            c.fill(
+                &shape(ex, eye_b + 0.01, 0.24, 0.16, 0.0),
+                Paint::solid([220.0, 230.0, 240.0]).alpha(0.12),
+            );
+        }
+    }
+    if let Some(frame) = look.glasses {
+        c.fill(
+            &shape(-turn, eye_b - 0.02, 0.1, 0.022, 0.0),
+            Paint::solid(frame),
+        );
+    }
+
+    // Nose and mouth, hidden under a mask when one is worn.
+    let nose_b = 0.12 * look.nose_length;
+    let mouth_b = 0.55;
+    c.fill(
+        &shape(-turn * 1.6, nose_b, 0.1, 0.24 * look.nose_length, 0.0),
+        Paint::solid(scaled(skin, 0.86)).alpha(0.55),
+    );
+    if look.beard {
+        let beard = shape(-turn, mouth_b + 0.05, 0.86, 0.62, 0.0);
+        c.fill(
+            &beard,
+            Paint::solid(dark_hair)
+                .alpha(0.75)
+                .clip(-0.3 * r, f32::INFINITY),
+        );
+    }
+    for side in [-1.0, 1.0] {
+        let nostril = shape(
+            side * 0.065 - turn * 1.6,
+            nose_b + 0.23 * look.nose_length,
+            0.035,
+            0.022,
+            0.0,
+        );
+        c.fill(&nostril, Paint::solid(scaled(skin, 0.45)).alpha(0.7));
+    }
+    let mw = 0.27 * look.mouth_width;
+    c.fill(
+        &shape(-turn * 1.2, mouth_b, mw, 0.07, 0.0),
+        Paint::solid(look.lips).shade(0.2),
+    );
+    // The line between the lips curves up at the corners when smiling.
+    for side in [-1.0, 1.0] {
+        let corner = shape(
+            side * mw * 0.5 - turn * 1.2,
+            mouth_b - 0.01 * shot.smile,
+            mw * 0.55,
+            0.014,
+            -side * 0.12 * shot.smile,
+        );
+        c.fill(&corner, Paint::solid(scaled(look.lips, 0.45)));
+    }
+    if shot.mask_worn {
+        let mask_color = [176.0, 206.0, 228.0];
+        let top = (nose_b + 0.06) * r;
+        let mask = shape(-turn * 0.6, 0.5, 1.0, 0.68, 0.0);
+        c.fill(
+            &mask,
+            Paint::solid(mask_color)
+                .shade(0.18)
+                .clip(top - 0.5 * r, f32::INFINITY),
+        );
+        for pleat in [0.35, 0.5, 0.65] {
+            let fold = shape(-turn * 0.6, pleat, 0.7, 0.012, 0.0);
+            c.fill(&fold, Paint::solid(scaled(mask_color, 0.82)).alpha(0.8));
+        }
+        for side in [-1.0, 1.0] {
+            let strap = shape(side * 0.93, 0.12, 0.12, 0.26, 0.0);
+            c.fill(&strap, Paint::solid([236.0, 238.0, 240.0]).ring(0.02 * r));
+        }
+    }
+
+    finish(&mut c, shot);
+    c.px
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn scene(seed: u64) -> (Look, Shot) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let look = Look::random(&mut rng, Region::Anywhere);
+        let backdrop = Backdrop::random(&mut rng);
+        (look, Shot::random(&mut rng, backdrop))
+    }
+
+    #[test]
+    fn render_has_the_requested_size_and_is_deterministic() {
+        let (look, shot) = scene(1);
+        let a = render(&look, &shot, 90, 120);
+        assert_eq!(a.len(), 90 * 120 * 3);
+        assert!(
+            a == render(&look, &shot, 90, 120),
+            "the same shot renders the same"
+        );
+        let other = Shot {
+            noise_seed: shot.noise_seed ^ 1,
+            ..shot
+        };
+        assert!(
+            a != render(&look, &other, 90, 120),
+            "another noise seed renders differently"
+        );
+    }
+
+    #[test]
+    fn the_face_sits_in_the_middle_in_skin_tones() {
+        let (mut look, mut shot) = scene(2);
+        look.skin = [200.0, 150.0, 120.0];
+        look.glasses = None;
+        shot = Shot {
+            dx: 0.0,
+            dy: 0.0,
+            roll: 0.0,
+            yaw: 0.0,
+            noise: 0.0,
+            light_strength: 0.0,
+            exposure: 1.0,
+            ..shot
+        };
+        let (w, h) = (120usize, 160usize);
+        let px = render(&look, &shot, w as u32, h as u32);
+        // Sample a cheek: left of the nose, below the eyes.
+        let (x, y) = (w / 2 - w / 10, (h as f32 * 0.46) as usize + h / 20);
+        let p = &px[(y * w + x) * 3..(y * w + x) * 3 + 3];
+        assert!(
+            p[0] > p[2] && p[0] > 120,
+            "cheek pixel {p:?} is not skin-like"
+        );
+    }
+
+    #[test]
+    fn a_worn_mask_covers_the_mouth() {
+        let (look, shot) = scene(3);
+        let shot = Shot { noise: 0.0, ..shot };
+        let bare = render(&look, &shot, 120, 160);
+        let masked = render(
+            &look,
+            &Shot {
+                mask_worn: true,
+                ..shot
+            },
+            120,
+            160,
+        );
+        let differing = bare
+            .chunks_exact(3)
+            .zip(masked.chunks_exact(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        // The mask covers a good part of the lower face.
+        assert!(
+            differing > 120 * 160 / 20,
+            "only {differing} pixels changed"
+        );
+    }
+
+    #[test]
+    fn tiny_and_odd_sizes_do_not_panic() {
+        let (look, shot) = scene(4);
+        for (w, h) in [(1, 1), (3, 7), (17, 5), (64, 64)] {
+            let spoof = Shot {
+                spoof: true,
+                mask_worn: true,
+                ..shot
+            };
+            assert_eq!(render(&look, &spoof, w, h).len(), (w * h * 3) as usize);
+        }
+    }
+}

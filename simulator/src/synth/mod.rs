@@ -1,0 +1,412 @@
+//! Synthetic recognition records: who stands in front of each terminal, how the terminal
+//! classifies them, the scores, mask and door decision, and a JPEG snapshot of the face.
+//! Everything is deterministic: a device's population follows from `(seed, sn)` and
+//! record `seq` from `(seed, sn, seq)`, independently of every other record and of
+//! restarts, so any event can be regenerated from its trace comment alone.
+//!
+//! Choices the spec leaves open, made here:
+//!
+//! - `user` is present exactly when [`RecognizeStatus::has_user`] holds: for people in the
+//!   library (2), recognised (4), authentication passed (5) and authentication failed (6,
+//!   a known face whose second factor failed). It is absent for unknown faces (0),
+//!   non-live faces (1: a photo or a screen must not name anybody) and strangers (3).
+//! - `pass` is true only for statuses that may pass ([`RecognizeStatus::may_pass`]) and
+//!   name a person with access; never for 1, 3 and 6, nor for 0 (the terminal does not
+//!   open for a face it could not classify), nor for blocklisted people or visitors whose
+//!   pass has expired.
+//! - User `type`: 1 employee, 2 visitor, 3 VIP, 4 blocklisted (see [`people`]).
+//! - Scores fit the status. Known people score 0.86–0.995 for recognition, failed
+//!   authentications 0.55–0.84, strangers 0.2–0.6, unknown faces 0.1–0.6. Liveness is
+//!   0.85–0.995 except for non-live faces (0.02–0.49) and unknown ones (0.3–0.85). They
+//!   are drawn as `f32` and widened, as the device does (`0.9837480783462524`).
+//! - `mask` is 0 on a device without mask detection; with it, each person has a habit
+//!   (most rarely wear one, a quarter usually do) and each visit draws from it. The mask is
+//!   drawn on the snapshot whenever it is worn, whether or not the device detects it.
+//! - The snapshot is a synthetic face with a `facesim sn=<sn> seq=<n>` COM segment.
+//!   Strangers, unknown faces and half of the spoofs get a fresh random look; the other
+//!   spoofs show a photo of somebody from the population.
+
+mod canvas;
+pub mod face;
+pub mod jpeg;
+mod mix;
+pub mod people;
+#[cfg(test)]
+mod tests;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::wire::{EVENT_TYPE_RECOGNITION, Event, Mask, Mode, RecognizeStatus, Record, User};
+use face::{Backdrop, Look, Region, Shot};
+pub use mix::{MAX_WEIGHT, MixError, StatusMix};
+use people::Population;
+pub use people::{NameLocale, Person};
+
+/// The largest population a device may have; the real terminals hold tens of thousands.
+pub const MAX_PEOPLE: usize = 100_000;
+/// The smallest and largest snapshot side in pixels.
+pub const SNAPSHOT_SIDE: std::ops::RangeInclusive<u32> = 16..=4096;
+
+/// What to generate for one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthConfig {
+    pub seed: u64,
+    /// Population size per device.
+    pub people: usize,
+    pub status_mix: StatusMix,
+    /// Device setting: without detection every record has `mask` 0.
+    pub mask_detection: bool,
+    /// Device setting, copied into each record.
+    pub mode: Mode,
+    /// Snapshot width and height in pixels, and JPEG quality.
+    pub width: u32,
+    pub height: u32,
+    pub quality: u8,
+}
+
+impl Default for SynthConfig {
+    /// 200 people; the default status mix; mask detection on, since the spec's example
+    /// record carries `mask: 1`; face mode; a 360×480 face crop at quality 85, which with
+    /// sensor noise comes to 25–42 KB (33 KB on average), like a real terminal's snapshot.
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            people: 200,
+            status_mix: StatusMix::default(),
+            mask_detection: true,
+            mode: Mode::Face,
+            width: 360,
+            height: 480,
+            quality: 85,
+        }
+    }
+}
+
+/// Why a [`SynthConfig`] was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The population is empty or too large.
+    #[error("population of {0} people is out of range; use 1 to 100000")]
+    People(usize),
+    /// A snapshot side is too small or too large.
+    #[error("snapshot size {width}x{height} is out of range; use 16 to 4096 pixels a side")]
+    Size { width: u32, height: u32 },
+    /// The JPEG quality is outside 1..=100.
+    #[error("jpeg quality {0} is out of range; use 1 to 100")]
+    Quality(u8),
+}
+
+impl SynthConfig {
+    /// Checks the ranges that [`Generator::new`] would otherwise clamp silently.
+    ///
+    /// # Errors
+    /// The first [`ConfigError`] found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=MAX_PEOPLE).contains(&self.people) {
+            return Err(ConfigError::People(self.people));
+        }
+        if !SNAPSHOT_SIDE.contains(&self.width) || !SNAPSHOT_SIDE.contains(&self.height) {
+            return Err(ConfigError::Size {
+                width: self.width,
+                height: self.height,
+            });
+        }
+        if !(1..=100).contains(&self.quality) {
+            return Err(ConfigError::Quality(self.quality));
+        }
+        Ok(())
+    }
+
+    /// The nearest valid configuration.
+    fn normalised(&self) -> Self {
+        Self {
+            people: self.people.clamp(1, MAX_PEOPLE),
+            width: self
+                .width
+                .clamp(*SNAPSHOT_SIDE.start(), *SNAPSHOT_SIDE.end()),
+            height: self
+                .height
+                .clamp(*SNAPSHOT_SIDE.start(), *SNAPSHOT_SIDE.end()),
+            quality: self.quality.clamp(1, 100),
+            ..self.clone()
+        }
+    }
+}
+
+/// A realistic, deterministic serial number for device `index` of a fleet, such as
+/// `PS71HD01MC22C00014` (S7 family) or `PSC700C024B0012345` (later family). The family,
+/// year and production line follow from `seed`; the running number is a seed-dependent
+/// base plus `index`, so distinct indices always give distinct serials.
+pub fn device_sn(seed: u64, index: u32) -> String {
+    let h = splitmix64(seed ^ 0x5e71_a1d0_5e71_a1d0);
+    let line = char::from(b'A' + (h >> 8 & 7) as u8);
+    let base = (h >> 16) % 20_000 + 1;
+    let serial = base + u64::from(index);
+    if h % 3 == 2 {
+        let year = 23 + (h >> 4) % 3;
+        format!("PSC700C0{year:02}{line}{serial:07}")
+    } else {
+        let year = 20 + (h >> 4) % 4;
+        format!("PS71HD01MC{year:02}{line}{serial:05}")
+    }
+}
+
+/// Everything decided about one record except its image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    pub seq: u64,
+    pub status: RecognizeStatus,
+    /// Index into the population; `Some` exactly when the status names a user.
+    pub person: Option<usize>,
+    pub recognize_score: f64,
+    pub liveness_score: f64,
+    pub mask: Mask,
+    pub pass: bool,
+    /// Who appears on the snapshot.
+    pub look: Look,
+    /// How this snapshot came out: pose, light, noise, mask, spoof.
+    pub shot: Shot,
+}
+
+/// One generated record with what the caller may want to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub seq: u64,
+    pub event: Event,
+    /// Size of the JPEG before base64.
+    pub jpeg_len: usize,
+    pub person: Option<usize>,
+}
+
+/// Generates the records of one device. Immutable after construction, so it is `Send +
+/// Sync` and can be shared through an `Arc` by any number of workers.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    cfg: SynthConfig,
+    sn: String,
+    /// The seed mixed with the serial number; the root of every per-record seed.
+    device_seed: u64,
+    population: Population,
+    backdrop: Backdrop,
+}
+
+/// Domain separators, so that the population, the backdrop and the records of a device
+/// draw from unrelated streams.
+const DOMAIN_POPULATION: u64 = 0x9e0b_1a7e_0000_0001;
+const DOMAIN_BACKDROP: u64 = 0x9e0b_1a7e_0000_0002;
+const DOMAIN_RECORD: u64 = 0x9e0b_1a7e_0000_0003;
+
+impl Generator {
+    /// A generator for device `sn`. Out-of-range settings are clamped to the nearest valid
+    /// value (see [`SynthConfig::validate`] to refuse them instead); the population
+    /// follows deterministically from `(cfg.seed, sn)` and the population size.
+    pub fn new(cfg: &SynthConfig, sn: impl Into<String>) -> Self {
+        let cfg = cfg.normalised();
+        let sn = sn.into();
+        let device_seed = splitmix64(cfg.seed ^ splitmix64(fnv1a(sn.as_bytes())));
+        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ DOMAIN_POPULATION));
+        let population = Population::generate(&mut rng, cfg.people);
+        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ DOMAIN_BACKDROP));
+        let backdrop = Backdrop::random(&mut rng);
+        Self {
+            cfg,
+            sn,
+            device_seed,
+            population,
+            backdrop,
+        }
+    }
+
+    pub fn sn(&self) -> &str {
+        &self.sn
+    }
+
+    /// The configuration in use, after clamping.
+    pub fn config(&self) -> &SynthConfig {
+        &self.cfg
+    }
+
+    pub fn population(&self) -> &[Person] {
+        self.population.people()
+    }
+
+    /// Decides everything about record `seq` except the image: a pure function of
+    /// `(seed, sn, seq)` and the configuration.
+    pub fn draw(&self, seq: u64) -> Draw {
+        let seed = splitmix64(splitmix64(self.device_seed ^ DOMAIN_RECORD) ^ seq);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let status = self.cfg.status_mix.sample(&mut rng);
+        let person = if status.has_user() {
+            self.population.pick(&mut rng)
+        } else {
+            None
+        };
+        let known = person.map(|i| &self.population()[i]);
+        let look = match known {
+            Some(p) => p.look,
+            None if status == RecognizeStatus::NonLiveness && rng.random_bool(0.5) => {
+                // A spoof often shows a photo of somebody who does have access.
+                let victim = self.population.pick(&mut rng).unwrap_or(0);
+                self.population()[victim].look
+            }
+            None => {
+                let region = if rng.random_bool(0.5) {
+                    Region::EastAsia
+                } else {
+                    Region::Anywhere
+                };
+                Look::random(&mut rng, region)
+            }
+        };
+        let (recognize_score, liveness_score) = scores(&mut rng, status);
+        let propensity = known.map_or(0.3, |p| p.mask_propensity);
+        let mask_worn = rng.random_bool(f64::from(propensity.clamp(0.0, 1.0)));
+        let mask = match (self.cfg.mask_detection, mask_worn) {
+            (false, _) => Mask::NotEnabled,
+            (true, false) => Mask::NotWorn,
+            (true, true) => Mask::Worn,
+        };
+        let pass = status.may_pass() && known.is_some_and(|p| p.has_access);
+        let mut shot = Shot::random(&mut rng, self.backdrop);
+        shot.mask_worn = mask_worn;
+        shot.spoof = status == RecognizeStatus::NonLiveness;
+        Draw {
+            seq,
+            status,
+            person,
+            recognize_score,
+            liveness_score,
+            mask,
+            pass,
+            look,
+            shot,
+        }
+    }
+
+    /// Renders and encodes the snapshot JPEG of a draw, with its trace comment.
+    pub fn snapshot(&self, draw: &Draw) -> Vec<u8> {
+        let (w, h) = (self.cfg.width, self.cfg.height);
+        let rgb = face::render(&draw.look, &draw.shot, w, h);
+        let comment = jpeg::trace_comment(&self.sn, draw.seq);
+        jpeg::encode(&rgb, w, h, self.cfg.quality, &comment)
+    }
+
+    /// Builds the wire event from a draw and the base64 of its snapshot.
+    pub fn event(&self, draw: &Draw, rgb_image_b64: String, timestamp: i64) -> Event {
+        let user = draw
+            .person
+            .filter(|_| draw.status.has_user())
+            .and_then(|i| self.population().get(i))
+            .map(|p| User {
+                name: p.name.clone(),
+                user_id: p.user_id,
+                kind: p.kind,
+            });
+        Event {
+            kind: EVENT_TYPE_RECOGNITION,
+            data: Record {
+                recognize_status: draw.status,
+                device_sn: self.sn.clone(),
+                recognize_score: draw.recognize_score,
+                liveness_score: draw.liveness_score,
+                mask: draw.mask,
+                rgb_image: rgb_image_b64,
+                pass: draw.pass,
+                mode: self.cfg.mode,
+                user,
+                timestamp,
+            },
+        }
+    }
+
+    /// Draw, snapshot, base64 and event in one. The same `(seed, sn, seq)` gives the same
+    /// event in every field but `timestamp`.
+    pub fn generate(&self, seq: u64, timestamp: i64) -> Generated {
+        let draw = self.draw(seq);
+        let jpeg = self.snapshot(&draw);
+        let event = self.event(&draw, STANDARD.encode(&jpeg), timestamp);
+        Generated {
+            seq,
+            event,
+            jpeg_len: jpeg.len(),
+            person: draw.person,
+        }
+    }
+}
+
+/// Recognition and liveness scores that fit `status`.
+fn scores<R: RngExt + ?Sized>(rng: &mut R, status: RecognizeStatus) -> (f64, f64) {
+    // The larger of two uniform draws leans towards the top of the range, as matching
+    // scores of genuine users do.
+    let high = |rng: &mut R, lo: f32, hi: f32| {
+        let u = rng.random::<f32>().max(rng.random::<f32>());
+        lo + (hi - lo) * u
+    };
+    let (recognize, liveness) = match status {
+        RecognizeStatus::InLibrary | RecognizeStatus::Recognized | RecognizeStatus::AuthPassed => {
+            (high(rng, 0.86, 0.995), high(rng, 0.85, 0.995))
+        }
+        RecognizeStatus::AuthFailed => (rng.random_range(0.55..0.84), high(rng, 0.85, 0.995)),
+        RecognizeStatus::Stranger => (rng.random_range(0.2..0.6), high(rng, 0.85, 0.995)),
+        RecognizeStatus::NonLiveness => (rng.random_range(0.3..0.9), rng.random_range(0.02..0.49)),
+        RecognizeStatus::Unknown => (rng.random_range(0.1..0.6), rng.random_range(0.3..0.85)),
+    };
+    (json_exact(recognize), json_exact(liveness))
+}
+
+/// Widens a score in `[0, 1]` to `f64`, nudged by a few ulps if needed so that its JSON
+/// text parses back to the very same `f64`. serde_json's default float parser is off by an
+/// ulp for about one value in eight of this kind (its exact parser sits behind the
+/// `float_roundtrip` feature), and an event must survive JSON unchanged.
+fn json_exact(x: f32) -> f64 {
+    let mut v = x.clamp(0.0, 1.0);
+    for _ in 0..64 {
+        let wide = f64::from(v);
+        let back = serde_json::to_string(&wide)
+            .ok()
+            .and_then(|s| serde_json::from_str::<f64>(&s).ok());
+        if back == Some(wide) {
+            return wide;
+        }
+        // Positive floats order like their bit patterns; step towards the middle of the
+        // range so the value stays inside [0, 1].
+        v = f32::from_bits(if v > 0.5 {
+            v.to_bits() - 1
+        } else {
+            v.to_bits() + 1
+        });
+    }
+    f64::from(x.clamp(0.0, 1.0))
+}
+
+/// The splitmix64 finaliser: a fast, well-mixed 64-bit hash step.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a over bytes: a stable hash of the serial number (std's hasher is not stable
+/// across releases, and reproducibility across builds is the point).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub(crate) fn truncate_at_char(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

@@ -1,0 +1,263 @@
+//! The people a terminal knows: a stable population per device with fake names in several
+//! locales (Chinese the most common, as for the terminals' main market), user ids, user
+//! types, looks, mask habits, access rights and a skewed visit frequency, so that a few
+//! regulars account for most records, as at a real door.
+
+use fake::Fake;
+use fake::faker::name::raw::Name;
+use fake::locales::{DE_DE, EN, FR_FR, JA_JP, ZH_CN, ZH_TW};
+use rand::RngExt;
+
+use super::face::{Look, Region};
+use super::truncate_at_char;
+use crate::wire::MAX_USER_NAME_BYTES;
+
+/// User `type` 1: an employee, the bulk of the population; nearly all have access.
+pub const KIND_EMPLOYEE: i64 = 1;
+/// User `type` 2: a registered visitor; comes rarely, and some passes have expired.
+pub const KIND_VISITOR: i64 = 2;
+/// User `type` 3: a VIP; always has access.
+pub const KIND_VIP: i64 = 3;
+/// User `type` 4: a blocklisted person: recognised, never let in.
+pub const KIND_BLOCKLISTED: i64 = 4;
+
+/// The locale a person's name is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameLocale {
+    ZhCn,
+    ZhTw,
+    JaJp,
+    En,
+    FrFr,
+    DeDe,
+}
+
+impl NameLocale {
+    /// Every locale with its share of the population in percent (they sum to 100).
+    pub const SHARES: [(NameLocale, u32); 6] = [
+        (NameLocale::ZhCn, 40),
+        (NameLocale::ZhTw, 10),
+        (NameLocale::JaJp, 8),
+        (NameLocale::En, 22),
+        (NameLocale::FrFr, 10),
+        (NameLocale::DeDe, 10),
+    ];
+
+    fn random<R: RngExt + ?Sized>(rng: &mut R) -> Self {
+        let mut ticket = rng.random_range(0..100);
+        for (locale, share) in Self::SHARES {
+            if ticket < share {
+                return locale;
+            }
+            ticket -= share;
+        }
+        NameLocale::En
+    }
+
+    /// A full name in this locale, cut to the device's limit of 128 bytes.
+    pub fn name<R: RngExt + ?Sized>(self, rng: &mut R) -> String {
+        let name: String = match self {
+            NameLocale::ZhCn => Name(ZH_CN).fake_with_rng(rng),
+            NameLocale::ZhTw => Name(ZH_TW).fake_with_rng(rng),
+            NameLocale::JaJp => Name(JA_JP).fake_with_rng(rng),
+            NameLocale::En => Name(EN).fake_with_rng(rng),
+            NameLocale::FrFr => Name(FR_FR).fake_with_rng(rng),
+            NameLocale::DeDe => Name(DE_DE).fake_with_rng(rng),
+        };
+        truncate_at_char(&name, MAX_USER_NAME_BYTES).to_string()
+    }
+
+    /// The palette that fits names of this locale, most of the time.
+    fn region(self) -> Region {
+        match self {
+            NameLocale::ZhCn | NameLocale::ZhTw | NameLocale::JaJp => Region::EastAsia,
+            NameLocale::En | NameLocale::FrFr | NameLocale::DeDe => Region::Anywhere,
+        }
+    }
+}
+
+/// One person registered on a terminal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    /// Positive and distinct within a device's population.
+    pub user_id: i64,
+    /// At most 128 bytes.
+    pub name: String,
+    /// The user `type`: [`KIND_EMPLOYEE`], [`KIND_VISITOR`], [`KIND_VIP`] or
+    /// [`KIND_BLOCKLISTED`].
+    pub kind: i64,
+    pub locale: NameLocale,
+    /// How the person looks on every snapshot.
+    pub look: Look,
+    /// Probability that the person wears a mask on a given visit.
+    pub mask_propensity: f32,
+    /// Relative frequency of visits; regulars weigh far more than occasional visitors.
+    pub visit_weight: f64,
+    /// Whether the door opens for this person.
+    pub has_access: bool,
+}
+
+/// A device's population plus what is needed to draw visitors from it quickly.
+#[derive(Debug, Clone)]
+pub(crate) struct Population {
+    people: Vec<Person>,
+    /// Running sums of visit weights, for drawing a visitor by binary search.
+    cumulative: Vec<f64>,
+}
+
+impl Population {
+    /// Generates `count` people from `rng`.
+    pub(crate) fn generate<R: RngExt + ?Sized>(rng: &mut R, count: usize) -> Self {
+        // Visit ranks are a random permutation so that frequency does not follow user id.
+        let mut ranks: Vec<usize> = (0..count).collect();
+        for i in (1..count).rev() {
+            ranks.swap(i, rng.random_range(0..=i));
+        }
+        let mut user_id: i64 = rng.random_range(1..5000);
+        let mut people = Vec::with_capacity(count);
+        for rank in ranks {
+            // Ids grow with small gaps, as when people are enrolled and some are deleted.
+            user_id += rng.random_range(1..=3);
+            people.push(person(rng, user_id, rank));
+        }
+        let mut total = 0.0;
+        let cumulative = people
+            .iter()
+            .map(|p| {
+                total += p.visit_weight;
+                total
+            })
+            .collect();
+        Self { people, cumulative }
+    }
+
+    pub(crate) fn people(&self) -> &[Person] {
+        &self.people
+    }
+
+    /// Draws the index of a visitor, weighted by visit frequency. `None` only for an empty
+    /// population.
+    pub(crate) fn pick<R: RngExt + ?Sized>(&self, rng: &mut R) -> Option<usize> {
+        let total = *self.cumulative.last()?;
+        let x = rng.random_range(0.0..total);
+        let i = self.cumulative.partition_point(|&c| c <= x);
+        Some(i.min(self.people.len() - 1))
+    }
+}
+
+/// One random person with visit rank `rank` (0 = the most frequent visitor).
+fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person {
+    let locale = NameLocale::random(rng);
+    let name = locale.name(rng);
+    let (kind, access, frequency) = match rng.random_range(0..100) {
+        0..78 => (KIND_EMPLOYEE, 0.98, 1.0),
+        78..92 => (KIND_VISITOR, 0.85, 0.3),
+        92..97 => (KIND_VIP, 1.0, 0.6),
+        _ => (KIND_BLOCKLISTED, 0.0, 0.2),
+    };
+    // One in ten people's looks fall outside the palette their name suggests.
+    let region = if rng.random_bool(0.1) {
+        Region::Anywhere
+    } else {
+        locale.region()
+    };
+    let look = Look::random(rng, region);
+    // Mask wearing is a habit: a quarter of people usually wear one, the rest rarely do.
+    let mask_propensity = if rng.random_bool(0.25) {
+        rng.random_range(0.7..0.95)
+    } else {
+        rng.random_range(0.0..0.15)
+    };
+    // A Zipf-like law: the visitor of rank k comes about (k + 1)^-0.8 as often as the
+    // most frequent one, scaled by how often people of this type come at all.
+    let visit_weight = frequency / ((rank + 1) as f64).powf(0.8);
+    Person {
+        user_id,
+        name,
+        kind,
+        locale,
+        look,
+        mask_propensity,
+        visit_weight,
+        has_access: rng.random_bool(access),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use std::collections::HashSet;
+
+    fn population(seed: u64, count: usize) -> Population {
+        Population::generate(&mut StdRng::seed_from_u64(seed), count)
+    }
+
+    #[test]
+    fn ids_are_positive_and_distinct_and_names_fit() {
+        let pop = population(1, 500);
+        let ids: HashSet<i64> = pop.people().iter().map(|p| p.user_id).collect();
+        assert_eq!(ids.len(), 500);
+        for p in pop.people() {
+            assert!(p.user_id > 0);
+            assert!(
+                !p.name.is_empty() && p.name.len() <= MAX_USER_NAME_BYTES,
+                "{:?}",
+                p.name
+            );
+            assert!((KIND_EMPLOYEE..=KIND_BLOCKLISTED).contains(&p.kind));
+            assert!(p.kind != KIND_BLOCKLISTED || !p.has_access);
+        }
+    }
+
+    #[test]
+    fn locales_are_mixed_with_chinese_the_most_common() {
+        let pop = population(2, 1000);
+        let count = |l: NameLocale| pop.people().iter().filter(|p| p.locale == l).count();
+        assert!(
+            (330..470).contains(&count(NameLocale::ZhCn)),
+            "{}",
+            count(NameLocale::ZhCn)
+        );
+        for (locale, _) in NameLocale::SHARES {
+            assert!(count(locale) > 30, "{locale:?} is missing");
+        }
+        // Chinese names are written in Han characters, without spaces.
+        let zh = pop
+            .people()
+            .iter()
+            .find(|p| p.locale == NameLocale::ZhCn)
+            .expect("a zh name");
+        assert!(zh.name.chars().all(|c| !c.is_ascii()), "{}", zh.name);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_population() {
+        assert_eq!(population(3, 50).people(), population(3, 50).people());
+        assert_ne!(population(3, 50).people(), population(4, 50).people());
+    }
+
+    #[test]
+    fn regulars_come_back_more_often() {
+        let pop = population(5, 200);
+        let mut rng = StdRng::seed_from_u64(6);
+        let mut visits = vec![0u32; 200];
+        for _ in 0..5000 {
+            visits[pop.pick(&mut rng).expect("non-empty")] += 1;
+        }
+        visits.sort_unstable_by(|a, b| b.cmp(a));
+        let top_ten: u32 = visits[..10].iter().sum();
+        // Ten of two hundred people (5%) make well over a fifth of the visits.
+        assert!(top_ten > 1000, "top ten made {top_ten} of 5000 visits");
+        assert!(population(1, 0).pick(&mut rng).is_none());
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_char_boundary() {
+        let long = "王".repeat(100);
+        let cut = truncate_at_char(&long, MAX_USER_NAME_BYTES);
+        assert_eq!(cut.len(), 126);
+        assert!(cut.chars().all(|c| c == '王'));
+    }
+}

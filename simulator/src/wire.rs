@@ -1,0 +1,673 @@
+//! Every type that crosses the network: recognition events, the receiver's answer, and the
+//! device API's bodies. This is the only module that spells a protocol field name; it does
+//! no I/O. Decoding is strict and precise: a bad body yields an error naming the field.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The only event `type` the first protocol profile defines: a recognition record.
+pub const EVENT_TYPE_RECOGNITION: i64 = 0;
+/// The success `code` of every answer, in the device API and in push answers alike.
+pub const CODE_OK: i64 = 200;
+/// Longest `event_dest` the device accepts, in bytes.
+pub const MAX_EVENT_DEST_BYTES: usize = 1024;
+/// Longest user name the device stores, in bytes.
+pub const MAX_USER_NAME_BYTES: usize = 128;
+/// Recommended upper bound of `customtips`, in characters (not bytes).
+pub const RECOMMENDED_TIPS_CHARS: usize = 10;
+
+/// One pushed event: `{"type": 0, "data": {..}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: i64,
+    pub data: Record,
+}
+
+/// A recognition record, with exactly the spec's field names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    #[serde(rename = "recognizeStatus")]
+    pub recognize_status: RecognizeStatus,
+    #[serde(rename = "deviceSN")]
+    pub device_sn: String,
+    #[serde(rename = "recognizeScore")]
+    pub recognize_score: f64,
+    #[serde(rename = "livenessScore")]
+    pub liveness_score: f64,
+    pub mask: Mask,
+    /// Base64 (standard alphabet, padded) of a JPEG snapshot.
+    pub rgb_image: String,
+    pub pass: bool,
+    pub mode: Mode,
+    /// Present for people in the library; absent for strangers and non-live faces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    /// Recognition time, Unix seconds.
+    pub timestamp: i64,
+}
+
+/// The `user` object of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub user_id: i64,
+    #[serde(rename = "type")]
+    pub kind: i64,
+}
+
+/// Defines a small integer enum that travels as its number and rejects unknown numbers.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(into = "u8", try_from = "u8")]
+        pub enum $name { $($(#[$vmeta])* $variant = $value),+ }
+
+        impl $name {
+            /// Every value, in numeric order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The number this value travels as.
+            pub fn code(self) -> u8 {
+                self as u8
+            }
+        }
+
+        impl From<$name> for u8 {
+            fn from(v: $name) -> u8 {
+                v as u8
+            }
+        }
+
+        impl TryFrom<u8> for $name {
+            type Error = String;
+            fn try_from(v: u8) -> Result<Self, String> {
+                match v {
+                    $($value => Ok($name::$variant),)+
+                    other => Err(format!("{} is not a valid {}", other, stringify!($name))),
+                }
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// `recognizeStatus`: how the terminal classified the face in front of it.
+    RecognizeStatus {
+        /// 0: unknown.
+        Unknown = 0,
+        /// 1: not a live face (photo, screen, mask attack).
+        NonLiveness = 1,
+        /// 2: a person in the library.
+        InLibrary = 2,
+        /// 3: a stranger.
+        Stranger = 3,
+        /// 4: recognized.
+        Recognized = 4,
+        /// 5: authentication passed.
+        AuthPassed = 5,
+        /// 6: authentication failed.
+        AuthFailed = 6,
+    }
+}
+
+wire_enum! {
+    /// `mask`: whether mask detection is on and whether the person wears one.
+    Mask {
+        /// 0: mask detection not enabled.
+        NotEnabled = 0,
+        /// 1: no mask worn.
+        NotWorn = 1,
+        /// 2: mask worn.
+        Worn = 2,
+    }
+}
+
+wire_enum! {
+    /// `mode`: the verification mode the terminal is set to.
+    Mode {
+        /// 0: face.
+        Face = 0,
+        /// 1: face or card.
+        FaceOrCard = 1,
+        /// 2: face, card or QR code.
+        FaceOrCardOrQr = 2,
+        /// 3: face and card.
+        FaceAndCard = 3,
+        /// 4: ID card.
+        IdCard = 4,
+        /// 5: face or ID card.
+        FaceOrIdCard = 5,
+        /// 6: face and ID card.
+        FaceAndIdCard = 6,
+    }
+}
+
+impl RecognizeStatus {
+    /// Whether a record with this status may carry `pass: true`. Non-live faces, strangers
+    /// and failed authentications never open the door.
+    pub fn may_pass(self) -> bool {
+        !matches!(self, Self::NonLiveness | Self::Stranger | Self::AuthFailed)
+    }
+
+    /// Whether records with this status name a person from the library (`user` present).
+    pub fn has_user(self) -> bool {
+        matches!(self, Self::InLibrary | Self::Recognized | Self::AuthPassed | Self::AuthFailed)
+    }
+
+    /// Lower-case label for logs and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::NonLiveness => "non-live",
+            Self::InLibrary => "in-library",
+            Self::Stranger => "stranger",
+            Self::Recognized => "recognized",
+            Self::AuthPassed => "auth-passed",
+            Self::AuthFailed => "auth-failed",
+        }
+    }
+}
+
+/// Names of record fields, for callers that patch records as JSON (overrides, conformance
+/// variants). Kept here so that field names are spelled only in this module.
+pub mod field {
+    pub const TYPE: &str = "type";
+    pub const DATA: &str = "data";
+    pub const RECOGNIZE_STATUS: &str = "recognizeStatus";
+    pub const DEVICE_SN: &str = "deviceSN";
+    pub const RECOGNIZE_SCORE: &str = "recognizeScore";
+    pub const LIVENESS_SCORE: &str = "livenessScore";
+    pub const MASK: &str = "mask";
+    pub const RGB_IMAGE: &str = "rgb_image";
+    pub const PASS: &str = "pass";
+    pub const MODE: &str = "mode";
+    pub const USER: &str = "user";
+    pub const USER_NAME: &str = "name";
+    pub const USER_ID: &str = "user_id";
+    pub const USER_TYPE: &str = "type";
+    pub const TIMESTAMP: &str = "timestamp";
+    pub const CODE: &str = "code";
+    pub const MSG: &str = "msg";
+    pub const MESSAGE: &str = "message";
+    pub const CUSTOMTIPS: &str = "customtips";
+    pub const EVENT_DEST: &str = "event_dest";
+    pub const ENABLED: &str = "enabled";
+}
+
+// ---------------------------------------------------------------------------------------
+// The receiver's answer to a push.
+// ---------------------------------------------------------------------------------------
+
+/// Which text field an answer used for its message: the spec's table says `message`, its
+/// example and every device answer say `msg`. Both conform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageField {
+    Msg,
+    Message,
+}
+
+/// A fully decoded answer to a pushed event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub code: i64,
+    pub message: String,
+    pub message_field: MessageField,
+    pub pass: bool,
+    pub customtips: Option<String>,
+}
+
+impl Answer {
+    /// Whether the receiver reported success (`code` 200).
+    pub fn is_success(&self) -> bool {
+        self.code == CODE_OK
+    }
+}
+
+/// Why an answer body is not a conforming push answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnswerError {
+    /// The body is not JSON at all.
+    #[error("answer is not JSON: {0}")]
+    NotJson(String),
+    /// The body is JSON but not an object.
+    #[error("answer is JSON {0}, not an object")]
+    NotObject(&'static str),
+    /// A required field is missing.
+    #[error("answer lacks required field `{0}`")]
+    MissingField(&'static str),
+    /// A field has the wrong JSON type.
+    #[error("answer field `{field}` is {found}, expected {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+}
+
+/// The JSON type name of a value, for error messages.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a float",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn wrong(field: &'static str, expected: &'static str, found: &Value) -> AnswerError {
+    AnswerError::WrongType {
+        field,
+        expected,
+        found: json_type(found),
+    }
+}
+
+/// Decodes a receiver's answer. `code`, a message (`msg` or `message`), `data` and
+/// `data.pass` are required; `data.customtips` is optional but must be a string (or null)
+/// when present. Extra fields are ignored.
+///
+/// # Errors
+/// An [`AnswerError`] naming the first field that does not conform.
+pub fn decode_answer(body: &[u8]) -> Result<Answer, AnswerError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| AnswerError::NotJson(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(AnswerError::NotObject(json_type(&value)));
+    };
+    let code = match obj.get(field::CODE) {
+        None => return Err(AnswerError::MissingField("code")),
+        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
+        Some(other) => return Err(wrong("code", "an integer", other)),
+    };
+    let (message, message_field) = match (obj.get(field::MSG), obj.get(field::MESSAGE)) {
+        (Some(Value::String(s)), _) => (s.clone(), MessageField::Msg),
+        (None, Some(Value::String(s))) => (s.clone(), MessageField::Message),
+        (Some(other), _) => return Err(wrong("msg", "a string", other)),
+        (None, Some(other)) => return Err(wrong("message", "a string", other)),
+        (None, None) => return Err(AnswerError::MissingField("msg")),
+    };
+    let data = match obj.get(field::DATA) {
+        None => return Err(AnswerError::MissingField("data")),
+        Some(Value::Object(d)) => d,
+        Some(other) => return Err(wrong("data", "an object", other)),
+    };
+    let pass = match data.get(field::PASS) {
+        None => return Err(AnswerError::MissingField("data.pass")),
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(wrong("data.pass", "a boolean", other)),
+    };
+    let customtips = match data.get(field::CUSTOMTIPS) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => return Err(wrong("data.customtips", "a string", other)),
+    };
+    Ok(Answer {
+        code,
+        message,
+        message_field,
+        pass,
+        customtips,
+    })
+}
+
+/// The answer a receiver writes (the reference receiver and the test receivers use it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerBody {
+    pub code: i64,
+    pub msg: String,
+    pub data: AnswerData,
+}
+
+/// The `data` of an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerData {
+    pub pass: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customtips: Option<String>,
+}
+
+impl AnswerBody {
+    /// A success answer with a door decision and optional screen text.
+    pub fn decision(pass: bool, customtips: Option<String>) -> Self {
+        Self {
+            code: CODE_OK,
+            msg: "success".into(),
+            data: AnswerData { pass, customtips },
+        }
+    }
+
+    /// A failure answer: the receiver did not take the event.
+    pub fn failure(code: i64, msg: impl Into<String>) -> Self {
+        Self {
+            code,
+            msg: msg.into(),
+            data: AnswerData {
+                pass: false,
+                customtips: None,
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The device API.
+// ---------------------------------------------------------------------------------------
+
+/// The envelope of every device API answer: `{"code", "msg", "data"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub code: i64,
+    pub msg: String,
+    pub data: T,
+}
+
+impl<T> Envelope<T> {
+    /// A success envelope around `data`.
+    pub fn ok(data: T) -> Self {
+        Self {
+            code: CODE_OK,
+            msg: "OK".into(),
+            data,
+        }
+    }
+}
+
+/// An empty `data` object (`{}`), as the device answers a successful POST.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// The push configuration: where events go and whether pushing is on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub event_dest: String,
+    pub enabled: bool,
+}
+
+/// Why a `POST /v1/event/subscribe` body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    #[error("body is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("body must be a JSON object, got {0}")]
+    NotObject(&'static str),
+    #[error("missing required field `event_dest`")]
+    MissingDest,
+    #[error("field `{field}` must be {expected}, got {found}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("`event_dest` is {0} bytes, at most 1024 are allowed")]
+    DestTooLong(usize),
+    #[error("`event_dest` is not an absolute URL: {0}")]
+    BadUrl(String),
+    #[error("`event_dest` scheme must be http or https, got `{0}`")]
+    BadScheme(String),
+    #[error("`event_dest` has no host")]
+    NoHost,
+}
+
+/// Parses and validates a `POST /v1/event/subscribe` body. `event_dest` is required: an
+/// absolute `http` or `https` URL with a host, at most 1024 bytes. `enabled` is optional;
+/// when absent the push is enabled, since naming a destination is asking for events (send
+/// `"enabled": false` to store a destination without pushing). Unknown fields are ignored,
+/// as the device's other endpoints do.
+///
+/// # Errors
+/// A [`SubscribeError`] saying what is wrong; nothing is stored on error.
+pub fn parse_subscription(body: &[u8]) -> Result<Subscription, SubscribeError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| SubscribeError::NotJson(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(SubscribeError::NotObject(json_type(&value)));
+    };
+    let dest = match obj.get(field::EVENT_DEST) {
+        None | Some(Value::Null) => return Err(SubscribeError::MissingDest),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(SubscribeError::WrongType {
+                field: "event_dest",
+                expected: "a string",
+                found: json_type(other),
+            });
+        }
+    };
+    let enabled = match obj.get(field::ENABLED) {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(SubscribeError::WrongType {
+                field: "enabled",
+                expected: "a boolean",
+                found: json_type(other),
+            });
+        }
+    };
+    validate_dest(&dest)?;
+    Ok(Subscription {
+        event_dest: dest,
+        enabled,
+    })
+}
+
+/// Checks that `dest` is a usable receiver URL.
+///
+/// # Errors
+/// A [`SubscribeError`] saying what is wrong with it.
+pub fn validate_dest(dest: &str) -> Result<url::Url, SubscribeError> {
+    if dest.len() > MAX_EVENT_DEST_BYTES {
+        return Err(SubscribeError::DestTooLong(dest.len()));
+    }
+    let url = url::Url::parse(dest).map_err(|e| SubscribeError::BadUrl(e.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(SubscribeError::BadScheme(url.scheme().to_string()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(SubscribeError::NoHost);
+    }
+    Ok(url)
+}
+
+/// Applies JSON overrides to an event's record: each key of `overrides` replaces the field
+/// of the same name in `data` (a `null` `user` is kept as an explicit null). The result is
+/// JSON, since overrides may deliberately step outside the schema.
+pub fn apply_overrides(event: &Event, overrides: &Map<String, Value>) -> Value {
+    let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
+    if let Some(Value::Object(data)) = value.get_mut(field::DATA) {
+        for (k, v) in overrides {
+            data.insert(k.clone(), v.clone());
+        }
+    }
+    value
+}
+
+/// The parts of a stored record body a device shows in logs: read without decoding the
+/// snapshot, and tolerant of bodies that overrides took outside the schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RecordHead {
+    #[serde(default)]
+    pub data: Option<RecordHeadData>,
+}
+
+/// See [`RecordHead`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RecordHeadData {
+    #[serde(rename = "recognizeStatus", default)]
+    pub recognize_status: Option<i64>,
+    #[serde(default)]
+    pub user: Option<UserHead>,
+}
+
+/// See [`RecordHead`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct UserHead {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl RecordHead {
+    /// Reads the head of a record body; `None` when it is not a JSON object of that shape.
+    pub fn read(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice(body).ok()
+    }
+
+    /// The record's status, when it is a known one.
+    pub fn status(&self) -> Option<RecognizeStatus> {
+        let code = self.data.as_ref()?.recognize_status?;
+        RecognizeStatus::try_from(u8::try_from(code).ok()?).ok()
+    }
+
+    /// The person's name, when the record names one.
+    pub fn name(&self) -> Option<&str> {
+        self.data.as_ref()?.user.as_ref()?.name.as_deref()
+    }
+}
+
+/// The answer to `POST /sim/trigger`: what was sent and what the receiver said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerReport {
+    pub seq: u64,
+    /// Outcome class label (`success`, `timeout`, ...).
+    pub outcome: String,
+    /// One line describing the outcome.
+    pub detail: String,
+    pub latency_ms: f64,
+    /// The receiver's decoded answer, when it gave a well-formed one.
+    pub answer: Option<AnswerSummary>,
+    /// Whether the record is still queued for a later retry.
+    pub queued: bool,
+}
+
+/// A decoded push answer, as reported by the simulator's control API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerSummary {
+    pub code: i64,
+    pub msg: String,
+    pub pass: bool,
+    pub customtips: Option<String>,
+}
+
+impl From<&Answer> for AnswerSummary {
+    fn from(a: &Answer) -> Self {
+        Self {
+            code: a.code,
+            msg: a.message.clone(),
+            pass: a.pass,
+            customtips: a.customtips.clone(),
+        }
+    }
+}
+
+/// The body of `GET /sim/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimStats {
+    pub sn: String,
+    pub subscription: Subscription,
+    /// Number of the last record made (counts across restarts).
+    pub last_seq: u64,
+    /// Records made by this process.
+    pub generated: u64,
+    pub queue: QueueStats,
+    /// Every delivery attempt, by outcome class, with latencies.
+    pub pushes: crate::stats::StatsReport,
+    /// Attempts repeated after an outcome in which the receiver may have taken the record
+    /// (timeouts, broken connections, bad answers): the possible duplicates.
+    pub redeliveries: u64,
+    pub door: DoorStats,
+}
+
+/// Offline cache figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueStats {
+    pub depth: u64,
+    pub cap: u64,
+    /// Records dropped because the cache was full (oldest first).
+    pub dropped: u64,
+}
+
+/// What the door and screen did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorStats {
+    pub opened: u64,
+    pub kept_shut: u64,
+    /// The text on the screen after the last answer.
+    pub last_screen: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_with_msg_or_message_decodes() {
+        let a = decode_answer(br#"{"code":200,"msg":"ok","data":{"pass":true,"customtips":"Hi"}}"#)
+            .unwrap();
+        assert_eq!(a.message_field, MessageField::Msg);
+        assert!(a.pass && a.is_success());
+        let b = decode_answer(br#"{"code":200,"message":"ok","data":{"pass":false}}"#).unwrap();
+        assert_eq!(b.message_field, MessageField::Message);
+        assert_eq!(b.customtips, None);
+    }
+
+    #[test]
+    fn answer_errors_name_the_field() {
+        assert!(matches!(decode_answer(b"nope"), Err(AnswerError::NotJson(_))));
+        assert_eq!(decode_answer(b"[]"), Err(AnswerError::NotObject("an array")));
+        assert_eq!(
+            decode_answer(br#"{"code":200,"msg":"x","data":{}}"#),
+            Err(AnswerError::MissingField("data.pass"))
+        );
+        assert_eq!(
+            decode_answer(br#"{"code":"200","msg":"x","data":{"pass":true}}"#),
+            Err(AnswerError::WrongType {
+                field: "code",
+                expected: "an integer",
+                found: "a string"
+            })
+        );
+        assert_eq!(
+            decode_answer(br#"{"code":200,"msg":"x","data":{"pass":"true"}}"#),
+            Err(AnswerError::WrongType {
+                field: "data.pass",
+                expected: "a boolean",
+                found: "a string"
+            })
+        );
+    }
+
+    #[test]
+    fn subscription_rules() {
+        let s = parse_subscription(br#"{"event_dest":"http://127.0.0.1:9/eventRcv"}"#).unwrap();
+        assert!(s.enabled);
+        assert_eq!(
+            parse_subscription(br#"{"event_dest":"ftp://h/x"}"#),
+            Err(SubscribeError::BadScheme("ftp".into()))
+        );
+        assert_eq!(parse_subscription(br#"{"enabled":true}"#), Err(SubscribeError::MissingDest));
+        let long = format!(r#"{{"event_dest":"http://h/{}"}}"#, "a".repeat(1100));
+        assert!(matches!(
+            parse_subscription(long.as_bytes()),
+            Err(SubscribeError::DestTooLong(_))
+        ));
+        assert!(matches!(
+            parse_subscription(br#"{"event_dest":"http://h/","enabled":1}"#),
+            Err(SubscribeError::WrongType { field: "enabled", .. })
+        ));
+    }
+
+    #[test]
+    fn enums_reject_unknown_numbers() {
+        assert!(serde_json::from_str::<RecognizeStatus>("7").is_err());
+        assert_eq!(serde_json::from_str::<Mask>("2").unwrap(), Mask::Worn);
+        assert_eq!(serde_json::to_string(&Mode::FaceAndIdCard).unwrap(), "6");
+    }
+}

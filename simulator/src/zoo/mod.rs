@@ -1,0 +1,266 @@
+//! The receiver zoo: faulty receivers, each of which behaves like the reference receiver
+//! except that it breaks exactly one rule of the push protocol (or of good behaviour on the
+//! wire). The conformance suite runs against every one of them to prove that its checks
+//! catch what they claim to catch, and the simulator's reliability tests use them to prove
+//! that the terminal survives them. Faults at the HTTP level are warp services on the
+//! shared accept loop ([`crate::server::serve`]); faults below HTTP (resets, truncated or
+//! garbage answers, silence) speak raw TCP, since no HTTP server can be made to misbehave
+//! that way.
+
+mod routes;
+mod transport;
+
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+
+/// Defines [`Fault`] with its stable name and description in one table, so that the
+/// name, the description and the list of all faults cannot drift apart.
+macro_rules! faults {
+    ($($(#[$meta:meta])* $variant:ident = $name:literal : $description:literal,)+) => {
+        /// One way a receiver can be broken. Each fault has a stable kebab-case name (used
+        /// on command lines, in reports and in the conformance matrix) and a one-sentence
+        /// description of what the receiver does wrong.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fault {
+            $($(#[$meta])* $variant,)+
+        }
+
+        impl Fault {
+            /// Every fault, in the order the matrix lists them.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant),+];
+
+            /// The stable kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $name,)+
+                }
+            }
+
+            /// What the receiver does wrong, in one sentence.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $description,)+
+                }
+            }
+        }
+    };
+}
+
+faults! {
+    /// Transport: HTTP 500 to everything.
+    Http500 = "http-500":
+        "Answers every request with HTTP 500 and a JSON error body.",
+    /// Transport: silence.
+    NeverAnswers = "never-answers":
+        "Accepts the connection, reads the request and never answers.",
+    /// Transport: RST while the request is being read.
+    ResetMidRequest = "reset-mid-request":
+        "Resets the connection after reading the request head, before answering.",
+    /// Transport: FIN without an answer.
+    CloseWithoutAnswer = "close-without-answer":
+        "Reads the whole request and closes the connection without answering.",
+    /// Transport: the body ends before its Content-Length.
+    TruncatedAnswer = "truncated-answer":
+        "Answers HTTP 200 but closes the connection halfway through the announced body.",
+    /// Transport: not HTTP at all.
+    GarbageAnswer = "garbage-answer":
+        "Answers with bytes that are not an HTTP response, then closes the connection.",
+    /// Transport: goes away after a few requests.
+    RefusesAfterN = "refuses-after-n":
+        "Answers the first few requests correctly, then stops accepting connections.",
+    /// Transport: `Connection: close` on every answer.
+    NoKeepAlive = "no-keep-alive":
+        "Conforms, but closes the connection after every answer (reported, not failed).",
+    /// Answer: the body is not JSON.
+    NotJson = "not-json":
+        "Answers a valid event with HTTP 200 and the plain text `OK` instead of JSON.",
+    /// Answer: `"code": "200"`.
+    CodeAsString = "code-as-string":
+        "Sends `code` as the string \"200\" instead of the integer 200.",
+    /// Answer: `"code": 0` for success, as many other APIs do.
+    CodeNot200 = "code-not-200":
+        "Signals success with `code` 0 instead of 200.",
+    /// Answer: neither `msg` nor `message`.
+    MissingMsg = "missing-msg":
+        "Leaves out the text field (neither `msg` nor `message`).",
+    /// Answer: `message` instead of `msg`; conforming, reported as INFO.
+    MessageField = "message-field":
+        "Conforms, but names the text field `message` (the spec's table) instead of `msg`.",
+    /// Answer: no `data`.
+    DataMissing = "data-missing":
+        "Leaves out the `data` object.",
+    /// Answer: `data` without `pass`.
+    PassMissing = "pass-missing":
+        "Leaves out `data.pass`.",
+    /// Answer: `"pass": "true"`.
+    PassAsString = "pass-as-string":
+        "Sends `data.pass` as a string (\"true\"/\"false\") instead of a boolean.",
+    /// Answer: `"customtips": 42`.
+    CustomtipsNumber = "customtips-number":
+        "Sends `data.customtips` as a number.",
+    /// Answer: customtips longer than the recommended 10 characters.
+    LongCustomtips = "long-customtips":
+        "Sends `data.customtips` longer than the recommended 10 characters.",
+    /// Answer: `Content-Type: text/html`.
+    HtmlContentType = "html-content-type":
+        "Labels its JSON answers `Content-Type: text/html`.",
+    /// Records: rejects statuses 4 and 5.
+    RejectsRareStatus = "rejects-rare-status":
+        "Answers HTTP 400 to records with `recognizeStatus` 4 or 5, which default terminals rarely send.",
+    /// Records: rejects ID-card modes.
+    RejectsNewModes = "rejects-new-modes":
+        "Answers HTTP 400 to records with a `mode` above 3 (the ID-card modes).",
+    /// Records: requires a `user`.
+    RequiresUser = "requires-user":
+        "Answers HTTP 400 to records without a `user` object (absent or null).",
+    /// Records: rejects an explicit `user: null`.
+    RejectsUserNull = "rejects-user-null":
+        "Answers HTTP 400 to records with `\"user\": null`, accepting only an absent `user`.",
+    /// Records: fails on non-ASCII names.
+    FailsNonAscii = "fails-non-ascii":
+        "Answers HTTP 500 when the user's name contains non-ASCII characters.",
+    /// Records: rejects names over 64 bytes.
+    RejectsLongNames = "rejects-long-names":
+        "Answers HTTP 400 when the user's name is longer than 64 bytes (the device allows 128).",
+    /// Records: fails on bodies over 256 KiB.
+    FailsLargeBodies = "fails-large-bodies":
+        "Answers HTTP 413 to event bodies larger than 256 KiB, which real snapshots exceed.",
+    /// Forward compatibility: rejects unknown fields.
+    RejectsUnknownFields = "rejects-unknown-fields":
+        "Answers HTTP 400 to events carrying fields the spec does not list.",
+    /// Forward compatibility: rejects other event types.
+    RejectsTypeNonzero = "rejects-type-nonzero":
+        "Answers events whose `type` is not 0 with HTTP 400 and a plain-text body.",
+    /// Decisions: lets everyone in.
+    FailsOpen = "fails-open":
+        "Lets strangers and non-live faces through (`pass: true` for every record).",
+    /// Robustness: says yes to anything.
+    AcceptsGarbage = "accepts-garbage":
+        "Answers HTTP 200 with `code` 200 to anything: malformed, empty, mislabelled or huge bodies.",
+    /// Robustness: dies after the first bad request.
+    DiesAfterBadInput = "dies-after-bad-input":
+        "Refuses the first malformed request correctly, then stops accepting connections.",
+    /// Timing: slow on every answer.
+    SlowAnswer = "slow-answer":
+        "Answers correctly but only after a delay longer than the terminal's timeout.",
+    /// Timing: fails under concurrency only.
+    SlowUnderLoad = "slow-under-load":
+        "Answers one request at a time correctly, but HTTP 503 after a pause when requests overlap.",
+}
+
+impl Fault {
+    /// Whether the fault lives below HTTP and is served by the raw TCP loop.
+    pub fn is_transport(self) -> bool {
+        matches!(
+            self,
+            Fault::NeverAnswers
+                | Fault::ResetMidRequest
+                | Fault::CloseWithoutAnswer
+                | Fault::TruncatedAnswer
+                | Fault::GarbageAnswer
+        )
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fault name that is not in the zoo.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}` (see the receiver zoo for the list)")]
+pub struct UnknownFault(pub String);
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+/// The knobs of the zoo. The defaults suit the conformance suite's defaults (a 1 s answer
+/// timeout); tests with shorter timeouts shorten the delay to keep their runs short.
+#[derive(Debug, Clone)]
+pub struct ZooOptions {
+    /// How long `slow-answer` waits before each answer.
+    pub slow_delay: Duration,
+    /// How many requests `refuses-after-n` answers before it goes away.
+    pub refuse_after: usize,
+    /// How long `slow-under-load` pauses before its 503 when requests overlap.
+    pub overload_pause: Duration,
+    /// Largest body the reference behaviour reads; larger ones get HTTP 413.
+    pub max_body: u64,
+}
+
+impl Default for ZooOptions {
+    fn default() -> Self {
+        Self {
+            slow_delay: Duration::from_millis(1500),
+            refuse_after: 5,
+            overload_pause: Duration::from_millis(100),
+            max_body: routes::default_max_body(),
+        }
+    }
+}
+
+/// Serves `fault` on `listener` with the default [`ZooOptions`] until `shutdown`
+/// resolves. With `tls`, every connection is HTTPS (the transport faults misbehave inside
+/// the TLS session, as a broken HTTPS receiver would).
+pub async fn serve_faulty(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    fault: Fault,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_faulty_with(listener, tls, fault, ZooOptions::default(), shutdown).await;
+}
+
+/// Serves `fault` on `listener` with the given options until `shutdown` resolves.
+pub async fn serve_faulty_with(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    fault: Fault,
+    options: ZooOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    if fault.is_transport() {
+        transport::serve(listener, tls, fault, shutdown).await;
+    } else {
+        routes::serve(listener, tls, fault, options, shutdown).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for &fault in Fault::ALL {
+            let name = fault.name();
+            assert!(seen.insert(name), "duplicate name {name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{name} is not kebab-case"
+            );
+            assert_eq!(name.parse::<Fault>(), Ok(fault));
+            assert!(fault.description().ends_with('.'), "{name}: description is a sentence");
+        }
+        assert!(Fault::ALL.len() >= 15);
+        assert!("no-such-fault".parse::<Fault>().is_err());
+    }
+}

@@ -1,0 +1,377 @@
+//! Faults at the HTTP level: the reference receiver's behaviour (checks, door policy,
+//! answers) with exactly one deviation each. The answer is built as JSON, as the reference
+//! builds it, and then bent by the fault, so a fault changes one thing and nothing else.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use rustls::ServerConfig;
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use warp::Filter;
+
+use super::{Fault, ZooOptions};
+use crate::receiver::{Policy, ReceiverConfig, fit_tips, is_json_content_type};
+use crate::server::{self, Response};
+use crate::wire::{self, AnswerBody, Event, Mode, RecognizeStatus, field};
+
+/// The reference receiver's body limit, which the zoo shares.
+pub(super) fn default_max_body() -> u64 {
+    ReceiverConfig::default().max_body
+}
+
+/// Body limit of `fails-large-bodies`: below real snapshots at full frame.
+const SMALL_BODY_LIMIT: u64 = 256 * 1024;
+/// Body limit of `accepts-garbage`: it takes anything a test could reasonably send.
+const GARBAGE_BODY_LIMIT: u64 = 64 * 1024 * 1024;
+/// Longest name `rejects-long-names` takes, in bytes (a common `VARCHAR(64)`).
+const SHORT_NAME_BYTES: usize = 64;
+/// Screen text of `long-customtips`: 29 characters, far over the recommended 10.
+const LONG_TIPS: &str = "Welcome back, have a nice day";
+/// Work time of `slow-under-load` per request, which makes overlapping requests certain
+/// under concurrency while a lone request stays fast.
+const BACKEND_TIME: std::time::Duration = std::time::Duration::from_millis(5);
+
+struct State {
+    fault: Fault,
+    options: ZooOptions,
+    policy: Policy,
+    in_flight: AtomicUsize,
+    answered: AtomicUsize,
+    /// Woken when a dying fault (`refuses-after-n`, `dies-after-bad-input`) goes away.
+    death: Notify,
+}
+
+/// Counts a request as in flight for as long as it lives.
+struct InFlight(Arc<State>);
+
+impl InFlight {
+    fn enter(state: &Arc<State>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(state.clone())
+    }
+
+    fn others(&self) -> usize {
+        self.0.in_flight.load(Ordering::SeqCst).saturating_sub(1)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves an HTTP-level fault until `shutdown`. A dying fault stops its server early and
+/// then waits for `shutdown` with its listener closed, so connections are refused.
+pub(super) async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    fault: Fault,
+    options: ZooOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    let limit = match fault {
+        Fault::AcceptsGarbage => GARBAGE_BODY_LIMIT,
+        Fault::FailsLargeBodies => SMALL_BODY_LIMIT,
+        _ => options.max_body,
+    };
+    let state = Arc::new(State {
+        fault,
+        options,
+        policy: Policy::default(),
+        in_flight: AtomicUsize::new(0),
+        answered: AtomicUsize::new(0),
+        death: Notify::new(),
+    });
+    let with_state = {
+        let state = state.clone();
+        warp::any().map(move || InFlight::enter(&state))
+    };
+    let route = warp::post()
+        .and(with_state)
+        .and(warp::header::headers_cloned())
+        .and(warp::body::content_length_limit(limit))
+        .and(warp::body::bytes())
+        .then(|guard: InFlight, headers: HeaderMap, body: Bytes| async move {
+            handle(&guard, &headers, &body).await
+        })
+        .recover(server::recover)
+        .unify();
+
+    tokio::pin!(shutdown);
+    let mut stopped = false;
+    {
+        let stop = async {
+            tokio::select! {
+                () = &mut shutdown => stopped = true,
+                () = state.death.notified() => tracing::debug!(%fault, "zoo receiver goes away"),
+            }
+        };
+        server::serve(listener, tls, warp::service(route), stop).await;
+    }
+    if !stopped {
+        shutdown.await;
+    }
+}
+
+async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response {
+    let state = &guard.0;
+    match state.fault {
+        Fault::Http500 => {
+            return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+        Fault::SlowAnswer => tokio::time::sleep(state.options.slow_delay).await,
+        Fault::SlowUnderLoad => {
+            tokio::time::sleep(BACKEND_TIME).await;
+            if guard.others() > 0 {
+                tokio::time::sleep(state.options.overload_pause).await;
+                return server::error_reply(StatusCode::SERVICE_UNAVAILABLE, "busy");
+            }
+        }
+        _ => {}
+    }
+    let response = answer(state, headers, body);
+    let answered = state.answered.fetch_add(1, Ordering::SeqCst) + 1;
+    let dies = match state.fault {
+        Fault::RefusesAfterN => answered >= state.options.refuse_after,
+        Fault::DiesAfterBadInput => response.status().is_client_error(),
+        _ => false,
+    };
+    if dies {
+        // notify_one keeps a permit, so the death is not lost if the server loop is not
+        // waiting at this very moment.
+        state.death.notify_one();
+    }
+    response
+}
+
+/// The reference behaviour with the fault's deviation.
+fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
+    let fault = state.fault;
+    let lenient = fault == Fault::AcceptsGarbage;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if !lenient {
+        if !content_type.is_some_and(is_json_content_type) {
+            return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+        }
+        if body.is_empty() {
+            return refuse(StatusCode::BAD_REQUEST, "empty body");
+        }
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return if lenient {
+            accept(fault, AnswerBody::decision(false, None))
+        } else {
+            refuse(StatusCode::BAD_REQUEST, "body is not JSON")
+        };
+    };
+    let kind = value.get(field::TYPE).and_then(Value::as_i64);
+    if let Some(kind) = kind.filter(|&k| k != wire::EVENT_TYPE_RECOGNITION) {
+        if fault == Fault::RejectsTypeNonzero {
+            return plain(StatusCode::BAD_REQUEST, "unsupported event type");
+        }
+        let ack = AnswerBody {
+            msg: format!("event type {kind} ignored"),
+            ..AnswerBody::decision(false, None)
+        };
+        return accept(fault, ack);
+    }
+    let user = value.get(field::DATA).and_then(|d| d.get(field::USER));
+    let refused = match fault {
+        Fault::RejectsUnknownFields => has_unknown_fields(&value),
+        Fault::RejectsUserNull => user.is_some_and(Value::is_null),
+        Fault::RequiresUser => user.is_none_or(Value::is_null),
+        _ => false,
+    };
+    if refused {
+        return refuse(StatusCode::BAD_REQUEST, "record not accepted");
+    }
+    let event: Event = match serde_json::from_value(value) {
+        Ok(e) => e,
+        Err(_) if lenient => return accept(fault, AnswerBody::decision(false, None)),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a recognition event: {e}")),
+    };
+    let record = &event.data;
+    let name = record.user.as_ref().map_or("", |u| u.name.as_str());
+    match fault {
+        Fault::RejectsRareStatus
+            if matches!(record.recognize_status, RecognizeStatus::Recognized | RecognizeStatus::AuthPassed) =>
+        {
+            return refuse(StatusCode::BAD_REQUEST, "unknown recognizeStatus");
+        }
+        Fault::RejectsNewModes if record.mode.code() > Mode::FaceAndCard.code() => {
+            return refuse(StatusCode::BAD_REQUEST, "unknown mode");
+        }
+        Fault::FailsNonAscii if !name.is_ascii() => {
+            return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "encoding error");
+        }
+        Fault::RejectsLongNames if name.len() > SHORT_NAME_BYTES => {
+            return refuse(StatusCode::BAD_REQUEST, "name too long");
+        }
+        _ => {}
+    }
+    let (pass, tips) = match state.policy.decide(&event) {
+        (false, _) if fault == Fault::FailsOpen => (true, fit_tips("Welcome")),
+        decision => decision,
+    };
+    accept(fault, AnswerBody::decision(pass, Some(tips)))
+}
+
+/// A success answer, bent by the answer-shape faults.
+fn accept(fault: Fault, answer: AnswerBody) -> Response {
+    if fault == Fault::NotJson {
+        let mut response = plain(StatusCode::OK, "OK");
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return response;
+    }
+    let mut value = serde_json::to_value(&answer).unwrap_or(Value::Null);
+    if let Value::Object(top) = &mut value {
+        bend(fault, top);
+    }
+    let mut response = server::json_reply(StatusCode::OK, &value);
+    match fault {
+        Fault::HtmlContentType => {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        }
+        Fault::NoKeepAlive => {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        _ => {}
+    }
+    response
+}
+
+/// Changes one field of an answer object the way `fault` says.
+fn bend(fault: Fault, top: &mut Map<String, Value>) {
+    let code = top.get(field::CODE).cloned().unwrap_or(Value::Null);
+    match fault {
+        Fault::CodeAsString => {
+            top.insert(field::CODE.into(), Value::String(code.to_string()));
+        }
+        Fault::CodeNot200 => {
+            top.insert(field::CODE.into(), Value::from(0));
+        }
+        Fault::MissingMsg => {
+            top.remove(field::MSG);
+        }
+        Fault::MessageField => {
+            if let Some(msg) = top.remove(field::MSG) {
+                top.insert(field::MESSAGE.into(), msg);
+            }
+        }
+        Fault::DataMissing => {
+            top.remove(field::DATA);
+        }
+        _ => {}
+    }
+    let Some(Value::Object(data)) = top.get_mut(field::DATA) else {
+        return;
+    };
+    match fault {
+        Fault::PassMissing => {
+            data.remove(field::PASS);
+        }
+        Fault::PassAsString => {
+            let pass = data.get(field::PASS).and_then(Value::as_bool).unwrap_or(false);
+            data.insert(field::PASS.into(), Value::String(pass.to_string()));
+        }
+        Fault::CustomtipsNumber => {
+            data.insert(field::CUSTOMTIPS.into(), Value::from(42));
+        }
+        Fault::LongCustomtips => {
+            data.insert(field::CUSTOMTIPS.into(), Value::from(LONG_TIPS));
+        }
+        _ => {}
+    }
+}
+
+/// The reference receiver's refusal: the HTTP status, echoed as `code`.
+fn refuse(status: StatusCode, msg: &str) -> Response {
+    server::json_reply(status, &AnswerBody::failure(i64::from(status.as_u16()), msg))
+}
+
+/// A plain-text answer, as hand-written receivers give when they reject something.
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut response = Response::new(Bytes::from_static(text.as_bytes()).into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+/// Whether an event carries a field the spec does not list, at any level.
+fn has_unknown_fields(event: &Value) -> bool {
+    const TOP: &[&str] = &[field::TYPE, field::DATA];
+    const RECORD: &[&str] = &[
+        field::RECOGNIZE_STATUS,
+        field::DEVICE_SN,
+        field::RECOGNIZE_SCORE,
+        field::LIVENESS_SCORE,
+        field::MASK,
+        field::RGB_IMAGE,
+        field::PASS,
+        field::MODE,
+        field::USER,
+        field::TIMESTAMP,
+    ];
+    const USER: &[&str] = &[field::USER_NAME, field::USER_ID, field::USER_TYPE];
+    let unknown = |value: Option<&Value>, known: &[&str]| {
+        value
+            .and_then(Value::as_object)
+            .is_some_and(|o| o.keys().any(|k| !known.contains(&k.as_str())))
+    };
+    let data = event.get(field::DATA);
+    unknown(Some(event), TOP)
+        || unknown(data, RECORD)
+        || unknown(data.and_then(|d| d.get(field::USER)), USER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_are_found_at_every_level() {
+        let known = json!({"type": 0, "data": {"mask": 1, "user": {"name": "Q", "user_id": 1}}});
+        assert!(!has_unknown_fields(&known));
+        assert!(has_unknown_fields(&json!({"type": 0, "extra": 1})));
+        assert!(has_unknown_fields(&json!({"type": 0, "data": {"uuid": "x"}})));
+        assert!(has_unknown_fields(&json!({"data": {"user": {"card": "1"}}})));
+    }
+
+    #[test]
+    fn bending_changes_one_field() {
+        let answer = serde_json::to_value(AnswerBody::decision(true, Some("Hi".into()))).unwrap();
+        let Value::Object(original) = answer else { unreachable!() };
+        for (fault, changed) in [
+            (Fault::CodeAsString, field::CODE),
+            (Fault::CodeNot200, field::CODE),
+            (Fault::MissingMsg, field::MSG),
+            (Fault::DataMissing, field::DATA),
+            (Fault::PassMissing, field::DATA),
+            (Fault::CustomtipsNumber, field::DATA),
+        ] {
+            let mut bent = original.clone();
+            bend(fault, &mut bent);
+            for (key, value) in &original {
+                if key != changed {
+                    assert_eq!(bent.get(key), Some(value), "{fault} changed {key}");
+                }
+            }
+            assert_ne!(bent.get(changed), original.get(changed), "{fault} changed nothing");
+        }
+    }
+}
