@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use facesim::synth::{Generator, SynthConfig, device_sn};
+use facesim::synth::{Generator, SynthConfig, device_sn, face};
 
 /// The spec example's timestamp; any value does, the benches only need one.
 const TIMESTAMP: i64 = 1_660_625_866;
@@ -64,6 +64,16 @@ fn synth(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % draws.len();
             black_box(g.snapshot(&draws[i]))
+        })
+    });
+
+    // Rendering alone, to tell drawing from JPEG encoding in the snapshot figure.
+    let (w, h) = (g.config().width, g.config().height);
+    let mut i = 0;
+    group.bench_function("render", |b| {
+        b.iter(|| {
+            i = (i + 1) % draws.len();
+            black_box(face::render(&draws[i].look, &draws[i].shot, w, h))
         })
     });
 

@@ -53,6 +53,19 @@ impl Group {
         Group::Timing,
     ];
 
+    /// The snake_case name used in JSON and as the JUnit class name.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Group::Transport => "transport",
+            Group::Answer => "answer",
+            Group::Records => "records",
+            Group::Compatibility => "compatibility",
+            Group::Decisions => "decisions",
+            Group::Robustness => "robustness",
+            Group::Timing => "timing",
+        }
+    }
+
     /// A short title for reports.
     pub fn title(self) -> &'static str {
         match self {
@@ -110,111 +123,293 @@ macro_rules! check {
 
 /// Every check, in the order reports list them.
 pub const CATALOG: &[Check] = &[
-    check!("T-01", Must, Transport, RECEIVING,
+    check!(
+        "T-01",
+        Must,
+        Transport,
+        RECEIVING,
         "A valid event sent as POST application/json on a fresh connection is answered with HTTP 200.",
-        [Http500, NeverAnswers, ResetMidRequest, CloseWithoutAnswer, TruncatedAnswer, GarbageAnswer]),
-    check!("T-02", Must, Transport, DEST,
+        [
+            Http500,
+            NeverAnswers,
+            ResetMidRequest,
+            CloseWithoutAnswer,
+            TruncatedAnswer,
+            GarbageAnswer
+        ]
+    ),
+    check!(
+        "T-02",
+        Must,
+        Transport,
+        DEST,
         "An https receiver completes the TLS handshake with a certificate the terminal trusts.",
-        []),
-    check!("T-03", Info, Transport, RECEIVING,
+        []
+    ),
+    check!(
+        "T-03",
+        Info,
+        Transport,
+        RECEIVING,
         "The connection stays open for a second event (closing is allowed; it costs a handshake per event).",
-        [NoKeepAlive]),
-    check!("T-04", Must, Transport, RECEIVING,
+        [NoKeepAlive]
+    ),
+    check!(
+        "T-04",
+        Must,
+        Transport,
+        RECEIVING,
         "Twenty valid events in a row, each on a fresh connection, are all answered with HTTP 200.",
-        [RefusesAfterN]),
-    check!("A-01", Must, Answer, RESPOND,
+        [RefusesAfterN]
+    ),
+    check!(
+        "A-01",
+        Must,
+        Answer,
+        RESPOND,
         "The answer to a valid event is a JSON object.",
-        [NotJson]),
-    check!("A-02", Must, Answer, RESPOND,
+        [NotJson]
+    ),
+    check!(
+        "A-02",
+        Must,
+        Answer,
+        RESPOND,
         "The answer has `code`, an integer.",
-        [CodeAsString]),
-    check!("A-03", Must, Answer, RESPOND,
+        [CodeAsString]
+    ),
+    check!(
+        "A-03",
+        Must,
+        Answer,
+        RESPOND,
         "The answer's `code` is 200 for a valid event.",
-        [CodeNot200]),
-    check!("A-04", Must, Answer, RESPOND,
+        [CodeNot200]
+    ),
+    check!(
+        "A-04",
+        Must,
+        Answer,
+        RESPOND,
         "The answer has a text field named `msg` or `message`, a string.",
-        [MissingMsg]),
-    check!("A-05", Info, Answer, RESPOND,
+        [MissingMsg]
+    ),
+    check!(
+        "A-05",
+        Info,
+        Answer,
+        RESPOND,
         "The text field is named `msg` as in every example; `message`, the table's name, conforms too and is reported.",
-        [MessageField]),
-    check!("A-06", Must, Answer, RESPOND,
+        [MessageField]
+    ),
+    check!(
+        "A-06",
+        Must,
+        Answer,
+        RESPOND,
         "The answer has `data`, an object.",
-        [DataMissing]),
-    check!("A-07", Must, Answer, RESPOND,
+        [DataMissing]
+    ),
+    check!(
+        "A-07",
+        Must,
+        Answer,
+        RESPOND,
         "The answer's `data` has `pass`.",
-        [PassMissing]),
-    check!("A-08", Must, Answer, RESPOND,
+        [PassMissing]
+    ),
+    check!(
+        "A-08",
+        Must,
+        Answer,
+        RESPOND,
         "The answer's `data.pass` is a boolean.",
-        [PassAsString]),
-    check!("A-09", Must, Answer, RESPOND,
+        [PassAsString]
+    ),
+    check!(
+        "A-09",
+        Must,
+        Answer,
+        RESPOND,
         "The answer's `data.customtips`, when present, is a string.",
-        [CustomtipsNumber]),
-    check!("A-10", Should, Answer, RESPOND,
+        [CustomtipsNumber]
+    ),
+    check!(
+        "A-10",
+        Should,
+        Answer,
+        RESPOND,
         "The answer's `data.customtips` has at most 10 characters (characters, not bytes).",
-        [LongCustomtips]),
-    check!("A-11", Should, Answer, RECEIVING,
+        [LongCustomtips]
+    ),
+    check!(
+        "A-11",
+        Should,
+        Answer,
+        RECEIVING,
         "The answer's Content-Type is application/json (parameters such as charset are fine).",
-        [HtmlContentType]),
-    check!("R-01", Must, Records, RECORD,
+        [HtmlContentType]
+    ),
+    check!(
+        "R-01",
+        Must,
+        Records,
+        RECORD,
         "Records with every recognizeStatus from 0 to 6 get a conforming answer.",
-        [RejectsRareStatus, RequiresUser]),
-    check!("R-02", Must, Records, RECORD,
+        [RejectsRareStatus, RequiresUser]
+    ),
+    check!(
+        "R-02",
+        Must,
+        Records,
+        RECORD,
         "Records with every mask value from 0 to 2 get a conforming answer.",
-        []),
-    check!("R-03", Must, Records, RECORD,
+        []
+    ),
+    check!(
+        "R-03",
+        Must,
+        Records,
+        RECORD,
         "Records with every mode from 0 to 6 get a conforming answer.",
-        [RejectsNewModes]),
-    check!("R-04", Must, Records, RECORD,
+        [RejectsNewModes]
+    ),
+    check!(
+        "R-04",
+        Must,
+        Records,
+        RECORD,
         "A record without `user` (a stranger) gets a conforming answer.",
-        [RequiresUser]),
-    check!("R-05", Must, Records, RECORD,
+        [RequiresUser]
+    ),
+    check!(
+        "R-05",
+        Must,
+        Records,
+        RECORD,
         "A record with `\"user\": null` gets a conforming answer.",
-        [RequiresUser, RejectsUserNull]),
-    check!("R-06", Must, Records, NOTES,
+        [RequiresUser, RejectsUserNull]
+    ),
+    check!(
+        "R-06",
+        Must,
+        Records,
+        NOTES,
         "Records whose user names are in CJK and other non-ASCII scripts get a conforming answer.",
-        [FailsNonAscii]),
-    check!("R-07", Must, Records, NOTES,
+        [FailsNonAscii]
+    ),
+    check!(
+        "R-07",
+        Must,
+        Records,
+        NOTES,
         "A record whose user name is at the device's 128-byte limit gets a conforming answer.",
-        [RejectsLongNames]),
-    check!("R-08", Must, Records, NOTES,
+        [RejectsLongNames]
+    ),
+    check!(
+        "R-08",
+        Must,
+        Records,
+        NOTES,
         "An event with a large snapshot (a body of at least 512 KiB) gets a conforming answer.",
-        [FailsLargeBodies]),
-    check!("R-09", Must, Records, RECORD,
+        [FailsLargeBodies]
+    ),
+    check!(
+        "R-09",
+        Must,
+        Records,
+        RECORD,
         "The smallest valid record (no user, zero scores, a tiny snapshot) gets a conforming answer.",
-        [RequiresUser]),
-    check!("C-01", Should, Compatibility, NOTES,
+        [RequiresUser]
+    ),
+    check!(
+        "C-01",
+        Should,
+        Compatibility,
+        NOTES,
         "Unknown extra fields in the event, the record and the user are ignored.",
-        [RejectsUnknownFields]),
-    check!("C-02", Should, Compatibility, EXAMPLE,
+        [RejectsUnknownFields]
+    ),
+    check!(
+        "C-02",
+        Should,
+        Compatibility,
+        EXAMPLE,
         "An event whose `type` is not 0 gets HTTP 200 and a well-formed answer.",
-        [RejectsTypeNonzero]),
-    check!("D-01", Info, Decisions, RECORD,
+        [RejectsTypeNonzero]
+    ),
+    check!(
+        "D-01",
+        Info,
+        Decisions,
+        RECORD,
         "A stranger (recognizeStatus 3) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen]),
-    check!("D-02", Info, Decisions, RECORD,
+        [FailsOpen]
+    ),
+    check!(
+        "D-02",
+        Info,
+        Decisions,
+        RECORD,
         "A non-live face (recognizeStatus 1) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen]),
-    check!("B-01", Should, Robustness, RESPOND,
+        [FailsOpen]
+    ),
+    check!(
+        "B-01",
+        Should,
+        Robustness,
+        RESPOND,
         "Malformed JSON is refused with HTTP 4xx or a `code` other than 200.",
-        [AcceptsGarbage]),
-    check!("B-02", Should, Robustness, RESPOND,
+        [AcceptsGarbage]
+    ),
+    check!(
+        "B-02",
+        Should,
+        Robustness,
+        RESPOND,
         "An empty body is refused with HTTP 4xx or a `code` other than 200.",
-        [AcceptsGarbage]),
-    check!("B-03", Should, Robustness, RECEIVING,
+        [AcceptsGarbage]
+    ),
+    check!(
+        "B-03",
+        Should,
+        Robustness,
+        RECEIVING,
         "A body sent with a Content-Type other than JSON is refused with HTTP 4xx or a `code` other than 200.",
-        [AcceptsGarbage]),
-    check!("B-04", Should, Robustness, RESPOND,
+        [AcceptsGarbage]
+    ),
+    check!(
+        "B-04",
+        Should,
+        Robustness,
+        RESPOND,
         "A 16 MiB body, far larger than any real event, is refused with HTTP 4xx or a `code` other than 200.",
-        [AcceptsGarbage]),
-    check!("B-05", Must, Robustness, RECEIVING,
+        [AcceptsGarbage]
+    ),
+    check!(
+        "B-05",
+        Must,
+        Robustness,
+        RECEIVING,
         "After each bad request the receiver still answers a valid event with HTTP 200.",
-        [DiesAfterBadInput]),
-    check!("P-01", Must, Timing, NOTES,
+        [DiesAfterBadInput]
+    ),
+    check!(
+        "P-01",
+        Must,
+        Timing,
+        NOTES,
         "Every answer arrives within the timeout (--timeout-ms).",
-        [SlowAnswer]),
-    check!("P-02", Must, Timing, NOTES,
+        [SlowAnswer]
+    ),
+    check!(
+        "P-02",
+        Must,
+        Timing,
+        NOTES,
         "Under load (--concurrency devices, --load-events events) no event fails and p99 stays within --p99-ms.",
-        [SlowAnswer, SlowUnderLoad]),
+        [RequiresUser, SlowAnswer, SlowUnderLoad]
+    ),
 ];
 
 /// The check with this ID.
@@ -222,9 +417,26 @@ pub fn find(id: &str) -> Option<&'static Check> {
     CATALOG.iter().find(|c| c.id.eq_ignore_ascii_case(id))
 }
 
+/// The catalog as a plain-text table (`facecert list`).
+pub fn listing() -> String {
+    let mut out = format!("{:<5} {:<6} {}\n", "ID", "LEVEL", "REQUIREMENT");
+    for check in CATALOG {
+        out.push_str(&format!(
+            "{:<5} {:<6} {}\n",
+            check.id,
+            check.level.to_string(),
+            check.requirement
+        ));
+    }
+    out
+}
+
 /// The checks aimed at `fault`, in catalog order.
 pub fn aimed_at(fault: Fault) -> Vec<&'static Check> {
-    CATALOG.iter().filter(|c| c.aimed.contains(&fault)).collect()
+    CATALOG
+        .iter()
+        .filter(|c| c.aimed.contains(&fault))
+        .collect()
 }
 
 #[cfg(test)]
@@ -245,15 +457,26 @@ mod tests {
                 Group::Robustness => 'B',
                 Group::Timing => 'P',
             };
-            assert!(check.id.starts_with(letter) && check.id.len() == 4, "{}", check.id);
-            assert!(check.requirement.ends_with('.'), "{}: one sentence", check.id);
+            assert!(
+                check.id.starts_with(letter) && check.id.len() == 4,
+                "{}",
+                check.id
+            );
+            assert!(
+                check.requirement.ends_with('.'),
+                "{}: one sentence",
+                check.id
+            );
         }
     }
 
     #[test]
     fn every_fault_is_aimed_at_by_some_check() {
         for &fault in Fault::ALL {
-            assert!(!aimed_at(fault).is_empty(), "{fault} is aimed at by no check");
+            assert!(
+                !aimed_at(fault).is_empty(),
+                "{fault} is aimed at by no check"
+            );
         }
     }
 

@@ -63,7 +63,9 @@ pub struct Target {
 
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target").field("url", &self.url.as_str()).finish()
+        f.debug_struct("Target")
+            .field("url", &self.url.as_str())
+            .finish()
     }
 }
 
@@ -111,6 +113,18 @@ impl Target {
 
     pub fn is_https(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// Opens and closes a TCP connection: tells a target that cannot be reached from one
+    /// that misbehaves once connected.
+    ///
+    /// # Errors
+    /// [`Failure::Connect`].
+    pub async fn reach(&self) -> Result<(), Failure> {
+        TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map(drop)
+            .map_err(|e| Failure::Connect(e.to_string()))
     }
 
     /// Opens a fresh connection (TCP, then TLS for https).
@@ -202,7 +216,9 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("answered", &self.answered).finish()
+        f.debug_struct("Connection")
+            .field("answered", &self.answered)
+            .finish()
     }
 }
 
@@ -282,7 +298,8 @@ fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, ClientError> {
         }
         Trust::Pinned(pem) => {
             let mut roots = RootCertStore::empty();
-            let certs = tls::certs_from_pem(pem, std::path::Path::new("--ca-cert")).map_err(|e| tls_err(&e))?;
+            let certs = tls::certs_from_pem(pem, std::path::Path::new("--ca-cert"))
+                .map_err(|e| tls_err(&e))?;
             for cert in certs {
                 roots.add(cert).map_err(|e| tls_err(&e))?;
             }
@@ -353,6 +370,8 @@ impl ServerCertVerifier for AcceptAnything {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -1,1 +1,79 @@
-//! facecert library.
+//! facecert: the conformance suite for receivers of face-terminal recognition pushes (the
+//! server at a terminal's `event_dest`). It sends a receiver the requests a real terminal
+//! sends, and some it never should, judges every answer against a catalog of checks
+//! (`catalog`), and reports verdicts with evidence (`verdict`, `report`). The suite proves
+//! itself against the simulator's reference receiver and its zoo of faulty receivers.
+//!
+//! Flow: `cli` validates the command line into a `run::Config`; `run` builds the requests
+//! (`probe`), sends them with its own exact-bytes HTTP client (`client`, `wireio`), reads
+//! each answer field by field (`shape`, `rules`), runs the bad requests (`robust`) and the
+//! load phase (`load`), and returns a `report::RunReport` that the writers print.
+
+pub mod catalog;
+pub mod cli;
+pub mod client;
+pub mod load;
+pub mod matrix;
+pub mod probe;
+pub mod report;
+mod robust;
+pub mod rules;
+pub mod run;
+pub mod shape;
+pub mod verdict;
+pub mod wireio;
+
+use std::future::Future;
+use std::path::Path;
+
+pub use cli::Outputs;
+pub use report::RunReport;
+pub use run::{Config, Selection, SuiteError};
+
+/// Runs the suite until it is done or `shutdown` resolves.
+///
+/// # Errors
+/// [`SuiteError`] when the suite cannot run, or [`SuiteError::Interrupted`].
+pub async fn certify(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<RunReport, SuiteError> {
+    tokio::select! {
+        report = run::execute(&config) => report,
+        () = shutdown => Err(SuiteError::Interrupted),
+    }
+}
+
+/// Writes the report files that were asked for.
+///
+/// # Errors
+/// [`SuiteError::Write`] naming the file that could not be written.
+pub fn write_outputs(report: &RunReport, outputs: &Outputs) -> Result<(), SuiteError> {
+    type Writer = fn(&RunReport, &mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
+    let files: [(&Option<std::path::PathBuf>, Writer); 3] = [
+        (&outputs.json, |r, w| report::json::write(r, w)),
+        (&outputs.junit, |r, w| report::junit::write(r, w)),
+        (&outputs.html, |r, w| report::html::write(r, w)),
+    ];
+    for (path, write) in files {
+        if let Some(path) = path {
+            write_file(path, |w| write(report, w))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), SuiteError> {
+    use std::io::Write as _;
+    let error = |e: std::io::Error| SuiteError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::File::create(path).map_err(error)?;
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out).map_err(error)?;
+    out.flush().map_err(error)
+}

@@ -1,1 +1,48 @@
-fn main() {}
+//! The `facecert` binary: parses the command line, runs the suite, prints the console
+//! report, writes the report files, and exits 0 (no MUST failed), 1 (one did) or 2 (the
+//! suite could not run, or judged nothing).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use facecert::cli::{Cli, Mode};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("facecert=warn,facesim=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    // clap exits with status 2 on a usage error, as the suite does when it cannot run.
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("facecert: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.mode()? {
+        Mode::List => print!("{}", facecert::catalog::listing()),
+        Mode::Matrix => print!("{}", facecert::matrix::markdown()),
+        Mode::Run(config, outputs) => {
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let interrupted = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let report = runtime.block_on(facecert::certify(*config, interrupted))?;
+            facecert::report::console::write(&report, &mut std::io::stdout().lock())
+                .context("cannot write the report")?;
+            facecert::write_outputs(&report, &outputs)?;
+            return Ok(report.exit_code());
+        }
+    }
+    Ok(0)
+}

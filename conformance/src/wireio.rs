@@ -43,7 +43,10 @@ pub enum Failure {
 }
 
 fn reason_suffix(reason: &Option<String>) -> String {
-    reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+    reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default()
 }
 
 impl Failure {
@@ -123,9 +126,19 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
                     let headers = parsed
                         .headers
                         .iter()
-                        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+                        .map(|h| {
+                            (
+                                h.name.to_string(),
+                                String::from_utf8_lossy(h.value).into_owned(),
+                            )
+                        })
                         .collect::<Vec<_>>();
-                    break (n, parsed.code.unwrap_or(0), parsed.version == Some(0), headers);
+                    break (
+                        n,
+                        parsed.code.unwrap_or(0),
+                        parsed.version == Some(0),
+                        headers,
+                    );
                 }
                 Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_BYTES => {
                     return Err(Failure::NotHttp("answer head larger than 64 KiB".into()));
@@ -142,7 +155,11 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
                         reason: None,
                     });
                 }
-                Ok(false) => return Err(Failure::Truncated("connection ended inside the answer head".into())),
+                Ok(false) => {
+                    return Err(Failure::Truncated(
+                        "connection ended inside the answer head".into(),
+                    ));
+                }
                 Err(e) if buf.is_empty() => {
                     return Err(Failure::Closed {
                         sent: 0,
@@ -170,14 +187,17 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
         let chunked = response
             .header("transfer-encoding")
             .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-        let length = response.header("content-length").map(|v| v.trim().parse::<usize>());
+        let length = response
+            .header("content-length")
+            .map(|v| v.trim().parse::<usize>());
         let framed = if status == 204 || status == 304 {
             true
         } else if chunked {
             response.body = read_chunked(reader, buf).await?;
             true
         } else if let Some(length) = length {
-            let length = length.map_err(|_| Failure::NotHttp("unreadable Content-Length".into()))?;
+            let length =
+                length.map_err(|_| Failure::NotHttp("unreadable Content-Length".into()))?;
             if length > MAX_BODY_BYTES {
                 return Err(Failure::TooLarge);
             }
@@ -203,7 +223,10 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
             true
         } else {
             // No framing: the body runs to the end of the connection.
-            while fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+            while fill(reader, &mut buf)
+                .await
+                .map_err(|e| Failure::Truncated(e.to_string()))?
+            {
                 if buf.len() > MAX_BODY_BYTES {
                     return Err(Failure::TooLarge);
                 }
@@ -225,7 +248,10 @@ async fn fill<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>) -> std::i
 }
 
 /// Decodes a chunked body whose first bytes are already in `buf`.
-async fn read_chunked<R: AsyncRead + Unpin>(reader: &mut R, mut buf: Vec<u8>) -> Result<Vec<u8>, Failure> {
+async fn read_chunked<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, Failure> {
     let cut = |what: &str| Failure::Truncated(format!("connection ended inside {what}"));
     let mut body = Vec::new();
     let mut pos = 0;
@@ -234,14 +260,18 @@ async fn read_chunked<R: AsyncRead + Unpin>(reader: &mut R, mut buf: Vec<u8>) ->
             if let Some(i) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
                 break pos + i;
             }
-            if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+            if !fill(reader, &mut buf)
+                .await
+                .map_err(|e| Failure::Truncated(e.to_string()))?
+            {
                 return Err(cut("a chunk size line"));
             }
         };
         let line = String::from_utf8_lossy(&buf[pos..line_end]).into_owned();
         let digits = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(digits, 16)
-            .map_err(|_| Failure::NotHttp(format!("bad chunk size `{}`", preview(line.as_bytes(), 20))))?;
+        let size = usize::from_str_radix(digits, 16).map_err(|_| {
+            Failure::NotHttp(format!("bad chunk size `{}`", preview(line.as_bytes(), 20)))
+        })?;
         pos = line_end + 2;
         if size == 0 {
             // Trailers, if any, end with an empty line.
@@ -253,7 +283,10 @@ async fn read_chunked<R: AsyncRead + Unpin>(reader: &mut R, mut buf: Vec<u8>) ->
                     pos += i + 2;
                     continue;
                 }
-                if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+                if !fill(reader, &mut buf)
+                    .await
+                    .map_err(|e| Failure::Truncated(e.to_string()))?
+                {
                     return Err(cut("the chunked trailer"));
                 }
             }
@@ -262,7 +295,10 @@ async fn read_chunked<R: AsyncRead + Unpin>(reader: &mut R, mut buf: Vec<u8>) ->
             return Err(Failure::TooLarge);
         }
         while buf.len() < pos + size + 2 {
-            if !fill(reader, &mut buf).await.map_err(|e| Failure::Truncated(e.to_string()))? {
+            if !fill(reader, &mut buf)
+                .await
+                .map_err(|e| Failure::Truncated(e.to_string()))?
+            {
                 return Err(cut("a chunk"));
             }
         }
@@ -282,10 +318,15 @@ mod tests {
 
     #[tokio::test]
     async fn content_length_answers_are_reusable() {
-        let r = read(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-            .await
-            .unwrap();
-        assert_eq!((r.status, r.body.as_slice(), r.reusable), (200, &b"{}"[..], true));
+        let r = read(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.reusable),
+            (200, &b"{}"[..], true)
+        );
         assert_eq!(r.content_type(), Some("application/json"));
     }
 
@@ -297,16 +338,28 @@ mod tests {
         assert_eq!(r.body, b"abcde");
         assert!(!r.reusable);
         let unframed = read(b"HTTP/1.0 200 OK\r\n\r\nto the end").await.unwrap();
-        assert_eq!((unframed.body.as_slice(), unframed.reusable), (&b"to the end"[..], false));
+        assert_eq!(
+            (unframed.body.as_slice(), unframed.reusable),
+            (&b"to the end"[..], false)
+        );
     }
 
     #[tokio::test]
     async fn failures_are_named() {
         assert!(matches!(read(b"").await, Err(Failure::Closed { .. })));
-        assert!(matches!(read(b"\x00\xffgarbage\r\n\r\n").await, Err(Failure::NotHttp(_))));
-        assert!(matches!(read(b"HTTP/1.1 200 OK\r\nContent-Le").await, Err(Failure::Truncated(_))));
+        assert!(matches!(
+            read(b"\x00\xffgarbage\r\n\r\n").await,
+            Err(Failure::NotHttp(_))
+        ));
+        assert!(matches!(
+            read(b"HTTP/1.1 200 OK\r\nContent-Le").await,
+            Err(Failure::Truncated(_))
+        ));
         let short = read(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc").await;
-        assert!(matches!(short, Err(Failure::Truncated(ref m)) if m.contains("3 of 10")), "{short:?}");
+        assert!(
+            matches!(short, Err(Failure::Truncated(ref m)) if m.contains("3 of 10")),
+            "{short:?}"
+        );
     }
 
     #[test]

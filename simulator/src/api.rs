@@ -54,7 +54,9 @@ pub fn routes(
     let stats = warp::path!("sim" / "stats")
         .and(warp::get())
         .and(with_device)
-        .then(|d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) });
+        .then(
+            |d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) },
+        );
     get_subscription
         .or(set_subscription)
         .unify()
@@ -92,10 +94,18 @@ async fn trigger(device: &Device, body: &[u8]) -> Response {
             Ok(other) => {
                 return error_reply(
                     StatusCode::BAD_REQUEST,
-                    format!("overrides must be a JSON object, got {}", wire::json_type(&other)),
+                    format!(
+                        "overrides must be a JSON object, got {}",
+                        wire::json_type(&other)
+                    ),
                 );
             }
-            Err(e) => return error_reply(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")),
+            Err(e) => {
+                return error_reply(
+                    StatusCode::BAD_REQUEST,
+                    format!("body is not valid JSON: {e}"),
+                );
+            }
         }
     };
     match device.trigger(overrides.as_ref()).await {

@@ -18,7 +18,12 @@ use crate::wire::Mode;
 /// facesim serves the terminal's device API, generates realistic recognition events with
 /// synthetic JPEG face snapshots, and pushes them to a third-party receiver.
 #[derive(Debug, Parser)]
-#[command(name = "facesim", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "facesim",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -202,7 +207,8 @@ impl SynthArgs {
             Some(text) => text.parse::<StatusMix>().map_err(usage)?,
             None => StatusMix::default(),
         };
-        let mode = Mode::try_from(self.mode).map_err(|_| usage(format!("--mode {} is not 0-6", self.mode)))?;
+        let mode = Mode::try_from(self.mode)
+            .map_err(|_| usage(format!("--mode {} is not 0-6", self.mode)))?;
         let config = SynthConfig {
             seed: self.seed,
             people: self.people,
@@ -243,6 +249,8 @@ pub fn check_rate(flag: &str, rate: f64, min: f64) -> Result<f64, UsageError> {
     if rate.is_finite() && rate >= min {
         Ok(rate)
     } else {
-        Err(usage(format!("{flag} must be a number of at least {min}, got {rate}")))
+        Err(usage(format!(
+            "{flag} must be a number of at least {min}, got {rate}"
+        )))
     }
 }

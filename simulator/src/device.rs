@@ -116,7 +116,9 @@ pub struct Device {
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Device").field("sn", &self.inner.config.sn).finish()
+        f.debug_struct("Device")
+            .field("sn", &self.inner.config.sn)
+            .finish()
     }
 }
 
@@ -163,7 +165,10 @@ impl Device {
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave the store inconsistent on disk (every
         // write is atomic), so a poisoned lock is safe to keep using.
-        self.inner.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The current push configuration.
@@ -217,7 +222,10 @@ impl Device {
     }
 
     /// Makes one record (with optional field overrides) and stores it durably.
-    async fn make_record(&self, overrides: Option<&Map<String, Value>>) -> Result<(u64, Vec<u8>), DeviceError> {
+    async fn make_record(
+        &self,
+        overrides: Option<&Map<String, Value>>,
+    ) -> Result<(u64, Vec<u8>), DeviceError> {
         let seq = self.store().next_seq()?;
         let timestamp = self.inner.config.clock.unix_now();
         let generator = self.inner.generator.clone();
@@ -232,10 +240,16 @@ impl Device {
         }
         .unwrap_or_default();
         let enqueued = self.store().enqueue(seq, &body)?;
-        self.inner.counters.generated.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .counters
+            .generated
+            .fetch_add(1, Ordering::Relaxed);
         if let Enqueued::DroppedOldest(old) = enqueued {
             self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(dropped_seq = old, "offline cache full: oldest record dropped");
+            tracing::warn!(
+                dropped_seq = old,
+                "offline cache full: oldest record dropped"
+            );
         }
         Ok((seq, body))
     }
@@ -246,7 +260,10 @@ impl Device {
     ///
     /// # Errors
     /// [`DeviceError::NotConfigured`] when no destination is set.
-    pub async fn trigger(&self, overrides: Option<&Map<String, Value>>) -> Result<wire::TriggerReport, DeviceError> {
+    pub async fn trigger(
+        &self,
+        overrides: Option<&Map<String, Value>>,
+    ) -> Result<wire::TriggerReport, DeviceError> {
         let url = self.destination()?.ok_or(DeviceError::NotConfigured)?;
         let line = self.inner.line.lock().await;
         let (seq, body) = self.make_record(overrides).await?;
@@ -275,7 +292,12 @@ impl Device {
 
     /// Sends one stored record, counts and shows the result, and removes the record once
     /// the receiver has taken it.
-    async fn deliver(&self, url: &url::Url, seq: u64, body: Vec<u8>) -> Result<Attempt, DeviceError> {
+    async fn deliver(
+        &self,
+        url: &url::Url,
+        seq: u64,
+        body: Vec<u8>,
+    ) -> Result<Attempt, DeviceError> {
         let head = wire::RecordHead::read(&body).unwrap_or_default();
         let delivery = self.inner.pusher.push(url, Bytes::from(body)).await;
         let outcome = delivery.outcome;
@@ -285,7 +307,10 @@ impl Device {
         } else if !matches!(outcome.class(), OutcomeClass::ConnectError) {
             // The receiver may have processed what it failed to acknowledge, so the retry
             // that follows may be a duplicate.
-            self.inner.counters.redeliveries.fetch_add(1, Ordering::Relaxed);
+            self.inner
+                .counters
+                .redeliveries
+                .fetch_add(1, Ordering::Relaxed);
         }
         self.inner
             .recorder
@@ -357,7 +382,9 @@ impl Device {
         let mut sub = self.inner.subscription.subscribe();
         let mut round = 0u64;
         loop {
-            let _ = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty()).await;
+            let _ = sub
+                .wait_for(|s| s.enabled && !s.event_dest.is_empty())
+                .await;
             round += 1;
             let seed = cfg.synth.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut schedule = Schedule::new(profile.clone(), cfg.arrival, seed);
@@ -381,7 +408,9 @@ impl Device {
         let backoff = self.inner.config.backoff;
         let mut wait = backoff.initial;
         loop {
-            let _ = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty()).await;
+            let _ = sub
+                .wait_for(|s| s.enabled && !s.event_dest.is_empty())
+                .await;
             let notified = self.inner.queued.notified();
             let head = self.store().head();
             let (seq, body) = match head {
@@ -407,7 +436,7 @@ impl Device {
             };
             let line = self.inner.line.lock().await;
             // A trigger may have delivered this record while we waited for the line.
-            if !self.store().head().ok().flatten().is_some_and(|(s, _)| s == seq) {
+            if self.store().head_seq() != Some(seq) {
                 continue;
             }
             let attempt = self.deliver(&url, seq, body).await;

@@ -1,14 +1,32 @@
 //! The `facesim` binary: parse the command line, set up logging, run, map to an exit code.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use facesim::cli::{Cli, Command};
 use facesim::cmd::{self, Finish};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap prints them in full.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One readable line: clap's first line names the problem; the usage it adds
+            // is a --help away.
+            let rendered = e.render().to_string();
+            eprintln!(
+                "{} (see --help)",
+                rendered.lines().next().unwrap_or("bad usage")
+            );
+            return ExitCode::from(2);
+        }
+    };
     // Servers log what they do; one-shot commands print their own report and log only
     // problems. RUST_LOG overrides either.
     let default = match cli.command {
@@ -16,12 +34,18 @@ fn main() -> ExitCode {
         _ => "facesim=warn",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
+        )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
     facesim::tls::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

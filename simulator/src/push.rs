@@ -62,7 +62,9 @@ pub enum Outcome {
 }
 
 /// The classes answers are counted by, in statistics and reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeClass {
     /// A well-formed answer with `code` 200.
@@ -193,7 +195,9 @@ impl Pusher {
                 builder = builder.danger_accept_invalid_certs(true);
             }
         }
-        let client = builder.build().map_err(|e| PushError::Client(error_chain(&e)))?;
+        let client = builder
+            .build()
+            .map_err(|e| PushError::Client(error_chain(&e)))?;
         Ok(Self {
             client,
             timeout: options.timeout,

@@ -55,7 +55,8 @@ impl Policy {
             RecognizeStatus::InLibrary | RecognizeStatus::Recognized | RecognizeStatus::AuthPassed
         ) && record.user.is_some()
             && record.recognize_score >= self.min_score;
-        let stranger_ok = self.admit_strangers && record.recognize_status == RecognizeStatus::Stranger;
+        let stranger_ok =
+            self.admit_strangers && record.recognize_status == RecognizeStatus::Stranger;
         if live && (known || stranger_ok) {
             let name = record.user.as_ref().map_or("guest", |u| u.name.as_str());
             (true, fit_tips(&format!("Hi {name}")))
@@ -141,7 +142,10 @@ pub fn is_json_content_type(value: &str) -> bool {
 
 fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
     if !content_type.is_some_and(is_json_content_type) {
-        return failure(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+        return failure(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
     }
     if body.is_empty() {
         return failure(StatusCode::BAD_REQUEST, "empty body");
@@ -152,7 +156,9 @@ fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
     };
     // Events of other types (later firmware adds alarms) are acknowledged without opening
     // the door, so a device does not retry them forever.
-    let kind = value.get(wire::field::TYPE).and_then(serde_json::Value::as_i64);
+    let kind = value
+        .get(wire::field::TYPE)
+        .and_then(serde_json::Value::as_i64);
     if kind.is_some_and(|k| k != wire::EVENT_TYPE_RECOGNITION) {
         let answer = AnswerBody {
             msg: format!("event type {} ignored", kind.unwrap_or_default()),
@@ -162,7 +168,12 @@ fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
     }
     let event: Event = match serde_json::from_value(value) {
         Ok(e) => e,
-        Err(e) => return failure(StatusCode::BAD_REQUEST, &format!("not a recognition event: {e}")),
+        Err(e) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                &format!("not a recognition event: {e}"),
+            );
+        }
     };
     let (pass, tips) = state.config.policy.decide(&event);
     let answer = AnswerBody::decision(pass, Some(tips));

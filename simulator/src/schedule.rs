@@ -9,7 +9,17 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 /// How arrivals are spaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Arrival {
     /// Exponential gaps: people walk up independently, as at a real door.
@@ -239,7 +249,9 @@ mod tests {
     #[test]
     fn constant_rate_is_evenly_spaced() {
         let mut s = Schedule::new(RateProfile::fixed(10.0).unwrap(), Arrival::Constant, 1);
-        let times: Vec<f64> = (0..5).map(|_| s.next_offset().unwrap().as_secs_f64()).collect();
+        let times: Vec<f64> = (0..5)
+            .map(|_| s.next_offset().unwrap().as_secs_f64())
+            .collect();
         for (i, t) in times.iter().enumerate() {
             assert!((t - 0.1 * (i as f64 + 1.0)).abs() < 1e-9, "{times:?}");
         }

@@ -79,7 +79,9 @@ pub async fn serve<S>(
                     watcher.watch(conn.into_owned()).await
                 }
                 Some(acceptor) => {
-                    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream))
+                        .await
+                    {
                         Ok(Ok(tls)) => tls,
                         Ok(Err(e)) => {
                             tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -100,7 +102,10 @@ pub async fn serve<S>(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
 }
@@ -135,13 +140,25 @@ pub async fn recover(rejection: warp::Rejection) -> Result<Response, Infallible>
     let (status, msg) = if rejection.is_not_found() {
         (http::StatusCode::NOT_FOUND, "no such path".to_string())
     } else if rejection.find::<reject::PayloadTooLarge>().is_some() {
-        (http::StatusCode::PAYLOAD_TOO_LARGE, "request body too large".into())
+        (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large".into(),
+        )
     } else if rejection.find::<reject::LengthRequired>().is_some() {
-        (http::StatusCode::LENGTH_REQUIRED, "request body needs a Content-Length".into())
+        (
+            http::StatusCode::LENGTH_REQUIRED,
+            "request body needs a Content-Length".into(),
+        )
     } else if rejection.find::<reject::MethodNotAllowed>().is_some() {
-        (http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path".into())
+        (
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed on this path".into(),
+        )
     } else if rejection.find::<reject::UnsupportedMediaType>().is_some() {
-        (http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json".into())
+        (
+            http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json".into(),
+        )
     } else if let Some(e) = rejection.find::<reject::InvalidHeader>() {
         (http::StatusCode::BAD_REQUEST, e.to_string())
     } else if let Some(e) = rejection.find::<reject::MissingHeader>() {

@@ -263,9 +263,17 @@ mod tests {
         let mut b = Stats::default();
         let mut all = Stats::default();
         for i in 1..=1000u64 {
-            let class = if i % 10 == 0 { OutcomeClass::Timeout } else { OutcomeClass::Success };
+            let class = if i % 10 == 0 {
+                OutcomeClass::Timeout
+            } else {
+                OutcomeClass::Success
+            };
             let s = sample(i, class);
-            if i % 3 == 0 { a.record(&s) } else { b.record(&s) }
+            if i % 3 == 0 {
+                a.record(&s)
+            } else {
+                b.record(&s)
+            }
             all.record(&s);
         }
         let mut merged = Stats::from_report(&a.report());

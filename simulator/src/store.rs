@@ -120,10 +120,13 @@ impl Store {
         }
         let seq_path = dir.join(SEQ_FILE);
         let counted = match fs::read_to_string(&seq_path) {
-            Ok(text) => text.trim().parse::<u64>().map_err(|e| StoreError::Corrupt {
-                path: seq_path.clone(),
-                reason: e.to_string(),
-            })?,
+            Ok(text) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|e| StoreError::Corrupt {
+                    path: seq_path.clone(),
+                    reason: e.to_string(),
+                })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
             Err(e) => return Err(io(&seq_path)(e)),
         };
@@ -238,6 +241,11 @@ impl Store {
         Ok(Some((seq, body)))
     }
 
+    /// The number of the oldest undelivered record, without reading it.
+    pub fn head_seq(&self) -> Option<u64> {
+        self.queued.first().copied()
+    }
+
     /// Removes a delivered record.
     ///
     /// # Errors
@@ -300,7 +308,13 @@ mod tests {
     fn torn_temp_files_are_discarded_and_config_persists() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join(QUEUE_DIR)).unwrap();
-        fs::write(dir.path().join(QUEUE_DIR).join(".00000000000000000009.json.tmp"), b"{").unwrap();
+        fs::write(
+            dir.path()
+                .join(QUEUE_DIR)
+                .join(".00000000000000000009.json.tmp"),
+            b"{",
+        )
+        .unwrap();
         let store = Store::open(dir.path(), 5).unwrap();
         assert_eq!(store.depth(), 0);
         let sub = Subscription {
@@ -308,6 +322,9 @@ mod tests {
             enabled: true,
         };
         store.save_subscription(&sub).unwrap();
-        assert_eq!(Store::open(dir.path(), 5).unwrap().subscription().unwrap(), sub);
+        assert_eq!(
+            Store::open(dir.path(), 5).unwrap().subscription().unwrap(),
+            sub
+        );
     }
 }

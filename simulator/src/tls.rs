@@ -46,8 +46,8 @@ impl CertPair {
     pub fn self_signed(extra_names: &[String]) -> Result<Self, TlsError> {
         let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
         names.extend(extra_names.iter().cloned());
-        let certified =
-            rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
+        let certified = rcgen::generate_simple_self_signed(names)
+            .map_err(|e| TlsError::Generate(e.to_string()))?;
         Ok(Self {
             cert_pem: certified.cert.pem(),
             key_pem: certified.signing_key.serialize_pem(),
@@ -78,12 +78,11 @@ impl CertPair {
     pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
         install_crypto_provider();
         let certs = certs_from_pem(&self.cert_pem, Path::new("certificate"))?;
-        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|e| {
-            TlsError::Pem {
+        let key =
+            PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|e| TlsError::Pem {
                 path: PathBuf::from("private key"),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         let mut config = ServerConfig::builder()
             .with_no_client_auth()
             .with_single_cert(certs, key)

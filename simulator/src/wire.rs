@@ -153,7 +153,10 @@ impl RecognizeStatus {
 
     /// Whether records with this status name a person from the library (`user` present).
     pub fn has_user(self) -> bool {
-        matches!(self, Self::InLibrary | Self::Recognized | Self::AuthPassed | Self::AuthFailed)
+        matches!(
+            self,
+            Self::InLibrary | Self::Recognized | Self::AuthPassed | Self::AuthFailed
+        )
     }
 
     /// Lower-case label for logs and reports.
@@ -620,8 +623,14 @@ mod tests {
 
     #[test]
     fn answer_errors_name_the_field() {
-        assert!(matches!(decode_answer(b"nope"), Err(AnswerError::NotJson(_))));
-        assert_eq!(decode_answer(b"[]"), Err(AnswerError::NotObject("an array")));
+        assert!(matches!(
+            decode_answer(b"nope"),
+            Err(AnswerError::NotJson(_))
+        ));
+        assert_eq!(
+            decode_answer(b"[]"),
+            Err(AnswerError::NotObject("an array"))
+        );
         assert_eq!(
             decode_answer(br#"{"code":200,"msg":"x","data":{}}"#),
             Err(AnswerError::MissingField("data.pass"))
@@ -652,7 +661,10 @@ mod tests {
             parse_subscription(br#"{"event_dest":"ftp://h/x"}"#),
             Err(SubscribeError::BadScheme("ftp".into()))
         );
-        assert_eq!(parse_subscription(br#"{"enabled":true}"#), Err(SubscribeError::MissingDest));
+        assert_eq!(
+            parse_subscription(br#"{"enabled":true}"#),
+            Err(SubscribeError::MissingDest)
+        );
         let long = format!(r#"{{"event_dest":"http://h/{}"}}"#, "a".repeat(1100));
         assert!(matches!(
             parse_subscription(long.as_bytes()),
@@ -660,7 +672,10 @@ mod tests {
         ));
         assert!(matches!(
             parse_subscription(br#"{"event_dest":"http://h/","enabled":1}"#),
-            Err(SubscribeError::WrongType { field: "enabled", .. })
+            Err(SubscribeError::WrongType {
+                field: "enabled",
+                ..
+            })
         ));
     }
 

@@ -1,1 +1,10 @@
-//! Integration tests for facecert.
+//! Integration tests for facecert: the suite against the reference receiver (a clean pass
+//! over http and https), against every faulty receiver of the zoo (each found out by
+//! exactly the checks aimed at it), the `facecert` binary's exit codes and report files,
+//! and the generated conformance matrix in the docs.
+
+mod binary;
+mod matrix_doc;
+mod reference;
+mod support;
+mod zoo;

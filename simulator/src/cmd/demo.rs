@@ -22,13 +22,22 @@ use crate::wire::{Empty, Envelope, SimStats, Subscription};
 ///
 /// # Errors
 /// [`CmdError`] when the loopback servers cannot start or the terminal cannot be configured.
-pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+pub async fn demo(
+    args: DemoArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
     let rate = check_rate("--rate", args.rate, 0.1)?;
     let state = tempfile::tempdir().map_err(io_err("cannot create a temporary state directory"))?;
     let loopback = |what: &'static str| io_err(format!("cannot listen on loopback for the {what}"));
-    let receiver_listener = TcpListener::bind("127.0.0.1:0").await.map_err(loopback("receiver"))?;
-    let device_listener = TcpListener::bind("127.0.0.1:0").await.map_err(loopback("device"))?;
-    let receiver_addr = receiver_listener.local_addr().map_err(loopback("receiver"))?;
+    let receiver_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(loopback("receiver"))?;
+    let device_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(loopback("device"))?;
+    let receiver_addr = receiver_listener
+        .local_addr()
+        .map_err(loopback("receiver"))?;
     let device_addr = device_listener.local_addr().map_err(loopback("device"))?;
 
     let device = Device::open(DeviceConfig {
@@ -54,8 +63,19 @@ pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 's
         let stop = stop.clone();
         async move {
             tokio::join!(
-                receiver::serve(receiver_listener, None, ReceiverConfig::default(), None, stop.clone().wait()),
-                crate::api::serve(device_listener, Some(tls), device.clone(), stop.clone().wait()),
+                receiver::serve(
+                    receiver_listener,
+                    None,
+                    ReceiverConfig::default(),
+                    None,
+                    stop.clone().wait()
+                ),
+                crate::api::serve(
+                    device_listener,
+                    Some(tls),
+                    device.clone(),
+                    stop.clone().wait()
+                ),
                 device.run(stop.wait()),
             );
         }
@@ -64,7 +84,10 @@ pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 's
     let api = format!("https://{device_addr}");
     let dest = format!("http://{receiver_addr}/eventRcv");
     println!("reference receiver   {dest}");
-    println!("terminal {}   {api} (self-signed certificate, pinned)", device.sn());
+    println!(
+        "terminal {}   {api} (self-signed certificate, pinned)",
+        device.sn()
+    );
     let client = reqwest::Client::builder()
         .tls_certs_only(
             reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes())
@@ -76,16 +99,26 @@ pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 's
         event_dest: dest,
         enabled: true,
     };
-    let answer: Envelope<Empty> = api_call(client.post(format!("{api}/v1/event/subscribe")).json(&subscription)).await?;
-    println!("POST /v1/event/subscribe -> code {} {}", answer.code, answer.msg);
-    let current: Envelope<Subscription> = api_call(client.get(format!("{api}/v1/event/subscribe"))).await?;
+    let answer: Envelope<Empty> = api_call(
+        client
+            .post(format!("{api}/v1/event/subscribe"))
+            .json(&subscription),
+    )
+    .await?;
+    println!(
+        "POST /v1/event/subscribe -> code {} {}",
+        answer.code, answer.msg
+    );
+    let current: Envelope<Subscription> =
+        api_call(client.get(format!("{api}/v1/event/subscribe"))).await?;
     println!(
         "GET  /v1/event/subscribe -> event_dest {} enabled {}\n",
         current.data.event_dest, current.data.enabled
     );
 
     // Generous: Poisson arrivals bunch up, and a debug build renders snapshots slowly.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.events as f64 / rate * 4.0 + 10.0);
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_secs_f64(args.events as f64 / rate * 4.0 + 10.0);
     let (mut seen, mut ok) = (0u64, 0u64);
     while seen < args.events {
         let next = tokio::select! {
@@ -124,11 +157,24 @@ pub async fn demo(args: DemoArgs, shutdown: impl Future<Output = ()> + Send + 's
 }
 
 /// Calls the device API and unwraps its envelope.
-async fn api_call<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<Envelope<T>, CmdError> {
-    let broken = |e: reqwest::Error| CmdError::Broken(format!("device API: {}", crate::push::error_chain(&e)));
-    let envelope: Envelope<T> = request.send().await.map_err(broken)?.json().await.map_err(broken)?;
+async fn api_call<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<Envelope<T>, CmdError> {
+    let broken = |e: reqwest::Error| {
+        CmdError::Broken(format!("device API: {}", crate::push::error_chain(&e)))
+    };
+    let envelope: Envelope<T> = request
+        .send()
+        .await
+        .map_err(broken)?
+        .json()
+        .await
+        .map_err(broken)?;
     if envelope.code != crate::wire::CODE_OK {
-        return Err(CmdError::Broken(format!("device API answered code {}: {}", envelope.code, envelope.msg)));
+        return Err(CmdError::Broken(format!(
+            "device API answered code {}: {}",
+            envelope.code, envelope.msg
+        )));
     }
     Ok(envelope)
 }

@@ -15,7 +15,10 @@ use crate::wire::{self, Subscription};
 ///
 /// # Errors
 /// [`CmdError`] when the arguments, state directory, certificate or address are unusable.
-pub async fn device(args: DeviceArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+pub async fn device(
+    args: DeviceArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
     let synth = args.synth.config()?;
     let rate = check_rate("--rate", args.rate, 0.0)?;
     let push = args.trust.push_options()?;
@@ -24,7 +27,8 @@ pub async fn device(args: DeviceArgs, shutdown: impl Future<Output = ()> + Send 
     }
     let initial = match &args.event_dest {
         Some(dest) => {
-            wire::validate_dest(dest).map_err(|e| crate::cli::UsageError(format!("--event-dest: {e}")))?;
+            wire::validate_dest(dest)
+                .map_err(|e| crate::cli::UsageError(format!("--event-dest: {e}")))?;
             Some(Subscription {
                 event_dest: dest.clone(),
                 enabled: true,
@@ -32,7 +36,10 @@ pub async fn device(args: DeviceArgs, shutdown: impl Future<Output = ()> + Send 
         }
         None => None,
     };
-    let sn = args.sn.clone().unwrap_or_else(|| crate::synth::device_sn(synth.seed, 0));
+    let sn = args
+        .sn
+        .clone()
+        .unwrap_or_else(|| crate::synth::device_sn(synth.seed, 0));
     let device = Device::open(DeviceConfig {
         sn,
         state_dir: args.state.clone(),
@@ -59,7 +66,9 @@ pub async fn device(args: DeviceArgs, shutdown: impl Future<Output = ()> + Send 
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
-    let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io_err("cannot read the bound address"))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let sub = device.subscription();
     tracing::info!(

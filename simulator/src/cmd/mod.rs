@@ -79,7 +79,10 @@ pub(crate) fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> 
 ///
 /// # Errors
 /// [`CmdError`] when the command cannot run; see [`CmdError::exit_code`].
-pub async fn run(cli: Cli, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+pub async fn run(
+    cli: Cli,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
     match cli.command {
         Command::Device(args) => device(args, shutdown).await,
         Command::Push(args) => push(args, shutdown).await,
@@ -117,7 +120,9 @@ pub struct Stop(watch::Receiver<bool>);
 
 impl Stop {
     /// Forwards `shutdown` to every clone of the returned [`Stop`].
-    pub fn after(shutdown: impl Future<Output = ()> + Send + 'static) -> (Stop, watch::Sender<bool>) {
+    pub fn after(
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> (Stop, watch::Sender<bool>) {
         let (tx, rx) = watch::channel(false);
         let forward = tx.clone();
         tokio::spawn(async move {
@@ -141,7 +146,11 @@ pub fn attempt_line(a: &Attempt) -> String {
     let result = match a.outcome.answer() {
         Some(answer) => format!(
             "{}  {:?}",
-            if answer.pass { "door OPEN" } else { "door shut" },
+            if answer.pass {
+                "door OPEN"
+            } else {
+                "door shut"
+            },
             answer.customtips.as_deref().unwrap_or("")
         ),
         None => format!("FAILED: {}", a.outcome.describe()),

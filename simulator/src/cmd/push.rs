@@ -23,7 +23,10 @@ use crate::wire;
 ///
 /// # Errors
 /// [`CmdError::Usage`] for bad arguments.
-pub async fn push(args: PushArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+pub async fn push(
+    args: PushArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
     let synth = args.synth.config()?;
     let url = wire::validate_dest(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
     if args.devices == 0 || args.count == 0 {
@@ -33,9 +36,12 @@ pub async fn push(args: PushArgs, shutdown: impl Future<Output = ()> + Send + 's
         Some(rate) => {
             let rate = check_rate("--rate", rate, f64::MIN_POSITIVE)?;
             let profile = RateProfile::fixed(rate).map_err(|e| UsageError(e.to_string()))?;
-            let mut schedule = Schedule::new(profile, Arrival::Constant, synth.seed).with_phase(1.0);
+            let mut schedule =
+                Schedule::new(profile, Arrival::Constant, synth.seed).with_phase(1.0);
             Some(Arc::new(
-                (0..args.count).filter_map(|_| schedule.next_offset()).collect::<Vec<Duration>>(),
+                (0..args.count)
+                    .filter_map(|_| schedule.next_offset())
+                    .collect::<Vec<Duration>>(),
             ))
         }
         None => None,
@@ -55,7 +61,9 @@ pub async fn push(args: PushArgs, shutdown: impl Future<Output = ()> + Send + 's
             quiet: args.quiet,
         };
         // Event k goes to device k mod D, so devices share the load evenly and in order.
-        let mine: Vec<u64> = (u64::from(index)..args.count).step_by(args.devices as usize).collect();
+        let mine: Vec<u64> = (u64::from(index)..args.count)
+            .step_by(args.devices as usize)
+            .collect();
         let due = due.clone();
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
@@ -69,7 +77,9 @@ pub async fn push(args: PushArgs, shutdown: impl Future<Output = ()> + Send + 's
         let _ = task.await;
     }
     drop(recorder);
-    let stats = aggregator.await.map_err(|e| CmdError::Broken(e.to_string()))?;
+    let stats = aggregator
+        .await
+        .map_err(|e| CmdError::Broken(e.to_string()))?;
     for line in summary_lines(&stats, start.elapsed()) {
         println!("{line}");
     }
@@ -94,13 +104,16 @@ impl DeviceJob {
     async fn run(&self, events: &[u64], index: u64, due: Option<&[Duration]>, start: Instant) {
         let devices = events.get(1).map_or(1, |second| second - events[0]);
         for &k in events {
-            if let Some(offset) = due.and_then(|d| d.get(usize::try_from(k).unwrap_or(usize::MAX))) {
+            if let Some(offset) = due.and_then(|d| d.get(usize::try_from(k).unwrap_or(usize::MAX)))
+            {
                 tokio::time::sleep_until(start + *offset).await;
             }
             let seq = (k - index) / devices.max(1) + 1;
             let generator = self.generator.clone();
             let timestamp = self.clock.unix_now();
-            let Ok(generated) = tokio::task::spawn_blocking(move || generator.generate(seq, timestamp)).await else {
+            let Ok(generated) =
+                tokio::task::spawn_blocking(move || generator.generate(seq, timestamp)).await
+            else {
                 continue;
             };
             let body = serde_json::to_vec(&generated.event).unwrap_or_default();

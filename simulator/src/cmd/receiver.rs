@@ -14,14 +14,18 @@ use crate::tls::CertPair;
 ///
 /// # Errors
 /// [`CmdError`] when the address, save directory or certificate file are unusable.
-pub async fn receiver(args: ReceiverArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Finish, CmdError> {
+pub async fn receiver(
+    args: ReceiverArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
     if let Some(dir) = &args.save_dir {
         std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
     }
     let tls = match &args.tls_cert_out {
         Some(path) => {
             let pair = CertPair::self_signed(&[])?;
-            std::fs::write(path, &pair.cert_pem).map_err(io_err(format!("cannot write {}", path.display())))?;
+            std::fs::write(path, &pair.cert_pem)
+                .map_err(io_err(format!("cannot write {}", path.display())))?;
             Some(pair.server_config()?)
         }
         None => None,
@@ -29,7 +33,9 @@ pub async fn receiver(args: ReceiverArgs, shutdown: impl Future<Output = ()> + S
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
-    let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io_err("cannot read the bound address"))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("reference receiver listening on {scheme}://{addr}/eventRcv");
     let config = ReceiverConfig {
@@ -56,7 +62,10 @@ pub async fn receiver(args: ReceiverArgs, shutdown: impl Future<Output = ()> + S
 /// One console line for an event the receiver took.
 pub fn received_line(r: &Received) -> String {
     let d = &r.event.data;
-    let seq = r.trace.as_ref().map_or_else(|| "?".to_string(), |(_, s)| s.to_string());
+    let seq = r
+        .trace
+        .as_ref()
+        .map_or_else(|| "?".to_string(), |(_, s)| s.to_string());
     let name = d.user.as_ref().map_or("-", |u| u.name.as_str());
     format!(
         "{} #{:<5} {:<11} {:<18} score {:.2} live {:.2} -> {} {:?}",

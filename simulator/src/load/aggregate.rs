@@ -49,12 +49,18 @@ impl SeriesPoint {
     /// The latency at quantile `q` of this second, in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         let h = histogram_from_pairs(&self.histogram_us, 2);
-        if h.is_empty() { 0.0 } else { h.value_at_quantile(q) as f64 / 1000.0 }
+        if h.is_empty() {
+            0.0
+        } else {
+            h.value_at_quantile(q) as f64 / 1000.0
+        }
     }
 
     /// The slowest answer of this second, in milliseconds.
     pub fn max_ms(&self) -> f64 {
-        self.histogram_us.last().map_or(0.0, |&(us, _)| us as f64 / 1000.0)
+        self.histogram_us
+            .last()
+            .map_or(0.0, |&(us, _)| us as f64 / 1000.0)
     }
 
     /// Adds another point of the same second (from another shard).
@@ -85,7 +91,8 @@ pub(crate) fn pairs(h: &Histogram<u64>) -> Vec<(u64, u64)> {
 }
 
 pub(crate) fn new_histogram(sigfig: u8) -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_TRACKED_US, sigfig).expect("static histogram bounds are valid")
+    Histogram::new_with_bounds(1, MAX_TRACKED_US, sigfig)
+        .expect("static histogram bounds are valid")
 }
 
 /// Everything the aggregator counted.
@@ -156,7 +163,9 @@ pub(crate) fn spawn() -> (Recorder, tokio::task::JoinHandle<Totals>) {
                     totals.stats.record(&s.sample);
                     if let Some(service) = s.service {
                         let us = u64::try_from(service.as_micros()).unwrap_or(u64::MAX);
-                        totals.service.saturating_record(us.clamp(1, MAX_TRACKED_US));
+                        totals
+                            .service
+                            .saturating_record(us.clamp(1, MAX_TRACKED_US));
                     }
                     if let Some(failure) = &s.failure {
                         totals
@@ -218,7 +227,8 @@ impl Second {
             self.errors += 1;
         }
         let us = u64::try_from(s.sample.latency.as_micros()).unwrap_or(u64::MAX);
-        self.histogram.saturating_record(us.clamp(1, MAX_TRACKED_US));
+        self.histogram
+            .saturating_record(us.clamp(1, MAX_TRACKED_US));
     }
 
     fn flush(&mut self, series: &mut Vec<SeriesPoint>) {
@@ -268,7 +278,14 @@ mod tests {
         let totals = task.await.unwrap();
         assert_eq!(totals.stats.sent(), 4);
         assert_eq!(totals.series.len(), 2);
-        assert_eq!((totals.series[0].t, totals.series[0].sent, totals.series[0].errors), (0, 2, 1));
+        assert_eq!(
+            (
+                totals.series[0].t,
+                totals.series[0].sent,
+                totals.series[0].errors
+            ),
+            (0, 2, 1)
+        );
         assert_eq!(totals.series[1].t, 2);
         assert!((totals.series[1].max_ms() - 40.0).abs() < 0.5);
         assert_eq!(totals.examples["timeout"], "failure at 900");

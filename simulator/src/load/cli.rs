@@ -52,12 +52,14 @@ pub struct LoadArgs {
     /// the wait counts in their latency.
     #[arg(long, value_name = "C", default_value_t = 32)]
     pub connections: usize,
-    /// How arrivals are spaced in the open model.
-    #[arg(long, value_enum, default_value_t = Arrival::Poisson)]
+    /// How arrivals are spaced in the open model: constant gaps hit the target rate
+    /// exactly; Poisson gaps model people walking up independently (the count then varies
+    /// by chance, about 1/sqrt(n)).
+    #[arg(long, value_enum, default_value_t = Arrival::Constant)]
     pub arrival: Arrival,
     /// Snapshots rendered before the run and reused (each event still gets its own trace
     /// comment), so that synthesis never limits the rate.
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value_t = 16)]
     pub image_pool: usize,
     /// Write the result as JSON to FILE (for scripts and `facesim merge`).
     #[arg(long, value_name = "FILE")]
@@ -76,7 +78,7 @@ pub struct LoadArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Do not verify the receiver's certificate (testing only).
-    #[arg(long, conflicts_with = "ca_cert")]
+    #[arg(long)]
     pub insecure: bool,
     /// Verify the receiver's certificate against this CA (or self-signed) PEM only.
     #[arg(long, value_name = "PEM")]
@@ -127,7 +129,10 @@ impl LoadArgs {
         let usage = |m: String| LoadError::Usage(m);
         let url = url::Url::parse(&self.to).map_err(|e| usage(format!("--to {}: {e}", self.to)))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(usage(format!("--to must be an http or https URL, got {}", self.to)));
+            return Err(usage(format!(
+                "--to must be an http or https URL, got {}",
+                self.to
+            )));
         }
         let mode = match (self.rate, &self.ramp, self.max) {
             (Some(_), Some(_), _) | (Some(_), _, true) | (_, Some(_), true) => {
@@ -136,7 +141,8 @@ impl LoadArgs {
             (_, None, true) => Mode::Max,
             (rate, None, false) => {
                 let rate = rate.unwrap_or(10.0);
-                let profile = RateProfile::fixed(rate).map_err(|e| usage(format!("--rate: {e}")))?;
+                let profile =
+                    RateProfile::fixed(rate).map_err(|e| usage(format!("--rate: {e}")))?;
                 Mode::Open {
                     profile,
                     arrival: self.arrival,
@@ -144,7 +150,8 @@ impl LoadArgs {
                 }
             }
             (None, Some(spec), false) => {
-                let profile: RateProfile = spec.parse().map_err(|e| usage(format!("--ramp: {e}")))?;
+                let profile: RateProfile =
+                    spec.parse().map_err(|e| usage(format!("--ramp: {e}")))?;
                 Mode::Open {
                     profile,
                     arrival: self.arrival,
@@ -161,7 +168,12 @@ impl LoadArgs {
                 Some(d)
             }
             None if self.count.is_some() => None,
-            None => Some(self.ramp.as_deref().and_then(ramp_length).unwrap_or(Duration::from_secs(10))),
+            None => Some(
+                self.ramp
+                    .as_deref()
+                    .and_then(ramp_length)
+                    .unwrap_or(Duration::from_secs(10)),
+            ),
         };
         if self.count == Some(0) {
             return Err(usage("--count must be at least 1".into()));
@@ -185,15 +197,24 @@ impl LoadArgs {
         if self.image_pool == 0 || self.image_pool > 100_000 {
             return Err(usage("--image-pool must be between 1 and 100000".into()));
         }
-        let people = self.people.unwrap_or_else(|| pool::default_people(self.devices as usize));
+        let people = self
+            .people
+            .unwrap_or_else(|| pool::default_people(self.devices as usize));
         if !(1..=crate::synth::MAX_PEOPLE).contains(&people) {
-            return Err(usage(format!("--people must be between 1 and {}", crate::synth::MAX_PEOPLE)));
+            return Err(usage(format!(
+                "--people must be between 1 and {}",
+                crate::synth::MAX_PEOPLE
+            )));
         }
         if self.timeout == 0 {
             return Err(usage("--timeout must be at least 1 ms".into()));
         }
         let thresholds = thresholds(self.max_p99, self.max_error_rate)?;
-        let trust = Trust::from_flags(self.insecure, self.ca_cert.as_deref()).map_err(|e| usage(e.to_string()))?;
+        if self.insecure && self.ca_cert.is_some() {
+            return Err(usage("use either --insecure or --ca-cert, not both".into()));
+        }
+        let trust = Trust::from_flags(self.insecure, self.ca_cert.as_deref())
+            .map_err(|e| usage(e.to_string()))?;
         Ok(LoadConfig {
             url,
             mode,
@@ -223,10 +244,14 @@ fn ramp_length(spec: &str) -> Option<Duration> {
 
 fn thresholds(max_p99: Option<f64>, max_error_rate: Option<f64>) -> Result<Thresholds, LoadError> {
     if max_p99.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
-        return Err(LoadError::Usage("--max-p99 must be a positive number of milliseconds".into()));
+        return Err(LoadError::Usage(
+            "--max-p99 must be a positive number of milliseconds".into(),
+        ));
     }
     if max_error_rate.is_some_and(|v| !(v.is_finite() && (0.0..=100.0).contains(&v))) {
-        return Err(LoadError::Usage("--max-error-rate must be a percentage from 0 to 100".into()));
+        return Err(LoadError::Usage(
+            "--max-error-rate must be a percentage from 0 to 100".into(),
+        ));
     }
     Ok(Thresholds {
         max_p99_ms: max_p99,
@@ -240,7 +265,10 @@ fn thresholds(max_p99: Option<f64>, max_error_rate: Option<f64>) -> Result<Thres
 ///
 /// # Errors
 /// A [`LoadError`]; [`LoadError::exit_code`] gives the process exit code (2 for usage).
-pub async fn load_command(args: &LoadArgs, shutdown: impl Future<Output = ()>) -> Result<bool, LoadError> {
+pub async fn load_command(
+    args: &LoadArgs,
+    shutdown: impl Future<Output = ()>,
+) -> Result<bool, LoadError> {
     let config = args.to_config()?;
     let result = super::run_load(config, shutdown).await?;
     finish(&result, args.json.as_deref(), args.html.as_deref())
@@ -287,7 +315,11 @@ fn exit_code(outcome: Result<bool, LoadError>) -> ExitCode {
     }
 }
 
-fn finish(result: &LoadResult, json: Option<&Path>, page: Option<&Path>) -> Result<bool, LoadError> {
+fn finish(
+    result: &LoadResult,
+    json: Option<&Path>,
+    page: Option<&Path>,
+) -> Result<bool, LoadError> {
     print!("{}", result.summary());
     if let Some(path) = json {
         result.write_json(path)?;
@@ -317,7 +349,10 @@ mod tests {
     fn config(args: &[&str]) -> Result<LoadConfig, LoadError> {
         let mut all = vec!["facesim", "--to", "http://127.0.0.1:1/e"];
         all.extend_from_slice(args);
-        Cli::try_parse_from(all).expect("clap accepts these").load.to_config()
+        Cli::try_parse_from(all)
+            .expect("clap accepts these")
+            .load
+            .to_config()
     }
 
     #[test]
@@ -326,7 +361,10 @@ mod tests {
         assert!(matches!(c.mode, Mode::Open { .. }));
         assert_eq!(c.duration, Some(Duration::from_secs(10)));
         assert_eq!(c.people, 200);
-        assert!(matches!(config(&["--max", "--count", "5"]).unwrap().mode, Mode::Max));
+        assert!(matches!(
+            config(&["--max", "--count", "5"]).unwrap().mode,
+            Mode::Max
+        ));
         assert_eq!(config(&["--count", "5"]).unwrap().duration, None);
         let ramp = config(&["--ramp", "0s:1,2m:5"]).unwrap();
         assert_eq!(ramp.duration, Some(Duration::from_secs(120)));
@@ -345,6 +383,8 @@ mod tests {
             &["--max-error-rate", "101"],
             &["--connections", "0"],
             &["--count", "0"],
+            &["--insecure", "--ca-cert", "/nonexistent.pem"],
+            &["--ca-cert", "/nonexistent.pem"],
         ] {
             let e = config(args).expect_err(&format!("{args:?} must be refused"));
             assert_eq!(e.exit_code(), 2, "{args:?}");

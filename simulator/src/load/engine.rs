@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::aggregate::{self, LoadSample, Recorder, Totals};
 use super::client::{Connection, Endpoint, Judge, Verdict};
-use super::pool::{BodySpec, Bodies, EventBuf};
+use super::pool::{Bodies, BodySpec, EventBuf};
 use super::progress::{self, Feed};
 use super::report::{LoadResult, ThresholdReport};
 use super::source::{Limits, Source};
@@ -42,7 +42,8 @@ struct Shared {
     bodies: Arc<Bodies>,
     counters: Arc<Counters>,
     start: Instant,
-    started_unix_s: i64,
+    /// Wall-clock time at `start`, since the Unix epoch.
+    started_unix: Duration,
     timeout: Duration,
 }
 
@@ -52,7 +53,10 @@ struct Shared {
 /// # Errors
 /// [`LoadError`] when the run cannot start: unusable arguments, an unknown host, an
 /// unwritable `save_body` file.
-pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) -> Result<LoadResult, LoadError> {
+pub async fn run_load(
+    config: LoadConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<LoadResult, LoadError> {
     if config.connections == 0 {
         return Err(LoadError::Usage("--connections must be at least 1".into()));
     }
@@ -67,7 +71,9 @@ pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) ->
         .await
         .map_err(|e| LoadError::Internal(e.to_string()))??;
     let bodies = Arc::new(bodies);
-    let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     if let Some(path) = &config.save_body {
         let body = bodies.body(0, now_unix.as_secs() as i64, &endpoint);
         std::fs::write(path, body).map_err(|e| LoadError::Output {
@@ -81,10 +87,14 @@ pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) ->
     };
     let (recorder, aggregator) = aggregate::spawn();
     let counters = Arc::new(Counters::default());
-    let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let start = Instant::now();
     let source = match &config.mode {
-        Mode::Open { profile, arrival, .. } => {
+        Mode::Open {
+            profile, arrival, ..
+        } => {
             let shard = config.shard;
             let profile = profile.scaled(shard.fraction());
             let seed = config.seed ^ u64::from(shard.index).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -99,7 +109,7 @@ pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) ->
         bodies: bodies.clone(),
         counters: counters.clone(),
         start,
-        started_unix_s: started_unix.as_secs() as i64,
+        started_unix,
         timeout: config.timeout,
     });
     let mut workers = JoinSet::new();
@@ -130,8 +140,19 @@ pub async fn run_load(config: LoadConfig, shutdown: impl Future<Output = ()>) ->
     display.finish().await;
     drop(shared);
     let elapsed = start.elapsed();
-    let totals = aggregator.await.map_err(|e| LoadError::Internal(e.to_string()))?;
-    Ok(result(&config, &source, &counters, totals, elapsed, started_unix, bodies.device_count(), interrupted))
+    let totals = aggregator
+        .await
+        .map_err(|e| LoadError::Internal(e.to_string()))?;
+    Ok(result(
+        &config,
+        &source,
+        &counters,
+        totals,
+        elapsed,
+        started_unix,
+        bodies.device_count(),
+        interrupted,
+    ))
 }
 
 async fn join_all(workers: &mut JoinSet<()>) {
@@ -157,8 +178,11 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
             (verdict, Some(why), None, Instant::now())
         } else {
             let offset = job.due.saturating_duration_since(shared.start);
-            let timestamp = shared.started_unix_s + offset.as_secs() as i64;
-            shared.bodies.prepare(job.n, timestamp, &shared.endpoint, &mut buf);
+            let timestamp =
+                i64::try_from((shared.started_unix + offset).as_secs()).unwrap_or(i64::MAX);
+            shared
+                .bodies
+                .prepare(job.n, timestamp, &shared.endpoint, &mut buf);
             let sent_at = Instant::now();
             let sent_us = u64::try_from((sent_at - shared.start).as_micros()).unwrap_or(u64::MAX);
             counters.last_send_us.fetch_max(sent_us, Ordering::Relaxed);
@@ -180,14 +204,23 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
                         class: OutcomeClass::Timeout,
                         pass: None,
                     };
-                    (verdict, Some(format!("no answer within {} ms", shared.timeout.as_millis())))
+                    (
+                        verdict,
+                        Some(format!(
+                            "no answer within {} ms",
+                            shared.timeout.as_millis()
+                        )),
+                    )
                 }
             };
             counters.in_flight.fetch_sub(1, Ordering::Relaxed);
             let done = Instant::now();
             (verdict, why, Some(done - sent_at), done)
         };
-        let slot = OutcomeClass::ALL.iter().position(|c| *c == verdict.class).unwrap_or(0);
+        let slot = OutcomeClass::ALL
+            .iter()
+            .position(|c| *c == verdict.class)
+            .unwrap_or(0);
         let failure = why.filter(|_| !std::mem::replace(&mut described[slot], true));
         recorder
             .record(LoadSample {
@@ -197,7 +230,8 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
                     pass: verdict.pass,
                 },
                 service,
-                done_ms: u64::try_from(done.saturating_duration_since(shared.start).as_millis()).unwrap_or(u64::MAX),
+                done_ms: u64::try_from(done.saturating_duration_since(shared.start).as_millis())
+                    .unwrap_or(u64::MAX),
                 failure,
             })
             .await;
@@ -211,7 +245,9 @@ fn target_rate(config: &LoadConfig, span: Option<f64>) -> Option<f64> {
         return None;
     };
     let profile = profile.scaled(config.shard.fraction());
-    let span = span.or(config.duration.map(|d| d.as_secs_f64())).filter(|s| *s > 0.0);
+    let span = span
+        .or(config.duration.map(|d| d.as_secs_f64()))
+        .filter(|s| *s > 0.0);
     Some(match span {
         Some(s) => profile.cumulative(s) / s,
         None => profile.rate_at(0.0),
@@ -230,7 +266,8 @@ fn result(
     interrupted: bool,
 ) -> LoadResult {
     let sent = counters.sent.load(Ordering::Relaxed);
-    let last_send = Duration::from_micros(counters.last_send_us.load(Ordering::Relaxed)).as_secs_f64();
+    let last_send =
+        Duration::from_micros(counters.last_send_us.load(Ordering::Relaxed)).as_secs_f64();
     // The window the events were spread over: the schedule's span in the open model (the
     // configured duration when the run went the distance, else up to the last arrival,
     // and never shorter than the sends took), the whole run in the closed one.
@@ -244,7 +281,11 @@ fn result(
         }
         Mode::Max => (elapsed.as_secs_f64(), None),
     };
-    let achieved_rate = if window > 0.0 { sent as f64 / window } else { 0.0 };
+    let achieved_rate = if window > 0.0 {
+        sent as f64 / window
+    } else {
+        0.0
+    };
     let (mode, arrival, rate_spec) = match &config.mode {
         Mode::Open { arrival, spec, .. } => ("open", Some(*arrival), Some(spec.clone())),
         Mode::Max => ("max", None, None),
@@ -262,6 +303,7 @@ fn result(
         devices: devices as u64,
         shard: config.shard.is_split().then(|| config.shard.to_string()),
         stats: totals.stats.report(),
+        scheduled: source.scheduled().unwrap_or(sent),
         unsent: counters.unsent.load(Ordering::Relaxed),
         error_rate_pct: 0.0,
         service_ms: super::merge::percentiles_of(&totals.service),

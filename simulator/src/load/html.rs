@@ -12,7 +12,7 @@ use super::report::LoadResult;
 const WIDTH: f64 = 860.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
+const RIGHT: f64 = 32.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 40.0;
 
@@ -45,9 +45,15 @@ pub fn render(result: &LoadResult) -> String {
     page.push_str(&escape(&result.summary()));
     page.push_str("</pre>\n");
     for v in &result.thresholds.violations {
-        let _ = writeln!(page, "<p class=\"bad\">Threshold violated: {}</p>", escape(v));
+        let _ = writeln!(
+            page,
+            "<p class=\"bad\">Threshold violated: {}</p>",
+            escape(v)
+        );
     }
-    page.push_str("<h2>Latency over time (from the scheduled send time, per second of completion)</h2>\n");
+    page.push_str(
+        "<h2>Latency over time (from the scheduled send time, per second of completion)</h2>\n",
+    );
     page.push_str(&latency_over_time(result));
     page.push_str("<h2>Throughput over time</h2>\n");
     page.push_str(&throughput_over_time(result));
@@ -62,19 +68,36 @@ fn latency_over_time(result: &LoadResult) -> String {
     let mut p99 = Vec::new();
     let mut max = Vec::new();
     for point in &result.series {
-        let t = point.t as f64;
+        // A point stands for the whole second: plot it in the middle.
+        let t = point.t as f64 + 0.5;
         p50.push((t, point.quantile_ms(0.5)));
         p99.push((t, point.quantile_ms(0.99)));
         max.push((t, point.max_ms()));
     }
     let x = time_axis(result);
     let y = log_axis(p50.iter().chain(&max).map(|p| p.1));
-    chart(&x, &y, "seconds", "ms", &[("p50", "#1f77b4", &p50), ("p99", "#ff7f0e", &p99), ("max", "#d62728", &max)])
+    chart(
+        &x,
+        &y,
+        "seconds",
+        "ms",
+        &[
+            ("p50", "#1f77b4", &p50),
+            ("p99", "#ff7f0e", &p99),
+            ("max", "#d62728", &max),
+        ],
+    )
 }
 
 fn throughput_over_time(result: &LoadResult) -> String {
     let (Some(first), Some(last)) = (result.series.first(), result.series.last()) else {
-        return chart(&time_axis(result), &Axis::linear(0.0, 1.0), "seconds", "events/s", &[]);
+        return chart(
+            &time_axis(result),
+            &Axis::linear(0.0, 1.0),
+            "seconds",
+            "events/s",
+            &[],
+        );
     };
     // Seconds without a single completion are real: the receiver stalled. Show them as 0.
     let mut ok = Vec::new();
@@ -85,8 +108,8 @@ fn throughput_over_time(result: &LoadResult) -> String {
             Some(p) => (p.ok as f64, p.errors as f64),
             None => (0.0, 0.0),
         };
-        ok.push((t as f64, o));
-        errors.push((t as f64, e));
+        ok.push((t as f64 + 0.5, o));
+        errors.push((t as f64 + 0.5, e));
     }
     let top = ok.iter().chain(&errors).map(|p| p.1).fold(1.0, f64::max);
     chart(
@@ -121,7 +144,13 @@ fn distribution(result: &LoadResult) -> String {
         })
         .collect();
     let y = log_axis(points.iter().map(|p| p.1));
-    chart(&x, &y, "percentile", "ms", &[("latency", "#1f77b4", &points)])
+    chart(
+        &x,
+        &y,
+        "percentile",
+        "ms",
+        &[("latency", "#1f77b4", &points)],
+    )
 }
 
 fn time_axis(result: &LoadResult) -> Axis {
@@ -191,7 +220,11 @@ impl Axis {
         } else {
             (v - self.min) / (self.max - self.min)
         };
-        if f.is_finite() { f.clamp(0.0, 1.0) } else { 0.0 }
+        if f.is_finite() {
+            f.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 }
 
@@ -251,7 +284,12 @@ fn chart(x: &Axis, y: &Axis, x_label: &str, y_label: &str, lines: &[Line<'_>]) -
             .map(|&(a, b)| format!("{:.1},{:.1}", px(a), py(b)))
             .collect();
         if path.len() == 1 {
-            let _ = write!(svg, "<circle cx=\"{}\" r=\"3\" fill=\"{color}\" cy=\"{}\"/>", px(points[0].0), py(points[0].1));
+            let _ = write!(
+                svg,
+                "<circle cx=\"{}\" r=\"3\" fill=\"{color}\" cy=\"{}\"/>",
+                px(points[0].0),
+                py(points[0].1)
+            );
         } else if !path.is_empty() {
             let _ = write!(
                 svg,

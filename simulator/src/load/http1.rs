@@ -66,14 +66,19 @@ pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 /// A [`FramingError`] when the head is not HTTP/1.x.
 pub(crate) fn parse_head(buf: &[u8], head_end: usize) -> Result<Head, FramingError> {
     let text = &buf[..head_end - 4];
-    let mut lines = text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let status_line = lines.next().ok_or(FramingError::StatusLine)?;
     let (http10, status) = parse_status_line(status_line)?;
     let mut length: Option<usize> = None;
     let mut chunked = false;
     let mut close = http10;
     for line in lines {
-        let colon = line.iter().position(|&b| b == b':').ok_or(FramingError::HeaderLine)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(FramingError::HeaderLine)?;
         let name = &line[..colon];
         let value = line[colon + 1..].trim_ascii();
         if name.eq_ignore_ascii_case(b"content-length") {
@@ -121,7 +126,9 @@ pub(crate) fn parse_head(buf: &[u8], head_end: usize) -> Result<Head, FramingErr
 }
 
 fn parse_status_line(line: &[u8]) -> Result<(bool, u16), FramingError> {
-    let rest = line.strip_prefix(b"HTTP/1.").ok_or(FramingError::StatusLine)?;
+    let rest = line
+        .strip_prefix(b"HTTP/1.")
+        .ok_or(FramingError::StatusLine)?;
     let (&minor, rest) = rest.split_first().ok_or(FramingError::StatusLine)?;
     let code = rest
         .strip_prefix(b" ")
@@ -131,9 +138,7 @@ fn parse_status_line(line: &[u8]) -> Result<(bool, u16), FramingError> {
     if !minor.is_ascii_digit() || rest.get(4).is_some_and(|&b| b != b' ') {
         return Err(FramingError::StatusLine);
     }
-    let status = code
-        .iter()
-        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
     Ok((minor == b'0', status))
 }
 
@@ -156,7 +161,11 @@ pub(crate) fn decode_chunked(
         };
         let line = &data[at..at + eol];
         // Chunk extensions (`;name=value`) are allowed and ignored.
-        let size_text = line.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+        let size_text = line
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
         let size = std::str::from_utf8(size_text)
             .ok()
             .filter(|s| !s.is_empty() && s.len() <= 15)
@@ -204,8 +213,10 @@ mod tests {
 
     #[test]
     fn content_length_and_keep_alive() {
-        let h = head("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 42\r\n\r\n{")
-            .unwrap();
+        let h = head(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 42\r\n\r\n{",
+        )
+        .unwrap();
         assert_eq!(h.status, 200);
         assert_eq!(h.body, BodyKind::Length(42));
         assert!(!h.close);
@@ -214,18 +225,42 @@ mod tests {
 
     #[test]
     fn connection_close_http10_and_until_close() {
-        assert!(head("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").unwrap().close);
-        assert!(head("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap().close);
-        assert!(!head("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n").unwrap().close);
+        assert!(
+            head("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                .unwrap()
+                .close
+        );
+        assert!(
+            head("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap()
+                .close
+        );
+        assert!(
+            !head("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n")
+                .unwrap()
+                .close
+        );
         let h = head("HTTP/1.1 500 Oops\r\n\r\n").unwrap();
-        assert_eq!((h.status, h.body, h.close), (500, BodyKind::UntilClose, true));
-        assert_eq!(head("HTTP/1.1 204 No Content\r\n\r\n").unwrap().body, BodyKind::Empty);
-        assert_eq!(head("HTTP/1.1 100 Continue\r\n\r\n").unwrap().body, BodyKind::Empty);
+        assert_eq!(
+            (h.status, h.body, h.close),
+            (500, BodyKind::UntilClose, true)
+        );
+        assert_eq!(
+            head("HTTP/1.1 204 No Content\r\n\r\n").unwrap().body,
+            BodyKind::Empty
+        );
+        assert_eq!(
+            head("HTTP/1.1 100 Continue\r\n\r\n").unwrap().body,
+            BodyKind::Empty
+        );
     }
 
     #[test]
     fn chunked_wins_and_decodes() {
-        let h = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n").unwrap();
+        let h = head(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!(h.body, BodyKind::Chunked);
         let mut out = Vec::new();
         let body = b"4;ext=1\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\nX-Trailer: y\r\n\r\nleftover";
@@ -233,7 +268,11 @@ mod tests {
         assert_eq!(out, b"{\"a\":1}");
         assert_eq!(&body[used..], b"leftover");
         for cut in 0..used {
-            assert_eq!(decode_chunked(&body[..cut], &mut out, 100).unwrap(), None, "cut {cut}");
+            assert_eq!(
+                decode_chunked(&body[..cut], &mut out, 100).unwrap(),
+                None,
+                "cut {cut}"
+            );
         }
         assert!(decode_chunked(b"zz\r\n", &mut out, 100).is_err());
         assert!(decode_chunked(b"4\r\nabcdXX", &mut out, 100).is_err());
@@ -242,14 +281,26 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        assert_eq!(head("SSH-2.0-OpenSSH\r\n\r\n"), Err(FramingError::StatusLine));
-        assert_eq!(head("HTTP/1.1 2000 OK\r\n\r\n"), Err(FramingError::StatusLine));
-        assert_eq!(head("HTTP/1.1 200 OK\r\nno colon\r\n\r\n"), Err(FramingError::HeaderLine));
+        assert_eq!(
+            head("SSH-2.0-OpenSSH\r\n\r\n"),
+            Err(FramingError::StatusLine)
+        );
+        assert_eq!(
+            head("HTTP/1.1 2000 OK\r\n\r\n"),
+            Err(FramingError::StatusLine)
+        );
+        assert_eq!(
+            head("HTTP/1.1 200 OK\r\nno colon\r\n\r\n"),
+            Err(FramingError::HeaderLine)
+        );
         assert_eq!(
             head("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
             Err(FramingError::ContentLength)
         );
-        assert_eq!(head("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"), Err(FramingError::ContentLength));
+        assert_eq!(
+            head("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"),
+            Err(FramingError::ContentLength)
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@ use crate::stats::{Percentiles, Stats};
 /// # Errors
 /// [`LoadError::Input`] for an unreadable file, [`LoadError::Usage`] for no input or the
 /// same shard given twice.
-pub fn run_merge(inputs: &[PathBuf], thresholds: Option<Thresholds>) -> Result<LoadResult, LoadError> {
+pub fn run_merge(
+    inputs: &[PathBuf],
+    thresholds: Option<Thresholds>,
+) -> Result<LoadResult, LoadError> {
     let results = inputs
         .iter()
         .map(|p| LoadResult::read_json(p))
@@ -35,9 +38,14 @@ pub fn run_merge(inputs: &[PathBuf], thresholds: Option<Thresholds>) -> Result<L
 ///
 /// # Errors
 /// [`LoadError::Usage`] for an empty list or the same shard given twice.
-pub fn merge_results(results: &[LoadResult], thresholds: Option<Thresholds>) -> Result<LoadResult, LoadError> {
+pub fn merge_results(
+    results: &[LoadResult],
+    thresholds: Option<Thresholds>,
+) -> Result<LoadResult, LoadError> {
     let Some(first) = results.first() else {
-        return Err(LoadError::Usage("merge needs at least one result file".into()));
+        return Err(LoadError::Usage(
+            "merge needs at least one result file".into(),
+        ));
     };
     let mut seen = BTreeSet::new();
     for shard in results.iter().filter_map(|r| r.shard.as_deref()) {
@@ -83,13 +91,17 @@ pub fn merge_results(results: &[LoadResult], thresholds: Option<Thresholds>) -> 
     merged.devices = results.iter().map(|r| r.devices).sum();
     merged.shard = None;
     merged.stats = stats.report();
+    merged.scheduled = results.iter().map(|r| r.scheduled).sum();
     merged.unsent = results.iter().map(|r| r.unsent).sum();
     merged.service_ms = percentiles_of(&service);
     merged.service_histogram_us = aggregate::pairs(&service);
     merged.error_examples = BTreeMap::new();
     for r in results {
         for (class, example) in &r.error_examples {
-            merged.error_examples.entry(class.clone()).or_insert_with(|| example.clone());
+            merged
+                .error_examples
+                .entry(class.clone())
+                .or_insert_with(|| example.clone());
         }
     }
     merged.interrupted = results.iter().any(|r| r.interrupted);
@@ -154,7 +166,11 @@ mod tests {
         assert_eq!(merged.target_rate, Some(200.0));
         assert_eq!(merged.parts.len(), 2);
         // Half the events took 500 ms: the merged median sits between, p99 at 500 ms.
-        assert!(merged.stats.latency_ms.p99 > 499.0, "{:?}", merged.stats.latency_ms);
+        assert!(
+            merged.stats.latency_ms.p99 > 499.0,
+            "{:?}",
+            merged.stats.latency_ms
+        );
         let total: u64 = merged.stats.histogram_us.iter().map(|p| p.1).sum();
         assert_eq!(total, 200);
         assert_eq!(merged.series.len(), 1);

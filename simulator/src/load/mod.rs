@@ -79,7 +79,11 @@ impl FromStr for Shard {
 
     /// Parses `I/N` with `0 <= I < N`.
     fn from_str(s: &str) -> Result<Self, LoadError> {
-        let bad = || LoadError::Usage(format!("--shard wants I/N with 0 <= I < N (as 0/4), got `{s}`"));
+        let bad = || {
+            LoadError::Usage(format!(
+                "--shard wants I/N with 0 <= I < N (as 0/4), got `{s}`"
+            ))
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -158,7 +162,7 @@ pub struct LoadConfig {
 
 impl LoadConfig {
     /// A configuration with the defaults of the command line: 10 s, 10 devices,
-    /// 32 connections, 64 pooled snapshots, a 3 s timeout, no thresholds, no progress.
+    /// 32 connections, 16 pooled snapshots, a 3 s timeout, no thresholds, no progress.
     pub fn new(url: url::Url, mode: Mode) -> Self {
         Self {
             url,
@@ -168,7 +172,7 @@ impl LoadConfig {
             devices: 10,
             people: pool::default_people(10),
             connections: 32,
-            image_pool: 64,
+            image_pool: 16,
             shard: Shard::default(),
             trust: Trust::System,
             seed: 1,

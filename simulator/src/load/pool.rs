@@ -80,7 +80,9 @@ impl Bodies {
     /// [`LoadError::Usage`] for an empty fleet or pool.
     pub(crate) fn build(spec: &BodySpec) -> Result<Self, LoadError> {
         if spec.devices.is_empty() {
-            return Err(LoadError::Usage("this shard has no devices; use more --devices".into()));
+            return Err(LoadError::Usage(
+                "this shard has no devices; use more --devices".into(),
+            ));
         }
         if spec.image_pool == 0 {
             return Err(LoadError::Usage("--image-pool must be at least 1".into()));
@@ -145,7 +147,8 @@ impl Bodies {
         buf.window.clear();
         buf.window.extend_from_slice(&image.raw);
         let comment = padded_comment(generator.sn(), seq, self.comment_width);
-        buf.window[image.comment_at..image.comment_at + comment.len()].copy_from_slice(comment.as_bytes());
+        buf.window[image.comment_at..image.comment_at + comment.len()]
+            .copy_from_slice(comment.as_bytes());
         let at = buf.front.len();
         buf.front.resize(at + image.chars.len(), 0);
         let written = STANDARD
@@ -158,7 +161,11 @@ impl Bodies {
     /// The three slices of the prepared request: front, shared image, back.
     pub(crate) fn parts<'a>(&'a self, buf: &'a EventBuf) -> [&'a [u8]; 3] {
         let image = &self.images[buf.image];
-        [&buf.front, &image.b64[image.chars.end..], &buf.json[buf.back_from..]]
+        [
+            &buf.front,
+            &image.b64[image.chars.end..],
+            &buf.json[buf.back_from..],
+        ]
     }
 
     /// The complete body of event `n`, as sent (for `--save-body`).
@@ -205,8 +212,12 @@ fn pool_image(snapshot: &[u8], placeholder: &[u8]) -> PoolImage {
     }
 }
 
+/// The first position of `needle` in `haystack`. Checks the first byte before comparing
+/// the rest, which is what makes it cheap enough to run on every event body.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let last_start = haystack.len().checked_sub(needle.len())?;
+    (0..=last_start).find(|&i| haystack[i] == first && &haystack[i + 1..i + needle.len()] == rest)
 }
 
 /// Spreads the image choice over the pool without a pattern that follows the devices.
@@ -265,15 +276,23 @@ mod tests {
         };
         let bodies = Bodies::build(&spec).unwrap();
         let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
-        let endpoint = Endpoint::new(&url, &crate::tls::Trust::System).await.unwrap();
+        let endpoint = Endpoint::new(&url, &crate::tls::Trust::System)
+            .await
+            .unwrap();
         for n in [0u64, 1, 2, 3, 4, 1_000_001] {
             let mut buf = EventBuf::default();
             bodies.prepare(n, 1_700_000_000 + n as i64, &endpoint, &mut buf);
             let wire: Vec<u8> = bodies.parts(&buf).concat();
             let text = String::from_utf8(wire.clone()).unwrap();
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
-            assert!(head.ends_with(&format!("Content-Length: {}", body.len())), "{head}");
-            assert_eq!(bodies.body(n, 1_700_000_000 + n as i64, &endpoint), body.as_bytes());
+            assert!(
+                head.ends_with(&format!("Content-Length: {}", body.len())),
+                "{head}"
+            );
+            assert_eq!(
+                bodies.body(n, 1_700_000_000 + n as i64, &endpoint),
+                body.as_bytes()
+            );
             let event: Event = serde_json::from_str(body).unwrap();
             let sn = device_sn(5, [0, 3, 6][(n % 3) as usize]);
             assert_eq!(event.data.device_sn, sn);

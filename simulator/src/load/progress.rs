@@ -53,7 +53,10 @@ impl Display {
 /// Starts the display (or nothing, when disabled).
 pub(crate) fn spawn(feed: Feed) -> Display {
     if !feed.enabled {
-        return Display { stop: None, task: None };
+        return Display {
+            stop: None,
+            task: None,
+        };
     }
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(run(feed, stopped));
@@ -113,7 +116,8 @@ fn new_bar(feed: &Feed) -> ProgressBar {
         (None, None) => (None, ""),
     };
     let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
-    let template = format!("{{spinner}} {{elapsed_precise}} [{{bar:24}}] {{pos}}/{{len}} {unit}  {{msg}}");
+    let template =
+        format!("{{spinner}} {{elapsed_precise}} [{{bar:24}}] {{pos}}/{{len}} {unit}  {{msg}}");
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }

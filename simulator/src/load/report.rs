@@ -37,13 +37,17 @@ impl Thresholds {
         if let Some(limit) = self.max_p99_ms {
             let p99 = result.stats.latency_ms.p99;
             if p99 > limit {
-                violations.push(format!("p99 latency {p99:.3} ms is over --max-p99 {limit} ms"));
+                violations.push(format!(
+                    "p99 latency {p99:.3} ms is over --max-p99 {limit} ms"
+                ));
             }
         }
         if let Some(limit) = self.max_error_rate_pct {
             let rate = result.error_rate_pct;
             if rate > limit {
-                violations.push(format!("error rate {rate:.3}% is over --max-error-rate {limit}%"));
+                violations.push(format!(
+                    "error rate {rate:.3}% is over --max-error-rate {limit}%"
+                ));
             }
         }
         violations
@@ -94,6 +98,11 @@ pub struct LoadResult {
     /// Latency is from the scheduled send time.
     #[serde(flatten)]
     pub stats: StatsReport,
+    /// Arrivals the schedule produced (in the closed loop: events sent). With Poisson
+    /// arrivals this varies around the target by chance; `sent` against it shows whether
+    /// the load generator kept up.
+    #[serde(default)]
+    pub scheduled: u64,
     /// Events never sent because the run ended first (also counted as timeouts).
     pub unsent: u64,
     /// Share of events that were not a success, in percent.
@@ -128,8 +137,14 @@ impl LoadResult {
     /// Fills in the figures derived from the counts: every error class (zeros included,
     /// so that scripts can read any of them) and the error rate.
     pub(crate) fn complete_counts(&mut self) {
-        for class in OutcomeClass::ALL.into_iter().filter(|c| *c != OutcomeClass::Success) {
-            self.stats.errors.entry(class.label().to_string()).or_insert(0);
+        for class in OutcomeClass::ALL
+            .into_iter()
+            .filter(|c| *c != OutcomeClass::Success)
+        {
+            self.stats
+                .errors
+                .entry(class.label().to_string())
+                .or_insert(0);
         }
         let sent = self.stats.sent;
         self.error_rate_pct = if sent == 0 {
@@ -177,7 +192,11 @@ impl LoadResult {
             ("max", _) => "closed loop (--max)".to_string(),
             (m, _) => m.to_string(),
         };
-        let shard = self.shard.as_ref().map(|s| format!(", shard {s}")).unwrap_or_default();
+        let shard = self
+            .shard
+            .as_ref()
+            .map(|s| format!(", shard {s}"))
+            .unwrap_or_default();
         let merged = if self.parts.is_empty() {
             String::new()
         } else {
@@ -189,17 +208,39 @@ impl LoadResult {
             self.to,
             self.devices,
             self.connections,
-            if self.interrupted { " (interrupted)" } else { "" }
+            if self.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            }
         );
-        let target = self
-            .target_rate
-            .map_or_else(|| "as fast as possible".to_string(), |t| format!("{t:.1}/s"));
+        let target = self.target_rate.map_or_else(
+            || "as fast as possible".to_string(),
+            |t| format!("{t:.1}/s"),
+        );
         let _ = writeln!(
             out,
             "  rate        target {target}   achieved {:.1}/s over {:.2} s",
             self.achieved_rate, self.duration_s
         );
-        let ok_pct = if s.sent == 0 { 0.0 } else { s.ok as f64 * 100.0 / s.sent as f64 };
+        if self.mode == "open" {
+            let _ = writeln!(
+                out,
+                "  schedule    {} arrivals scheduled, {} sent{}",
+                self.scheduled,
+                self.stats.sent - self.unsent.min(self.stats.sent),
+                if self.unsent > 0 {
+                    ", the rest never got a connection"
+                } else {
+                    ""
+                }
+            );
+        }
+        let ok_pct = if s.sent == 0 {
+            0.0
+        } else {
+            s.ok as f64 * 100.0 / s.sent as f64
+        };
         let _ = writeln!(
             out,
             "  events      sent {}   ok {} ({ok_pct:.2}%)   pass {}   deny {}",
@@ -211,14 +252,30 @@ impl LoadResult {
             .filter(|(_, n)| **n > 0)
             .map(|(class, n)| format!("{class} {n}"))
             .collect();
-        let unsent = if self.unsent > 0 { format!(" ({} never sent)", self.unsent) } else { String::new() };
+        let unsent = if self.unsent > 0 {
+            format!(" ({} never sent)", self.unsent)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "  errors      {}{unsent}",
-            if errors.is_empty() { "none".to_string() } else { errors.join("   ") }
+            if errors.is_empty() {
+                "none".to_string()
+            } else {
+                errors.join("   ")
+            }
         );
-        let _ = writeln!(out, "  latency ms  {}  (from the scheduled send time)", percentiles(&s.latency_ms));
-        let _ = writeln!(out, "  service ms  {}  (from the actual send)", percentiles(&self.service_ms));
+        let _ = writeln!(
+            out,
+            "  latency ms  {}  (from the scheduled send time)",
+            percentiles(&s.latency_ms)
+        );
+        let _ = writeln!(
+            out,
+            "  service ms  {}  (from the actual send)",
+            percentiles(&self.service_ms)
+        );
         for (class, example) in &self.error_examples {
             let _ = writeln!(out, "  first {class}: {example}");
         }
@@ -256,7 +313,11 @@ pub(crate) mod tests {
     pub(crate) fn sample_result() -> LoadResult {
         let mut stats = crate::stats::Stats::default();
         for i in 1..=100u64 {
-            let class = if i % 20 == 0 { OutcomeClass::Timeout } else { OutcomeClass::Success };
+            let class = if i % 20 == 0 {
+                OutcomeClass::Timeout
+            } else {
+                OutcomeClass::Success
+            };
             stats.record(&crate::stats::Sample {
                 latency: std::time::Duration::from_millis(i),
                 class,
@@ -276,6 +337,7 @@ pub(crate) mod tests {
             devices: 10,
             shard: None,
             stats: stats.report(),
+            scheduled: 100,
             unsent: 0,
             error_rate_pct: 0.0,
             service_ms: Percentiles::default(),
@@ -300,11 +362,22 @@ pub(crate) mod tests {
     fn json_keeps_the_keys_scripts_rely_on() {
         let result = sample_result();
         let v: serde_json::Value = serde_json::from_str(&result.to_json()).unwrap();
-        for key in ["sent", "ok", "achieved_rate", "target_rate", "errors", "latency_ms", "histogram_us"] {
+        for key in [
+            "sent",
+            "ok",
+            "achieved_rate",
+            "target_rate",
+            "errors",
+            "latency_ms",
+            "histogram_us",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         for key in ["p50", "p90", "p99", "p999", "max"] {
-            assert!(v["latency_ms"].get(key).is_some(), "missing latency_ms.{key}");
+            assert!(
+                v["latency_ms"].get(key).is_some(),
+                "missing latency_ms.{key}"
+            );
         }
         assert_eq!(v["errors"]["timeout"], 5);
         assert_eq!(v["errors"]["connect_error"], 0);
@@ -320,7 +393,12 @@ pub(crate) mod tests {
             max_p99_ms: Some(50.0),
             max_error_rate_pct: Some(10.0),
         });
-        assert_eq!(result.thresholds.violations.len(), 1, "{:?}", result.thresholds);
+        assert_eq!(
+            result.thresholds.violations.len(),
+            1,
+            "{:?}",
+            result.thresholds
+        );
         assert!(result.thresholds.violations[0].contains("p99"));
         result.apply_thresholds(Thresholds {
             max_p99_ms: None,

@@ -67,6 +67,8 @@ pub(crate) struct Paced {
     cancelled: AtomicBool,
     /// Due offset (µs from start) of the last arrival released.
     last_due_us: AtomicU64,
+    /// Arrivals released so far.
+    released: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -99,6 +101,7 @@ impl Source {
             workers,
             cancelled: AtomicBool::new(false),
             last_due_us: AtomicU64::new(0),
+            released: AtomicU64::new(0),
         });
         let pacer = paced.clone();
         let spawned = std::thread::Builder::new()
@@ -164,6 +167,14 @@ impl Source {
         }
     }
 
+    /// Arrivals the schedule has produced so far (open model only).
+    pub(crate) fn scheduled(&self) -> Option<u64> {
+        match self {
+            Source::Paced(p) => Some(p.released.load(Ordering::Relaxed)),
+            Source::Closed(_) => None,
+        }
+    }
+
     /// Stops producing events (on interrupt); queued ones are dropped.
     pub(crate) fn cancel(&self) {
         match self {
@@ -182,7 +193,9 @@ impl Paced {
     fn lock(&self) -> MutexGuard<'_, PacedState> {
         // A worker cannot panic while holding the lock, but a poisoned queue is still a
         // valid queue.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn run(&self, schedule: &mut Schedule, start: Instant, limits: Limits, grace: Duration) {
@@ -216,15 +229,18 @@ impl Paced {
             }
             // Due (or nearly): gather it with any others already due, release together.
             batch.push((n, due));
-            self.last_due_us
-                .store(u64::try_from(offset.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+            self.last_due_us.store(
+                u64::try_from(offset.as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
             n += 1;
             if batch.len() >= 256 {
                 self.release(&mut batch);
             }
         }
         self.release(&mut batch);
-        let end = Instant::now().max(start + Duration::from_micros(self.last_due_us.load(Ordering::Relaxed)));
+        let end = Instant::now()
+            .max(start + Duration::from_micros(self.last_due_us.load(Ordering::Relaxed)));
         self.finish(end + grace);
     }
 
@@ -233,6 +249,7 @@ impl Paced {
             return;
         }
         let k = batch.len();
+        self.released.fetch_add(k as u64, Ordering::Relaxed);
         self.lock().queue.extend(batch.drain(..));
         self.permits.add_permits(k);
     }
@@ -290,7 +307,9 @@ mod tests {
     }
 
     fn futures_now(source: &Source) -> Option<Job> {
-        let Source::Paced(p) = source else { return None };
+        let Source::Paced(p) = source else {
+            return None;
+        };
         p.permits.try_acquire().ok()?.forget();
         let mut state = p.lock();
         let (n, due) = state.queue.pop_front()?;

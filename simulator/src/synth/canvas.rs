@@ -71,25 +71,27 @@ impl Canvas {
     /// Fills the canvas with the backdrop: a vertical wall gradient and a door frame.
     pub(super) fn new(width: usize, height: usize, b: &Backdrop) -> Self {
         let mut px = vec![0u8; width * height * 3];
-        let frame_lo = ((b.frame_x - b.frame_width / 2.0) * width as f32) as isize;
-        let frame_hi = ((b.frame_x + b.frame_width / 2.0) * width as f32) as isize;
+        let to_u8 = |c: Rgb| c.map(|v| v.clamp(0.0, 255.0) as u8);
+        let clamp_x = |f: f32| ((f * width as f32).max(0.0) as usize).min(width);
+        let frame_lo = clamp_x(b.frame_x - b.frame_width / 2.0);
+        let frame_hi = clamp_x(b.frame_x + b.frame_width / 2.0);
+        // A darker edge on one side gives the frame some depth.
+        let edge_hi = (frame_lo + 3).min(frame_hi);
+        let (frame, edge) = (to_u8(b.frame), to_u8(scaled(b.frame, 0.7)));
         for (y, row) in px.chunks_exact_mut(width * 3).enumerate() {
             let t = y as f32 / height as f32;
-            let wall: Rgb =
-                std::array::from_fn(|i| b.wall_top[i] * (1.0 - t) + b.wall_bottom[i] * t);
+            let wall = to_u8(std::array::from_fn(|i| {
+                b.wall_top[i] * (1.0 - t) + b.wall_bottom[i] * t
+            }));
             for (x, p) in row.chunks_exact_mut(3).enumerate() {
-                let x = x as isize;
-                let c = if (frame_lo..frame_hi).contains(&x) {
-                    // A darker edge on one side gives the frame some depth.
-                    if x - frame_lo < 3 {
-                        scaled(b.frame, 0.7)
-                    } else {
-                        b.frame
-                    }
-                } else {
+                let c = if x < frame_lo || x >= frame_hi {
                     wall
+                } else if x < edge_hi {
+                    edge
+                } else {
+                    frame
                 };
-                p.copy_from_slice(&c.map(|v| v as u8));
+                p.copy_from_slice(&c);
             }
         }
         Self { width, height, px }
@@ -101,34 +103,58 @@ impl Canvas {
             return;
         }
         let (sin, cos) = s.angle.sin_cos();
-        let half_w = (s.rx * s.rx * cos * cos + s.ry * s.ry * sin * sin).sqrt() + 1.0;
-        let half_h = (s.rx * s.rx * sin * sin + s.ry * s.ry * cos * cos).sqrt() + 1.0;
-        let x0 = (s.cx - half_w).floor().max(0.0) as usize;
-        let y0 = (s.cy - half_h).floor().max(0.0) as usize;
-        let x1 = ((s.cx + half_w).ceil().max(0.0) as usize).min(self.width);
-        let y1 = ((s.cy + half_h).ceil().max(0.0) as usize).min(self.height);
+        let (irx2, iry2) = (1.0 / (s.rx * s.rx), 1.0 / (s.ry * s.ry));
         let edge = s.rx.min(s.ry);
+        // Pixels up to half a pixel outside the rim still get partial coverage.
+        let limit = (1.0 + 0.5 / edge) * (1.0 + 0.5 / edge);
+        // Pixels at least half a pixel inside the rim are fully covered.
+        let solid = (1.0 - 0.5 / edge).max(0.0).powi(2);
+        let half_h = (s.rx * s.rx * sin * sin + s.ry * s.ry * cos * cos).sqrt() + 1.0;
+        let y0 = (s.cy - half_h).floor().max(0.0) as usize;
+        let y1 = ((s.cy + half_h).ceil().max(0.0) as usize).min(self.height);
+        // On each row the normalised squared distance is a quadratic in x,
+        // qa·fx² + qb·fx + qc, so the span where it stays under the limit is exact.
+        let qa = cos * cos * irx2 + sin * sin * iry2;
+        let b_per_fy = 2.0 * sin * cos * (irx2 - iry2);
+        let c_per_fy2 = sin * sin * irx2 + cos * cos * iry2;
         for y in y0..y1 {
             let fy = y as f32 + 0.5 - s.cy;
+            let (qb, qc) = (b_per_fy * fy, c_per_fy2 * fy * fy);
+            let disc = qb * qb - 4.0 * qa * (qc - limit);
+            if disc < 0.0 {
+                continue;
+            }
+            let root = disc.sqrt();
+            let lo = s.cx + (-qb - root) / (2.0 * qa) - 0.5;
+            let hi = s.cx + (-qb + root) / (2.0 * qa) - 0.5;
+            let x0 = lo.ceil().max(0.0) as usize;
+            let x1 = ((hi.floor() + 1.0).max(0.0) as usize).min(self.width);
             let row = &mut self.px[y * self.width * 3..(y + 1) * self.width * 3];
             for x in x0..x1 {
                 let fx = x as f32 + 0.5 - s.cx;
-                let u = fx * cos + fy * sin;
                 let v = -fx * sin + fy * cos;
                 if v < p.clip.0 || v > p.clip.1 {
                     continue;
                 }
-                let d2 = (u / s.rx) * (u / s.rx) + (v / s.ry) * (v / s.ry);
-                if d2 > 1.3 {
+                let u = fx * cos + fy * sin;
+                let d2 = u * u * irx2 + v * v * iry2;
+                if d2 >= limit {
                     continue;
                 }
-                let d = d2.sqrt();
-                // Distance to the rim in pixels, approximately, gives the coverage.
-                let inside = (1.0 - d) * edge;
-                let mut cover = (inside + 0.5).clamp(0.0, 1.0);
-                if p.ring > 0.0 {
-                    cover *= (p.ring - inside + 0.5).clamp(0.0, 1.0);
-                }
+                // Well inside a solid shape the coverage is full; only the rim (and rings)
+                // need the distance, which costs a square root.
+                let cover = if d2 <= solid && p.ring <= 0.0 {
+                    1.0
+                } else {
+                    // Distance to the rim in pixels, approximately, gives the coverage.
+                    let inside = (1.0 - d2.sqrt()) * edge;
+                    let rim = (inside + 0.5).clamp(0.0, 1.0);
+                    if p.ring > 0.0 {
+                        rim * (p.ring - inside + 0.5).clamp(0.0, 1.0)
+                    } else {
+                        rim
+                    }
+                };
                 let a = cover * p.alpha;
                 if a <= 0.0 {
                     continue;
@@ -143,56 +169,86 @@ impl Canvas {
     }
 }
 
-/// The last pass: uneven light, vignetting, a photographed-screen look for spoofs, and
-/// sensor noise (mostly luminance, a little chroma), all in one sweep over the pixels.
+/// The last pass: uneven light, vignetting and sensor noise (mostly luminance, a little
+/// chroma), in one sweep over the pixels; spoofs first get their screen drawn in.
 pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
+    if shot.spoof {
+        screen(c);
+    }
     let (w, h) = (c.width as f32, c.height as f32);
     let (ls, lc) = shot.light_angle.sin_cos();
     let (gx, gy) = (lc * shot.light_strength, ls * shot.light_strength);
-    // The spoof's screen: a phone held in front of the face, with a dark bezel.
-    let (sx0, sx1, sy0, sy1) = (w * 0.18, w * 0.82, h * 0.1, h * 0.9);
-    let bezel = w * 0.04;
-    // xorshift needs a non-zero state; hash the seed so that nearby seeds differ fully.
-    let mut state = match super::splitmix64(shot.noise_seed) {
-        0 => 0x9e37_79b9_7f4a_7c15,
-        s => s,
-    };
+    // The light is a plane times a radial falloff; its per-column terms are computed once
+    // rather than per pixel.
+    let columns: Vec<[f32; 2]> = (0..c.width)
+        .map(|x| {
+            let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
+            [gx * nx, nx * nx]
+        })
+        .collect();
+    // Four random bytes summed approximate a Gaussian with a standard deviation of 147.8;
+    // one centred byte has 73.9. Scale both to the shot's noise level.
+    let luma_scale = shot.noise / 147.8;
+    let chroma_scale = shot.noise * 0.35 / 73.9;
+    let seed = super::splitmix64(shot.noise_seed);
     for (y, row) in c.px.chunks_exact_mut(c.width * 3).enumerate() {
         let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
-        for (x, p) in row.chunks_exact_mut(3).enumerate() {
-            let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
-            let light =
-                shot.exposure * (1.0 + gx * nx + gy * ny) * (1.0 - 0.18 * (nx * nx + ny * ny));
-            let mut rgb: Rgb = [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])];
-            if shot.spoof {
-                let (fx, fy) = (x as f32, y as f32);
-                let in_screen = fx > sx0 && fx < sx1 && fy > sy0 && fy < sy1;
-                let in_glass =
-                    fx > sx0 + bezel && fx < sx1 - bezel && fy > sy0 + bezel && fy < sy1 - bezel;
-                if in_glass {
-                    // Washed-out contrast, a cool tint, and moiré stripes from the screen.
-                    let moire = 7.0 * ((fx * 0.9 + fy * 0.35).sin());
-                    rgb = [
-                        rgb[0] * 0.72 + 50.0 + moire,
-                        rgb[1] * 0.74 + 56.0 + moire,
-                        rgb[2] * 0.72 + 70.0 + moire,
-                    ];
-                } else if in_screen {
-                    rgb = [28.0, 28.0, 32.0];
-                }
-            }
-            // xorshift64*: one draw per pixel; four bytes summed approximate a Gaussian.
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            let bits = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let (ly, vy) = (1.0 + gy * ny, ny * ny);
+        // A hash of the pixel index rather than a sequential generator: every pixel's noise
+        // is independent of the previous one, so the loop pipelines well.
+        let row_seed = seed ^ (y as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for ((p, &[lx, vx]), x) in row.chunks_exact_mut(3).zip(&columns).zip(0u64..) {
+            let light = shot.exposure * (ly + lx) * (1.0 - 0.18 * (vx + vy));
+            let bits = fmix64(row_seed.wrapping_add(x));
             let byte = |k: u32| ((bits >> (8 * k)) & 0xFF) as f32;
-            let luma = (byte(0) + byte(1) + byte(2) + byte(3) - 510.0) / 147.8 * shot.noise;
-            let chroma_r = (byte(4) - 127.5) / 73.9 * shot.noise * 0.35;
-            let chroma_b = (byte(5) - 127.5) / 73.9 * shot.noise * 0.35;
-            p[0] = (rgb[0] * light + luma + chroma_r).clamp(0.0, 255.0) as u8;
-            p[1] = (rgb[1] * light + luma).clamp(0.0, 255.0) as u8;
-            p[2] = (rgb[2] * light + luma + chroma_b).clamp(0.0, 255.0) as u8;
+            let luma = (byte(0) + byte(1) + byte(2) + byte(3) - 510.0) * luma_scale;
+            let chroma_r = (byte(4) - 127.5) * chroma_scale;
+            let chroma_b = (byte(5) - 127.5) * chroma_scale;
+            p[0] = (f32::from(p[0]) * light + luma + chroma_r).clamp(0.0, 255.0) as u8;
+            p[1] = (f32::from(p[1]) * light + luma).clamp(0.0, 255.0) as u8;
+            p[2] = (f32::from(p[2]) * light + luma + chroma_b).clamp(0.0, 255.0) as u8;
         }
     }
+}
+
+/// A presentation attack: the face is on a phone held up to the camera, so a dark bezel
+/// frames it and the glass shows washed-out contrast, a cool tint and moiré stripes.
+fn screen(c: &mut Canvas) {
+    let (w, h) = (c.width as f32, c.height as f32);
+    let (sx0, sx1, sy0, sy1) = (w * 0.18, w * 0.82, h * 0.1, h * 0.9);
+    let bezel = w * 0.04;
+    for (y, row) in c.px.chunks_exact_mut(c.width * 3).enumerate() {
+        let fy = y as f32;
+        if fy <= sy0 || fy >= sy1 {
+            continue;
+        }
+        for (x, p) in row.chunks_exact_mut(3).enumerate() {
+            let fx = x as f32;
+            if fx <= sx0 || fx >= sx1 {
+                continue;
+            }
+            let in_glass =
+                fx > sx0 + bezel && fx < sx1 - bezel && fy > sy0 + bezel && fy < sy1 - bezel;
+            let rgb: Rgb = if in_glass {
+                let moire = 7.0 * (fx * 0.9 + fy * 0.35).sin();
+                [
+                    f32::from(p[0]) * 0.72 + 50.0 + moire,
+                    f32::from(p[1]) * 0.74 + 56.0 + moire,
+                    f32::from(p[2]) * 0.72 + 70.0 + moire,
+                ]
+            } else {
+                [28.0, 28.0, 32.0]
+            };
+            for (v, c) in p.iter_mut().zip(rgb) {
+                *v = c.clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+}
+
+/// The finaliser of MurmurHash3: turns consecutive counters into unrelated 64-bit values.
+fn fmix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    z ^ (z >> 33)
 }

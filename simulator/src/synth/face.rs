@@ -335,13 +335,9 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     match look.hair_style {
         HairStyle::Bald => {
             for side in [-1.0, 1.0] {
-                let tuft = shape(side * 0.88, -0.25, 0.16, 0.35, 0.0);
-                c.fill(
-                    &tuft,
-                    Paint::solid(look.hair)
-                        .alpha(0.7)
-                        .clip(-0.2 * r, f32::INFINITY),
-                );
+                // What is left of the hair: a thin band above each ear.
+                let tuft = shape(side * 0.93, -0.18, 0.1, 0.3, side * 0.15);
+                c.fill(&tuft, Paint::solid(look.hair).alpha(0.6).shade(0.3));
             }
         }
         HairStyle::Short | HairStyle::Long | HairStyle::Bun | HairStyle::Curly => {

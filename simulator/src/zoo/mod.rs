@@ -254,11 +254,15 @@ mod tests {
             let name = fault.name();
             assert!(seen.insert(name), "duplicate name {name}");
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{name} is not kebab-case"
             );
             assert_eq!(name.parse::<Fault>(), Ok(fault));
-            assert!(fault.description().ends_with('.'), "{name}: description is a sentence");
+            assert!(
+                fault.description().ends_with('.'),
+                "{name}: description is a sentence"
+            );
         }
         assert!(Fault::ALL.len() >= 15);
         assert!("no-such-fault".parse::<Fault>().is_err());

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -36,12 +36,17 @@ const LONG_TIPS: &str = "Welcome back, have a nice day";
 /// under concurrency while a lone request stays fast.
 const BACKEND_TIME: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// How long a dead receiver keeps a request that slipped in waiting before it gives up.
+const DEAD_SILENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
 struct State {
     fault: Fault,
     options: ZooOptions,
     policy: Policy,
     in_flight: AtomicUsize,
     answered: AtomicUsize,
+    /// Set when a dying fault has gone away.
+    dead: AtomicBool,
     /// Woken when a dying fault (`refuses-after-n`, `dies-after-bad-input`) goes away.
     death: Notify,
 }
@@ -86,6 +91,7 @@ pub(super) async fn serve(
         policy: Policy::default(),
         in_flight: AtomicUsize::new(0),
         answered: AtomicUsize::new(0),
+        dead: AtomicBool::new(false),
         death: Notify::new(),
     });
     let with_state = {
@@ -97,9 +103,11 @@ pub(super) async fn serve(
         .and(warp::header::headers_cloned())
         .and(warp::body::content_length_limit(limit))
         .and(warp::body::bytes())
-        .then(|guard: InFlight, headers: HeaderMap, body: Bytes| async move {
-            handle(&guard, &headers, &body).await
-        })
+        .then(
+            |guard: InFlight, headers: HeaderMap, body: Bytes| async move {
+                handle(&guard, &headers, &body).await
+            },
+        )
         .recover(server::recover)
         .unify();
 
@@ -121,6 +129,12 @@ pub(super) async fn serve(
 
 async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response {
     let state = &guard.0;
+    if state.dead.load(Ordering::SeqCst) {
+        // A connection accepted in the instant between the death and the closing of the
+        // listener gets no answer either: a dead receiver must not answer anything.
+        tokio::time::sleep(DEAD_SILENCE).await;
+        return server::error_reply(StatusCode::SERVICE_UNAVAILABLE, "gone");
+    }
     match state.fault {
         Fault::Http500 => {
             return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
@@ -143,6 +157,7 @@ async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response 
         _ => false,
     };
     if dies {
+        state.dead.store(true, Ordering::SeqCst);
         // notify_one keeps a permit, so the death is not lost if the server loop is not
         // waiting at this very moment.
         state.death.notify_one();
@@ -154,10 +169,15 @@ async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response 
 fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let fault = state.fault;
     let lenient = fault == Fault::AcceptsGarbage;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     if !lenient {
         if !content_type.is_some_and(is_json_content_type) {
-            return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json",
+            );
         }
         if body.is_empty() {
             return refuse(StatusCode::BAD_REQUEST, "empty body");
@@ -194,13 +214,21 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let event: Event = match serde_json::from_value(value) {
         Ok(e) => e,
         Err(_) if lenient => return accept(fault, AnswerBody::decision(false, None)),
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a recognition event: {e}")),
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("not a recognition event: {e}"),
+            );
+        }
     };
     let record = &event.data;
     let name = record.user.as_ref().map_or("", |u| u.name.as_str());
     match fault {
         Fault::RejectsRareStatus
-            if matches!(record.recognize_status, RecognizeStatus::Recognized | RecognizeStatus::AuthPassed) =>
+            if matches!(
+                record.recognize_status,
+                RecognizeStatus::Recognized | RecognizeStatus::AuthPassed
+            ) =>
         {
             return refuse(StatusCode::BAD_REQUEST, "unknown recognizeStatus");
         }
@@ -226,9 +254,10 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
 fn accept(fault: Fault, answer: AnswerBody) -> Response {
     if fault == Fault::NotJson {
         let mut response = plain(StatusCode::OK, "OK");
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         return response;
     }
     let mut value = serde_json::to_value(&answer).unwrap_or(Value::Null);
@@ -238,9 +267,10 @@ fn accept(fault: Fault, answer: AnswerBody) -> Response {
     let mut response = server::json_reply(StatusCode::OK, &value);
     match fault {
         Fault::HtmlContentType => {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
         }
         Fault::NoKeepAlive => {
             response
@@ -283,7 +313,10 @@ fn bend(fault: Fault, top: &mut Map<String, Value>) {
             data.remove(field::PASS);
         }
         Fault::PassAsString => {
-            let pass = data.get(field::PASS).and_then(Value::as_bool).unwrap_or(false);
+            let pass = data
+                .get(field::PASS)
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             data.insert(field::PASS.into(), Value::String(pass.to_string()));
         }
         Fault::CustomtipsNumber => {
@@ -298,16 +331,20 @@ fn bend(fault: Fault, top: &mut Map<String, Value>) {
 
 /// The reference receiver's refusal: the HTTP status, echoed as `code`.
 fn refuse(status: StatusCode, msg: &str) -> Response {
-    server::json_reply(status, &AnswerBody::failure(i64::from(status.as_u16()), msg))
+    server::json_reply(
+        status,
+        &AnswerBody::failure(i64::from(status.as_u16()), msg),
+    )
 }
 
 /// A plain-text answer, as hand-written receivers give when they reject something.
 fn plain(status: StatusCode, text: &'static str) -> Response {
     let mut response = Response::new(Bytes::from_static(text.as_bytes()).into());
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 
@@ -348,14 +385,20 @@ mod tests {
         let known = json!({"type": 0, "data": {"mask": 1, "user": {"name": "Q", "user_id": 1}}});
         assert!(!has_unknown_fields(&known));
         assert!(has_unknown_fields(&json!({"type": 0, "extra": 1})));
-        assert!(has_unknown_fields(&json!({"type": 0, "data": {"uuid": "x"}})));
-        assert!(has_unknown_fields(&json!({"data": {"user": {"card": "1"}}})));
+        assert!(has_unknown_fields(
+            &json!({"type": 0, "data": {"uuid": "x"}})
+        ));
+        assert!(has_unknown_fields(
+            &json!({"data": {"user": {"card": "1"}}})
+        ));
     }
 
     #[test]
     fn bending_changes_one_field() {
         let answer = serde_json::to_value(AnswerBody::decision(true, Some("Hi".into()))).unwrap();
-        let Value::Object(original) = answer else { unreachable!() };
+        let Value::Object(original) = answer else {
+            unreachable!()
+        };
         for (fault, changed) in [
             (Fault::CodeAsString, field::CODE),
             (Fault::CodeNot200, field::CODE),
@@ -371,7 +414,11 @@ mod tests {
                     assert_eq!(bent.get(key), Some(value), "{fault} changed {key}");
                 }
             }
-            assert_ne!(bent.get(changed), original.get(changed), "{fault} changed nothing");
+            assert_ne!(
+                bent.get(changed),
+                original.get(changed),
+                "{fault} changed nothing"
+            );
         }
     }
 }

@@ -56,7 +56,8 @@ pub(super) async fn serve(
                 match acceptor {
                     None => misbehave(stream, fault).await,
                     Some(acceptor) => {
-                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                        {
                             Ok(Ok(tls)) => misbehave(tls, fault).await,
                             _ => tracing::debug!(%peer, "TLS handshake failed"),
                         }

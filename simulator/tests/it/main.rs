@@ -1,1 +1,8 @@
+//! Integration tests of the facesim crate through its public interfaces: the device API
+//! over HTTP(S), pushing to receivers, and the command line. Everything runs on loopback
+//! with ephemeral ports.
 
+mod api;
+mod cli;
+mod push;
+mod support;

@@ -1,0 +1,237 @@
+//! The command line: clap structures whose doc comments are the `--help` text, validated
+//! once into a [`Mode`] the library runs. Nothing past this module sees a clap type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use facesim::tls::{TlsError, Trust};
+use url::Url;
+
+use crate::run::{Config, Selection, SuiteError};
+use crate::verdict::quote;
+
+/// Certifies a receiver of face-terminal recognition pushes (the server at a terminal's
+/// `event_dest`) against the push protocol. Exit status: 0 when no MUST check failed, 1
+/// when one did, 2 when the suite could not run or judged nothing.
+#[derive(Debug, Parser)]
+#[command(name = "facecert", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the suite against the receiver at URL.
+    Run(Box<RunArgs>),
+    /// Lists the checks: ID, level and requirement.
+    List,
+    /// Prints the conformance matrix (requirement, check, faulty receivers) as Markdown.
+    Matrix,
+}
+
+/// Options of `facecert run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The receiver's URL, as a terminal's `event_dest` would hold it (http or https).
+    pub url: String,
+    /// Writes the whole run as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Writes a JUnit XML report to FILE, for CI.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Writes a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Saves the body of every request behind a finding in DIR, for the curl lines.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+    /// Runs only these checks (comma-separated IDs such as ).
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skips these checks (comma-separated IDs).
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Longest time an answer may take, in milliseconds (P-01; the load phase's timeout).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub timeout_ms: u64,
+    /// Highest p99 latency allowed under load, in milliseconds (P-02).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub p99_ms: u64,
+    /// Events sent in the load phase.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub load_events: usize,
+    /// Simulated terminals sending at once in the load phase.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Seed of the generated events: the same seed sends the same requests.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Does not verify an https receiver's certificate.
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub insecure: bool,
+    /// Trusts only this certificate (PEM) for an https receiver, such as its self-signed one.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// Where the report files go.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+}
+
+/// What the binary is asked to do, validated.
+#[derive(Debug)]
+pub enum Mode {
+    Run(Box<Config>, Outputs),
+    List,
+    Matrix,
+}
+
+/// Why the command line cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The URL is not an http or https URL with a host.
+    #[error("target `{0}` is not an http or https URL with a host")]
+    BadUrl(String),
+    /// A number that must be positive is not.
+    #[error("--{0} must be at least 1")]
+    Zero(&'static str),
+    /// The concurrency is beyond what a door has terminals for.
+    #[error("--concurrency must be at most {MAX_CONCURRENCY}")]
+    Concurrency,
+    /// The CA certificate cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// `--only` or `--skip` is wrong.
+    #[error(transparent)]
+    Selection(#[from] SuiteError),
+}
+
+/// The most simulated terminals the load phase runs at once.
+pub const MAX_CONCURRENCY: usize = 256;
+
+impl Cli {
+    /// Validates the command line.
+    ///
+    /// # Errors
+    /// A [`CliError`] naming the first problem.
+    pub fn mode(self) -> Result<Mode, CliError> {
+        match self.command {
+            Command::List => Ok(Mode::List),
+            Command::Matrix => Ok(Mode::Matrix),
+            Command::Run(args) => {
+                let (config, outputs) = args.validate()?;
+                Ok(Mode::Run(Box::new(config), outputs))
+            }
+        }
+    }
+}
+
+impl RunArgs {
+    /// Validates the options into a run configuration and report destinations.
+    ///
+    /// # Errors
+    /// A [`CliError`] naming the first problem.
+    pub fn validate(self) -> Result<(Config, Outputs), CliError> {
+        let target = Url::parse(&self.url)
+            .ok()
+            .filter(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            })
+            .ok_or_else(|| CliError::BadUrl(self.url.clone()))?;
+        for (name, value) in [
+            ("timeout-ms", self.timeout_ms as usize),
+            ("p99-ms", self.p99_ms as usize),
+            ("load-events", self.load_events),
+            ("concurrency", self.concurrency),
+        ] {
+            if value == 0 {
+                return Err(CliError::Zero(name));
+            }
+        }
+        if self.concurrency > MAX_CONCURRENCY {
+            return Err(CliError::Concurrency);
+        }
+        let trust = Trust::from_flags(self.insecure, self.ca_cert.as_deref())?;
+        let curl_tls = match (&trust, &self.ca_cert) {
+            (Trust::Insecure, _) => Some("--insecure".to_string()),
+            (Trust::Pinned(_), Some(path)) => {
+                Some(format!("--cacert {}", quote(&path.display().to_string())))
+            }
+            _ => None,
+        };
+        let config = Config {
+            target,
+            trust,
+            curl_tls,
+            timeout: Duration::from_millis(self.timeout_ms),
+            p99: Duration::from_millis(self.p99_ms),
+            load_events: self.load_events,
+            concurrency: self.concurrency,
+            seed: self.seed,
+            selection: Selection::new(&self.only, &self.skip)?,
+            artifacts: self.artifacts,
+        };
+        let outputs = Outputs {
+            json: self.json,
+            junit: self.junit,
+            html: self.html,
+        };
+        Ok((config, outputs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Mode, CliError> {
+        let mut argv = vec!["facecert"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("clap accepts it").mode()
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let Ok(Mode::Run(config, _)) = parse(&["run", "http://127.0.0.1:9/eventRcv"]) else {
+            panic!("a run")
+        };
+        assert_eq!(config.timeout, Duration::from_millis(1000));
+        assert_eq!(
+            (config.load_events, config.concurrency, config.seed),
+            (300, 8, 1)
+        );
+        assert_eq!(config.trust, Trust::System);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        assert!(matches!(
+            parse(&["run", "ftp://x/"]),
+            Err(CliError::BadUrl(_))
+        ));
+        assert!(matches!(
+            parse(&["run", "http://x/", "--concurrency", "0"]),
+            Err(CliError::Zero("concurrency"))
+        ));
+        assert!(matches!(
+            parse(&["run", "http://x/", "--only", "Z-99"]),
+            Err(CliError::Selection(_))
+        ));
+        let Ok(Mode::Run(config, _)) =
+            parse(&["run", "https://x/", "--insecure", "--only", "a-01,T-01"])
+        else {
+            panic!("a run")
+        };
+        assert_eq!(config.curl_tls.as_deref(), Some("--insecure"));
+        assert_eq!(config.selection.checks().len(), 2);
+    }
+}

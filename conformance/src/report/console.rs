@@ -1,0 +1,111 @@
+//! The console report: a line per check (verdict, ID, level, short reason) grouped by
+//! area, the evidence under every check that found something, and a summary. Written for
+//! a person reading a terminal or a CI log; plain text, no colour codes, so logs stay
+//! clean.
+
+use std::io::{self, Write};
+
+use super::{Outcome, RunReport};
+use crate::catalog::Group;
+use crate::verdict::{CheckResult, Verdict};
+
+/// Writes the whole console report.
+///
+/// # Errors
+/// Any error of the writer.
+pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {} — {} (seed {})",
+        report.suite, report.version, report.target, report.seed
+    )?;
+    for group in Group::ALL {
+        let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.group == group).collect();
+        if checks.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{}", group.title())?;
+        for check in checks {
+            write_check(check, out)?;
+        }
+    }
+    writeln!(out)?;
+    if let Some(load) = &report.load {
+        let p = &load.stats.latency_ms;
+        writeln!(
+            out,
+            "load: {} events from {} devices in {:.2} s ({:.0}/s): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            load.events,
+            load.concurrency,
+            load.elapsed_ms / 1000.0,
+            load.per_second,
+            p.p50,
+            p.p95,
+            p.p99,
+            p.max
+        )?;
+    }
+    let c = &report.counts;
+    writeln!(
+        out,
+        "{} passed, {} failed, {} warnings, {} info, {} skipped in {:.1} s",
+        c.pass,
+        c.fail,
+        c.warn,
+        c.info,
+        c.skip,
+        report.duration_ms / 1000.0
+    )?;
+    let result = match report.outcome() {
+        Outcome::Passed if c.warn > 0 => "PASS with warnings: no MUST check failed",
+        Outcome::Passed => "PASS: no MUST check failed",
+        Outcome::Failed => "FAIL: at least one MUST check failed",
+        Outcome::NothingJudged => "NOTHING JUDGED: every check was skipped",
+    };
+    writeln!(out, "result: {result}")
+}
+
+/// One check: its line, and its evidence when it found something.
+fn write_check(check: &CheckResult, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {:<4}  {}  {:<6}  {}",
+        check.verdict.label(),
+        check.id,
+        check.level.to_string(),
+        check.summary
+    )?;
+    if !check.verdict.is_finding() {
+        return Ok(());
+    }
+    let Some(evidence) = &check.evidence else {
+        return Ok(());
+    };
+    let field = |out: &mut dyn Write, name: &str, value: &str| {
+        writeln!(out, "          {name:<12} {value}")
+    };
+    field(out, "requirement", evidence.requirement)?;
+    field(out, "expected", &evidence.expected)?;
+    field(out, "actual", &evidence.actual)?;
+    if let Some(request) = &evidence.request {
+        field(out, "request", request)?;
+    }
+    if let Some(line) = &evidence.reproduce {
+        field(out, "reproduce", line)?;
+        let body = evidence
+            .body_file
+            .clone()
+            .unwrap_or_else(|| "(run with --artifacts DIR to save the request body)".into());
+        field(out, "body", &body)?;
+    }
+    Ok(())
+}
+
+/// The verdict counts as one line, for logs.
+pub fn summary_line(report: &RunReport) -> String {
+    Verdict::ALL
+        .iter()
+        .map(|v| format!("{} {}", report.counts.get(*v), v.label()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,139 @@
+//! The record of a run and its writers: `console` for people at a terminal, `json` for
+//! tools, `junit` for CI systems and `html` for a page to attach to a certificate. These
+//! writers are the only code in the library that prints.
+
+pub mod console;
+pub mod html;
+pub mod json;
+pub mod junit;
+
+use std::collections::BTreeMap;
+
+use facesim::stats::StatsReport;
+use serde::Serialize;
+
+use crate::verdict::{CheckResult, Verdict};
+
+/// The name the suite reports itself under.
+pub const SUITE: &str = "facecert";
+/// The suite's version; the catalog's meaning is tied to it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything about one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub suite: &'static str,
+    pub version: &'static str,
+    pub target: String,
+    pub seed: u64,
+    pub settings: Settings,
+    /// When the run started, in Unix seconds.
+    pub started_unix: u64,
+    pub duration_ms: f64,
+    pub counts: Counts,
+    pub checks: Vec<CheckResult>,
+    /// The load phase, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadReport>,
+}
+
+/// The settings a run used, so a report can be reproduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub timeout_ms: u64,
+    pub p99_ms: u64,
+    pub load_events: usize,
+    pub concurrency: usize,
+    /// How the receiver's certificate was checked: none (http), system, pinned, insecure.
+    pub tls: &'static str,
+}
+
+/// How many checks got each verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub info: usize,
+    pub skip: usize,
+}
+
+impl Counts {
+    pub fn of(checks: &[CheckResult]) -> Self {
+        let mut counts = Counts::default();
+        for check in checks {
+            *counts.slot(check.verdict) += 1;
+        }
+        counts
+    }
+
+    fn slot(&mut self, verdict: Verdict) -> &mut usize {
+        match verdict {
+            Verdict::Pass => &mut self.pass,
+            Verdict::Fail => &mut self.fail,
+            Verdict::Warn => &mut self.warn,
+            Verdict::Info => &mut self.info,
+            Verdict::Skip => &mut self.skip,
+        }
+    }
+
+    pub fn get(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::Warn => self.warn,
+            Verdict::Info => self.info,
+            Verdict::Skip => self.skip,
+        }
+    }
+}
+
+/// The load phase: how many events, how fast, and the latency histogram.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub events: usize,
+    pub concurrency: usize,
+    pub elapsed_ms: f64,
+    pub per_second: f64,
+    /// Events that were not answered like a valid event, by outcome class.
+    pub failures: BTreeMap<String, u64>,
+    /// Counts, percentiles and the full histogram (`[microseconds, count]` pairs).
+    pub stats: StatsReport,
+}
+
+/// How a run ended, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No MUST check failed.
+    Passed,
+    /// At least one MUST check failed.
+    Failed,
+    /// Every check was skipped: nothing was judged.
+    NothingJudged,
+}
+
+impl RunReport {
+    pub fn outcome(&self) -> Outcome {
+        if self.counts.fail > 0 {
+            Outcome::Failed
+        } else if self.checks.iter().all(|c| c.verdict == Verdict::Skip) {
+            Outcome::NothingJudged
+        } else {
+            Outcome::Passed
+        }
+    }
+
+    /// The process exit code: 0 passed, 1 a MUST failed, 2 nothing judged.
+    pub fn exit_code(&self) -> u8 {
+        match self.outcome() {
+            Outcome::Passed => 0,
+            Outcome::Failed => 1,
+            Outcome::NothingJudged => 2,
+        }
+    }
+
+    /// The result of one check, if it was part of the run.
+    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}

@@ -1,0 +1,122 @@
+//! The robustness checks (B-01 to B-05): requests no terminal sends — malformed JSON, an
+//! empty body, a body labelled as something else, a body far too large — each of which
+//! the receiver should refuse, and each followed by a valid event the receiver must still
+//! answer. A refusal is HTTP 4xx, or HTTP 200 with a `code` other than the one the
+//! receiver gives valid events; a server error (5xx) is not a refusal but a crash.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::probe::{Factory, Probe};
+use crate::run::{Runner, Sent};
+use crate::shape::Form;
+use crate::verdict::Finding;
+use crate::wireio::Failure;
+
+/// Extra time the huge body gets on top of the answer limit, for the upload itself.
+const UPLOAD_TIME: Duration = Duration::from_secs(10);
+
+/// Builds one bad request.
+type Make = fn(&Factory) -> Arc<Probe>;
+
+/// The bad requests, in the order they are sent.
+const CASES: [(&str, Make); 4] = [
+    ("B-01", Factory::malformed),
+    ("B-02", Factory::empty),
+    ("B-03", Factory::mislabelled),
+    ("B-04", Factory::huge),
+];
+
+/// Runs B-01 to B-05.
+pub(crate) async fn run(runner: &mut Runner<'_>) {
+    let want_liveness = runner.wants("B-05");
+    let start = Instant::now();
+    let mut probes = 0;
+    let mut unmet: Option<(Arc<Probe>, String)> = None;
+    for (id, make) in CASES {
+        if !runner.wants(id) && !want_liveness {
+            continue;
+        }
+        if runner.skip_if_dead(id) {
+            continue;
+        }
+        let probe = make(&runner.factory);
+        let huge = id == "B-04";
+        let limit = if huge {
+            runner.limit + UPLOAD_TIME
+        } else {
+            runner.limit
+        };
+        let i = runner.send_with(probe.clone(), limit, !huge).await;
+        let finding = refusal(&runner.sent[i], runner.baseline.as_ref());
+        let spent = runner.sent[i].elapsed;
+        runner.finish(id, finding, 1, spent);
+
+        let alive = runner
+            .factory
+            .plain(&format!("alive-after-{}", probe.name), 200 + probes);
+        let j = runner.send(alive.clone()).await;
+        probes += 1;
+        if let Err(actual) = runner.accepted(j) {
+            unmet.get_or_insert_with(|| {
+                (alive, format!("after the {} request: {actual}", probe.name))
+            });
+            if runner.sent[j].result.is_err() {
+                runner.dead = Some(format!(
+                    "not run: the receiver stopped answering after the {} request (B-05)",
+                    probe.name
+                ));
+            }
+        }
+    }
+    if !want_liveness {
+        return;
+    }
+    let finding = match (unmet, probes) {
+        (_, 0) => Finding::NotRun(runner.dead.clone().unwrap_or_else(|| "not run".into())),
+        (Some((probe, actual)), _) => Finding::unmet(
+            "HTTP 200 and an answer like the baseline's to a valid event sent after each bad request",
+            actual,
+            Some(probe),
+        ),
+        (None, n) => Finding::Met(format!(
+            "a valid event was answered after each of {n} bad requests"
+        )),
+    };
+    runner.finish("B-05", finding, probes as usize, start.elapsed());
+}
+
+/// Judges the answer to a bad request.
+fn refusal(sent: &Sent, baseline: Option<&Form>) -> Finding {
+    let Some(baseline) = baseline else {
+        return Finding::NotRun("not run: no baseline answer".into());
+    };
+    let success = baseline.code.as_deref().unwrap_or("(none)");
+    let expected = format!("HTTP 4xx, or HTTP 200 with a `code` other than {success}");
+    let probe = Some(sent.probe.clone());
+    match &sent.result {
+        Ok(response) => {
+            let form = Form::of(response);
+            if form.refuses(baseline) {
+                let code = form.code.map(|c| format!(", code {c}")).unwrap_or_default();
+                Finding::Met(format!("refused with HTTP {}{code}", response.status))
+            } else if response.status == 200 && form.code == baseline.code {
+                Finding::unmet(
+                    expected,
+                    format!("HTTP 200 with code {success}: taken as a valid event"),
+                    probe,
+                )
+            } else {
+                Finding::unmet(expected, response.summary(), probe)
+            }
+        }
+        // Closing the connection on a body too large to read is a refusal too; a
+        // terminal never sends one, so how it is refused matters little.
+        Err(Failure::Closed {
+            sent: done, total, ..
+        }) if done < total => Finding::Met(format!(
+            "refused by closing the connection after {done} of {total} bytes"
+        )),
+        Err(failure) => Finding::unmet(expected, failure.to_string(), probe),
+    }
+}

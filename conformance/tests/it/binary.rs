@@ -1,0 +1,205 @@
+//! The `facecert` binary: exit codes 0, 1 and 2, report files that parse, artifacts the
+//! reproduction lines point at, and one readable line on stderr when the suite cannot run.
+
+use std::process::{Command, Output};
+
+use facesim::zoo::{Fault, ZooOptions};
+
+use crate::support::{Kind, start};
+
+/// Runs the binary with `args` off the async runtime, which keeps serving the receiver.
+async fn facecert(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_facecert"))
+            .args(&args)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("the blocking task finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Small load phase options, so each run is quick.
+fn quick(url: &str) -> Vec<String> {
+    ["run", url, "--load-events", "20", "--concurrency", "2"]
+        .map(String::from)
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
+    let server = start(Kind::Reference, true).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pem = dir.path().join("receiver.pem");
+    std::fs::write(&pem, server.cert_pem.as_deref().expect("https"))
+        .expect("write the certificate");
+    let (json, junit, html) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.xml"),
+        dir.path().join("r.html"),
+    );
+    let mut args = quick(server.url.as_str());
+    for (flag, path) in [
+        ("--ca-cert", &pem),
+        ("--json", &json),
+        ("--junit", &junit),
+        ("--html", &html),
+    ] {
+        args.extend([flag.to_string(), path.display().to_string()]);
+    }
+    let out = facecert(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("result: PASS"));
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json parses");
+    assert_eq!(report["suite"], "facecert");
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(facecert::catalog::CATALOG.len())
+    );
+    assert!(
+        report["load"]["stats"]["histogram_us"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty())
+    );
+
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("junit parses");
+    assert_eq!(
+        parsed.test_suites[0].test_cases.len(),
+        facecert::catalog::CATALOG.len()
+    );
+    assert_eq!(parsed.test_suites[0].failures, 0);
+
+    let page = std::fs::read_to_string(&html).expect("html written");
+    assert!(page.starts_with("<!doctype html>") && page.contains("<svg"));
+    assert!(
+        !page.contains("<script") && !page.contains("src=") && !page.contains("<link"),
+        "self-contained"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_must_failure_exits_1_with_evidence_and_a_saved_body() {
+    let server = start(
+        Kind::Faulty(Fault::CodeAsString, ZooOptions::default()),
+        false,
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junit = dir.path().join("r.xml");
+    let artifacts = dir.path().join("bodies");
+    let mut args = quick(server.url.as_str());
+    args.extend(
+        [
+            "--junit",
+            &junit.display().to_string(),
+            "--artifacts",
+            &artifacts.display().to_string(),
+        ]
+        .map(String::from),
+    );
+    let out = facecert(args).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("FAIL  A-02"), "{stdout}");
+    assert!(
+        stdout.contains("reproduce    curl") && stdout.contains("curl -sS -i -X POST"),
+        "{stdout}"
+    );
+    assert!(artifacts.join("baseline.json").is_file(), "{stdout}");
+    let parsed =
+        quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&junit).expect("junit"))
+            .expect("parses");
+    assert_eq!(parsed.test_suites[0].failures, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_should_failure_warns_but_exits_0() {
+    let server = start(
+        Kind::Faulty(Fault::LongCustomtips, ZooOptions::default()),
+        false,
+    )
+    .await;
+    let out = facecert(quick(server.url.as_str())).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("WARN  A-10") && stdout.contains("PASS with warnings"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_target_exits_2_with_one_line() {
+    // A port that was just free: nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let out = facecert(vec![
+        "run".into(),
+        format!("http://127.0.0.1:{port}/eventRcv"),
+    ])
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("facecert: cannot reach") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_exit_2() {
+    for args in [
+        vec!["run", "ftp://127.0.0.1/x"],
+        vec!["run", "http://127.0.0.1:9/", "--only", "Z-99"],
+        vec![
+            "run",
+            "http://127.0.0.1:9/",
+            "--skip",
+            "T-01,T-02,T-03,T-04,A-01,A-02,A-03,A-04,A-05,A-06,A-07,A-08,A-09,A-10,A-11,R-01,R-02,R-03,R-04,R-05,R-06,R-07,R-08,R-09,C-01,C-02,D-01,D-02,B-01,B-02,B-03,B-04,B-05,P-01,P-02",
+        ],
+        vec![
+            "run",
+            "https://127.0.0.1:9/",
+            "--ca-cert",
+            "/no/such/file.pem",
+        ],
+        vec!["run"],
+    ] {
+        let out = facecert(args.iter().map(|s| s.to_string()).collect()).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_and_matrix_print_the_catalog() {
+    let list = text(&facecert(vec!["list".into()]).await.stdout);
+    for check in facecert::catalog::CATALOG {
+        assert!(list.contains(check.id), "{}", check.id);
+    }
+    let matrix = text(&facecert(vec!["matrix".into()]).await.stdout);
+    assert_eq!(matrix, facecert::matrix::markdown());
+}

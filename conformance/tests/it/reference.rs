@@ -1,0 +1,54 @@
+//! The reference receiver passes: no FAIL, no WARN, and no INFO, over http and over https
+//! with its self-signed certificate pinned.
+
+use facecert::verdict::Verdict;
+
+use crate::support::{Kind, config, explain, findings, run, start};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_receiver_passes_over_http_and_https() {
+    for https in [false, true] {
+        let server = start(Kind::Reference, https).await;
+        let report = run(config(&server)).await;
+        assert!(
+            findings(&report).is_empty(),
+            "reference over {}:\n{}",
+            server.url.scheme(),
+            explain(&report)
+        );
+        assert_eq!(report.exit_code(), 0);
+        let skipped: Vec<_> = report
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Skip)
+            .map(|c| c.id)
+            .collect();
+        // Only the TLS check is inapplicable, and only over http.
+        assert_eq!(
+            skipped,
+            if https { vec![] } else { vec!["T-02"] },
+            "{}",
+            explain(&report)
+        );
+        let load = report.load.as_ref().expect("the load phase ran");
+        assert_eq!(load.stats.ok, 40);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_fails_the_tls_check_and_stops_the_run() {
+    let server = start(Kind::Reference, true).await;
+    let mut cfg = config(&server);
+    cfg.trust = facesim::tls::Trust::System;
+    let report = run(cfg).await;
+    let tls = report.check("T-02").expect("T-02 ran");
+    assert_eq!(tls.verdict, Verdict::Fail, "{}", explain(&report));
+    assert!(tls.summary.contains("--ca-cert"), "{}", tls.summary);
+    assert_eq!(report.exit_code(), 1);
+    let others = report.checks.iter().filter(|c| c.id != "T-02");
+    assert!(
+        others.clone().all(|c| c.verdict == Verdict::Skip),
+        "{}",
+        explain(&report)
+    );
+}

@@ -1,0 +1,128 @@
+//! Test support: in-process receivers on `127.0.0.1:0` (the reference receiver and the
+//! zoo's faulty ones, over http or https with a pinned self-signed certificate), and run
+//! configurations sized for tests.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use facecert::catalog::aimed_at;
+use facecert::report::RunReport;
+use facecert::verdict::Verdict;
+use facecert::{Config, Selection};
+use facesim::receiver::{self, ReceiverConfig};
+use facesim::tls::{CertPair, Trust};
+use facesim::zoo::{self, Fault, ZooOptions};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use url::Url;
+
+/// A receiver running in the test's runtime; stopped when dropped.
+pub struct Server {
+    pub url: Url,
+    /// The certificate to pin, for https.
+    pub cert_pem: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What to run on a test server.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Reference,
+    Faulty(Fault, ZooOptions),
+}
+
+/// Starts a receiver on a fresh loopback port.
+pub async fn start(kind: Kind, https: bool) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let port = listener.local_addr().expect("local address").port();
+    let pair = https.then(|| CertPair::self_signed(&[]).expect("self-signed certificate"));
+    let tls = pair
+        .as_ref()
+        .map(|p| p.server_config().expect("TLS configuration"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    match kind {
+        Kind::Reference => {
+            tokio::spawn(receiver::serve(
+                listener,
+                tls,
+                ReceiverConfig::default(),
+                None,
+                shutdown,
+            ));
+        }
+        Kind::Faulty(fault, options) => {
+            tokio::spawn(zoo::serve_faulty_with(
+                listener, tls, fault, options, shutdown,
+            ));
+        }
+    }
+    let scheme = if https { "https" } else { "http" };
+    Server {
+        url: Url::parse(&format!("{scheme}://127.0.0.1:{port}/eventRcv")).expect("a URL"),
+        cert_pem: pair.map(|p| p.cert_pem),
+        stop: Some(stop),
+    }
+}
+
+/// A run configuration for tests: the documented defaults, except a small load phase so
+/// that many runs fit in a test's time.
+pub fn config(server: &Server) -> Config {
+    Config {
+        target: server.url.clone(),
+        trust: server.cert_pem.clone().map_or(Trust::System, Trust::Pinned),
+        curl_tls: None,
+        timeout: Duration::from_millis(1000),
+        p99: Duration::from_millis(500),
+        load_events: 40,
+        concurrency: 4,
+        seed: 7,
+        selection: Selection::default(),
+        artifacts: None,
+    }
+}
+
+/// Runs the suite in-process.
+pub async fn run(config: Config) -> RunReport {
+    facecert::certify(config, std::future::pending())
+        .await
+        .expect("the suite runs")
+}
+
+/// The IDs of the checks that found something (FAIL, WARN or INFO).
+pub fn findings(report: &RunReport) -> BTreeSet<&'static str> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.verdict.is_finding())
+        .map(|c| c.id)
+        .collect()
+}
+
+/// The IDs of the checks aimed at a fault.
+pub fn aimed(fault: Fault) -> BTreeSet<&'static str> {
+    aimed_at(fault).iter().map(|c| c.id).collect()
+}
+
+/// One line per check that found something, for assertion messages.
+pub fn explain(report: &RunReport) -> String {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.verdict != Verdict::Pass)
+        .map(|c| format!("    {} {} {}", c.verdict.label(), c.id, c.summary))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,195 @@
+//! The `facesim` command line: exit codes, one-line errors, the demo, and a device process
+//! that stops cleanly on SIGTERM.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::support;
+
+fn facesim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("facesim runs")
+}
+
+async fn facesim_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        facesim(&args)
+    })
+    .await
+    .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn push_reports_each_event_and_exits_zero() {
+    let (receiver, _events) = support::receiver(Default::default()).await;
+    let to = format!("http://{}/eventRcv", receiver.addr);
+    let out = facesim_async(
+        [
+            "push",
+            "--to",
+            &to,
+            "--count",
+            "6",
+            "--devices",
+            "2",
+            "--width",
+            "64",
+            "--height",
+            "80",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("PS")).count(),
+        6,
+        "{stdout}"
+    );
+    assert!(stdout.contains("sent 6  ok 6  failed 0"), "{stdout}");
+}
+
+#[tokio::test]
+async fn push_to_nothing_exits_one() {
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let to = format!("http://{dead}/eventRcv");
+    let out = facesim_async(
+        ["push", "--to", &to, "--count", "2"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("connect_error 2"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_usage_exits_two_with_one_line() {
+    for args in [
+        vec!["push", "--to", "ftp://127.0.0.1/x"],
+        vec![
+            "push",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--status-mix",
+            "bogus=3",
+        ],
+        vec!["push", "--to", "http://127.0.0.1:9/", "--mode", "9"],
+        vec![
+            "push",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--ca-cert",
+            "/nonexistent.pem",
+        ],
+        vec!["device", "--rate=-1"],
+        vec!["push", "--to"],
+        vec!["demo", "--rate", "0"],
+    ] {
+        let out = facesim(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let out = facesim(&["demo", "--events", "4", "--rate", "8"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("POST /v1/event/subscribe -> code 200"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4 events watched, 4 answered with success"),
+        "{stdout}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn device_process_serves_its_api_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args([
+            "device",
+            "--listen",
+            "127.0.0.1:0",
+            "--plain-http",
+            "--rate",
+            "0",
+            "--state",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "facesim=info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let api = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("api=")
+                .nth(1)
+                .map(|s| s.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("device announces its API address");
+    let body = blocking_get(&api);
+    assert!(body.contains("\"code\":200"), "{body}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit {status:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "device did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(dir.path().join("seq").exists() || dir.path().join("queue").exists());
+}
+
+/// A plain GET from a synchronous test.
+fn blocking_get(url: &str) -> String {
+    facesim::tls::install_crypto_provider();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}

@@ -1,0 +1,162 @@
+//! Shared fixtures: in-process receivers and devices on `127.0.0.1:0`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use facesim::clock::ManualClock;
+use facesim::device::{Backoff, Device, DeviceConfig};
+use facesim::push::PushOptions;
+use facesim::receiver::{self, Received, ReceiverConfig};
+use facesim::schedule::Arrival;
+use facesim::synth::SynthConfig;
+use facesim::tls::CertPair;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+/// A server running until dropped.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+fn stop_pair() -> (
+    oneshot::Sender<()>,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (tx, rx) = oneshot::channel::<()>();
+    (tx, async move {
+        let _ = rx.await;
+    })
+}
+
+/// Starts the reference receiver; events it takes arrive on the returned channel.
+pub async fn receiver(config: ReceiverConfig) -> (Running, mpsc::UnboundedReceiver<Received>) {
+    facesim::tls::install_crypto_provider();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (stop, wait) = stop_pair();
+    tokio::spawn(receiver::serve(listener, None, config, Some(tx), wait));
+    (Running { addr, _stop: stop }, rx)
+}
+
+/// A running device: its API address, the device itself and its certificate.
+pub struct TestDevice {
+    pub api: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestDevice {
+    /// Stops the device and waits until it has.
+    pub async fn stop(mut self) {
+        drop(self.stop.take());
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// The default test device settings: no automatic records (rate 0), a fixed clock, small
+/// snapshots, short timeouts.
+pub fn device_config(dir: &Path, rate: f64) -> DeviceConfig {
+    DeviceConfig {
+        sn: "PS71HD01MC22C00014".into(),
+        state_dir: dir.to_path_buf(),
+        synth: SynthConfig {
+            seed: 42,
+            width: 96,
+            height: 128,
+            ..SynthConfig::default()
+        },
+        rate,
+        arrival: Arrival::Constant,
+        push: PushOptions {
+            timeout: Duration::from_millis(500),
+            ..PushOptions::default()
+        },
+        queue_cap: 1000,
+        backoff: Backoff {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(200),
+        },
+        clock: ManualClock::at(1_660_625_866),
+    }
+}
+
+/// Starts a device with its API over HTTPS (its own self-signed certificate, pinned by
+/// the returned client).
+pub async fn device(config: DeviceConfig) -> TestDevice {
+    facesim::tls::install_crypto_provider();
+    let device = Device::open(config).unwrap();
+    let cert = device.with_store(|s| s.certificate()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, wait) = stop_pair();
+    let tls = cert.server_config().unwrap();
+    let task = tokio::spawn({
+        let device = device.clone();
+        async move {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let api_stop = {
+                let mut rx = rx.clone();
+                async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                }
+            };
+            let run_stop = {
+                let mut rx = rx;
+                async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                }
+            };
+            let forward = async move {
+                wait.await;
+                let _ = tx.send(true);
+            };
+            tokio::join!(
+                forward,
+                facesim::api::serve(listener, Some(tls), device.clone(), api_stop),
+                device.run(run_stop)
+            );
+        }
+    });
+    let client = pinned_client(&cert);
+    TestDevice {
+        api: format!("https://{addr}"),
+        client,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+/// An HTTPS client that trusts only this certificate.
+pub fn pinned_client(cert: &CertPair) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Sends a request and returns (HTTP status, JSON body).
+pub async fn call(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap();
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+    (status, json)
+}
+
+/// Waits (bounded) until `check` holds.
+pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
