@@ -5,4 +5,5 @@
 mod api;
 mod cli;
 mod push;
+mod reliability;
 mod support;

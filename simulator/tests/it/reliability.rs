@@ -1,0 +1,1 @@
+//! Reliability: faults, restarts and kills lose no record.
