@@ -62,6 +62,9 @@ ensure_tools() {
 start_nginx() {
     local nginx
     nginx=$(command -v nginx || echo /usr/sbin/nginx)
+    if (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
+        die "port $NGINX_PORT is already taken; set NGINX_PORT"
+    fi
     mkdir -p "$WORK/nginx"
     cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes 1;
