@@ -172,6 +172,13 @@ pub struct ReceiverArgs {
     /// Serve HTTPS with a self-signed certificate written to this file (PEM), for devices to pin.
     #[arg(long, value_name = "PEM")]
     pub tls_cert_out: Option<PathBuf>,
+    /// Misbehave on purpose: serve one of the receiver zoo's faults instead (see --list-faults),
+    /// to see how a terminal or a tool copes with a broken receiver.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Option<String>,
+    /// List the receiver zoo's faults and exit.
+    #[arg(long)]
+    pub list_faults: bool,
 }
 
 /// `facesim demo`.

@@ -100,6 +100,8 @@ struct Inner {
     subscription: watch::Sender<Subscription>,
     /// Woken whenever a record is queued.
     queued: Notify,
+    /// Held while a record is made, so that its number is stored before the next is taken.
+    making: tokio::sync::Mutex<()>,
     /// Held for the whole of each delivery: the terminal sends one request at a time.
     line: tokio::sync::Mutex<()>,
     counters: Counters,
@@ -142,6 +144,7 @@ impl Device {
                 store: Mutex::new(store),
                 subscription: watch::Sender::new(subscription),
                 queued: Notify::new(),
+                making: tokio::sync::Mutex::new(()),
                 line: tokio::sync::Mutex::new(()),
                 counters: Counters::default(),
                 recorder,
@@ -226,7 +229,9 @@ impl Device {
         &self,
         overrides: Option<&Map<String, Value>>,
     ) -> Result<(u64, Vec<u8>), DeviceError> {
-        let seq = self.store().next_seq()?;
+        // One record is made at a time, so numbers are stored in the order handed out.
+        let _making = self.inner.making.lock().await;
+        let seq = self.store().next_seq();
         let timestamp = self.inner.config.clock.unix_now();
         let generator = self.inner.generator.clone();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the

@@ -195,16 +195,12 @@ impl Store {
         self.last_seq
     }
 
-    /// Reserves the next record number and persists the counter before the record exists,
-    /// so a number is never handed out twice, whatever is killed when.
-    ///
-    /// # Errors
-    /// [`StoreError::Io`].
-    pub fn next_seq(&mut self) -> Result<u64, StoreError> {
-        let seq = self.last_seq + 1;
-        write_atomic(&self.dir.join(SEQ_FILE), seq.to_string().as_bytes())?;
-        self.last_seq = seq;
-        Ok(seq)
+    /// The number the next record gets. Nothing is persisted until that record is
+    /// [`enqueue`](Self::enqueue)d, so a kill before then leaves no gap in the numbering:
+    /// the number is simply handed out again after the restart. Callers make one record at
+    /// a time (the device serialises record making).
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq + 1
     }
 
     fn record_path(&self, seq: u64) -> PathBuf {
@@ -218,6 +214,12 @@ impl Store {
     /// [`StoreError::Io`]; the record is then not stored.
     pub fn enqueue(&mut self, seq: u64, body: &[u8]) -> Result<Enqueued, StoreError> {
         write_atomic(&self.record_path(seq), body)?;
+        // The counter follows the record: were the record delivered and removed, the
+        // counter alone would keep its number from being handed out again.
+        if seq > self.last_seq {
+            write_atomic(&self.dir.join(SEQ_FILE), seq.to_string().as_bytes())?;
+            self.last_seq = seq;
+        }
         self.queued.insert(seq);
         if self.queued.len() > self.cap {
             if let Some(oldest) = self.queued.pop_first() {
@@ -282,15 +284,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), 10).unwrap();
         for _ in 0..3 {
-            let seq = store.next_seq().unwrap();
+            let seq = store.next_seq();
             store.enqueue(seq, format!("r{seq}").as_bytes()).unwrap();
         }
+        // A number handed out but never stored is handed out again.
+        assert_eq!(store.next_seq(), 4);
         store.remove(1).unwrap();
         drop(store);
         let mut store = Store::open(dir.path(), 10).unwrap();
         assert_eq!(store.last_seq(), 3);
         assert_eq!(store.head().unwrap().unwrap(), (2, b"r2".to_vec()));
-        assert_eq!(store.next_seq().unwrap(), 4);
+        assert_eq!(store.next_seq(), 4);
     }
 
     #[test]

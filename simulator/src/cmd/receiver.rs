@@ -6,9 +6,10 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::{CmdError, Finish, io_err};
-use crate::cli::ReceiverArgs;
+use crate::cli::{ReceiverArgs, UsageError};
 use crate::receiver::{self, Policy, Received, ReceiverConfig};
 use crate::tls::CertPair;
+use crate::zoo::Fault;
 
 /// Runs the reference receiver until `shutdown`.
 ///
@@ -18,6 +19,19 @@ pub async fn receiver(
     args: ReceiverArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
+    if args.list_faults {
+        for fault in Fault::ALL {
+            println!("{:<24} {}", fault.name(), fault.description());
+        }
+        return Ok(Finish::Success);
+    }
+    let fault = match &args.fault {
+        Some(name) => Some(
+            name.parse::<Fault>()
+                .map_err(|e| UsageError(e.to_string()))?,
+        ),
+        None => None,
+    };
     if let Some(dir) = &args.save_dir {
         std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
     }
@@ -37,6 +51,14 @@ pub async fn receiver(
         .local_addr()
         .map_err(io_err("cannot read the bound address"))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    if let Some(fault) = fault {
+        println!(
+            "faulty receiver ({fault}: {}) listening on {scheme}://{addr}/eventRcv",
+            fault.description()
+        );
+        crate::zoo::serve_faulty(listener, tls, fault, shutdown).await;
+        return Ok(Finish::Success);
+    }
     println!("reference receiver listening on {scheme}://{addr}/eventRcv");
     let config = ReceiverConfig {
         policy: Policy {

@@ -103,6 +103,13 @@ fn bad_usage_exits_two_with_one_line() {
         vec!["device", "--rate=-1"],
         vec!["push", "--to"],
         vec!["demo", "--rate", "0"],
+        vec![
+            "receiver",
+            "--listen",
+            "127.0.0.1:0",
+            "--fault",
+            "no-such-fault",
+        ],
     ] {
         let out = facesim(&args);
         let stderr = text(&out.stderr);
@@ -192,4 +199,13 @@ fn blocking_get(url: &str) -> String {
         .build()
         .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}
+
+#[test]
+fn receiver_lists_the_zoo() {
+    let out = facesim(&["receiver", "--list-faults"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.lines().count() >= 15, "{stdout}");
+    assert!(stdout.contains("never-answers"), "{stdout}");
 }
