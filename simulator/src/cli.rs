@@ -40,6 +40,10 @@ pub enum Command {
     Receiver(ReceiverArgs),
     /// Run a receiver and a terminal on loopback and watch the door decisions.
     Demo(DemoArgs),
+    /// Load-test a receiver: open-model arrivals from many devices, HDR latency, thresholds.
+    Load(Box<crate::load::cli::LoadArgs>),
+    /// Merge the JSON results of several load shards exactly (histograms added, not averaged).
+    Merge(crate::load::cli::MergeArgs),
 }
 
 /// What the events look like.

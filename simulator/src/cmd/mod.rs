@@ -54,6 +54,9 @@ pub enum CmdError {
         #[source]
         source: std::io::Error,
     },
+    /// A load run or merge could not be done.
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
     /// Something the command relies on did not happen.
     #[error("{0}")]
     Broken(String),
@@ -64,6 +67,7 @@ impl CmdError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CmdError::Usage(_) => 2,
+            CmdError::Load(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -88,7 +92,15 @@ pub async fn run(
         Command::Push(args) => push(args, shutdown).await,
         Command::Receiver(args) => receiver(args, shutdown).await,
         Command::Demo(args) => demo(args, shutdown).await,
+        Command::Load(args) => Ok(finish(
+            crate::load::cli::load_command(&args, shutdown).await?,
+        )),
+        Command::Merge(args) => Ok(finish(crate::load::cli::merge_command(&args)?)),
     }
+}
+
+fn finish(ok: bool) -> Finish {
+    if ok { Finish::Success } else { Finish::Failed }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the signals a terminal's supervisor sends to stop it.
