@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use facesim::tls::{self, Trust};
 use rustls::ClientConfig;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -282,96 +280,8 @@ impl Connection {
     }
 }
 
-/// The rustls client configuration for a trust choice, offering HTTP/1.1 only (the
-/// terminal speaks HTTP/1.1; the suite's byte-level checks assume it).
+/// The rustls client configuration for a trust choice (HTTP/1.1 only: the suite's
+/// byte-level checks assume it).
 fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, ClientError> {
-    tls::install_crypto_provider();
-    let tls_err = |e: &dyn std::fmt::Display| ClientError::Tls(e.to_string());
-    let builder = ClientConfig::builder();
-    let mut config = match trust {
-        Trust::System => {
-            use rustls_platform_verifier::BuilderVerifierExt;
-            builder
-                .with_platform_verifier()
-                .map_err(|e| tls_err(&e))?
-                .with_no_client_auth()
-        }
-        Trust::Pinned(pem) => {
-            let mut roots = RootCertStore::empty();
-            let certs = tls::certs_from_pem(pem, std::path::Path::new("--ca-cert"))
-                .map_err(|e| tls_err(&e))?;
-            for cert in certs {
-                roots.add(cert).map_err(|e| tls_err(&e))?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        Trust::Insecure => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnything::new()))
-            .with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-/// The `--insecure` verifier: any certificate is accepted, but handshake signatures are
-/// still checked, so the session is at least with the holder of the presented key.
-#[derive(Debug)]
-struct AcceptAnything {
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl AcceptAnything {
-    fn new() -> Self {
-        Self {
-            provider: Arc::new(rustls::crypto::ring::default_provider()),
-        }
-    }
-}
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
+    tls::client_config(trust).map_err(|e| ClientError::Tls(e.to_string()))
 }

@@ -1,12 +1,14 @@
 //! TLS material: the one crypto provider (ring), self-signed certificates for the device
-//! API, PEM loading, and the trust choices for pushing to `https` receivers.
+//! API, PEM loading, and the trust choices (and client configurations) for `https`
+//! receivers.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::ServerConfig;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 /// Why TLS material could not be made or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +145,100 @@ impl Trust {
             }
             (false, None) => Ok(Trust::System),
         }
+    }
+}
+
+/// A rustls client configuration for a trust choice, offering HTTP/1.1 only (terminals
+/// speak HTTP/1.1). The system's roots come from the platform verifier, as for the
+/// device's own pushes; `Insecure` still checks handshake signatures, so the session is at
+/// least with the holder of the presented key.
+///
+/// # Errors
+/// [`TlsError`] when the pinned PEM holds no usable certificate or the platform verifier
+/// cannot start.
+pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
+    install_crypto_provider();
+    let builder = ClientConfig::builder();
+    let mut config = match trust {
+        Trust::System => {
+            use rustls_platform_verifier::BuilderVerifierExt;
+            builder
+                .with_platform_verifier()
+                .map_err(|e| TlsError::Config(e.to_string()))?
+                .with_no_client_auth()
+        }
+        Trust::Pinned(pem) => {
+            let mut roots = RootCertStore::empty();
+            let (added, _) =
+                roots.add_parsable_certificates(certs_from_pem(pem, Path::new("--ca-cert"))?);
+            if added == 0 {
+                return Err(TlsError::Pem {
+                    path: PathBuf::from("--ca-cert"),
+                    reason: "no usable certificate".into(),
+                });
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Trust::Insecure => {
+            tracing::warn!("receiver certificates are not verified (--insecure)");
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(
+                    rustls::crypto::ring::default_provider(),
+                )))
+                .with_no_client_auth()
+        }
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Accepts any server certificate but still checks handshake signatures, for `--insecure`.
+#[derive(Debug)]
+struct AcceptAnyCert(rustls::crypto::CryptoProvider);
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

@@ -10,14 +10,12 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -28,15 +26,6 @@ use super::http1::{self, BodyKind, FramingError};
 use crate::push::{MAX_ANSWER_BYTES, OutcomeClass};
 use crate::tls::{self, Trust};
 use crate::wire;
-
-/// Where the system keeps its CA bundle on the common Linux distributions; `SSL_CERT_FILE`
-/// is tried first.
-const SYSTEM_CA_BUNDLES: [&str; 4] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
 
 /// The receiver every connection talks to: resolved addresses, TLS settings and the
 /// fixed part of the request head.
@@ -160,110 +149,9 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
-/// A rustls client configuration for the trust choice, offering HTTP/1.1 only.
+/// The rustls client configuration for the trust choice; a bad `--ca-cert` is bad usage.
 fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, LoadError> {
-    tls::install_crypto_provider();
-    let builder = ClientConfig::builder();
-    let mut config = match trust {
-        Trust::Insecure => {
-            tracing::warn!("receiver certificates are not verified (--insecure)");
-            let provider = rustls::crypto::ring::default_provider();
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
-                .with_no_client_auth()
-        }
-        Trust::Pinned(pem) => {
-            let certs = tls::certs_from_pem(pem, Path::new("--ca-cert"))
-                .map_err(|e| LoadError::Usage(e.to_string()))?;
-            let mut roots = RootCertStore::empty();
-            let (added, _) = roots.add_parsable_certificates(certs);
-            if added == 0 {
-                return Err(LoadError::Usage(
-                    "--ca-cert holds no usable certificate".into(),
-                ));
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        Trust::System => builder
-            .with_root_certificates(system_roots()?)
-            .with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-/// The system's CA certificates, read from the distribution's bundle file.
-fn system_roots() -> Result<RootCertStore, LoadError> {
-    let env = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
-    let candidates = env
-        .into_iter()
-        .chain(SYSTEM_CA_BUNDLES.iter().map(Into::into));
-    for path in candidates {
-        let Ok(pem) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(certs) = tls::certs_from_pem(&pem, &path) else {
-            continue;
-        };
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(certs);
-        if !roots.is_empty() {
-            return Ok(roots);
-        }
-    }
-    Err(LoadError::Usage(
-        "no system CA bundle found; give the receiver's CA with --ca-cert or use --insecure".into(),
-    ))
-}
-
-/// Accepts any server certificate but still checks handshake signatures, for `--insecure`.
-#[derive(Debug)]
-struct AcceptAnyCert(rustls::crypto::CryptoProvider);
-
-impl ServerCertVerifier for AcceptAnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    tls::client_config(trust).map_err(|e| LoadError::Usage(e.to_string()))
 }
 
 /// A plain or TLS connection.

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::LoadError;
 use super::report::LoadResult;
+use crate::html::escape;
 
 const WIDTH: f64 = 860.0;
 const HEIGHT: f64 = 300.0;
@@ -308,22 +309,6 @@ fn chart(x: &Axis, y: &Axis, x_label: &str, y_label: &str, lines: &[Line<'_>]) -
     }
     svg.push_str("</svg>\n");
     svg
-}
-
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
