@@ -173,19 +173,39 @@ fn any_body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+fn any_headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    let name = prop_oneof![
+        Just("content-type".to_string()),
+        Just("accept".to_string()),
+        Just("transfer-encoding".to_string()),
+        Just("expect".to_string()),
+        "x-[a-z]{1,12}",
+    ];
+    prop::collection::vec((name, "[ -~]{0,120}"), 0..6)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
     /// Whatever arrives, the answer is the JSON envelope, its `code` matches the HTTP
     /// status, and only a well-formed subscription changes the stored configuration.
     #[test]
-    fn hostile_requests_always_get_the_envelope(method in any_method(), path in any_path(), body in any_body()) {
+    fn hostile_requests_always_get_the_envelope(
+        method in any_method(),
+        path in any_path(),
+        headers in any_headers(),
+        body in any_body(),
+    ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let device = facesim::device::Device::open(support::device_config(dir.path(), 0.0)).unwrap();
             let routes = facesim::api::routes(device.clone());
             let before = device.subscription();
-            let resp = warp::test::request().method(method).path(&path).body(body.clone()).reply(&routes).await;
+            let mut request = warp::test::request().method(method).path(&path);
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let resp = request.body(body.clone()).reply(&routes).await;
             let status = resp.status().as_u16();
             if method != "HEAD" {
                 let envelope: Value = serde_json::from_slice(resp.body()).expect("answer is JSON");
