@@ -168,24 +168,42 @@ pub fn attempt_line(a: &Attempt) -> String {
         None => format!("FAILED: {}", a.outcome.describe()),
     };
     format!(
-        "{} #{:<5} {:<11} {:<18} {:>8.1} ms  {}",
+        "{} #{:<5} {:<11} {} {:>8.1} ms  {}",
         a.sn,
         a.seq,
         status,
-        truncate(person, 18),
+        fit_columns(person, 18),
         a.latency.as_secs_f64() * 1000.0,
         result
     )
 }
 
-fn truncate(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars {
-        text.to_string()
+/// Cuts or pads `text` to exactly `columns` terminal columns. Names are often CJK, whose
+/// characters take two columns each, so counting characters would misalign the table.
+pub fn fit_columns(text: &str, columns: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let budget = if total > columns {
+        columns - 1
     } else {
-        let mut t: String = text.chars().take(chars - 1).collect();
-        t.push('…');
-        t
+        columns
+    };
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        out.push(c);
+        used += w;
     }
+    if total > columns {
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(used)));
+    out
 }
 
 /// The closing summary of a set of pushes.
@@ -213,4 +231,17 @@ pub fn summary_lines(stats: &crate::stats::Stats, elapsed: std::time::Duration) 
         lines.push(format!("failures: {}", errors.join(", ")));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_columns;
+
+    #[test]
+    fn columns_count_display_width() {
+        assert_eq!(fit_columns("张伟", 6), "张伟  ");
+        assert_eq!(fit_columns("Ann", 5), "Ann  ");
+        assert_eq!(fit_columns("张伟张伟张伟", 6), "张伟… ");
+        assert_eq!(fit_columns("Abcdefgh", 5), "Abcd…");
+    }
 }

@@ -90,11 +90,11 @@ pub fn received_line(r: &Received) -> String {
         .map_or_else(|| "?".to_string(), |(_, s)| s.to_string());
     let name = d.user.as_ref().map_or("-", |u| u.name.as_str());
     format!(
-        "{} #{:<5} {:<11} {:<18} score {:.2} live {:.2} -> {} {:?}",
+        "{} #{:<5} {:<11} {} score {:.2} live {:.2} -> {} {:?}",
         d.device_sn,
         seq,
         d.recognize_status.label(),
-        name,
+        super::fit_columns(name, 18),
         d.recognize_score,
         d.liveness_score,
         if r.answer.data.pass { "pass" } else { "deny" },
