@@ -2,9 +2,7 @@
 
 use std::future::Future;
 
-use tokio::net::TcpListener;
-
-use super::{CmdError, Finish, Stop, io_err};
+use super::{CmdError, Finish, Stop};
 use crate::cli::{DeviceArgs, check_rate};
 use crate::clock;
 use crate::device::{Backoff, Device, DeviceConfig};
@@ -63,12 +61,7 @@ pub async fn device(
         };
         Some(pair.server_config()?)
     };
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(io_err("cannot read the bound address"))?;
+    let (listener, addr) = super::bind(args.listen).await?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let sub = device.subscription();
     tracing::info!(

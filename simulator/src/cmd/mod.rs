@@ -79,6 +79,19 @@ pub(crate) fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> 
     move |source| CmdError::Io { what, source }
 }
 
+/// Binds a listener and reads back its address (the port, when 0 asked for any).
+pub(crate) async fn bind(
+    addr: std::net::SocketAddr,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), CmdError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(io_err(format!("cannot listen on {addr}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(io_err("cannot read the bound address"))?;
+    Ok((listener, bound))
+}
+
 /// Runs one parsed command line.
 ///
 /// # Errors

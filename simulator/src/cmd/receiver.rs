@@ -2,7 +2,6 @@
 
 use std::future::Future;
 
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::{CmdError, Finish, io_err};
@@ -44,12 +43,7 @@ pub async fn receiver(
         }
         None => None,
     };
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(io_err(format!("cannot listen on {}", args.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(io_err("cannot read the bound address"))?;
+    let (listener, addr) = super::bind(args.listen).await?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     if let Some(fault) = fault {
         println!(

@@ -61,18 +61,8 @@ pub struct LoadArgs {
     /// comment), so that synthesis never limits the rate.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub image_pool: usize,
-    /// Write the result as JSON to FILE (for scripts and `facesim merge`).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report with latency plots to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// Fail (exit 1) when the p99 latency exceeds MS milliseconds.
-    #[arg(long, value_name = "MS")]
-    pub max_p99: Option<f64>,
-    /// Fail (exit 1) when more than PCT percent of events are not a success.
-    #[arg(long, value_name = "PCT")]
-    pub max_error_rate: Option<f64>,
+    #[command(flatten)]
+    pub outputs: Outputs,
     /// Be shard I of N (I from 0) of a load spread over N processes: this process takes
     /// its share of the rate, count and devices. Merge the results with `facesim merge`.
     #[arg(long, value_name = "I/N")]
@@ -105,17 +95,24 @@ pub struct MergeArgs {
     /// Result files written by `facesim load --json`.
     #[arg(value_name = "RESULT", required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Write the merged result as JSON to FILE.
+    #[command(flatten)]
+    pub outputs: Outputs,
+}
+
+/// Where results go and when they fail, for both `facesim load` and `facesim merge`
+/// (whose thresholds apply to the merged figures; without them, the inputs' own).
+#[derive(Debug, Clone, Args)]
+pub struct Outputs {
+    /// Write the result as JSON to FILE (for scripts and `facesim merge`).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report of the merged result to FILE.
+    /// Write a self-contained HTML report with latency plots to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Fail (exit 1) when the merged p99 latency exceeds MS milliseconds (default: the
-    /// inputs' own threshold).
+    /// Fail (exit 1) when the p99 latency exceeds MS milliseconds.
     #[arg(long, value_name = "MS")]
     pub max_p99: Option<f64>,
-    /// Fail (exit 1) when more than PCT percent of all events are not a success.
+    /// Fail (exit 1) when more than PCT percent of events are not a success.
     #[arg(long, value_name = "PCT")]
     pub max_error_rate: Option<f64>,
 }
@@ -209,7 +206,7 @@ impl LoadArgs {
         if self.timeout == 0 {
             return Err(usage("--timeout must be at least 1 ms".into()));
         }
-        let thresholds = thresholds(self.max_p99, self.max_error_rate)?;
+        let thresholds = thresholds(self.outputs.max_p99, self.outputs.max_error_rate)?;
         if self.insecure && self.ca_cert.is_some() {
             return Err(usage("use either --insecure or --ca-cert, not both".into()));
         }
@@ -271,7 +268,11 @@ pub async fn load_command(
 ) -> Result<bool, LoadError> {
     let config = args.to_config()?;
     let result = super::run_load(config, shutdown).await?;
-    finish(&result, args.json.as_deref(), args.html.as_deref())
+    finish(
+        &result,
+        args.outputs.json.as_deref(),
+        args.outputs.html.as_deref(),
+    )
 }
 
 /// `facesim merge` as a library function: merges the result files, prints the merged
@@ -280,9 +281,13 @@ pub async fn load_command(
 /// # Errors
 /// A [`LoadError`]; [`LoadError::exit_code`] gives the process exit code (2 for usage).
 pub fn merge_command(args: &MergeArgs) -> Result<bool, LoadError> {
-    let limits = thresholds(args.max_p99, args.max_error_rate)?;
+    let limits = thresholds(args.outputs.max_p99, args.outputs.max_error_rate)?;
     let result = super::run_merge(&args.inputs, limits.any().then_some(limits))?;
-    finish(&result, args.json.as_deref(), args.html.as_deref())
+    finish(
+        &result,
+        args.outputs.json.as_deref(),
+        args.outputs.html.as_deref(),
+    )
 }
 
 /// [`load_command`] with Ctrl-C as shutdown, errors printed in one line, and the exit code
