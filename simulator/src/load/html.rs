@@ -109,8 +109,16 @@ fn throughput_over_time(result: &LoadResult) -> String {
             Some(p) => (p.ok as f64, p.errors as f64),
             None => (0.0, 0.0),
         };
-        ok.push((t as f64 + 0.5, o));
-        errors.push((t as f64 + 0.5, e));
+        // The last second is usually cut short by the end of the run; its count is a rate
+        // over the part the run covered, and a sliver of a second (the answers to the last
+        // sends) says nothing about the rate, so it is left out rather than drawn as a drop.
+        let covered = (result.duration_s - t as f64).clamp(0.0, 1.0);
+        if covered < 0.1 && t > first.t {
+            continue;
+        }
+        let scale = if covered >= 0.1 { 1.0 / covered } else { 1.0 };
+        ok.push((t as f64 + 0.5, o * scale));
+        errors.push((t as f64 + 0.5, e * scale));
     }
     let top = ok.iter().chain(&errors).map(|p| p.1).fold(1.0, f64::max);
     chart(
