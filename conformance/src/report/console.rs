@@ -31,19 +31,7 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out)?;
     if let Some(load) = &report.load {
-        let p = &load.stats.latency_ms;
-        writeln!(
-            out,
-            "load: {} events from {} devices in {:.2} s ({:.0}/s): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            load.events,
-            load.concurrency,
-            load.elapsed_ms / 1000.0,
-            load.per_second,
-            p.p50,
-            p.p95,
-            p.p99,
-            p.max
-        )?;
+        writeln!(out, "load: {}", load.summary())?;
     }
     let c = &report.counts;
     writeln!(

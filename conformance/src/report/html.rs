@@ -123,19 +123,8 @@ fn chart(page: &mut String, load: &LoadReport, limit_ms: f64) {
         .iter()
         .map(|&(us, n)| ((us.max(1) as f64) / 1000.0, n))
         .collect();
+    let _ = writeln!(page, "<p>{}.</p>", escape(&load.summary()));
     let p = &load.stats.latency_ms;
-    let _ = writeln!(
-        page,
-        "<p>{} events from {} devices in {:.2} s ({:.0}/s): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms.</p>",
-        load.events,
-        load.concurrency,
-        load.elapsed_ms / 1000.0,
-        load.per_second,
-        p.p50,
-        p.p95,
-        p.p99,
-        p.max
-    );
     if samples.is_empty() {
         page.push_str("<p>No latency was recorded.</p>\n");
         return;

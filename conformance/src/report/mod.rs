@@ -101,6 +101,24 @@ pub struct LoadReport {
     pub stats: StatsReport,
 }
 
+impl LoadReport {
+    /// One sentence: how many events from how many devices, how fast, and the latencies.
+    pub fn summary(&self) -> String {
+        let p = &self.stats.latency_ms;
+        format!(
+            "{} events from {} devices in {:.2} s ({:.0}/s): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.events,
+            self.concurrency,
+            self.elapsed_ms / 1000.0,
+            self.per_second,
+            p.p50,
+            p.p95,
+            p.p99,
+            p.max
+        )
+    }
+}
+
 /// How a run ended, which decides the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

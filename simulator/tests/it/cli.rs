@@ -1,31 +1,10 @@
 //! The `facesim` command line: exit codes, one-line errors, the demo, and a device process
 //! that stops cleanly on SIGTERM.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support;
-
-fn facesim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facesim"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("facesim runs")
-}
-
-async fn facesim_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        facesim(&args)
-    })
-    .await
-    .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{self, facesim, facesim_async, text};
 
 #[tokio::test]
 async fn push_reports_each_event_and_exits_zero() {

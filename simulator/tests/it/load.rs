@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +18,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use warp::{Filter, Reply};
+
+use crate::support::{facesim, facesim_async, text};
 
 /// What the test receiver does with its `n`th request (from 0).
 #[derive(Debug, Clone)]
@@ -344,28 +345,8 @@ async fn shutdown_ends_the_run_with_what_was_measured() {
 
 // ----- through the binary -----
 
-fn facesim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facesim"))
-        .args(args)
-        .output()
-        .expect("the facesim binary runs")
-}
-
-async fn facesim_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        facesim(&args)
-    })
-    .await
-    .unwrap()
-}
-
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -160,3 +160,28 @@ pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// Runs the `facesim` binary to completion (with `RUST_LOG` unset, so its output is what
+/// a user sees by default).
+pub fn facesim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the facesim binary runs")
+}
+
+/// [`facesim`] from async tests, off the runtime's threads.
+pub async fn facesim_async(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        facesim(&args)
+    })
+    .await
+    .unwrap()
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
