@@ -12,7 +12,12 @@ use tokio::net::TcpListener;
 use crate::support::{self, TestDevice, call, eventually};
 
 async fn subscribe(dev: &TestDevice, dest: &str) {
-    let body = json!({"event_dest": dest, "enabled": true});
+    configure(dev, dest, true).await;
+}
+
+/// Sets the destination; with `enabled: false` only triggers push.
+async fn configure(dev: &TestDevice, dest: &str, enabled: bool) {
+    let body = json!({"event_dest": dest, "enabled": enabled});
     let (status, _) = call(
         dev.client
             .post(format!("{}/v1/event/subscribe", dev.api))
@@ -93,17 +98,7 @@ async fn a_silent_receiver_times_out_and_the_record_is_kept() {
     let mut config = support::device_config(dir.path(), 0.0);
     config.push.timeout = Duration::from_millis(300);
     let dev = support::device(config).await;
-    let body = json!({"event_dest": format!("http://{addr}/eventRcv"), "enabled": false});
-    assert_eq!(
-        call(
-            dev.client
-                .post(format!("{}/v1/event/subscribe", dev.api))
-                .json(&body)
-        )
-        .await
-        .0,
-        200
-    );
+    configure(&dev, &format!("http://{addr}/eventRcv"), false).await;
     let report = trigger(&dev, json!({})).await;
     assert_eq!(report["outcome"], "timeout");
     assert_eq!(report["queued"], true);
@@ -203,18 +198,7 @@ async fn pushing_at_a_rate_while_enabled_and_not_while_disabled() {
     let (receiver, mut events) = support::receiver(Default::default()).await;
     let dev = support::device(support::device_config(dir.path(), 25.0)).await;
     // Disabled with a destination: no records are made.
-    let body =
-        json!({"event_dest": format!("http://{}/eventRcv", receiver.addr), "enabled": false});
-    assert_eq!(
-        call(
-            dev.client
-                .post(format!("{}/v1/event/subscribe", dev.api))
-                .json(&body)
-        )
-        .await
-        .0,
-        200
-    );
+    configure(&dev, &format!("http://{}/eventRcv", receiver.addr), false).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stats(&dev).await["generated"], 0);
     subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr)).await;
