@@ -4,6 +4,7 @@
 
 mod api;
 mod cli;
+mod golden;
 mod load;
 mod push;
 mod reliability;
