@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 use facecert::cli::{Cli, Mode};
 use tracing_subscriber::EnvFilter;
 
@@ -16,8 +15,14 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    // clap exits with status 2 on a usage error, as the suite does when it cannot run.
-    let cli = Cli::parse();
+    // A usage error exits 2, as the suite does when it cannot run.
+    let cli: Cli = match facesim::cli::parse_args() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("facecert: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

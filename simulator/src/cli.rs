@@ -199,6 +199,40 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+/// Parses the process's arguments for either binary. `--help` and `--version` are printed
+/// in full and end the process with 0; a usage error is turned into one readable line
+/// (what clap says before its usage block: the problem, the missing arguments, a tip),
+/// and returned for the caller to print and exit 2 with.
+///
+/// # Errors
+/// The one-line usage error.
+pub fn parse_args<T: Parser>() -> Result<T, UsageError> {
+    match T::try_parse() {
+        Ok(parsed) => Ok(parsed),
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let mut line = String::new();
+            for part in rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+            {
+                if !line.is_empty() {
+                    line.push_str(if line.ends_with(':') { " " } else { "; " });
+                }
+                line.push_str(part);
+            }
+            let line = line.strip_prefix("error: ").unwrap_or(&line).to_string();
+            Err(UsageError(format!("{line} (see --help)")))
+        }
+    }
+}
+
 /// A command line that parses but makes no sense.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

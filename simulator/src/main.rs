@@ -3,27 +3,15 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use facesim::cli::{Cli, Command};
 use facesim::cmd::{self, Finish};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match facesim::cli::parse_args() {
         Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            // --help and --version: clap prints them in full.
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
         Err(e) => {
-            // One readable line: clap's first line names the problem; the usage it adds
-            // is a --help away.
-            let rendered = e.render().to_string();
-            eprintln!(
-                "{} (see --help)",
-                rendered.lines().next().unwrap_or("bad usage")
-            );
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
