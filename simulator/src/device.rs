@@ -366,13 +366,25 @@ impl Device {
     /// Runs the device until `shutdown` resolves: the recognition schedule and the delivery
     /// loop. Records not yet delivered stay in the state directory for the next start.
     pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::select! {
-            () = self.recognise() => {}
-            () = self.deliver_loop() => {}
-            () = shutdown => {}
-        }
-        // Wait for a delivery that is under way, so its record is either acknowledged and
-        // removed, or left queued; never half-handled.
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut stop_recognising = stop_rx.clone();
+        tokio::join!(
+            async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            },
+            // Making records stops at once: a record not yet stored was never seen by
+            // anyone, and its number is handed out again at the next start.
+            async {
+                tokio::select! {
+                    () = self.recognise() => {}
+                    _ = stop_recognising.wait_for(|stop| *stop) => {}
+                }
+            },
+            self.deliver_loop(stop_rx),
+        );
+        // A trigger's delivery may still be under way through the API; let it end too, so
+        // its record is either acknowledged and removed, or left queued.
         let _line = self.inner.line.lock().await;
         tracing::info!(sn = %self.sn(), queued = self.store().depth(), "device stopped");
     }
@@ -407,26 +419,36 @@ impl Device {
         }
     }
 
-    /// Delivers queued records oldest first, one at a time, backing off after failures.
-    async fn deliver_loop(&self) {
+    /// Delivers queued records oldest first, one at a time, backing off after failures,
+    /// until `stop`. A delivery under way when stop comes is finished (within the push
+    /// timeout), never cut off: its record is then either acknowledged or still queued.
+    async fn deliver_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut sub = self.inner.subscription.subscribe();
         let backoff = self.inner.config.backoff;
         let mut wait = backoff.initial;
         loop {
-            let _ = sub
-                .wait_for(|s| s.enabled && !s.event_dest.is_empty())
-                .await;
+            let enabled = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty());
+            if unless_stopped(&mut stop, enabled).await.is_none() {
+                return;
+            }
             let notified = self.inner.queued.notified();
             let head = self.store().head();
             let (seq, body) = match head {
                 Ok(Some(record)) => record,
                 Ok(None) => {
-                    notified.await;
+                    if unless_stopped(&mut stop, notified).await.is_none() {
+                        return;
+                    }
                     continue;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the queued record");
-                    tokio::time::sleep(backoff.max).await;
+                    if unless_stopped(&mut stop, tokio::time::sleep(backoff.max))
+                        .await
+                        .is_none()
+                    {
+                        return;
+                    }
                     continue;
                 }
             };
@@ -435,33 +457,57 @@ impl Device {
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::error!(error = %e, "pushing paused");
-                    let _ = sub.changed().await;
+                    if unless_stopped(&mut stop, sub.changed()).await.is_none() {
+                        return;
+                    }
                     continue;
                 }
             };
-            let line = self.inner.line.lock().await;
+            let Some(line) = unless_stopped(&mut stop, self.inner.line.lock()).await else {
+                return;
+            };
             // A trigger may have delivered this record while we waited for the line.
             if self.store().head_seq() != Some(seq) {
                 continue;
             }
             let attempt = self.deliver(&url, seq, body).await;
             drop(line);
-            match attempt {
-                Ok(a) if a.outcome.is_success() => wait = backoff.initial,
+            let pause = match attempt {
+                Ok(a) if a.outcome.is_success() => {
+                    wait = backoff.initial;
+                    continue;
+                }
                 Ok(_) => {
-                    let jitter = rand::rng().random_range(0.8..1.2);
-                    tokio::select! {
-                        () = tokio::time::sleep(wait.mul_f64(jitter)) => {}
-                        // A new configuration is worth trying at once.
-                        _ = sub.changed() => {}
-                    }
+                    let pause = wait.mul_f64(rand::rng().random_range(0.8..1.2));
                     wait = (wait * 2).min(backoff.max);
+                    pause
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "delivery bookkeeping failed");
-                    tokio::time::sleep(wait).await;
+                    wait
                 }
+            };
+            let retry = async {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    // A new configuration is worth trying at once.
+                    _ = sub.changed() => {}
+                }
+            };
+            if unless_stopped(&mut stop, retry).await.is_none() {
+                return;
             }
         }
+    }
+}
+
+/// Runs `work` unless stop is requested first; `None` means stop came first.
+async fn unless_stopped<F: std::future::Future>(
+    stop: &mut watch::Receiver<bool>,
+    work: F,
+) -> Option<F::Output> {
+    tokio::select! {
+        out = work => Some(out),
+        _ = stop.wait_for(|stop| *stop) => None,
     }
 }

@@ -483,6 +483,57 @@ async fn sigterm_mid_push_exits_0_and_keeps_the_record() {
 }
 
 #[tokio::test]
+async fn sigterm_lets_the_push_in_flight_finish() {
+    use warp::Filter as _;
+    // Answers every push with a success, but only after a pause, and says when a push has
+    // arrived, so that SIGTERM comes while one is in flight.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (arrived_tx, mut arrived) = mpsc::unbounded_channel::<()>();
+    let route = warp::post()
+        .and(warp::body::bytes())
+        .then(move |_body: bytes::Bytes| {
+            let arrived_tx = arrived_tx.clone();
+            async move {
+                let _ = arrived_tx.send(());
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                facesim::server::json_reply(
+                    http::StatusCode::OK,
+                    &facesim::wire::AnswerBody::decision(true, Some("Hi".into())),
+                )
+            }
+        });
+    let (_stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(facesim::server::serve(
+        listener,
+        None,
+        warp::service(route),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let state = tempfile::tempdir().unwrap();
+    let mut dev = spawn_device(state.path(), 2.0, &format!("http://{addr}/eventRcv"), &[]);
+    let _ = api_address(&mut dev);
+    tokio::time::timeout(Duration::from_secs(10), arrived.recv())
+        .await
+        .expect("a push in flight")
+        .unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &dev.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = wait_exit(&mut dev).await;
+    assert!(exit.success(), "exit status {exit:?}");
+    // The push under way was answered and acknowledged before the device stopped.
+    assert!(
+        !queued_seqs(state.path()).contains(&1),
+        "record 1 is still queued: the push in flight was cut off"
+    );
+}
+
+#[tokio::test]
 async fn kill_9_during_config_writes_never_corrupts_the_config() {
     let dead = format!("http://{}/eventRcv", dead_addr().await);
     let client = reqwest::Client::builder()
