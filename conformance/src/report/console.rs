@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{Outcome, RunReport};
+use super::RunReport;
 use crate::catalog::Group;
 use crate::verdict::{CheckResult, Verdict};
 
@@ -44,13 +44,7 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         c.skip,
         report.duration_ms / 1000.0
     )?;
-    let result = match report.outcome() {
-        Outcome::Passed if c.warn > 0 => "PASS with warnings: no MUST check failed",
-        Outcome::Passed => "PASS: no MUST check failed",
-        Outcome::Failed => "FAIL: at least one MUST check failed",
-        Outcome::NothingJudged => "NOTHING JUDGED: every check was skipped",
-    };
-    writeln!(out, "result: {result}")
+    writeln!(out, "result: {}", report.headline())
 }
 
 /// One check: its line, and its evidence when it found something.

@@ -35,11 +35,12 @@ pub fn render(report: &RunReport) -> String {
         escape(&title),
         escape(&title)
     );
-    let (class, text) = match report.outcome() {
-        Outcome::Passed => ("PASS", "PASS: no MUST check failed"),
-        Outcome::Failed => ("FAIL", "FAIL: at least one MUST check failed"),
-        Outcome::NothingJudged => ("SKIP", "NOTHING JUDGED: every check was skipped"),
+    let class = match report.outcome() {
+        Outcome::Passed => "PASS",
+        Outcome::Failed => "FAIL",
+        Outcome::NothingJudged => "SKIP",
     };
+    let text = report.headline();
     let c = &report.counts;
     let _ = write!(
         page,

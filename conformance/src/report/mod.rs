@@ -141,6 +141,16 @@ impl RunReport {
         }
     }
 
+    /// The verdict of the whole run in words, as every report states it.
+    pub fn headline(&self) -> &'static str {
+        match self.outcome() {
+            Outcome::Passed if self.counts.warn > 0 => "PASS with warnings: no MUST check failed",
+            Outcome::Passed => "PASS: no MUST check failed",
+            Outcome::Failed => "FAIL: at least one MUST check failed",
+            Outcome::NothingJudged => "NOTHING JUDGED: every check was skipped",
+        }
+    }
+
     /// The process exit code: 0 passed, 1 a MUST failed, 2 nothing judged.
     pub fn exit_code(&self) -> u8 {
         match self.outcome() {

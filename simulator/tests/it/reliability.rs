@@ -432,6 +432,23 @@ async fn kill_9_loses_nothing_and_seq_keeps_counting() {
     drop(second);
 }
 
+/// Waits until the device's first push reaches the receiver, sends SIGTERM while it is in
+/// flight, and checks that the device exits 0.
+async fn sigterm_once_a_push_arrives(dev: &mut Proc, arrived: &mut mpsc::UnboundedReceiver<()>) {
+    let _ = api_address(dev);
+    tokio::time::timeout(Duration::from_secs(10), arrived.recv())
+        .await
+        .expect("a push in flight")
+        .unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &dev.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = wait_exit(dev).await;
+    assert!(exit.success(), "exit status {exit:?}");
+}
+
 #[tokio::test]
 async fn sigterm_mid_push_exits_0_and_keeps_the_record() {
     // Takes each request and never answers, telling the test when one is in flight.
@@ -456,18 +473,7 @@ async fn sigterm_mid_push_exits_0_and_keeps_the_record() {
         &format!("http://{silent_addr}/eventRcv"),
         &["--timeout", "1500"],
     );
-    let _ = api_address(&mut dev);
-    tokio::time::timeout(Duration::from_secs(10), arrived.recv())
-        .await
-        .expect("a push in flight")
-        .unwrap();
-    let status = Command::new("kill")
-        .args(["-TERM", &dev.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = wait_exit(&mut dev).await;
-    assert!(exit.success(), "exit status {exit:?}");
+    sigterm_once_a_push_arrives(&mut dev, &mut arrived).await;
     // The silent receiver took nothing, so every record made is still queued.
     let last = assert_backlog_complete(state.path());
     assert!(last >= 1);
@@ -514,18 +520,7 @@ async fn sigterm_lets_the_push_in_flight_finish() {
     ));
     let state = tempfile::tempdir().unwrap();
     let mut dev = spawn_device(state.path(), 2.0, &format!("http://{addr}/eventRcv"), &[]);
-    let _ = api_address(&mut dev);
-    tokio::time::timeout(Duration::from_secs(10), arrived.recv())
-        .await
-        .expect("a push in flight")
-        .unwrap();
-    let status = Command::new("kill")
-        .args(["-TERM", &dev.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = wait_exit(&mut dev).await;
-    assert!(exit.success(), "exit status {exit:?}");
+    sigterm_once_a_push_arrives(&mut dev, &mut arrived).await;
     // The push under way was answered and acknowledged before the device stopped.
     assert!(
         !queued_seqs(state.path()).contains(&1),
