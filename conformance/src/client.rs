@@ -125,54 +125,95 @@ impl Target {
             .map_err(|e| Failure::Connect(e.to_string()))
     }
 
-    /// Opens a fresh connection (TCP, then TLS for https).
+    /// Opens a fresh connection (TCP, then TLS for https) within `limit`, and says how
+    /// long each part took: the TCP connect apart from the whole, since a connect that
+    /// waited for a SYN retransmission tells of the receiver's listen backlog, not of its
+    /// answers.
     ///
     /// # Errors
-    /// [`Failure::Connect`] or [`Failure::Tls`].
-    pub async fn connect(&self) -> Result<Connection, Failure> {
-        let tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| Failure::Connect(e.to_string()))?;
+    /// [`Failure::Connect`] (also when no connection was made within `limit`) or
+    /// [`Failure::Tls`], with the time spent trying.
+    pub async fn open(
+        &self,
+        limit: Duration,
+    ) -> Result<(Connection, ConnectTime), (Failure, ConnectTime)> {
+        let start = Instant::now();
+        let tcp =
+            match tokio::time::timeout(limit, TcpStream::connect((self.host.as_str(), self.port)))
+                .await
+            {
+                Ok(Ok(tcp)) => tcp,
+                Ok(Err(e)) => {
+                    return Err((Failure::Connect(e.to_string()), ConnectTime::failed(start)));
+                }
+                Err(_) => {
+                    let failure =
+                        Failure::Connect(format!("no connection within {} ms", limit.as_millis()));
+                    return Err((failure, ConnectTime::failed(start)));
+                }
+            };
+        let tcp_time = start.elapsed();
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Io> = match &self.tls {
             None => Box::new(tcp),
             Some((connector, name)) => {
-                let tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| Failure::Tls(facesim::push::error_chain(&e)))?;
-                Box::new(tls)
+                let left = limit.saturating_sub(tcp_time);
+                match tokio::time::timeout(left, connector.connect(name.clone(), tcp)).await {
+                    Ok(Ok(tls)) => Box::new(tls),
+                    Ok(Err(e)) => {
+                        let time = ConnectTime {
+                            tcp: tcp_time,
+                            total: start.elapsed(),
+                        };
+                        return Err((Failure::Tls(facesim::push::error_chain(&e)), time));
+                    }
+                    Err(_) => {
+                        let time = ConnectTime {
+                            tcp: tcp_time,
+                            total: start.elapsed(),
+                        };
+                        let failure =
+                            Failure::Tls(format!("no handshake within {} ms", limit.as_millis()));
+                        return Err((failure, time));
+                    }
+                }
             }
         };
-        Ok(Connection {
-            stream,
-            answered: 0,
-        })
+        let time = ConnectTime {
+            tcp: tcp_time,
+            total: start.elapsed(),
+        };
+        Ok((
+            Connection {
+                stream,
+                answered: 0,
+            },
+            time,
+        ))
     }
 
-    /// Sends one request on a fresh connection and reads the answer, all within
-    /// `limit`. The connection is returned for reuse when the receiver kept it open.
+    /// Sends one request on a fresh connection and reads the answer: the connection may
+    /// take up to `limit` to open, and the answer up to `limit` from the first byte sent.
+    /// The connection is returned for reuse when the receiver kept it open.
     pub async fn exchange(&self, request: &Request, limit: Duration) -> Exchange {
-        let start = Instant::now();
-        let result = tokio::time::timeout(limit, async {
-            let mut connection = self.connect().await?;
-            let response = connection.send(self, request).await?;
-            Ok((response, connection))
-        })
-        .await
-        .unwrap_or(Err(Failure::Timeout(limit)));
-        let elapsed = start.elapsed();
-        match result {
-            Ok((response, connection)) => Exchange {
-                elapsed,
-                connection: response.reusable.then_some(connection),
-                result: Ok(response),
-            },
-            Err(failure) => Exchange {
-                elapsed,
-                connection: None,
-                result: Err(failure),
-            },
+        let (mut connection, connect) = match self.open(limit).await {
+            Ok(opened) => opened,
+            Err((failure, connect)) => {
+                return Exchange {
+                    connect: Some(connect),
+                    elapsed: Duration::ZERO,
+                    connection: None,
+                    result: Err(failure),
+                };
+            }
+        };
+        let (elapsed, result) = connection.send_within(self, request, limit).await;
+        let reusable = matches!(&result, Ok(r) if r.reusable);
+        Exchange {
+            connect: Some(connect),
+            elapsed,
+            connection: reusable.then_some(connection),
+            result,
         }
     }
 
@@ -192,10 +233,44 @@ impl Target {
     }
 }
 
+/// How long opening a connection took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectTime {
+    /// The TCP handshake alone.
+    pub tcp: Duration,
+    /// TCP and, for https, the TLS handshake.
+    pub total: Duration,
+}
+
+impl ConnectTime {
+    /// The time of an attempt that made no connection.
+    fn failed(start: Instant) -> Self {
+        let spent = start.elapsed();
+        Self {
+            tcp: spent,
+            total: spent,
+        }
+    }
+
+    /// Whether the TCP handshake waited for a retransmitted SYN. A SYN the receiver's
+    /// kernel dropped (its listen backlog was full) is sent again after the initial
+    /// retransmission timeout of one second; nothing else makes a connect take that long
+    /// on a network fit for a door terminal.
+    pub fn waited_for_syn_retransmission(&self) -> bool {
+        self.tcp >= SYN_RETRANSMISSION
+    }
+}
+
+/// A TCP connect at least this long waited for a SYN retransmission (the initial
+/// retransmission timeout is 1 s; a little less allows for timer slack).
+pub const SYN_RETRANSMISSION: Duration = Duration::from_millis(950);
+
 /// What one exchange on a fresh connection came to.
 #[derive(Debug)]
 pub struct Exchange {
-    /// From the start of the connect to the end of the answer (or the failure).
+    /// How long the connection took to open (absent when it was already open).
+    pub connect: Option<ConnectTime>,
+    /// From the first byte of the request sent to the end of the answer (or the failure).
     pub elapsed: Duration,
     pub result: Result<Response, Failure>,
     /// The connection, when the receiver kept it open.
@@ -224,6 +299,21 @@ impl Connection {
     /// How many answers this connection has carried.
     pub fn answered(&self) -> usize {
         self.answered
+    }
+
+    /// Sends `request` and reads the answer within `limit`, measured from the first byte
+    /// sent; returns the time taken with the outcome.
+    pub async fn send_within(
+        &mut self,
+        target: &Target,
+        request: &Request,
+        limit: Duration,
+    ) -> (Duration, Result<Response, Failure>) {
+        let start = Instant::now();
+        match tokio::time::timeout(limit, self.send(target, request)).await {
+            Ok(result) => (start.elapsed(), result),
+            Err(_) => (limit, Err(Failure::Timeout(limit))),
+        }
     }
 
     /// Sends `request` and reads the answer. The body is written while the answer is read,

@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod client;
+mod connection;
 pub mod load;
 pub mod matrix;
 pub mod probe;

@@ -1,22 +1,97 @@
-//! The load phase (P-02): `concurrency` simulated terminals push their events at once,
-//! each as fast as its answers come back, as a door's worth of terminals does after an
-//! outage. Each terminal keeps its connection when the receiver allows it (and reconnects,
-//! as a terminal would, when the receiver closed it while idle). Latency is measured per
-//! request from the moment the terminal is ready to send it, and samples go through the
-//! simulator's statistics aggregator.
+//! The load phase (P-02): `concurrency` simulated terminals push their events, each as
+//! fast as its answers come back, as a door's worth of terminals does after an outage.
+//! They start the way a fleet does, not in the same microsecond: each terminal's first
+//! connection waits a seeded offset within a window of 5 ms per terminal, so that a
+//! listen backlog meets them one after another, as it meets terminals retrying on their
+//! own jittered timers, while they still push at the same time. Each terminal keeps its
+//! connection when the receiver allows it (and reconnects, as a terminal would, when the
+//! receiver closed it while idle); a connection that cannot be opened is tried again
+//! after the device's back-off. Connecting and answering are measured apart: the answer
+//! time runs from the first byte of the request sent, and every connect's time is kept
+//! on its own, so that a listen backlog that overflowed (a connect that waited for a SYN
+//! retransmission) is reported as what it is (T-05) and not as a late answer. Samples go
+//! through the simulator's statistics aggregator.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use facesim::push::OutcomeClass;
 use facesim::stats::{Sample, Stats, spawn_aggregator};
 use tokio::sync::Mutex;
 
-use crate::client::{Connection, Target};
+use crate::client::{ConnectTime, Connection, Target};
 use crate::probe::Probe;
 use crate::shape::{Form, lets_through};
 use crate::wireio::{Failure, Response};
+
+/// The share of the start window each terminal adds: the terminals' first connections are
+/// spread over this much per terminal, at most [`MAX_STAGGER`].
+pub const STAGGER_PER_TERMINAL: Duration = Duration::from_millis(5);
+/// The widest start window: the device's first retry delay after a failed push.
+pub const MAX_STAGGER: Duration = Duration::from_millis(500);
+/// How many times a terminal tries to open a connection for one event.
+const CONNECT_ATTEMPTS: u32 = 3;
+/// The wait before the second attempt; it doubles for each further one, as the device's
+/// delivery back-off does.
+const CONNECT_BACKOFF: Duration = Duration::from_millis(500);
+
+/// How the load phase runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub concurrency: usize,
+    /// Longest an answer may take, and the longest one connect attempt may take (the
+    /// terminal's push timeout covers both).
+    pub timeout: Duration,
+    /// Seeds the terminals' start offsets, so runs stay reproducible.
+    pub seed: u64,
+    /// Stop the phase after this long.
+    pub budget: Duration,
+}
+
+/// Every connection the terminals opened, or tried to.
+#[derive(Debug, Clone, Default)]
+pub struct Connects {
+    /// Connect times (TCP and TLS) of the attempts that succeeded.
+    pub stats: Stats,
+    /// Attempts whose TCP handshake waited for a SYN retransmission.
+    pub syn_waits: usize,
+    /// Attempts that made no connection.
+    pub failed: usize,
+    /// The slowest TCP handshake.
+    pub slowest_tcp: Duration,
+}
+
+impl Connects {
+    /// Counts one attempt.
+    pub fn add(&mut self, time: ConnectTime, ok: bool) {
+        if ok {
+            self.stats.record(&Sample {
+                latency: time.total,
+                class: OutcomeClass::Success,
+                pass: None,
+            });
+        } else {
+            self.failed += 1;
+        }
+        if time.waited_for_syn_retransmission() {
+            self.syn_waits += 1;
+        }
+        self.slowest_tcp = self.slowest_tcp.max(time.tcp);
+    }
+
+    /// Adds another set of attempts to this one.
+    pub fn merge(&mut self, other: &Connects) {
+        self.stats.merge(&other.stats);
+        self.syn_waits += other.syn_waits;
+        self.failed += other.failed;
+        self.slowest_tcp = self.slowest_tcp.max(other.slowest_tcp);
+    }
+
+    /// Attempts counted, successful or not.
+    pub fn attempts(&self) -> usize {
+        usize::try_from(self.stats.sent()).unwrap_or(usize::MAX) + self.failed
+    }
+}
 
 /// What the load phase came to.
 #[derive(Debug)]
@@ -24,7 +99,10 @@ pub struct LoadOutcome {
     pub events: usize,
     pub concurrency: usize,
     pub elapsed: Duration,
+    /// Answer times (from the first byte sent) and outcome classes.
     pub stats: Stats,
+    /// The connections the terminals opened.
+    pub connects: Connects,
     /// The first event that was not answered like a valid event, and how.
     pub first_failure: Option<(Arc<Probe>, String)>,
     /// False when the phase ran out of time and was stopped.
@@ -38,34 +116,60 @@ pub fn budget(events: usize, concurrency: usize, p99: Duration) -> Duration {
     (p99 * rounds * 2).max(Duration::from_secs(30))
 }
 
-/// Runs the load phase: every probe once, `concurrency` at a time, each answer judged
-/// against the baseline's form within `timeout`.
+/// The window over which `terminals` start.
+pub fn stagger(terminals: usize) -> Duration {
+    (STAGGER_PER_TERMINAL * u32::try_from(terminals).unwrap_or(u32::MAX)).min(MAX_STAGGER)
+}
+
+/// The start offset of terminal `k` of `terminals`: a seeded draw within their window.
+pub fn start_offset(seed: u64, k: usize, terminals: usize) -> Duration {
+    let draw = splitmix64(seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let window = u64::try_from(stagger(terminals).as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    Duration::from_micros(draw % window)
+}
+
+/// One step of SplitMix64: a well-mixed 64-bit value from a seed, enough for offsets.
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Runs the load phase: every probe once, `plan.concurrency` terminals at a time, each
+/// answer judged against the baseline's form.
 pub async fn run(
     target: &Target,
     probes: Vec<Arc<Probe>>,
-    concurrency: usize,
-    timeout: Duration,
+    plan: &Plan,
     baseline: &Form,
-    budget: Duration,
 ) -> LoadOutcome {
     let events = probes.len();
-    let concurrency = concurrency.clamp(1, events.max(1));
+    let concurrency = plan.concurrency.clamp(1, events.max(1));
     let probes = Arc::new(probes);
-    let next = Arc::new(AtomicUsize::new(0));
     let first_failure = Arc::new(Mutex::new(None));
+    let connects = Arc::new(Mutex::new(Connects::default()));
     let (recorder, aggregator) = spawn_aggregator();
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let (target, probes, next) = (target.clone(), probes.clone(), next.clone());
+    for k in 0..concurrency {
+        let (target, probes) = (target.clone(), probes.clone());
         let (baseline, recorder, first_failure) =
             (baseline.clone(), recorder.clone(), first_failure.clone());
+        let connects = connects.clone();
+        let (offset, timeout) = (start_offset(plan.seed, k, concurrency), plan.timeout);
         workers.spawn(async move {
+            tokio::time::sleep(offset).await;
             let mut connection: Option<Connection> = None;
-            loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(probe) = probes.get(i) else { break };
-                let (latency, result) = deliver(&target, &mut connection, probe, timeout).await;
+            // Each terminal pushes its own backlog: every `concurrency`-th event, so that
+            // an early starter does not take the others' records and every terminal
+            // connects, however fast the receiver answers.
+            for i in (k..probes.len()).step_by(concurrency) {
+                let probe = &probes[i];
+                let (latency, result) =
+                    deliver(&target, &mut connection, probe, timeout, &connects).await;
                 let (class, pass, problem) = classify(&result, &baseline);
                 if let Some(problem) = problem {
                     first_failure
@@ -84,7 +188,7 @@ pub async fn run(
         });
     }
     drop(recorder);
-    let finished = tokio::time::timeout(budget, async {
+    let finished = tokio::time::timeout(plan.budget, async {
         while workers.join_next().await.is_some() {}
     })
     .await
@@ -94,43 +198,80 @@ pub async fn run(
     let elapsed = start.elapsed();
     let stats = aggregator.await.unwrap_or_default();
     let first_failure = first_failure.lock().await.take();
+    let connects = connects.lock().await.clone();
     LoadOutcome {
         events,
         concurrency,
         elapsed,
         stats,
+        connects,
         first_failure,
         finished,
     }
 }
 
-/// Sends one event, on the terminal's open connection when it has one.
+/// Opens a connection as a terminal does: an attempt may take up to `timeout`, and a
+/// failed one is tried again after the back-off, up to [`CONNECT_ATTEMPTS`] in all.
+async fn open(
+    target: &Target,
+    timeout: Duration,
+    connects: &Mutex<Connects>,
+) -> Result<Connection, Failure> {
+    let mut backoff = CONNECT_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match target.open(timeout).await {
+            Ok((connection, time)) => {
+                connects.lock().await.add(time, true);
+                return Ok(connection);
+            }
+            Err((failure, time)) => {
+                connects.lock().await.add(time, false);
+                // A certificate that is not trusted will not become trusted on a retry.
+                if attempt >= CONNECT_ATTEMPTS || matches!(failure, Failure::Tls(_)) {
+                    return Err(failure);
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+        attempt += 1;
+    }
+}
+
+/// Sends one event, on the terminal's open connection when it has one. The time returned
+/// is the answer's, from the first byte sent; connecting is counted in `connects`.
 async fn deliver(
     target: &Target,
     connection: &mut Option<Connection>,
     probe: &Probe,
     timeout: Duration,
+    connects: &Mutex<Connects>,
 ) -> (Duration, Result<Response, Failure>) {
     let request = probe.request();
     if let Some(mut open) = connection.take() {
-        let start = Instant::now();
-        match tokio::time::timeout(timeout, open.send(target, &request)).await {
-            Ok(Ok(response)) => {
+        match open.send_within(target, &request, timeout).await {
+            (elapsed, Ok(response)) => {
                 if response.reusable {
                     *connection = Some(open);
                 }
-                return (start.elapsed(), Ok(response));
+                return (elapsed, Ok(response));
             }
             // The receiver closed the idle connection before it saw this request: not an
             // answer to judge; send it again on a new connection, as a terminal would.
-            Ok(Err(Failure::Closed { .. })) => {}
-            Ok(Err(failure)) => return (start.elapsed(), Err(failure)),
-            Err(_) => return (timeout, Err(Failure::Timeout(timeout))),
+            (_, Err(Failure::Closed { .. })) => {}
+            (elapsed, Err(failure)) => return (elapsed, Err(failure)),
         }
     }
-    let exchange = target.exchange(&request, timeout).await;
-    *connection = exchange.connection;
-    (exchange.elapsed, exchange.result)
+    let mut fresh = match open(target, timeout, connects).await {
+        Ok(fresh) => fresh,
+        Err(failure) => return (Duration::ZERO, Err(failure)),
+    };
+    let (elapsed, result) = fresh.send_within(target, &request, timeout).await;
+    if matches!(&result, Ok(r) if r.reusable) {
+        *connection = Some(fresh);
+    }
+    (elapsed, result)
 }
 
 /// The outcome class of an answer, its door decision, and what was wrong with it.
@@ -170,6 +311,22 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_offsets_are_seeded_spread_and_within_the_window() {
+        let offsets: Vec<Duration> = (0..8).map(|k| start_offset(7, k, 8)).collect();
+        assert_eq!(
+            offsets,
+            (0..8).map(|k| start_offset(7, k, 8)).collect::<Vec<_>>()
+        );
+        assert!(offsets.iter().all(|o| *o < Duration::from_millis(40)));
+        let mut sorted = offsets.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 8, "{offsets:?}");
+        assert_ne!(start_offset(8, 0, 8), start_offset(7, 0, 8));
+        assert_eq!(stagger(1000), MAX_STAGGER);
+    }
 
     #[test]
     fn the_budget_is_generous_and_at_least_thirty_seconds() {

@@ -36,6 +36,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
         Mode::List => print!("{}", facecert::catalog::listing()),
         Mode::Matrix => print!("{}", facecert::matrix::markdown()),
+        Mode::Body { name, seed } => {
+            use std::io::Write as _;
+            let body = facecert::probe::Factory::new(seed)
+                .named(&name)
+                .with_context(|| {
+                    format!("no request named `{name}` (see a report's `request` line)")
+                })?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&body.body)
+                .and_then(|()| out.flush())
+                .context("cannot write the body")?;
+        }
         Mode::Run(config, outputs) => {
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -338,6 +338,30 @@ impl Factory {
         Probe::other("wrong-content-type", Some(WRONG_CONTENT_TYPE), body)
     }
 
+    /// The request of this name among those the run sends one of (the load phase's and
+    /// the liveness probes excepted), for `facecert body`.
+    pub fn named(&self, name: &str) -> Option<Arc<Probe>> {
+        let mut all = vec![
+            self.baseline(),
+            self.user_absent(),
+            self.user_null(),
+            self.long_name(),
+            self.large(),
+            self.smallest(),
+            self.unknown_fields(),
+            self.other_type(),
+            self.malformed(),
+            self.empty(),
+            self.mislabelled(),
+            self.huge(),
+        ];
+        all.extend(self.statuses());
+        all.extend(self.masks());
+        all.extend(self.modes());
+        all.extend(self.non_ascii_names());
+        all.into_iter().find(|p| p.name == name)
+    }
+
     /// A syntactically valid event of [`HUGE_BODY_BYTES`], its snapshot padded.
     pub fn huge(&self) -> Arc<Probe> {
         let mut event = self.known(82);

@@ -2,7 +2,10 @@
 //! answer. Every answer to a valid event that came back with HTTP 200 is judged by every
 //! rule that applies to it; a rule applies only when the facts it needs are there (the
 //! type of `data.pass` cannot be judged when `data` is missing), so one flaw fails one
-//! check, and a check with nothing to judge is skipped rather than passed.
+//! check. Counts explain themselves ("50 of 57 answers had a `data` object; all 50 had
+//! `data.pass`"). A rule with nothing to judge is skipped with the check it depends on,
+//! except a rule about an optional field that no answer carried: that condition never
+//! arose, which is a pass with the reason, not a gap in coverage.
 
 use std::sync::Arc;
 
@@ -18,8 +21,12 @@ pub struct Rule {
     pub expected: &'static str,
     /// What a passing answer shows, for the PASS line.
     pub holds: &'static str,
-    /// What the rule needs, for the SKIP line.
+    /// What the rule needs, for the SKIP line and the counts.
     pub needs: &'static str,
+    /// The check that judges what this rule needs.
+    pub depends: &'static str,
+    /// For a rule about an optional field: whether an answer carries it at all.
+    pub optional: Option<fn(&Body) -> bool>,
     pub judge: fn(&Response, &Body) -> Option<Result<(), String>>,
 }
 
@@ -30,11 +37,12 @@ pub const RULES: &[Rule] = &[
         expected: "a JSON object",
         holds: "a JSON object",
         needs: "an answer",
+        depends: "T-01",
+        optional: None,
         judge: |_, body| {
             Some(match body {
                 Body::Object(_) => Ok(()),
-                Body::NotJson(e) => Err(format!("not JSON ({e})")),
-                Body::NotObject(t) => Err(format!("JSON {t}, not an object")),
+                other => Err(other.problem().unwrap_or_default()),
             })
         },
     },
@@ -43,6 +51,8 @@ pub const RULES: &[Rule] = &[
         expected: "`code` present, an integer",
         holds: "an integer `code`",
         needs: "a JSON object",
+        depends: "A-01",
+        optional: None,
         judge: |_, body| {
             let facts = body.facts()?;
             Some(match &facts.code {
@@ -64,6 +74,8 @@ pub const RULES: &[Rule] = &[
         expected: "`code` 200",
         holds: "`code` 200",
         needs: "an integer `code`",
+        depends: "A-02",
+        optional: None,
         judge: |_, body| match body.facts()?.code {
             Field::Ok(200) => Some(Ok(())),
             Field::Ok(code) => Some(Err(format!("`code` is {code}"))),
@@ -75,6 +87,8 @@ pub const RULES: &[Rule] = &[
         expected: "a string `msg` or `message`",
         holds: "a text field",
         needs: "a JSON object",
+        depends: "A-01",
+        optional: None,
         judge: |_, body| {
             Some(match body.facts()?.message {
                 Field::Ok(_) => Ok(()),
@@ -88,6 +102,8 @@ pub const RULES: &[Rule] = &[
         expected: "the text field named `msg`",
         holds: "the text field named `msg`",
         needs: "a text field",
+        depends: "A-04",
+        optional: None,
         judge: |_, body| match body.facts()?.message {
             Field::Ok(Message::Msg) => Some(Ok(())),
             Field::Ok(Message::Message) => Some(Err(
@@ -101,6 +117,8 @@ pub const RULES: &[Rule] = &[
         expected: "`data`, an object",
         holds: "a `data` object",
         needs: "a JSON object",
+        depends: "A-01",
+        optional: None,
         judge: |_, body| {
             Some(match body.facts()?.data {
                 Field::Ok(()) => Ok(()),
@@ -114,6 +132,8 @@ pub const RULES: &[Rule] = &[
         expected: "`data.pass` present",
         holds: "`data.pass`",
         needs: "a `data` object",
+        depends: "A-06",
+        optional: None,
         judge: |_, body| match body.facts()?.pass.as_ref()? {
             Field::Missing => Some(Err("`data` has no `pass`".into())),
             _ => Some(Ok(())),
@@ -124,6 +144,8 @@ pub const RULES: &[Rule] = &[
         expected: "`data.pass` a boolean",
         holds: "a boolean `data.pass`",
         needs: "`data.pass`",
+        depends: "A-07",
+        optional: None,
         judge: |_, body| match body.facts()?.pass.as_ref()? {
             Field::Ok(_) => Some(Ok(())),
             Field::Wrong(t) => Some(Err(format!("`data.pass` is {t}"))),
@@ -133,8 +155,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "A-09",
         expected: "`data.customtips` a string when present",
-        holds: "a string `customtips` where present",
+        holds: "a string `customtips`",
         needs: "`data.customtips`",
+        depends: "A-06",
+        optional: Some(carries_customtips),
         judge: |_, body| match body.facts()?.customtips.as_ref()? {
             Field::Ok(_) => Some(Ok(())),
             Field::Wrong(t) => Some(Err(format!("`data.customtips` is {t}"))),
@@ -146,6 +170,8 @@ pub const RULES: &[Rule] = &[
         expected: "`data.customtips` of at most 10 characters",
         holds: "`customtips` of at most 10 characters",
         needs: "a string `data.customtips`",
+        depends: "A-09",
+        optional: Some(carries_customtips),
         judge: |_, body| match body.facts()?.customtips.as_ref()? {
             Field::Ok(tips) => {
                 let chars = tips.chars().count();
@@ -163,6 +189,8 @@ pub const RULES: &[Rule] = &[
         expected: "Content-Type application/json",
         holds: "a JSON Content-Type",
         needs: "an answer",
+        depends: "T-01",
+        optional: None,
         judge: |response, _| {
             let ct = response.content_type();
             Some(if is_json(ct) {
@@ -174,8 +202,23 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// Whether an answer carries `data.customtips` at all (of whatever type).
+fn carries_customtips(body: &Body) -> bool {
+    body.facts().is_some_and(|f| f.customtips.is_some())
+}
+
+/// `n` and the noun, in the singular or the plural.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Judges one rule over every answer: met when it holds for all that it applies to.
 pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding, usize) {
+    let total = answers.len();
     let mut applicable = 0;
     let mut bad = 0;
     let mut first: Option<(Arc<Probe>, String)> = None;
@@ -190,17 +233,48 @@ pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding
             }
         }
     }
+    // "50 of 57 answers had a `data` object" when the rule judged only some answers.
+    let scope = if applicable == total {
+        count(total, "answer")
+    } else {
+        format!(
+            "{applicable} of {} had {}",
+            count(total, "answer"),
+            rule.needs
+        )
+    };
     let finding = match first {
-        _ if applicable == 0 => Finding::NotRun(format!("no answer had {}", rule.needs)),
-        None => Finding::Met(format!("{applicable} answers, each with {}", rule.holds)),
-        Some((probe, problem)) => Finding::unmet(
-            rule.expected,
-            format!(
-                "{problem} (request {}; {bad} of {applicable} answers)",
-                probe.name
-            ),
-            Some(probe),
-        ),
+        _ if total == 0 => Finding::depends("T-01", "no valid event was answered with HTTP 200"),
+        _ if applicable == 0 => match rule.optional {
+            Some(carries) if !answers.iter().any(|(_, _, body)| carries(body)) => {
+                Finding::Met(format!(
+                    "no answer carried the optional field ({} judged)",
+                    count(total, "answer")
+                ))
+            }
+            _ => Finding::depends(rule.depends, format!("no answer had {}", rule.needs)),
+        },
+        None if applicable == total && total == 1 => {
+            Finding::Met(format!("1 answer, with {}", rule.holds))
+        }
+        None if applicable == total => Finding::Met(format!("{scope}, each with {}", rule.holds)),
+        None => Finding::Met(format!("{scope}; all {applicable} had {}", rule.holds)),
+        Some((probe, problem)) => {
+            let of = if applicable == total {
+                count(total, "answer")
+            } else {
+                format!(
+                    "{} with {}, {total} in all",
+                    count(applicable, "answer"),
+                    rule.needs
+                )
+            };
+            Finding::unmet(
+                rule.expected,
+                format!("{problem} (request {}; {bad} of {of})", probe.name),
+                Some(probe),
+            )
+        }
     };
     (finding, applicable)
 }
@@ -230,6 +304,7 @@ mod tests {
             headers: vec![],
             body: body.as_bytes().to_vec(),
             reusable: true,
+            spread: std::time::Duration::ZERO,
         };
         let cjk = response(
             r#"{"code":200,"msg":"ok","data":{"pass":true,"customtips":"欢迎光临欢迎光临欢迎"}}"#,
@@ -244,5 +319,79 @@ mod tests {
         ));
         let none = response(r#"{"code":200,"msg":"ok","data":{"pass":true}}"#);
         assert_eq!((rule.judge)(&none, &Body::of(&none.body)), None);
+    }
+
+    fn answers(bodies: &[&str]) -> Vec<(Arc<Probe>, Response, Body)> {
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let probe = Arc::new(Probe {
+                    name: format!("probe-{i}"),
+                    content_type: None,
+                    body: bytes::Bytes::new(),
+                    valid: true,
+                });
+                let response = Response {
+                    status: 200,
+                    http10: false,
+                    headers: vec![],
+                    body: body.as_bytes().to_vec(),
+                    reusable: true,
+                    spread: std::time::Duration::ZERO,
+                };
+                let shape = Body::of(&response.body);
+                (probe, response, shape)
+            })
+            .collect()
+    }
+
+    fn finding(id: &str, bodies: &[&str]) -> Finding {
+        let rule = RULES.iter().find(|r| r.id == id).unwrap();
+        let owned = answers(bodies);
+        let borrowed: Vec<(Arc<Probe>, &Response, Body)> = owned
+            .iter()
+            .map(|(p, r, b)| (p.clone(), r, b.clone()))
+            .collect();
+        apply(rule, &borrowed).0
+    }
+
+    #[test]
+    fn counts_explain_themselves() {
+        let with = r#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
+        let without = r#"{"code":200,"msg":"ok"}"#;
+        let Finding::Met(note) = finding("A-07", &[with, with, without]) else {
+            panic!("met")
+        };
+        assert_eq!(
+            note,
+            "2 of 3 answers had a `data` object; all 2 had `data.pass`"
+        );
+        let Finding::Unmet { actual, .. } = finding("A-06", &[with, with, without]) else {
+            panic!("unmet")
+        };
+        assert_eq!(actual, "no `data` (request probe-2; 1 of 3 answers)");
+        let Finding::Met(one) = finding("A-01", &[with]) else {
+            panic!("met")
+        };
+        assert_eq!(one, "1 answer, with a JSON object");
+    }
+
+    #[test]
+    fn an_optional_field_no_answer_carried_passes_and_a_missing_fact_names_its_check() {
+        let plain = r#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
+        let Finding::Met(note) = finding("A-10", &[plain, plain]) else {
+            panic!("met")
+        };
+        assert!(note.starts_with("no answer carried"), "{note}");
+        let number = r#"{"code":200,"msg":"ok","data":{"pass":true,"customtips":7}}"#;
+        let Finding::NotRun(why) = finding("A-10", &[number]) else {
+            panic!("skipped")
+        };
+        assert!(why.contains("depends on A-09"), "{why}");
+        let Finding::NotRun(why) = finding("A-08", &[r#"{"code":200,"msg":"ok"}"#]) else {
+            panic!("skipped")
+        };
+        assert!(why.contains("depends on A-07"), "{why}");
     }
 }

@@ -1,11 +1,17 @@
-//! Running the catalog against a receiver. The baseline event goes first: every other
-//! check compares with its answer, so when it is not accepted the run stops there. Then
-//! come the transport checks, the real records, forward compatibility, the decisions, the
-//! load phase and, last, the bad requests, each followed by a liveness probe. Requests
-//! are sent one at a time, each on a fresh connection, except in the load phase. When a
-//! request gets no answer at all, a liveness probe tells a dead receiver from a broken
-//! request; once the receiver is dead, the checks not yet run are skipped with the reason,
-//! so an early death is reported once, where it happened.
+//! Running the catalog against a receiver. The baseline event goes first: the other
+//! checks compare with its answer. Then come the connection checks, the real records,
+//! forward compatibility, the decisions, the load phase and, last, the bad requests, each
+//! followed by a liveness probe. Requests are sent one at a time, each on a fresh
+//! connection, except on the kept-alive connection and in the load phase. Connecting and
+//! answering are timed apart everywhere: an answer's time runs from its first byte sent.
+//!
+//! A refused baseline does not end the run. When the receiver still answers, every check
+//! that can be judged without the baseline runs: records are compared with the first
+//! valid event that was taken (HTTP 200, `code` 200), so a report can show, say, that
+//! only records with a user fail. When a request gets no answer at all, a liveness probe
+//! tells a dead receiver from a broken request; once the receiver is dead, the checks not
+//! yet run are skipped with the reason, so an early death is reported once, where it
+//! happened. Every skip names what it depends on.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,21 +23,25 @@ use facesim::wire::RecognizeStatus;
 use url::Url;
 
 use crate::catalog::{CATALOG, Check};
-use crate::client::{ClientError, Target};
-use crate::load;
+use crate::client::{ClientError, ConnectTime, Target};
+use crate::load::{self, Connects};
 use crate::probe::{Factory, Probe};
-use crate::report::{Counts, LoadReport, RunReport, SUITE, Settings, VERSION};
+use crate::report::{ConnectReport, Counts, LoadReport, RunReport, SUITE, Settings, VERSION};
 use crate::robust;
-use crate::rules::{self, RULES};
+use crate::rules::{self, RULES, count};
 use crate::shape::{Body, Form, lets_through};
 use crate::verdict::{CheckResult, Finding, Reproduction, judge};
 use crate::wireio::{Failure, Response};
 
-/// How many consecutive fresh connections T-04 opens.
-const BURST: u64 = 20;
 /// What a record check expects of every answer.
 const LIKE_BASELINE: &str =
     "HTTP 200 and an answer of the same form and `code` as the baseline event's";
+/// What a record check expects when the baseline was refused.
+const LIKE_OTHERS: &str =
+    "HTTP 200 and an answer of the same form and `code` as the valid events that were taken";
+/// Why checks that compare answers cannot run without anything to compare with.
+pub(crate) const NO_REFERENCE: &str =
+    "no valid event was answered with HTTP 200 and code 200, so there is no answer to compare with";
 
 /// Why the suite could not run.
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +120,8 @@ pub struct Config {
     /// The curl option matching the trust (`--cacert FILE`, `--insecure`), for
     /// reproduction lines.
     pub curl_tls: Option<String>,
-    /// Longest an answer may take (P-01), and the load phase's per-request timeout.
+    /// Longest an answer may take (P-01), and the load phase's per-request timeout: the
+    /// terminal's own push timeout, past which it gives the answer up.
     pub timeout: Duration,
     /// Highest p99 latency allowed in the load phase (P-02).
     pub p99: Duration,
@@ -126,7 +137,7 @@ impl Config {
     /// How long the suite waits for an answer before it gives up on it: well past the
     /// timeout, so that a late answer is measured (and judged by P-01) rather than lost.
     pub fn answer_limit(&self) -> Duration {
-        (self.timeout * 3).max(self.timeout + Duration::from_secs(2))
+        self.timeout + self.timeout.max(Duration::from_secs(2))
     }
 }
 
@@ -134,6 +145,9 @@ impl Config {
 #[derive(Debug)]
 pub(crate) struct Sent {
     pub probe: Arc<Probe>,
+    /// How long its connection took to open; `None` on a connection already open.
+    pub connect: Option<ConnectTime>,
+    /// From the first byte sent to the end of the answer (or the failure).
     pub elapsed: Duration,
     pub result: Result<Response, Failure>,
     /// Whether the answer time counts for P-01 (not for the huge body).
@@ -185,14 +199,25 @@ pub(crate) struct Runner<'a> {
     pub target: Target,
     pub factory: Factory,
     pub limit: Duration,
+    /// The form of the baseline event's answer, when it was HTTP 200.
     pub baseline: Option<Form>,
+    /// What other answers are compared with: the baseline, or (when it was refused) the
+    /// first valid event that was taken.
+    pub reference: Option<Form>,
+    /// The request whose answer stands in for a refused baseline.
+    pub stand_in: Option<String>,
     pub sent: Vec<Sent>,
     results: HashMap<&'static str, CheckResult>,
     pub dead: Option<String>,
-    load: Option<load::LoadOutcome>,
+    pub load: Option<load::LoadOutcome>,
     repro: Reproduction,
     /// Record number of the next liveness probe, above every other probe's.
     alive_seq: u64,
+    /// Every connection opened outside the load phase.
+    pub connects: Connects,
+    /// Answer times and first-to-last-byte times on the kept-alive connection, past its
+    /// first two answers (T-06).
+    pub kept: Vec<(Duration, Duration)>,
 }
 
 impl<'a> Runner<'a> {
@@ -201,6 +226,7 @@ impl<'a> Runner<'a> {
             url: config.target.to_string(),
             tls_option: config.curl_tls.clone(),
             artifacts: config.artifacts.clone(),
+            seed: config.seed,
         };
         Self {
             limit: config.answer_limit(),
@@ -208,12 +234,16 @@ impl<'a> Runner<'a> {
             target,
             factory,
             baseline: None,
+            reference: None,
+            stand_in: None,
             sent: Vec::new(),
             results: HashMap::new(),
             dead: None,
             load: None,
             repro,
             alive_seq: 300,
+            connects: Connects::default(),
+            kept: Vec::new(),
         }
     }
 
@@ -234,8 +264,15 @@ impl<'a> Runner<'a> {
             ("R-09", vec![f.smallest()]),
             ("C-01", vec![f.unknown_fields()]),
         ];
+        let mut sent = Vec::new();
         for (id, probes) in groups {
-            self.records(id, probes).await;
+            if let Some(batch) = self.records(id, probes).await {
+                sent.push(batch);
+            }
+        }
+        self.choose_reference();
+        for batch in sent {
+            self.judge_records(batch);
         }
         self.other_type().await;
         self.decision("D-01", RecognizeStatus::Stranger, "stranger")
@@ -246,6 +283,8 @@ impl<'a> Runner<'a> {
         robust::run(self).await;
         self.judge_answers();
         self.judge_timing();
+        self.judge_backlog();
+        self.judge_stall();
     }
 
     pub fn wants(&self, id: &str) -> bool {
@@ -284,19 +323,31 @@ impl<'a> Runner<'a> {
 
     pub async fn send_with(&mut self, probe: Arc<Probe>, limit: Duration, timed: bool) -> usize {
         let exchange = self.target.exchange(&probe.request(), limit).await;
-        self.push(probe, exchange.elapsed, exchange.result, timed)
+        self.push(
+            probe,
+            exchange.connect,
+            exchange.elapsed,
+            exchange.result,
+            timed,
+        )
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         probe: Arc<Probe>,
+        connect: Option<ConnectTime>,
         elapsed: Duration,
         result: Result<Response, Failure>,
         timed: bool,
     ) -> usize {
         tracing::debug!(request = %probe.name, ms = elapsed.as_millis(), ok = result.is_ok(), "sent");
+        if let Some(time) = connect {
+            let opened = !matches!(result, Err(Failure::Connect(_) | Failure::Tls(_)));
+            self.connects.add(time, opened);
+        }
         self.sent.push(Sent {
             probe,
+            connect,
             elapsed,
             result,
             timed,
@@ -304,12 +355,30 @@ impl<'a> Runner<'a> {
         self.sent.len() - 1
     }
 
-    /// Whether answer `i` takes its event as the baseline's answer did.
+    /// Whether answer `i` takes its event as the reference answer did.
     pub fn accepted(&self, i: usize) -> Result<(), String> {
-        match (&self.sent[i].result, &self.baseline) {
-            (Ok(response), Some(baseline)) => Form::of(response).matches(baseline),
+        match (&self.sent[i].result, &self.reference) {
+            (Ok(response), Some(reference)) => Form::of(response).matches(reference),
             (Ok(response), None) => Err(response.summary()),
             (Err(failure), _) => Err(failure.to_string()),
+        }
+    }
+
+    /// After the records: the baseline is the reference when it was answered with HTTP
+    /// 200; otherwise the first valid event that was taken stands in for it.
+    fn choose_reference(&mut self) {
+        if self.baseline.is_some() {
+            self.reference = self.baseline.clone();
+            return;
+        }
+        let taken = self.sent.iter().find_map(|s| {
+            let response = s.result.as_ref().ok().filter(|_| s.probe.valid)?;
+            let form = Form::of(response);
+            form.takes().then(|| (form, s.probe.name.clone()))
+        });
+        if let Some((form, name)) = taken {
+            self.reference = Some(form);
+            self.stand_in = Some(name);
         }
     }
 
@@ -355,11 +424,11 @@ impl<'a> Runner<'a> {
             );
             self.finish(
                 "T-01",
-                Finding::NotRun("not run: the TLS handshake failed (T-02)".into()),
+                Finding::depends("T-02", "the TLS handshake failed"),
                 0,
                 Duration::ZERO,
             );
-            self.dead = Some("not run: the TLS handshake failed (T-02)".into());
+            self.dead = Some("not run: depends on T-02 (the TLS handshake failed)".into());
             return;
         }
         let tls = match (self.target.is_https(), &self.config.trust) {
@@ -373,150 +442,102 @@ impl<'a> Runner<'a> {
         let finding = match &self.sent[i].result {
             Ok(response) if response.status == 200 => {
                 self.baseline = Some(Form::of(response));
-                Finding::Met(format!(
-                    "HTTP 200 in {:.1} ms",
-                    spent.as_secs_f64() * 1000.0
-                ))
+                self.reference = self.baseline.clone();
+                Finding::Met(format!("HTTP 200 in {}", millis(spent)))
             }
             Ok(response) => Finding::unmet("HTTP 200", response.summary(), Some(probe)),
             Err(failure) => Finding::unmet("an HTTP 200 answer", failure.to_string(), Some(probe)),
         };
-        if self.baseline.is_none() {
-            self.dead = Some("not run: the baseline event was not accepted (T-01), and every check compares with it".into());
-        }
+        let no_answer = self.sent[i].result.as_ref().err().map(ToString::to_string);
         self.finish("T-01", finding, 1, spent);
+        // A receiver that gave no answer at all may still answer other records (it may
+        // crash only on some field of the baseline's); the smallest record tells.
+        if let Some(failure) = no_answer {
+            let probe = self.factory.smallest();
+            let j = self.send(probe).await;
+            if self.sent[j].result.is_err() {
+                self.dead = Some(format!(
+                    "not run: depends on T-01 (a valid event got no answer: {failure}; nor did the smallest record)"
+                ));
+            }
+        }
     }
 
-    /// T-03: a second event on the same connection.
-    async fn keep_alive(&mut self) {
-        if !self.wants("T-03") || self.skip_if_dead("T-03") {
-            return;
-        }
-        let start = Instant::now();
-        let first = self.factory.plain("keep-alive-1", 2);
-        let second = self.factory.plain("keep-alive-2", 3);
-        let exchange = self.target.exchange(&first.request(), self.limit).await;
-        let i = self.push(first.clone(), exchange.elapsed, exchange.result, true);
-        let mut requests = 1;
-        let finding = match (&self.sent[i].result, exchange.connection) {
-            (Ok(_), Some(mut connection)) => {
-                let begun = Instant::now();
-                let result = tokio::time::timeout(
-                    self.limit,
-                    connection.send(&self.target, &second.request()),
-                )
-                .await
-                .unwrap_or(Err(Failure::Timeout(self.limit)));
-                let j = self.push(second.clone(), begun.elapsed(), result, true);
-                requests = 2;
-                match &self.sent[j].result {
-                    Ok(r) if r.status == 200 => {
-                        Finding::Met("the connection stayed open for a second event".into())
-                    }
-                    Ok(r) => Finding::unmet(
-                        "HTTP 200 to a second event on the same connection",
-                        r.summary(),
-                        Some(second),
-                    ),
-                    Err(f) => Finding::unmet(
-                        "an answer to a second event on the same connection",
-                        f.to_string(),
-                        Some(second),
-                    ),
-                }
-            }
-            (Ok(response), None) => {
-                let why = if response
-                    .header("connection")
-                    .is_some_and(|v| v.to_ascii_lowercase().contains("close"))
-                {
-                    "the answer said `Connection: close`"
-                } else if response.http10 {
-                    "the answer was HTTP/1.0"
-                } else {
-                    "the answer had no length, so only closing could end it"
-                };
-                Finding::unmet(
-                    "the connection left open after an answer",
-                    format!("closed: {why}"),
-                    Some(first),
-                )
-            }
-            (Err(failure), _) => {
-                let actual = failure.to_string();
-                self.alive("the keep-alive check (T-03)").await;
-                Finding::unmet("an answer on a fresh connection", actual, Some(first))
-            }
-        };
-        self.finish("T-03", finding, requests, start.elapsed());
-    }
-
-    /// T-04: consecutive events, each on a fresh connection.
-    async fn burst(&mut self) {
-        if !self.wants("T-04") || self.skip_if_dead("T-04") {
-            return;
-        }
-        let start = Instant::now();
-        let mut finding = Finding::Met(format!(
-            "{BURST} events on {BURST} fresh connections, all answered with HTTP 200"
-        ));
-        let mut requests = 0;
-        for k in 1..=BURST {
-            let probe = self.factory.plain(&format!("burst-{k:02}"), 100 + k);
-            let i = self.send(probe.clone()).await;
-            requests += 1;
-            let actual = match &self.sent[i].result {
-                Ok(r) if r.status == 200 => continue,
-                Ok(r) => r.summary(),
-                Err(f) => f.to_string(),
-            };
-            finding = Finding::unmet(
-                "HTTP 200 to every event",
-                format!("event {k} of {BURST}: {actual}"),
-                Some(probe),
-            );
-            if self.sent[i].result.is_err() {
-                self.alive("a burst of fresh connections (T-04)").await;
-            }
-            break;
-        }
-        self.finish("T-04", finding, requests, start.elapsed());
-    }
-
-    /// A record check: every probe answered like the baseline.
-    async fn records(&mut self, id: &'static str, probes: Vec<Arc<Probe>>) {
+    /// A record check's requests; they are judged once the reference is known.
+    async fn records(&mut self, id: &'static str, probes: Vec<Arc<Probe>>) -> Option<Batch> {
         if !self.wants(id) || self.skip_if_dead(id) {
-            return;
+            return None;
         }
         let start = Instant::now();
-        let mut unmet = None;
-        let mut requests = 0;
+        let mut sent = Vec::new();
         for probe in probes {
             let i = self.send(probe.clone()).await;
-            requests += 1;
-            if let Err(actual) = self.accepted(i) {
-                unmet.get_or_insert_with(|| (probe.clone(), actual));
-                if self.sent[i].result.is_err()
-                    && !self
-                        .alive(&format!("the {} request ({id})", probe.name))
-                        .await
-                {
-                    break;
-                }
+            sent.push(i);
+            if self.sent[i].result.is_err()
+                && !self
+                    .alive(&format!("the {} request ({id})", probe.name))
+                    .await
+            {
+                break;
             }
         }
-        let finding = match unmet {
-            None if requests == 1 => {
-                Finding::Met("the record was answered like a valid event".into())
+        Some(Batch {
+            id,
+            sent,
+            spent: start.elapsed(),
+        })
+    }
+
+    /// A record check: every answer like the reference's.
+    fn judge_records(&mut self, batch: Batch) {
+        let Batch { id, sent, spent } = batch;
+        let requests = sent.len();
+        if self.reference.is_none() {
+            // Answers that broke the transport are findings whatever the reference.
+            let broken = sent.iter().find_map(|&i| {
+                let failure = self.sent[i].result.as_ref().err()?;
+                Some((self.sent[i].probe.clone(), failure.to_string()))
+            });
+            let finding = match broken {
+                Some((probe, actual)) => Finding::unmet(
+                    "an answer",
+                    format!("{}: {actual}", probe.name),
+                    Some(probe),
+                ),
+                None => Finding::depends("T-01", NO_REFERENCE),
+            };
+            self.finish(id, finding, requests, spent);
+            return;
+        }
+        let unmet = sent.iter().find_map(|&i| {
+            let actual = self.accepted(i).err()?;
+            Some((self.sent[i].probe.clone(), actual))
+        });
+        let compared = match &self.stand_in {
+            Some(name) => {
+                format!(" (compared with the answer to {name}: the baseline was refused, T-01)")
             }
-            None => Finding::Met(format!("{requests} records answered like a valid event")),
+            None => String::new(),
+        };
+        let finding = match unmet {
+            None if requests == 1 => Finding::Met(format!(
+                "the record was answered like a valid event{compared}"
+            )),
+            None => Finding::Met(format!(
+                "{} answered like a valid event{compared}",
+                count(requests, "record")
+            )),
             Some((probe, actual)) => Finding::unmet(
-                LIKE_BASELINE,
+                if self.stand_in.is_some() {
+                    LIKE_OTHERS
+                } else {
+                    LIKE_BASELINE
+                },
                 format!("{}: {actual}", probe.name),
                 Some(probe),
             ),
         };
-        self.finish(id, finding, requests, start.elapsed());
+        self.finish(id, finding, requests, spent);
     }
 
     /// C-02: an event of another type gets a well-formed answer.
@@ -527,11 +548,12 @@ impl<'a> Runner<'a> {
         let probe = self.factory.other_type();
         let i = self.send(probe.clone()).await;
         let expected = "HTTP 200 and an answer formed like a valid event's (any `code`)";
-        let finding = match (&self.sent[i].result, &self.baseline) {
-            (Ok(r), Some(baseline)) if Form::of(r).same_kind(baseline) => Finding::Met(format!(
+        let finding = match (&self.sent[i].result, &self.reference) {
+            (Ok(r), Some(reference)) if Form::of(r).same_kind(reference) => Finding::Met(format!(
                 "answered HTTP 200 with code {}",
                 Form::of(r).code.unwrap_or_default()
             )),
+            (Ok(_), None) => Finding::depends("T-01", NO_REFERENCE),
             (Ok(r), _) => Finding::unmet(expected, r.summary(), Some(probe)),
             (Err(f), _) => {
                 let actual = f.to_string();
@@ -560,9 +582,11 @@ impl<'a> Runner<'a> {
                 Some(probe),
             ),
             (Ok(_), Ok(())) => Finding::Met(format!("the {who} was not let through")),
-            _ => Finding::NotRun(format!(
-                "the {who}'s record got no answer like a valid event's (see R-01)"
-            )),
+            _ if self.reference.is_none() => Finding::depends("T-01", NO_REFERENCE),
+            _ => Finding::depends(
+                "R-01",
+                format!("the {who}'s record was not answered like a valid event"),
+            ),
         };
         let spent = self.sent[i].elapsed;
         self.finish(id, finding, 1, spent);
@@ -573,32 +597,38 @@ impl<'a> Runner<'a> {
         if !self.wants("P-02") || self.skip_if_dead("P-02") {
             return;
         }
-        let Some(baseline) = self.baseline.clone() else {
+        let Some(reference) = self.reference.clone() else {
+            self.finish(
+                "P-02",
+                Finding::depends("T-01", NO_REFERENCE),
+                0,
+                Duration::ZERO,
+            );
             return;
         };
         let cfg = self.config;
         let probes = self.factory.load(cfg.load_events, cfg.concurrency);
-        let budget = load::budget(cfg.load_events, cfg.concurrency, cfg.p99);
-        let outcome = load::run(
-            &self.target,
-            probes,
-            cfg.concurrency,
-            cfg.timeout,
-            &baseline,
-            budget,
-        )
-        .await;
+        let plan = load::Plan {
+            concurrency: cfg.concurrency,
+            timeout: cfg.timeout,
+            seed: cfg.seed,
+            budget: load::budget(cfg.load_events, cfg.concurrency, cfg.p99),
+        };
+        let outcome = load::run(&self.target, probes, &plan, &reference).await;
         let p = outcome.stats.percentiles();
         let figures = format!(
             "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             p.p50, p.p95, p.p99, p.max
         );
         let failed = outcome.stats.failed();
-        let expected = format!("no failed event and p99 within {} ms", cfg.p99.as_millis());
+        let expected = format!(
+            "no failed event and a p99 answer time within {} ms",
+            cfg.p99.as_millis()
+        );
         let finding = if !outcome.finished {
             let actual = format!(
                 "stopped after {} s with {} of {} events answered",
-                budget.as_secs(),
+                plan.budget.as_secs(),
                 outcome.stats.sent(),
                 outcome.events
             );
@@ -606,10 +636,17 @@ impl<'a> Runner<'a> {
         } else if failed > 0 {
             let (probe, first) = outcome.first_failure.clone().unzip();
             let first = first.unwrap_or_default();
-            let classes = outcome.stats.report().errors;
+            let classes: Vec<String> = outcome
+                .stats
+                .report()
+                .errors
+                .iter()
+                .map(|(class, n)| format!("{n} {}", class.replace('_', " ")))
+                .collect();
             let actual = format!(
-                "{failed} of {} events failed {classes:?}; first: {first}",
-                outcome.events
+                "{failed} of {} failed ({}); first: {first}",
+                count(outcome.events, "event"),
+                classes.join(", ")
             );
             Finding::unmet(expected, actual, probe)
         } else if p.p99 > cfg.p99.as_secs_f64() * 1000.0 {
@@ -620,9 +657,9 @@ impl<'a> Runner<'a> {
             )
         } else {
             Finding::Met(format!(
-                "{} events from {} devices in {:.2} s: {figures}",
-                outcome.events,
-                outcome.concurrency,
+                "{} from {} in {:.2} s: {figures}",
+                count(outcome.events, "event"),
+                count(outcome.concurrency, "device"),
                 outcome.elapsed.as_secs_f64()
             ))
         };
@@ -687,19 +724,22 @@ impl<'a> Runner<'a> {
                     let late = answered.iter().filter(|s| s.elapsed > timeout).count();
                     let finding = if late == 0 {
                         Finding::Met(format!(
-                            "slowest of {} answers took {:.1} ms (limit {} ms)",
-                            answered.len(),
-                            slowest.elapsed.as_secs_f64() * 1000.0,
+                            "slowest of {} took {} (limit {} ms; connecting not counted)",
+                            count(answered.len(), "answer"),
+                            millis(slowest.elapsed),
                             ms(timeout)
                         ))
                     } else {
                         Finding::unmet(
-                            format!("every answer within {} ms", ms(timeout)),
                             format!(
-                                "{}: answered after {} ms; {late} of {} answers were late",
+                                "every answer within {} ms of its first byte sent",
+                                ms(timeout)
+                            ),
+                            format!(
+                                "{}: answered after {} ms; {late} of {} were late",
                                 slowest.probe.name,
                                 ms(slowest.elapsed),
-                                answered.len()
+                                count(answered.len(), "answer")
                             ),
                             Some(slowest.probe.clone()),
                         )
@@ -732,8 +772,10 @@ impl<'a> Runner<'a> {
             save_artifacts(dir, &checks, &self.repro)?;
         }
         let cfg = self.config;
+        let mut all = self.connects.clone();
         let load = self.load.take().map(|outcome| {
             let stats = outcome.stats.report();
+            all.merge(&outcome.connects);
             LoadReport {
                 events: outcome.events,
                 concurrency: outcome.concurrency,
@@ -741,6 +783,7 @@ impl<'a> Runner<'a> {
                 per_second: outcome.stats.sent() as f64 / outcome.elapsed.as_secs_f64().max(1e-9),
                 failures: stats.errors.clone(),
                 stats,
+                connections: ConnectReport::of(&outcome.connects),
             }
         });
         let tls = match (self.target.is_https(), &cfg.trust) {
@@ -765,12 +808,32 @@ impl<'a> Runner<'a> {
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             counts: Counts::of(&checks),
             checks,
+            connections: ConnectReport::of(&all),
             load,
         })
     }
 }
 
-/// Saves the body of every request behind a finding, under its probe's file name.
+/// A record check's requests, by their place in the list of requests sent.
+pub(crate) struct Batch {
+    id: &'static str,
+    sent: Vec<usize>,
+    spent: Duration,
+}
+
+/// A duration as people read it: milliseconds with one decimal, or seconds from ten
+/// seconds on.
+pub(crate) fn millis(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// Saves the body of every request behind a finding (except bodies too large to save,
+/// which the reproduction line regenerates), under its probe's file name.
 fn save_artifacts(
     dir: &std::path::Path,
     checks: &[CheckResult],
@@ -782,7 +845,7 @@ fn save_artifacts(
     };
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
     for check in checks.iter().filter(|c| c.verdict.is_finding()) {
-        if let Some(probe) = &check.probe {
+        if let Some(probe) = check.probe.as_ref().filter(|p| Reproduction::saves(p)) {
             let path = repro.body_path(probe);
             std::fs::write(&path, &probe.body).map_err(|e| write_err(&path, e))?;
         }

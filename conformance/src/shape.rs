@@ -65,6 +65,9 @@ pub struct Facts {
 impl Body {
     /// Reads the body of an answer.
     pub fn of(body: &[u8]) -> Self {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Body::NotJson("an empty body".into());
+        }
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => return Body::NotJson(format!("{e} in {}", preview(body, 60))),
@@ -73,6 +76,16 @@ impl Body {
             return Body::NotObject(json_type(&value));
         };
         Body::Object(Facts::of(&top))
+    }
+
+    /// What a body that is not an answer object is, in the one wording every check
+    /// uses for it (`None` for an object).
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Body::Object(_) => None,
+            Body::NotJson(e) => Some(format!("not JSON ({e})")),
+            Body::NotObject(t) => Some(format!("JSON {t}, not an object")),
+        }
     }
 
     pub fn facts(&self) -> Option<&Facts> {
@@ -148,8 +161,7 @@ impl Form {
     pub fn of(response: &Response) -> Self {
         let shape = Body::of(&response.body);
         let (body, code) = match &shape {
-            Body::NotJson(_) => ("not JSON".to_string(), None),
-            Body::NotObject(t) => (format!("JSON {t}"), None),
+            Body::NotJson(_) | Body::NotObject(_) => (shape.problem().unwrap_or_default(), None),
             Body::Object(f) => (
                 format!(
                     "code {}, text {}, data {}, pass {}",
@@ -180,6 +192,9 @@ impl Form {
                 self.status, baseline.status
             ));
         }
+        if self.code.is_none() && baseline.code.is_some() && !self.body.starts_with("code ") {
+            return Err(format!("an answer that is {}", self.body));
+        }
         if self.code != baseline.code {
             return Err(format!(
                 "code {} where a valid event got code {}",
@@ -202,13 +217,25 @@ impl Form {
         self.status == baseline.status && self.body == baseline.body
     }
 
-    /// Whether the answer refuses what was sent: HTTP 4xx, or HTTP 200 with a `code`
-    /// other than the one the receiver gives valid events.
-    pub fn refuses(&self, baseline: &Form) -> bool {
-        (400..500).contains(&self.status)
-            || (self.status == 200 && self.code.is_some() && self.code != baseline.code)
+    /// Whether the answer refuses what was sent: an HTTP status of 400 to 599, or a
+    /// `code` other than 200 (the spec's success code). A refusal needs no baseline.
+    pub fn refuses(&self) -> bool {
+        (400..600).contains(&self.status)
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|code| code != SUCCESS_CODE)
+    }
+
+    /// Whether this is the answer of a receiver that took the event: HTTP 200 with `code`
+    /// 200, whatever else the answer holds.
+    pub fn takes(&self) -> bool {
+        self.status == 200 && self.code.as_deref() == Some(SUCCESS_CODE)
     }
 }
+
+/// The spec's success `code`, as a form spells it.
+const SUCCESS_CODE: &str = "200";
 
 /// Whether a Content-Type names JSON (parameters allowed), as the reference receiver reads
 /// it, plus `+json` suffixes.
@@ -239,6 +266,7 @@ mod tests {
             headers: vec![],
             body: body.as_bytes().to_vec(),
             reusable: true,
+            spread: std::time::Duration::ZERO,
         }
     }
 
@@ -280,10 +308,25 @@ mod tests {
             r#"{"code":500,"msg":"x","data":{"pass":false}}"#,
         ));
         assert!(failed.matches(&base).unwrap_err().contains("code 500"));
-        assert!(failed.refuses(&base));
-        assert!(Form::of(&response(400, "{}")).refuses(&base));
-        assert!(!Form::of(&response(500, "{}")).refuses(&base));
-        assert!(!denied.refuses(&base));
+        assert!(failed.refuses());
+        assert!(Form::of(&response(400, "{}")).refuses());
+        assert!(Form::of(&response(500, r#"{"code":500}"#)).refuses());
+        assert!(!Form::of(&response(200, "OK")).refuses());
+        assert!(!denied.refuses());
+        assert!(denied.takes() && !failed.takes());
+    }
+
+    #[test]
+    fn an_empty_answer_is_described_the_same_way_everywhere() {
+        let base = Form::of(&response(
+            200,
+            r#"{"code":200,"msg":"ok","data":{"pass":true}}"#,
+        ));
+        let empty = response(200, "");
+        let from_form = Form::of(&empty).matches(&base).unwrap_err();
+        let from_body = Body::of(&empty.body).problem().unwrap();
+        assert_eq!(from_form, format!("an answer that is {from_body}"));
+        assert_eq!(from_body, "not JSON (an empty body)");
     }
 
     #[test]

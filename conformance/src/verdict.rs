@@ -61,6 +61,8 @@ pub enum Finding {
         actual: String,
         /// The request whose answer shows it.
         probe: Option<Arc<Probe>>,
+        /// How to fix it, in one line, when the cause is known.
+        fix: Option<String>,
     },
     /// The check could not be judged, and why.
     NotRun(String),
@@ -76,7 +78,33 @@ impl Finding {
             expected: expected.into(),
             actual: actual.into(),
             probe,
+            fix: None,
         }
+    }
+
+    /// Adds the one-line fix to an unmet finding.
+    #[must_use]
+    pub fn with_fix(self, how: impl Into<String>) -> Self {
+        match self {
+            Finding::Unmet {
+                expected,
+                actual,
+                probe,
+                ..
+            } => Finding::Unmet {
+                expected,
+                actual,
+                probe,
+                fix: Some(how.into()),
+            },
+            other => other,
+        }
+    }
+
+    /// A check that could not be judged because another check's condition does not hold:
+    /// the reason names that check, so a skip never looks like missing coverage.
+    pub fn depends(on: &str, why: impl std::fmt::Display) -> Self {
+        Finding::NotRun(format!("not run: depends on {on} ({why})"))
     }
 }
 
@@ -86,6 +114,9 @@ pub struct Evidence {
     pub requirement: &'static str,
     pub expected: String,
     pub actual: String,
+    /// How to fix it, when the cause is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
     /// The name of the request that shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
@@ -127,21 +158,48 @@ pub struct Reproduction {
     pub tls_option: Option<String>,
     /// Where bodies are saved, if anywhere.
     pub artifacts: Option<PathBuf>,
+    /// The run's seed, with which `facecert body` regenerates a body too large to save.
+    pub seed: u64,
 }
 
+/// Bodies larger than this are not saved with `--artifacts`: the reproduction line
+/// regenerates them with `facecert body` instead (the 16 MiB body of B-04 would otherwise
+/// land in every artifact directory whose receiver accepts it).
+pub const MAX_SAVED_BODY: usize = 1024 * 1024;
+
 impl Reproduction {
+    /// Whether `probe`'s body is saved as a file; a larger one is regenerated.
+    pub fn saves(probe: &Probe) -> bool {
+        probe.body.len() <= MAX_SAVED_BODY
+    }
+
     /// A `curl` command that sends `probe` exactly as the suite did.
     pub fn curl(&self, probe: &Probe) -> String {
-        let file = self.body_path(probe);
+        let (source, data) = if Self::saves(probe) {
+            let file = self.body_path(probe);
+            (
+                String::new(),
+                format!("@{}", quote(&file.display().to_string())),
+            )
+        } else {
+            (
+                format!(
+                    "facecert body {} --seed {} | ",
+                    quote(&probe.name),
+                    self.seed
+                ),
+                "@-".to_string(),
+            )
+        };
         let content_type = match &probe.content_type {
             Some(ct) => format!("Content-Type: {ct}"),
             // An empty header value makes curl drop its own Content-Type.
             None => "Content-Type:".to_string(),
         };
         let mut line = format!(
-            "curl -sS -i -X POST -H {} --data-binary @{} {}",
+            "{source}curl -sS -i -X POST -H {} --data-binary {} {}",
             quote(&content_type),
-            quote(&file.display().to_string()),
+            data,
             quote(&self.url)
         );
         if let Some(tls) = &self.tls_option {
@@ -149,6 +207,18 @@ impl Reproduction {
             line.push_str(tls);
         }
         line
+    }
+
+    /// What the evidence says of the saved body: its path, or why it was not saved.
+    pub fn body_note(&self, probe: &Probe) -> String {
+        if Self::saves(probe) {
+            self.body_path(probe).display().to_string()
+        } else {
+            format!(
+                "not saved ({} MiB): the reproduce line regenerates it",
+                probe.body.len() / (1024 * 1024)
+            )
+        }
     }
 
     /// Where the body of `probe` is (or would be) saved.
@@ -187,6 +257,7 @@ pub fn judge(
             expected,
             actual,
             probe,
+            fix,
         } => {
             let verdict = match check.level {
                 Level::Must => Verdict::Fail,
@@ -197,11 +268,12 @@ pub fn judge(
                 requirement: check.requirement,
                 expected,
                 actual: actual.clone(),
+                fix,
                 request: probe.as_ref().map(|p| p.name.clone()),
                 body_file: probe
                     .as_ref()
                     .filter(|_| repro.artifacts.is_some())
-                    .map(|p| repro.body_path(p).display().to_string()),
+                    .map(|p| repro.body_note(p)),
                 reproduce: probe.as_ref().map(|p| repro.curl(p)),
             };
             (verdict, first_line(&actual, 120), Some(evidence), probe)
@@ -244,6 +316,7 @@ mod tests {
             url: "http://127.0.0.1:9/eventRcv".into(),
             tls_option: None,
             artifacts: Some(PathBuf::from("out dir")),
+            seed: 3,
         }
     }
 
@@ -273,5 +346,20 @@ mod tests {
             "curl -sS -i -X POST -H 'Content-Type: application/json' --data-binary @'out dir/status-3.json' http://127.0.0.1:9/eventRcv"
         );
         assert_eq!(quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn bodies_too_large_to_save_are_regenerated_in_the_curl_line() {
+        let probe = Probe {
+            name: "huge-body".into(),
+            content_type: Some("application/json".into()),
+            body: bytes::Bytes::from(vec![b' '; MAX_SAVED_BODY + 1]),
+            valid: false,
+        };
+        assert_eq!(
+            repro().curl(&probe),
+            "facecert body huge-body --seed 3 | curl -sS -i -X POST -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:9/eventRcv"
+        );
+        assert!(repro().body_note(&probe).starts_with("not saved (1 MiB)"));
     }
 }

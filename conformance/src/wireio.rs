@@ -67,6 +67,9 @@ pub struct Response {
     /// Whether the connection may carry another request: HTTP/1.1, no `Connection: close`,
     /// a framed body, and the whole request taken.
     pub reusable: bool,
+    /// From the answer's first byte received to its last: near zero for an answer written
+    /// in one piece; ~40 ms when Nagle's algorithm held its second piece for an ACK.
+    pub spread: Duration,
 }
 
 impl Response {
@@ -82,15 +85,93 @@ impl Response {
         self.header("content-type")
     }
 
-    /// The status line and the body, shortened, for evidence.
+    /// The status line and the body, shortened, for evidence. An HTML page (a
+    /// framework's error page, say) is shown as its readable text: its title and first
+    /// visible words say what went wrong, its `<head>` does not.
     pub fn summary(&self) -> String {
         let ct = self.content_type().unwrap_or("none");
-        format!(
-            "HTTP {} (Content-Type: {ct}), body: {}",
-            self.status,
-            preview(&self.body, 160)
-        )
+        let body = match html_text(&self.body, ct) {
+            Some(text) => format!("HTML page: {}", preview(text.as_bytes(), 160)),
+            None => preview(&self.body, 160),
+        };
+        format!("HTTP {} (Content-Type: {ct}), body: {body}", self.status)
     }
+}
+
+/// The readable text of an HTML page: its title, then the words a browser would show,
+/// without tags, scripts, styles and comments. `None` when the body is not HTML.
+pub fn html_text(body: &[u8], content_type: &str) -> Option<String> {
+    // The start of a page says what it is about; the rest would only cost time.
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let start = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let labelled = content_type.to_ascii_lowercase().contains("html");
+    if !labelled && !start.starts_with("<!doctype html") && !start.starts_with("<html") {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let title = lower.find("<title").and_then(|open| {
+        let from = open + lower[open..].find('>')? + 1;
+        let to = from + lower[from..].find("</title")?;
+        Some(collapse(&decode_entities(&text[from..to])))
+    });
+    let from = lower.find("<body").unwrap_or(0);
+    let mut visible = String::new();
+    let mut rest = &text[from..];
+    while let Some(open) = rest.find('<') {
+        visible.push_str(&rest[..open]);
+        visible.push(' ');
+        let tag = rest[open..].to_ascii_lowercase();
+        // Skip the contents of elements that are never shown, and comments.
+        let close = [
+            ("<script", "</script>"),
+            ("<style", "</style>"),
+            ("<title", "</title>"),
+            ("<!--", "-->"),
+        ]
+        .iter()
+        .find(|(o, _)| tag.starts_with(o))
+        .map_or(Some(">"), |(_, c)| Some(*c))
+        .and_then(|c| tag.find(c).map(|at| at + c.len()));
+        match close {
+            Some(end) => rest = &rest[open + end..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    visible.push_str(rest);
+    let words = collapse(&decode_entities(&visible));
+    let mut out = title.filter(|t| !t.is_empty()).unwrap_or_default();
+    if !words.is_empty() && !words.starts_with(&out) {
+        if !out.is_empty() {
+            out.push_str(" — ");
+        }
+        out.push_str(&words);
+    } else if out.is_empty() {
+        out = words;
+    }
+    Some(out)
+}
+
+/// Collapses runs of whitespace to one space.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decodes the handful of entities error pages use.
+fn decode_entities(text: &str) -> String {
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The start of a byte string as readable text, for evidence and errors.
@@ -117,6 +198,7 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
 /// which the caller fills in.
 pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Response, Failure> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut first_byte: Option<std::time::Instant> = None;
     loop {
         let (head_len, status, http10, headers) = loop {
             let mut slots = [httparse::EMPTY_HEADER; 64];
@@ -147,7 +229,9 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
                 Err(e) => return Err(Failure::NotHttp(format!("{e}: {}", preview(&buf, 60)))),
             }
             match fill(reader, &mut buf).await {
-                Ok(true) => {}
+                Ok(true) => {
+                    first_byte.get_or_insert_with(std::time::Instant::now);
+                }
                 Ok(false) if buf.is_empty() => {
                     return Err(Failure::Closed {
                         sent: 0,
@@ -180,6 +264,7 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
             headers,
             body: Vec::new(),
             reusable: false,
+            spread: Duration::ZERO,
         };
         let close = response
             .header("connection")
@@ -235,6 +320,7 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
             false
         };
         response.reusable = framed && !close && !http10;
+        response.spread = first_byte.map_or(Duration::ZERO, |t| t.elapsed());
         return Ok(response);
     }
 }
@@ -360,6 +446,34 @@ mod tests {
             matches!(short, Err(Failure::Truncated(ref m)) if m.contains("3 of 10")),
             "{short:?}"
         );
+    }
+
+    #[test]
+    fn html_error_pages_are_shown_as_their_readable_text() {
+        let page = br#"<!DOCTYPE html>
+<html lang="en"><head><meta http-equiv="content-type" content="text/html; charset=utf-8">
+<meta name="robots" content="NONE,NOARCHIVE"><title>403 Forbidden</title>
+<style type="text/css">html * { padding:0; margin:0; }</style></head>
+<body><div id="summary"><h1>Forbidden <span>(403)</span></h1>
+<p>CSRF verification failed. Request aborted.</p></div></body></html>"#;
+        assert_eq!(
+            html_text(page, "text/html; charset=utf-8").as_deref(),
+            Some("403 Forbidden — Forbidden (403) CSRF verification failed. Request aborted.")
+        );
+        let response = Response {
+            status: 403,
+            http10: false,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: page.to_vec(),
+            reusable: false,
+            spread: Duration::ZERO,
+        };
+        assert!(
+            response
+                .summary()
+                .contains("HTML page: 403 Forbidden — Forbidden (403) CSRF verification failed")
+        );
+        assert_eq!(html_text(b"{\"code\":200}", "application/json"), None);
     }
 
     #[test]

@@ -140,19 +140,55 @@ pub fn is_json_content_type(value: &str) -> bool {
     essence.eq_ignore_ascii_case("application/json")
 }
 
-fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
+/// The reference receiver's answer to one request, as its status and JSON body, for
+/// servers that write their own HTTP (the zoo's socket-level faults).
+pub fn answer(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
+    let (status, answer) = match judge(&config.policy, content_type, body) {
+        Judged::Refused(status, answer) | Judged::Acknowledged(status, answer) => (status, answer),
+        Judged::Taken(taken) => (StatusCode::OK, taken.answer),
+    };
+    (
+        status.as_u16(),
+        serde_json::to_vec(&answer).unwrap_or_default(),
+    )
+}
+
+/// The reference receiver's answer to a body over its limit.
+pub fn too_large() -> (u16, Vec<u8>) {
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let answer = AnswerBody::failure(i64::from(status.as_u16()), "body too large");
+    (
+        status.as_u16(),
+        serde_json::to_vec(&answer).unwrap_or_default(),
+    )
+}
+
+/// What the receiver made of a request.
+enum Judged {
+    /// Not an event: the status and the failure answer.
+    Refused(StatusCode, AnswerBody),
+    /// An event of another type, acknowledged without opening the door.
+    Acknowledged(StatusCode, AnswerBody),
+    /// A recognition event, decided.
+    Taken(Box<Received>),
+}
+
+fn judge(policy: &Policy, content_type: Option<&str>, body: &[u8]) -> Judged {
+    let refuse = |status: StatusCode, msg: &str| {
+        Judged::Refused(status, AnswerBody::failure(i64::from(status.as_u16()), msg))
+    };
     if !content_type.is_some_and(is_json_content_type) {
-        return failure(
+        return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/json",
         );
     }
     if body.is_empty() {
-        return failure(StatusCode::BAD_REQUEST, "empty body");
+        return refuse(StatusCode::BAD_REQUEST, "empty body");
     }
     let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return failure(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}")),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}")),
     };
     // Events of other types (later firmware adds alarms) are acknowledged without opening
     // the door, so a device does not retry them forever.
@@ -164,42 +200,48 @@ fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
             msg: format!("event type {} ignored", kind.unwrap_or_default()),
             ..AnswerBody::decision(false, None)
         };
-        return server::json_reply(StatusCode::OK, &answer);
+        return Judged::Acknowledged(StatusCode::OK, answer);
     }
     let event: Event = match serde_json::from_value(value) {
         Ok(e) => e,
         Err(e) => {
-            return failure(
+            return refuse(
                 StatusCode::BAD_REQUEST,
                 &format!("not a recognition event: {e}"),
             );
         }
     };
-    let (pass, tips) = state.config.policy.decide(&event);
+    let (pass, tips) = policy.decide(&event);
     let answer = AnswerBody::decision(pass, Some(tips));
+    Judged::Taken(Box::new(Received {
+        event,
+        answer,
+        trace: None,
+    }))
+}
+
+fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
+    let mut taken = match judge(&state.config.policy, content_type, body) {
+        Judged::Refused(status, answer) | Judged::Acknowledged(status, answer) => {
+            return server::json_reply(status, &answer);
+        }
+        Judged::Taken(taken) => taken,
+    };
     let snapshot = base64::engine::general_purpose::STANDARD
-        .decode(event.data.rgb_image.as_bytes())
+        .decode(taken.event.data.rgb_image.as_bytes())
         .ok();
-    let trace = snapshot
+    taken.trace = snapshot
         .as_deref()
         .and_then(jpeg::read_comment)
         .and_then(|c| jpeg::parse_trace(&c));
     if let (Some(dir), Some(jpeg)) = (&state.config.save_dir, &snapshot) {
-        save_snapshot(dir, &event, trace.as_ref(), jpeg);
+        save_snapshot(dir, &taken.event, taken.trace.as_ref(), jpeg);
     }
+    let reply = server::json_reply(StatusCode::OK, &taken.answer);
     if let Some(tx) = &state.events {
-        let _ = tx.send(Received {
-            event,
-            answer: answer.clone(),
-            trace,
-        });
+        let _ = tx.send(*taken);
     }
-    server::json_reply(StatusCode::OK, &answer)
-}
-
-fn failure(status: StatusCode, msg: &str) -> Response {
-    let code = i64::from(status.as_u16());
-    server::json_reply(status, &AnswerBody::failure(code, msg))
+    reply
 }
 
 /// Saves a snapshot as `<sn>-<seq>.jpg` (or `<sn>-<timestamp>.jpg` without a trace). A

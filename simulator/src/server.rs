@@ -44,6 +44,26 @@ pub async fn serve<S>(
         + 'static,
     S::Future: Send + 'static,
 {
+    serve_paced(listener, tls, service, |_| None, shutdown).await;
+}
+
+/// [`serve`], with `pace` asked after every accept how long to wait before the next one,
+/// given how many connections are open then. Only the zoo paces: a receiver whose accept
+/// loop stalls is one of the faults a terminal meets.
+pub(crate) async fn serve_paced<S>(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    service: S,
+    mut pace: impl FnMut(usize) -> Option<Duration>,
+    shutdown: impl Future<Output = ()>,
+) where
+    S: tower_service::Service<http::Request<Incoming>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let acceptor = tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -59,11 +79,14 @@ pub async fn serve<S>(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let open_now = open.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let guard = OpenGuard(open.clone());
         let svc = TowerToHyperService::new(service.clone());
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
+            let _guard = guard;
             let result = match acceptor {
                 None => {
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
@@ -91,6 +114,12 @@ pub async fn serve<S>(
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
+        if let Some(wait) = pace(open_now) {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = &mut shutdown => break,
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
@@ -98,6 +127,15 @@ pub async fn serve<S>(
         .is_err()
     {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
+    }
+}
+
+/// Counts a connection as open for as long as its task lives.
+struct OpenGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

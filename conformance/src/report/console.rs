@@ -33,6 +33,7 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     if let Some(load) = &report.load {
         writeln!(out, "load: {}", load.summary())?;
     }
+    writeln!(out, "connections: {}", report.connections.summary())?;
     let c = &report.counts;
     writeln!(
         out,
@@ -69,6 +70,9 @@ fn write_check(check: &CheckResult, out: &mut impl Write) -> io::Result<()> {
     field(out, "requirement", evidence.requirement)?;
     field(out, "expected", &evidence.expected)?;
     field(out, "actual", &evidence.actual)?;
+    if let Some(fix) = &evidence.fix {
+        field(out, "fix", fix)?;
+    }
     if let Some(request) = &evidence.request {
         field(out, "request", request)?;
     }

@@ -73,6 +73,12 @@ pub fn render(report: &RunReport) -> String {
         Some(load) => chart(&mut page, load, report.settings.p99_ms as f64),
         None => page.push_str("<p>The load phase did not run.</p>\n"),
     }
+    let _ = writeln!(
+        page,
+        "<p>Connections: {}.</p>",
+        escape(&report.connections.summary())
+    );
+
     page.push_str("</body></html>\n");
     page
 }
@@ -95,6 +101,9 @@ fn row(page: &mut String, check: &CheckResult) {
             escape(&e.expected),
             escape(&e.actual)
         );
+        if let Some(fix) = &e.fix {
+            let _ = write!(page, "<dt>fix</dt><dd>{}</dd>", escape(fix));
+        }
         if let Some(line) = &e.reproduce {
             let _ = write!(
                 page,

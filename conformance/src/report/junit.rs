@@ -70,6 +70,9 @@ fn evidence_text(check: &CheckResult) -> String {
         "requirement: {}\nexpected: {}\nactual: {}\n",
         e.requirement, e.expected, e.actual
     );
+    if let Some(fix) = &e.fix {
+        text.push_str(&format!("fix: {fix}\n"));
+    }
     if let Some(line) = &e.reproduce {
         text.push_str(&format!("reproduce: {line}\n"));
     }

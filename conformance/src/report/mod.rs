@@ -9,8 +9,11 @@ pub mod junit;
 
 use std::collections::BTreeMap;
 
-use facesim::stats::StatsReport;
+use facesim::stats::{Percentiles, StatsReport};
 use serde::Serialize;
+
+use crate::load::Connects;
+use crate::rules::count;
 
 use crate::verdict::{CheckResult, Verdict};
 
@@ -32,6 +35,9 @@ pub struct RunReport {
     pub duration_ms: f64,
     pub counts: Counts,
     pub checks: Vec<CheckResult>,
+    /// Every connection the run opened (the load phase's included), timed apart from the
+    /// answers.
+    pub connections: ConnectReport,
     /// The load phase, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadReport>,
@@ -97,8 +103,55 @@ pub struct LoadReport {
     pub per_second: f64,
     /// Events that were not answered like a valid event, by outcome class.
     pub failures: BTreeMap<String, u64>,
-    /// Counts, percentiles and the full histogram (`[microseconds, count]` pairs).
+    /// Answer times from the first byte sent: counts, percentiles and the full histogram
+    /// (`[microseconds, count]` pairs).
     pub stats: StatsReport,
+    /// The connections the load phase's terminals opened.
+    pub connections: ConnectReport,
+}
+
+/// Connections opened, how long they took, and how many waited for a SYN
+/// retransmission (a sign of a listen backlog that overflowed).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectReport {
+    pub attempts: usize,
+    pub failed: usize,
+    pub syn_retransmissions: usize,
+    /// Connect times (TCP, and TLS for https) of the connections made, in milliseconds.
+    pub connect_ms: Percentiles,
+}
+
+impl ConnectReport {
+    pub fn of(connects: &Connects) -> Self {
+        Self {
+            attempts: connects.attempts(),
+            failed: connects.failed,
+            syn_retransmissions: connects.syn_waits,
+            connect_ms: connects.stats.percentiles(),
+        }
+    }
+
+    /// One sentence: how many connections, how fast, and how many waited.
+    pub fn summary(&self) -> String {
+        let p = &self.connect_ms;
+        let mut line = format!(
+            "{} opened, connect p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            count(self.attempts, "connection"),
+            p.p50,
+            p.p99,
+            p.max
+        );
+        if self.failed > 0 {
+            line.push_str(&format!("; {} failed", self.failed));
+        }
+        if self.syn_retransmissions > 0 {
+            line.push_str(&format!(
+                "; {} waited for a SYN retransmission",
+                self.syn_retransmissions
+            ));
+        }
+        line
+    }
 }
 
 impl LoadReport {
@@ -106,9 +159,9 @@ impl LoadReport {
     pub fn summary(&self) -> String {
         let p = &self.stats.latency_ms;
         format!(
-            "{} events from {} devices in {:.2} s ({:.0}/s): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            self.events,
-            self.concurrency,
+            "{} from {} in {:.2} s ({:.0}/s): answers p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            count(self.events, "event"),
+            count(self.concurrency, "device"),
             self.elapsed_ms / 1000.0,
             self.per_second,
             p.p50,

@@ -1,10 +1,12 @@
 //! Integration tests for facecert: the suite against the reference receiver (a clean pass
 //! over http and https), against every faulty receiver of the zoo (each found out by
-//! exactly the checks aimed at it), the `facecert` binary's exit codes and report files,
-//! and the generated conformance matrix in the docs.
+//! exactly the checks aimed at it), receivers as the usual frameworks make them (small
+//! listen backlogs, slow handlers, a refused baseline), the `facecert` binary's exit
+//! codes and report files, and the generated conformance matrix in the docs.
 
 mod binary;
 mod matrix_doc;
 mod reference;
 mod support;
+mod trust;
 mod zoo;

@@ -32,10 +32,24 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// A server the test started itself, at `url`; the test keeps its stop handle.
+    pub fn at(url: Url) -> Self {
+        Self {
+            url,
+            cert_pem: None,
+            stop: None,
+        }
+    }
+}
+
 /// What to run on a test server.
 #[derive(Debug, Clone)]
 pub enum Kind {
     Reference,
+    /// The reference receiver on a listener with this backlog, as `listen(5)` makes it in
+    /// Python's standard library.
+    Backlog(i32),
     Faulty(Fault, ZooOptions),
 }
 
@@ -54,6 +68,18 @@ pub async fn start(kind: Kind, https: bool) -> Server {
         let _ = stopped.await;
     };
     match kind {
+        Kind::Backlog(backlog) => {
+            socket2::SockRef::from(&listener)
+                .listen(backlog)
+                .expect("shrink the backlog");
+            tokio::spawn(receiver::serve(
+                listener,
+                tls,
+                ReceiverConfig::default(),
+                None,
+                shutdown,
+            ));
+        }
         Kind::Reference => {
             tokio::spawn(receiver::serve(
                 listener,

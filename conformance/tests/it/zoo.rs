@@ -15,10 +15,12 @@ use crate::support::{Kind, aimed, config, explain, findings, run, start};
 /// Suite runs at once.
 const PARALLEL: usize = 6;
 
-/// The zoo's options and the answer timeout for a fault's run. `slow-answer` gets a short
-/// timeout and a delay well over it, so its run (every answer late) stays short; nothing
-/// but the timing checks depends on the timeout.
-fn settings(fault: Fault) -> (ZooOptions, Duration) {
+/// The zoo's options, the answer timeout and the load phase's terminals for a fault's
+/// run. `slow-answer` gets a short timeout and a delay well over it, so its run (every
+/// answer late) stays short; nothing but the timing checks depends on the timeout.
+/// `small-backlog` meets the default load phase (eight terminals, 300 events): its stall
+/// overflows the backlog only when more than four terminals push at once.
+fn settings(fault: Fault) -> (ZooOptions, Duration, usize, usize) {
     match fault {
         Fault::SlowAnswer => (
             ZooOptions {
@@ -26,8 +28,11 @@ fn settings(fault: Fault) -> (ZooOptions, Duration) {
                 ..ZooOptions::default()
             },
             Duration::from_millis(60),
+            4,
+            40,
         ),
-        _ => (ZooOptions::default(), Duration::from_millis(1000)),
+        Fault::SmallBacklog => (ZooOptions::default(), Duration::from_millis(1000), 8, 300),
+        _ => (ZooOptions::default(), Duration::from_millis(1000), 4, 40),
     }
 }
 
@@ -47,10 +52,12 @@ async fn check_faults(faults: &[Fault], https: bool) {
         let gate = gate.clone();
         runs.spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore open");
-            let (options, timeout) = settings(fault);
+            let (options, timeout, concurrency, events) = settings(fault);
             let server = start(Kind::Faulty(fault, options), https).await;
             let mut cfg = config(&server);
             cfg.timeout = timeout;
+            cfg.concurrency = concurrency;
+            cfg.load_events = events;
             let started = std::time::Instant::now();
             let report = run(cfg).await;
             eprintln!("{fault}: {:.1} s", started.elapsed().as_secs_f64());
@@ -94,6 +101,8 @@ async fn faults_are_found_out_inside_tls_too() {
             Fault::TruncatedAnswer,
             Fault::ResetMidRequest,
             Fault::CodeAsString,
+            Fault::SmallBacklog,
+            Fault::NagleDelay,
         ],
         true,
     )

@@ -8,6 +8,7 @@
 //! that way.
 
 mod routes;
+mod socket;
 mod transport;
 
 use std::fmt;
@@ -74,6 +75,12 @@ faults! {
     /// Transport: goes away after a few requests.
     RefusesAfterN = "refuses-after-n":
         "Answers the first few requests correctly, then stops accepting connections.",
+    /// Transport: a listen backlog that overflows when terminals connect together.
+    SmallBacklog = "small-backlog":
+        "Conforms (answering in 5 ms), but listens with a backlog of 2 and stalls its accept loop for 600 ms once three connections are open, so terminals connecting together wait for SYN retransmissions.",
+    /// Transport: Nagle's algorithm meets the client's delayed ACK.
+    NagleDelay = "nagle-delay":
+        "Conforms, but writes each answer's head and body separately with Nagle's algorithm on, so answers on a kept-alive connection wait ~40 ms for the terminal's delayed ACK.",
     /// Transport: `Connection: close` on every answer.
     NoKeepAlive = "no-keep-alive":
         "Conforms, but closes the connection after every answer (reported, not failed).",
@@ -164,6 +171,7 @@ impl Fault {
                 | Fault::CloseWithoutAnswer
                 | Fault::TruncatedAnswer
                 | Fault::GarbageAnswer
+                | Fault::NagleDelay
         )
     }
 }
@@ -239,6 +247,9 @@ pub async fn serve_faulty_with(
     if fault.is_transport() {
         transport::serve(listener, tls, fault, shutdown).await;
     } else {
+        if fault == Fault::SmallBacklog {
+            socket::shrink_backlog(&listener);
+        }
         routes::serve(listener, tls, fault, options, shutdown).await;
     }
 }

@@ -36,6 +36,13 @@ const LONG_TIPS: &str = "Welcome back, have a nice day";
 /// under concurrency while a lone request stays fast.
 const BACKEND_TIME: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// How long `small-backlog` stops accepting: longer than the window over which terminals
+/// start, so that those connecting meanwhile overflow its backlog, and shorter than the
+/// initial SYN retransmission timeout (1 s), so that their retransmission gets in.
+const ACCEPT_STALL: std::time::Duration = std::time::Duration::from_millis(600);
+/// The least time between two stalls of `small-backlog`.
+const STALL_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long a dead receiver keeps a request that slipped in waiting before it gives up.
 const DEAD_SILENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -120,10 +127,24 @@ pub(super) async fn serve(
                 () = state.death.notified() => tracing::debug!(%fault, "zoo receiver goes away"),
             }
         };
-        server::serve(listener, tls, warp::service(route), stop).await;
+        server::serve_paced(listener, tls, warp::service(route), pace(fault), stop).await;
     }
     if !stopped {
         shutdown.await;
+    }
+}
+
+/// How the accept loop is paced: only `small-backlog` stalls, once three connections are
+/// open at once (as when several terminals connect together), and at most once every
+/// few seconds, so a terminal whose SYN was dropped gets in on its retransmission.
+fn pace(fault: Fault) -> impl FnMut(usize) -> Option<std::time::Duration> {
+    let mut last: Option<std::time::Instant> = None;
+    move |open| {
+        let due = last.is_none_or(|t| t.elapsed() >= STALL_EVERY);
+        (fault == Fault::SmallBacklog && open >= 3 && due).then(|| {
+            last = Some(std::time::Instant::now());
+            ACCEPT_STALL
+        })
     }
 }
 
@@ -140,6 +161,9 @@ async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response 
             return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
         }
         Fault::SlowAnswer => tokio::time::sleep(state.options.slow_delay).await,
+        // A few milliseconds of work per answer keep terminals' connections open at
+        // once, as a real backend's do; the backlog does the rest.
+        Fault::SmallBacklog => tokio::time::sleep(BACKEND_TIME).await,
         Fault::SlowUnderLoad => {
             tokio::time::sleep(BACKEND_TIME).await;
             if guard.others() > 0 {

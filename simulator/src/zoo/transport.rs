@@ -106,6 +106,7 @@ async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, fault: Faul
                 let _ = stream.shutdown().await;
             }
         }
+        Fault::NagleDelay => super::socket::answer_in_two_writes(stream).await,
         other => tracing::error!(fault = %other, "not a transport fault"),
     }
 }

@@ -1,0 +1,131 @@
+//! Faults in how correct answers reach the socket: a listen backlog too small for
+//! terminals that connect together (`small-backlog`, served by the HTTP-level zoo on a
+//! shrunken listener), and answers written in two pieces with Nagle's algorithm on
+//! (`nagle-delay`, served here over raw TCP, since an HTTP server library writes its
+//! answers in one piece).
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::receiver::{self, ReceiverConfig};
+use crate::server::MAX_HEAD_BYTES;
+
+/// The backlog of `small-backlog`: room for a few connections not yet accepted, as a
+/// default `listen(5)` gives, but fewer than a door's worth of terminals. (A backlog of 0
+/// would also shrink the SYN queue to nothing and turn every connect into a SYN-cookie
+/// exchange, which breaks connections instead of delaying them.)
+const BACKLOG: i32 = 2;
+
+/// Sets `listener`'s backlog to [`BACKLOG`]: the kernel then holds that many connections
+/// (plus one) that are not yet accepted and drops the SYNs of any more. Calling `listen`
+/// again on a listening socket only changes its backlog.
+pub(super) fn shrink_backlog(listener: &TcpListener) {
+    if let Err(e) = socket2::SockRef::from(listener).listen(BACKLOG) {
+        tracing::warn!(error = %e, "cannot shrink the listen backlog");
+    }
+}
+
+/// Serves the reference receiver's answers on one kept-alive connection, writing each
+/// answer's head and body with two writes. Nagle's algorithm is on (the accept loop never
+/// sets TCP_NODELAY), so the body waits until the client ACKs the head, which a client in
+/// delayed-ACK mode does only after ~40 ms.
+pub(super) async fn answer_in_two_writes<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
+    let config = ReceiverConfig::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    loop {
+        let Some((content_type, body, close)) =
+            next_request(&mut stream, &mut buf, config.max_body).await
+        else {
+            return;
+        };
+        let (status, answer) = match body {
+            Some(body) => receiver::answer(&config, content_type.as_deref(), &body),
+            None => receiver::too_large(),
+        };
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let connection = if close { "close" } else { "keep-alive" };
+        let head = format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n",
+            answer.len()
+        );
+        if stream.write_all(head.as_bytes()).await.is_err()
+            || stream.flush().await.is_err()
+            || stream.write_all(&answer).await.is_err()
+            || stream.flush().await.is_err()
+            || close
+        {
+            let _ = stream.shutdown().await;
+            return;
+        }
+    }
+}
+
+/// Reads the next request off a connection: its Content-Type, its body (`None` when it is
+/// over `max_body`, which ends the connection after the answer) and whether the
+/// connection ends after it. `None` at the end of the connection or on a broken request.
+async fn next_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    max_body: u64,
+) -> Option<(Option<String>, Option<Vec<u8>>, bool)> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    let head_end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        if buf.len() > MAX_HEAD_BYTES {
+            return None;
+        }
+        let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let header = |name: &str| {
+        head.split("\r\n").skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    let length: u64 = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let content_type = header("content-type");
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    buf.drain(..head_end);
+    if length > max_body {
+        buf.clear();
+        return Some((content_type, None, true));
+    }
+    let length = usize::try_from(length).ok()?;
+    while buf.len() < length {
+        let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body: Vec<u8> = buf.drain(..length).collect();
+    Some((content_type, Some(body), close))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_are_read_one_after_another_and_large_bodies_end_the_connection() {
+        let bytes = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}POST / HTTP/1.1\r\nContent-Length: 99\r\nConnection: close\r\n\r\n".to_vec();
+        let mut reader = &bytes[..];
+        let mut buf = Vec::new();
+        let first = next_request(&mut reader, &mut buf, 64).await.unwrap();
+        assert_eq!(
+            first,
+            (Some("application/json".into()), Some(b"{}".to_vec()), false)
+        );
+        let second = next_request(&mut reader, &mut buf, 64).await.unwrap();
+        assert_eq!(second, (None, None, true));
+        assert!(next_request(&mut reader, &mut buf, 64).await.is_none());
+    }
+}
