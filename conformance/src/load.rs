@@ -31,6 +31,10 @@ pub const STAGGER_PER_TERMINAL: Duration = Duration::from_millis(5);
 pub const MAX_STAGGER: Duration = Duration::from_millis(500);
 /// How many times a terminal tries to open a connection for one event.
 const CONNECT_ATTEMPTS: u32 = 3;
+/// The shortest time one connect attempt may take: longer than the initial SYN
+/// retransmission timeout (1 s) and its second retransmission (3 s in all), so that a
+/// dropped SYN delays a connect rather than failing it.
+const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The wait before the second attempt; it doubles for each further one, as the device's
 /// delivery back-off does.
 const CONNECT_BACKOFF: Duration = Duration::from_millis(500);
@@ -220,7 +224,7 @@ async fn open(
     let mut backoff = CONNECT_BACKOFF;
     let mut attempt = 1;
     loop {
-        match target.open(timeout).await {
+        match target.open(timeout.max(MIN_CONNECT_TIMEOUT)).await {
             Ok((connection, time)) => {
                 connects.lock().await.add(time, true);
                 return Ok(connection);

@@ -203,3 +203,46 @@ async fn list_and_matrix_print_the_catalog() {
     let matrix = text(&facecert(vec!["matrix".into()]).await.stdout);
     assert_eq!(matrix, facecert::matrix::markdown());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_is_not_saved_but_regenerated_byte_for_byte() {
+    let server = start(
+        Kind::Faulty(Fault::AcceptsGarbage, ZooOptions::default()),
+        false,
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let artifacts = dir.path().join("bodies");
+    let mut args = quick(server.url.as_str());
+    args.extend(["--only", "B-04", "--artifacts"].map(String::from));
+    args.push(artifacts.display().to_string());
+    let out = facecert(args).await;
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("WARN  B-04"), "{stdout}");
+    assert!(
+        stdout.contains("not saved (16 MiB)")
+            && stdout.contains("facecert body huge-body --seed 1 | curl"),
+        "{stdout}"
+    );
+    let saved: Vec<_> = std::fs::read_dir(&artifacts)
+        .expect("artifacts dir")
+        .map(|e| e.expect("entry").metadata().expect("metadata").len())
+        .collect();
+    assert!(saved.iter().all(|&len| len <= 1024 * 1024), "{saved:?}");
+
+    let body = facecert(
+        ["body", "huge-body", "--seed", "1"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(body.status.code(), Some(0), "{}", text(&body.stderr));
+    let expected = facecert::probe::Factory::new(1).huge();
+    assert!(body.stdout == expected.body, "the regenerated body differs");
+
+    let unknown = facecert(["body", "no-such-request"].map(String::from).to_vec()).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = text(&unknown.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no request named `no-such-request`"), "{err}");
+}
