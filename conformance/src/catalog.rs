@@ -84,7 +84,7 @@ impl Group {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// Stable identifier such as `A-03`.
-    pub id: &'static str,
+    pub id: CheckId,
     pub level: Level,
     pub group: Group,
     /// The requirement, in one sentence.
@@ -108,23 +108,53 @@ const RECORD: &str = "Event Push Protocol › Record event field attributes";
 const EXAMPLE: &str = "Event Push Protocol › Event push example";
 const NOTES: &str = "device-notes › Facts about the device side";
 
-macro_rules! check {
-    ($id:literal, $level:ident, $group:ident, $section:expr, $requirement:literal, [$($fault:ident),*]) => {
-        Check {
-            id: $id,
-            level: Level::$level,
-            group: Group::$group,
-            requirement: $requirement,
-            section: $section,
-            aimed: &[$(Fault::$fault),*],
+/// Defines [`CheckId`] and [`CATALOG`] from one table, so that an ID is spelled once and
+/// code names checks by a variant the compiler checks.
+macro_rules! catalog {
+    ($($variant:ident = $id:literal, $level:ident, $group:ident, $section:expr, $requirement:literal, [$($fault:ident),*];)+) => {
+        /// A check's stable identifier, such as `A-03`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId {
+            $(#[doc = $requirement] $variant,)+
         }
+
+        impl CheckId {
+            /// The ID as reports spell it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $id,)+
+                }
+            }
+        }
+
+        /// Every check, in the order reports list them.
+        pub const CATALOG: &[Check] = &[
+            $(Check {
+                id: CheckId::$variant,
+                level: Level::$level,
+                group: Group::$group,
+                requirement: $requirement,
+                section: $section,
+                aimed: &[$(Fault::$fault),*],
+            },)+
+        ];
     };
 }
 
-/// Every check, in the order reports list them.
-pub const CATALOG: &[Check] = &[
-    check!(
-        "T-01",
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+catalog! {
+    T01 = "T-01",
         Must,
         Transport,
         RECEIVING,
@@ -136,305 +166,239 @@ pub const CATALOG: &[Check] = &[
             CloseWithoutAnswer,
             TruncatedAnswer,
             GarbageAnswer
-        ]
-    ),
-    check!(
-        "T-02",
+        ];
+    T02 = "T-02",
         Must,
         Transport,
         DEST,
         "An https receiver completes the TLS handshake with a certificate the terminal trusts.",
-        []
-    ),
-    check!(
-        "T-03",
+        [];
+    T03 = "T-03",
         Info,
         Transport,
         RECEIVING,
         "The connection stays open for a second event (closing is allowed; it costs a handshake per event).",
-        [NoKeepAlive]
-    ),
-    check!(
-        "T-04",
+        [NoKeepAlive];
+    T04 = "T-04",
         Must,
         Transport,
         RECEIVING,
         "Twenty valid events in a row, each on a fresh connection, are all answered with HTTP 200.",
-        [RefusesAfterN]
-    ),
+        [RefusesAfterN];
     // SHOULD, not MUST: a SYN the receiver's kernel dropped is sent again a second later,
     // so the event is late, not lost; but a door that opens a second late is noticed.
-    check!(
-        "T-05",
+    T05 = "T-05",
         Should,
         Transport,
         NOTES,
         "Terminals connecting at once are all accepted without waiting for a SYN retransmission (the listen backlog holds them).",
-        [SmallBacklog]
-    ),
+        [SmallBacklog];
     // INFO: nothing breaks, but a terminal draining its offline queue one record at a
     // time goes about 40 times slower, which an integrator wants to know.
-    check!(
-        "T-06",
+    T06 = "T-06",
         Info,
         Transport,
         RECEIVING,
         "Answers on a kept-alive connection come as fast as on a fresh one (no ~40 ms stall from Nagle's algorithm meeting the terminal's delayed ACK).",
-        [NagleDelay]
-    ),
-    check!(
-        "A-01",
+        [NagleDelay];
+    A01 = "A-01",
         Must,
         Answer,
         RESPOND,
         "The answer to a valid event is a JSON object.",
-        [NotJson]
-    ),
-    check!(
-        "A-02",
+        [NotJson];
+    A02 = "A-02",
         Must,
         Answer,
         RESPOND,
         "The answer has `code`, an integer.",
-        [CodeAsString]
-    ),
-    check!(
-        "A-03",
+        [CodeAsString];
+    A03 = "A-03",
         Must,
         Answer,
         RESPOND,
         "The answer's `code` is 200 for a valid event.",
-        [CodeNot200]
-    ),
-    check!(
-        "A-04",
+        [CodeNot200];
+    A04 = "A-04",
         Must,
         Answer,
         RESPOND,
         "The answer has a text field named `msg` or `message`, a string.",
-        [MissingMsg]
-    ),
-    check!(
-        "A-05",
+        [MissingMsg];
+    A05 = "A-05",
         Info,
         Answer,
         RESPOND,
         "The text field is named `msg` as in every example; `message`, the table's name, conforms too and is reported.",
-        [MessageField]
-    ),
-    check!(
-        "A-06",
+        [MessageField];
+    A06 = "A-06",
         Must,
         Answer,
         RESPOND,
         "The answer has `data`, an object.",
-        [DataMissing]
-    ),
-    check!(
-        "A-07",
+        [DataMissing];
+    A07 = "A-07",
         Must,
         Answer,
         RESPOND,
         "The answer's `data` has `pass`.",
-        [PassMissing]
-    ),
-    check!(
-        "A-08",
+        [PassMissing];
+    A08 = "A-08",
         Must,
         Answer,
         RESPOND,
         "The answer's `data.pass` is a boolean.",
-        [PassAsString]
-    ),
-    check!(
-        "A-09",
+        [PassAsString];
+    A09 = "A-09",
         Must,
         Answer,
         RESPOND,
         "The answer's `data.customtips`, when present, is a string.",
-        [CustomtipsNumber]
-    ),
-    check!(
-        "A-10",
+        [CustomtipsNumber];
+    A10 = "A-10",
         Should,
         Answer,
         RESPOND,
         "The answer's `data.customtips` has at most 10 characters (characters, not bytes).",
-        [LongCustomtips]
-    ),
-    check!(
-        "A-11",
+        [LongCustomtips];
+    A11 = "A-11",
         Should,
         Answer,
         RECEIVING,
         "The answer's Content-Type is application/json (parameters such as charset are fine).",
-        [HtmlContentType]
-    ),
-    check!(
-        "R-01",
+        [HtmlContentType];
+    R01 = "R-01",
         Must,
         Records,
         RECORD,
         "Records with every recognizeStatus from 0 to 6 get a conforming answer.",
-        [RejectsRareStatus, RequiresUser]
-    ),
-    check!(
-        "R-02",
+        [RejectsRareStatus, RequiresUser];
+    R02 = "R-02",
         Must,
         Records,
         RECORD,
         "Records with every mask value from 0 to 2 get a conforming answer.",
-        []
-    ),
-    check!(
-        "R-03",
+        [];
+    R03 = "R-03",
         Must,
         Records,
         RECORD,
         "Records with every mode from 0 to 6 get a conforming answer.",
-        [RejectsNewModes]
-    ),
-    check!(
-        "R-04",
+        [RejectsNewModes];
+    R04 = "R-04",
         Must,
         Records,
         RECORD,
         "A record without `user` (a stranger) gets a conforming answer.",
-        [RequiresUser]
-    ),
-    check!(
-        "R-05",
+        [RequiresUser];
+    R05 = "R-05",
         Must,
         Records,
         RECORD,
         "A record with `\"user\": null` gets a conforming answer.",
-        [RequiresUser, RejectsUserNull]
-    ),
-    check!(
-        "R-06",
+        [RequiresUser, RejectsUserNull];
+    R06 = "R-06",
         Must,
         Records,
         NOTES,
         "Records whose user names are in CJK and other non-ASCII scripts get a conforming answer.",
-        [FailsNonAscii]
-    ),
-    check!(
-        "R-07",
+        [FailsNonAscii];
+    R07 = "R-07",
         Must,
         Records,
         NOTES,
         "A record whose user name is at the device's 128-byte limit gets a conforming answer.",
-        [RejectsLongNames]
-    ),
-    check!(
-        "R-08",
+        [RejectsLongNames];
+    R08 = "R-08",
         Must,
         Records,
         NOTES,
         "An event with a large snapshot (a body of at least 512 KiB) gets a conforming answer.",
-        [FailsLargeBodies]
-    ),
-    check!(
-        "R-09",
+        [FailsLargeBodies];
+    R09 = "R-09",
         Must,
         Records,
         RECORD,
         "The smallest valid record (no user, zero scores, a tiny snapshot) gets a conforming answer.",
-        [RequiresUser]
-    ),
-    check!(
-        "C-01",
+        [RequiresUser];
+    C01 = "C-01",
         Should,
         Compatibility,
         NOTES,
         "Unknown extra fields in the event, the record and the user are ignored.",
-        [RejectsUnknownFields]
-    ),
-    check!(
-        "C-02",
+        [RejectsUnknownFields];
+    C02 = "C-02",
         Should,
         Compatibility,
         EXAMPLE,
         "An event whose `type` is not 0 gets HTTP 200 and a well-formed answer.",
-        [RejectsTypeNonzero]
-    ),
-    check!(
-        "D-01",
+        [RejectsTypeNonzero];
+    D01 = "D-01",
         Info,
         Decisions,
         RECORD,
         "A stranger (recognizeStatus 3) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen]
-    ),
-    check!(
-        "D-02",
+        [FailsOpen];
+    D02 = "D-02",
         Info,
         Decisions,
         RECORD,
         "A non-live face (recognizeStatus 1) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen]
-    ),
-    check!(
-        "B-01",
+        [FailsOpen];
+    B01 = "B-01",
         Should,
         Robustness,
         RESPOND,
         "Malformed JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage]
-    ),
-    check!(
-        "B-02",
+        [AcceptsGarbage];
+    B02 = "B-02",
         Should,
         Robustness,
         RESPOND,
         "An empty body is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage]
-    ),
-    check!(
-        "B-03",
+        [AcceptsGarbage];
+    B03 = "B-03",
         Should,
         Robustness,
         RECEIVING,
         "A body sent with a Content-Type other than JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage]
-    ),
-    check!(
-        "B-04",
+        [AcceptsGarbage];
+    B04 = "B-04",
         Should,
         Robustness,
         RESPOND,
         "A 16 MiB body, far larger than any real event, is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage]
-    ),
-    check!(
-        "B-05",
+        [AcceptsGarbage];
+    B05 = "B-05",
         Must,
         Robustness,
         RECEIVING,
         "After each bad request the receiver still answers a valid event with HTTP 200.",
-        [DiesAfterBadInput]
-    ),
-    check!(
-        "P-01",
+        [DiesAfterBadInput];
+    P01 = "P-01",
         Must,
         Timing,
         NOTES,
         "Every answer arrives within the terminal's push timeout (--timeout-ms, from the first byte sent).",
-        [SlowAnswer]
-    ),
-    check!(
-        "P-02",
+        [SlowAnswer];
+    P02 = "P-02",
         Must,
         Timing,
         NOTES,
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
-        [RequiresUser, SlowAnswer, SlowUnderLoad]
-    ),
-];
+        [RequiresUser, SlowAnswer, SlowUnderLoad];
+}
 
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static Check> {
-    CATALOG.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    CATALOG
+        .iter()
+        .find(|c| c.id.as_str().eq_ignore_ascii_case(id))
+}
+
+/// The catalog row of a check: the catalog lists every check in the enum's order.
+pub fn check(id: CheckId) -> &'static Check {
+    &CATALOG[id as usize]
 }
 
 /// The catalog as a plain-text table (`facecert list`).
@@ -443,7 +407,7 @@ pub fn listing() -> String {
     for check in CATALOG {
         out.push_str(&format!(
             "{:<5} {:<6} {}\n",
-            check.id,
+            check.id.as_str(),
             check.level.to_string(),
             check.requirement
         ));
@@ -478,7 +442,7 @@ mod tests {
                 Group::Timing => 'P',
             };
             assert!(
-                check.id.starts_with(letter) && check.id.len() == 4,
+                check.id.as_str().starts_with(letter) && check.id.as_str().len() == 4,
                 "{}",
                 check.id
             );
@@ -502,7 +466,11 @@ mod tests {
 
     #[test]
     fn find_ignores_case() {
-        assert_eq!(find("a-03").map(|c| c.id), Some("A-03"));
+        assert_eq!(find("a-03").map(|c| c.id), Some(CheckId::A03));
+        for (i, c) in CATALOG.iter().enumerate() {
+            assert_eq!(c.id as usize, i);
+            assert_eq!(check(c.id).id, c.id);
+        }
         assert!(find("Z-99").is_none());
     }
 }

@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::catalog::CheckId;
 use crate::client::SYN_RETRANSMISSION;
 use crate::rules::count;
 use crate::run::{Runner, millis};
@@ -32,8 +33,8 @@ fn median(times: &[Duration]) -> Option<Duration> {
 impl Runner<'_> {
     /// T-03: events on one connection; their answer times feed T-06.
     pub(crate) async fn keep_alive(&mut self) {
-        let timing = self.wants("T-06");
-        if !(self.wants("T-03") || timing) || self.skip_if_dead("T-03") {
+        let timing = self.wants(CheckId::T06);
+        if !(self.wants(CheckId::T03) || timing) || self.skip_if_dead(CheckId::T03) {
             return;
         }
         let start = Instant::now();
@@ -118,20 +119,20 @@ impl Runner<'_> {
                 Finding::unmet("an answer on a fresh connection", actual, Some(first))
             }
         };
-        self.finish("T-03", finding, requests, start.elapsed());
+        self.finish(CheckId::T03, finding, requests, start.elapsed());
     }
 
     /// T-04: consecutive events, each on a fresh connection.
     pub(crate) async fn burst(&mut self) {
-        if !self.wants("T-04") || self.skip_if_dead("T-04") {
+        if !self.wants(CheckId::T04) || self.skip_if_dead(CheckId::T04) {
             return;
         }
         if self.baseline.is_none() {
             let finding = Finding::depends(
-                "T-01",
+                CheckId::T01,
                 "a valid event on a fresh connection was not answered with HTTP 200",
             );
-            self.finish("T-04", finding, 0, Duration::ZERO);
+            self.finish(CheckId::T04, finding, 0, Duration::ZERO);
             return;
         }
         let start = Instant::now();
@@ -158,7 +159,7 @@ impl Runner<'_> {
             }
             break;
         }
-        self.finish("T-04", finding, requests, start.elapsed());
+        self.finish(CheckId::T04, finding, requests, start.elapsed());
     }
 
     /// T-05: over every connection the run opened, none waited for a SYN retransmission.
@@ -195,7 +196,7 @@ impl Runner<'_> {
             .with_fix("raise the listen backlog (Python socketserver: request_queue_size = 128; Java ServerSocket/HttpServer: the backlog argument; the kernel caps it at net.core.somaxconn) or accept connections faster")
         };
         let judged = attempts;
-        self.finish("T-05", finding, judged, Duration::ZERO);
+        self.finish(CheckId::T05, finding, judged, Duration::ZERO);
     }
 
     /// T-06: how long each answer took from its first byte to its last, on the kept-alive
@@ -255,7 +256,7 @@ impl Runner<'_> {
             ),
         };
         let judged = spreads.len();
-        self.finish("T-06", finding, judged, Duration::ZERO);
+        self.finish(CheckId::T06, finding, judged, Duration::ZERO);
     }
 }
 

@@ -58,7 +58,7 @@ pub fn markdown() -> String {
     for &fault in Fault::ALL {
         let checks = aimed_at(fault)
             .iter()
-            .map(|c| c.id)
+            .map(|c| c.id.as_str())
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::catalog::CheckId;
 use crate::probe::{Factory, Probe};
 use crate::run::{Runner, Sent};
 use crate::shape::Form;
@@ -22,16 +23,16 @@ const UPLOAD_TIME: Duration = Duration::from_secs(10);
 type Make = fn(&Factory) -> Arc<Probe>;
 
 /// The bad requests, in the order they are sent.
-const CASES: [(&str, Make); 4] = [
-    ("B-01", Factory::malformed),
-    ("B-02", Factory::empty),
-    ("B-03", Factory::mislabelled),
-    ("B-04", Factory::huge),
+const CASES: [(CheckId, Make); 4] = [
+    (CheckId::B01, Factory::malformed),
+    (CheckId::B02, Factory::empty),
+    (CheckId::B03, Factory::mislabelled),
+    (CheckId::B04, Factory::huge),
 ];
 
 /// Runs B-01 to B-05.
 pub(crate) async fn run(runner: &mut Runner<'_>) {
-    let want_liveness = runner.wants("B-05");
+    let want_liveness = runner.wants(CheckId::B05);
     let start = Instant::now();
     let mut probes = 0;
     let mut unmet: Option<(Arc<Probe>, String)> = None;
@@ -43,7 +44,7 @@ pub(crate) async fn run(runner: &mut Runner<'_>) {
             continue;
         }
         let probe = make(&runner.factory);
-        let huge = id == "B-04";
+        let huge = id == CheckId::B04;
         let limit = if huge {
             runner.limit + UPLOAD_TIME
         } else {
@@ -88,7 +89,7 @@ pub(crate) async fn run(runner: &mut Runner<'_>) {
     let finding = match (unmet, probes) {
         (_, 0) => Finding::NotRun(runner.dead.clone().unwrap_or_else(|| "not run".into())),
         _ if runner.reference.is_none() => Finding::depends(
-            "T-01",
+            CheckId::T01,
             "no valid event was answered with HTTP 200 and code 200, so there is no answer to compare with",
         ),
         (Some((probe, actual)), _) => Finding::unmet(
@@ -100,7 +101,7 @@ pub(crate) async fn run(runner: &mut Runner<'_>) {
             "a valid event was answered after each of {n} bad requests"
         )),
     };
-    runner.finish("B-05", finding, probes as usize, start.elapsed());
+    runner.finish(CheckId::B05, finding, probes as usize, start.elapsed());
 }
 
 /// What a refusal is, for the evidence.

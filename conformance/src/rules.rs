@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use crate::catalog::CheckId;
 use crate::probe::Probe;
 use crate::shape::{Body, Field, Message, TIPS_CHARS, is_json};
 use crate::verdict::Finding;
@@ -17,14 +18,14 @@ use crate::wireio::Response;
 /// One answer check: what it expects, and how it judges one answer (`None` when the answer
 /// lacks what the rule needs).
 pub struct Rule {
-    pub id: &'static str,
+    pub id: CheckId,
     pub expected: &'static str,
     /// What a passing answer shows, for the PASS line.
     pub holds: &'static str,
     /// What the rule needs, for the SKIP line and the counts.
     pub needs: &'static str,
     /// The check that judges what this rule needs.
-    pub depends: &'static str,
+    pub depends: CheckId,
     /// For a rule about an optional field: whether an answer carries it at all.
     pub optional: Option<fn(&Body) -> bool>,
     pub judge: fn(&Response, &Body) -> Option<Result<(), String>>,
@@ -33,11 +34,11 @@ pub struct Rule {
 /// The answer rules, in catalog order.
 pub const RULES: &[Rule] = &[
     Rule {
-        id: "A-01",
+        id: CheckId::A01,
         expected: "a JSON object",
         holds: "a JSON object",
         needs: "an answer",
-        depends: "T-01",
+        depends: CheckId::T01,
         optional: None,
         judge: |_, body| {
             Some(match body {
@@ -47,11 +48,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-02",
+        id: CheckId::A02,
         expected: "`code` present, an integer",
         holds: "an integer `code`",
         needs: "a JSON object",
-        depends: "A-01",
+        depends: CheckId::A01,
         optional: None,
         judge: |_, body| {
             let facts = body.facts()?;
@@ -70,11 +71,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-03",
+        id: CheckId::A03,
         expected: "`code` 200",
         holds: "`code` 200",
         needs: "an integer `code`",
-        depends: "A-02",
+        depends: CheckId::A02,
         optional: None,
         judge: |_, body| match body.facts()?.code {
             Field::Ok(200) => Some(Ok(())),
@@ -83,11 +84,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-04",
+        id: CheckId::A04,
         expected: "a string `msg` or `message`",
         holds: "a text field",
         needs: "a JSON object",
-        depends: "A-01",
+        depends: CheckId::A01,
         optional: None,
         judge: |_, body| {
             Some(match body.facts()?.message {
@@ -98,11 +99,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-05",
+        id: CheckId::A05,
         expected: "the text field named `msg`",
         holds: "the text field named `msg`",
         needs: "a text field",
-        depends: "A-04",
+        depends: CheckId::A04,
         optional: None,
         judge: |_, body| match body.facts()?.message {
             Field::Ok(Message::Msg) => Some(Ok(())),
@@ -113,11 +114,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-06",
+        id: CheckId::A06,
         expected: "`data`, an object",
         holds: "a `data` object",
         needs: "a JSON object",
-        depends: "A-01",
+        depends: CheckId::A01,
         optional: None,
         judge: |_, body| {
             Some(match body.facts()?.data {
@@ -128,11 +129,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-07",
+        id: CheckId::A07,
         expected: "`data.pass` present",
         holds: "`data.pass`",
         needs: "a `data` object",
-        depends: "A-06",
+        depends: CheckId::A06,
         optional: None,
         judge: |_, body| match body.facts()?.pass.as_ref()? {
             Field::Missing => Some(Err("`data` has no `pass`".into())),
@@ -140,11 +141,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-08",
+        id: CheckId::A08,
         expected: "`data.pass` a boolean",
         holds: "a boolean `data.pass`",
         needs: "`data.pass`",
-        depends: "A-07",
+        depends: CheckId::A07,
         optional: None,
         judge: |_, body| match body.facts()?.pass.as_ref()? {
             Field::Ok(_) => Some(Ok(())),
@@ -153,11 +154,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-09",
+        id: CheckId::A09,
         expected: "`data.customtips` a string when present",
         holds: "a string `customtips`",
         needs: "`data.customtips`",
-        depends: "A-06",
+        depends: CheckId::A06,
         optional: Some(carries_customtips),
         judge: |_, body| match body.facts()?.customtips.as_ref()? {
             Field::Ok(_) => Some(Ok(())),
@@ -166,11 +167,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-10",
+        id: CheckId::A10,
         expected: "`data.customtips` of at most 10 characters",
         holds: "`customtips` of at most 10 characters",
         needs: "a string `data.customtips`",
-        depends: "A-09",
+        depends: CheckId::A09,
         optional: Some(carries_customtips),
         judge: |_, body| match body.facts()?.customtips.as_ref()? {
             Field::Ok(tips) => {
@@ -185,11 +186,11 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "A-11",
+        id: CheckId::A11,
         expected: "Content-Type application/json",
         holds: "a JSON Content-Type",
         needs: "an answer",
-        depends: "T-01",
+        depends: CheckId::T01,
         optional: None,
         judge: |response, _| {
             let ct = response.content_type();
@@ -244,7 +245,9 @@ pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding
         )
     };
     let finding = match first {
-        _ if total == 0 => Finding::depends("T-01", "no valid event was answered with HTTP 200"),
+        _ if total == 0 => {
+            Finding::depends(CheckId::T01, "no valid event was answered with HTTP 200")
+        }
         _ if applicable == 0 => match rule.optional {
             Some(carries) if !answers.iter().any(|(_, _, body)| carries(body)) => {
                 Finding::Met(format!(
@@ -286,8 +289,8 @@ mod tests {
 
     #[test]
     fn every_answer_check_has_exactly_one_rule() {
-        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        let catalog: Vec<&str> = CATALOG
+        let ids: Vec<CheckId> = RULES.iter().map(|r| r.id).collect();
+        let catalog: Vec<CheckId> = CATALOG
             .iter()
             .filter(|c| c.group == Group::Answer)
             .map(|c| c.id)
@@ -297,7 +300,7 @@ mod tests {
 
     #[test]
     fn long_tips_count_characters() {
-        let rule = RULES.iter().find(|r| r.id == "A-10").unwrap();
+        let rule = RULES.iter().find(|r| r.id == CheckId::A10).unwrap();
         let response = |body: &str| Response {
             status: 200,
             http10: false,
@@ -346,7 +349,7 @@ mod tests {
             .collect()
     }
 
-    fn finding(id: &str, bodies: &[&str]) -> Finding {
+    fn finding(id: CheckId, bodies: &[&str]) -> Finding {
         let rule = RULES.iter().find(|r| r.id == id).unwrap();
         let owned = answers(bodies);
         let borrowed: Vec<(Arc<Probe>, &Response, Body)> = owned
@@ -360,18 +363,18 @@ mod tests {
     fn counts_explain_themselves() {
         let with = r#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
         let without = r#"{"code":200,"msg":"ok"}"#;
-        let Finding::Met(note) = finding("A-07", &[with, with, without]) else {
+        let Finding::Met(note) = finding(CheckId::A07, &[with, with, without]) else {
             panic!("met")
         };
         assert_eq!(
             note,
             "2 of 3 answers had a `data` object; all 2 had `data.pass`"
         );
-        let Finding::Unmet { actual, .. } = finding("A-06", &[with, with, without]) else {
+        let Finding::Unmet { actual, .. } = finding(CheckId::A06, &[with, with, without]) else {
             panic!("unmet")
         };
         assert_eq!(actual, "no `data` (request probe-2; 1 of 3 answers)");
-        let Finding::Met(one) = finding("A-01", &[with]) else {
+        let Finding::Met(one) = finding(CheckId::A01, &[with]) else {
             panic!("met")
         };
         assert_eq!(one, "1 answer, with a JSON object");
@@ -380,16 +383,16 @@ mod tests {
     #[test]
     fn an_optional_field_no_answer_carried_passes_and_a_missing_fact_names_its_check() {
         let plain = r#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
-        let Finding::Met(note) = finding("A-10", &[plain, plain]) else {
+        let Finding::Met(note) = finding(CheckId::A10, &[plain, plain]) else {
             panic!("met")
         };
         assert!(note.starts_with("no answer carried"), "{note}");
         let number = r#"{"code":200,"msg":"ok","data":{"pass":true,"customtips":7}}"#;
-        let Finding::NotRun(why) = finding("A-10", &[number]) else {
+        let Finding::NotRun(why) = finding(CheckId::A10, &[number]) else {
             panic!("skipped")
         };
         assert!(why.contains("depends on A-09"), "{why}");
-        let Finding::NotRun(why) = finding("A-08", &[r#"{"code":200,"msg":"ok"}"#]) else {
+        let Finding::NotRun(why) = finding(CheckId::A08, &[r#"{"code":200,"msg":"ok"}"#]) else {
             panic!("skipped")
         };
         assert!(why.contains("depends on A-07"), "{why}");

@@ -22,7 +22,7 @@ use facesim::tls::Trust;
 use facesim::wire::RecognizeStatus;
 use url::Url;
 
-use crate::catalog::{CATALOG, Check};
+use crate::catalog::{CATALOG, Check, CheckId};
 use crate::client::{ClientError, ConnectTime, Target};
 use crate::load::{self, Connects};
 use crate::probe::{Factory, Probe};
@@ -73,8 +73,8 @@ pub enum SuiteError {
 /// Which checks to run: all, or those in `--only`, minus those in `--skip`.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    only: Option<Vec<&'static str>>,
-    skip: Vec<&'static str>,
+    only: Option<Vec<CheckId>>,
+    skip: Vec<CheckId>,
 }
 
 impl Selection {
@@ -83,7 +83,7 @@ impl Selection {
     /// # Errors
     /// [`SuiteError::UnknownCheck`] for an ID not in the catalog.
     pub fn new(only: &[String], skip: &[String]) -> Result<Self, SuiteError> {
-        let resolve = |ids: &[String]| -> Result<Vec<&'static str>, SuiteError> {
+        let resolve = |ids: &[String]| -> Result<Vec<CheckId>, SuiteError> {
             ids.iter()
                 .map(|id| {
                     crate::catalog::find(id.trim())
@@ -102,7 +102,7 @@ impl Selection {
         })
     }
 
-    pub fn includes(&self, id: &str) -> bool {
+    pub fn includes(&self, id: CheckId) -> bool {
         self.only.as_ref().is_none_or(|only| only.contains(&id)) && !self.skip.contains(&id)
     }
 
@@ -207,7 +207,7 @@ pub(crate) struct Runner<'a> {
     /// The request whose answer stands in for a refused baseline.
     pub stand_in: Option<String>,
     pub sent: Vec<Sent>,
-    results: HashMap<&'static str, CheckResult>,
+    results: HashMap<CheckId, CheckResult>,
     pub dead: Option<String>,
     pub load: Option<load::LoadOutcome>,
     repro: Reproduction,
@@ -253,16 +253,16 @@ impl<'a> Runner<'a> {
         self.burst().await;
         let f = &self.factory;
         let groups = [
-            ("R-01", f.statuses()),
-            ("R-02", f.masks()),
-            ("R-03", f.modes()),
-            ("R-04", vec![f.user_absent()]),
-            ("R-05", vec![f.user_null()]),
-            ("R-06", f.non_ascii_names()),
-            ("R-07", vec![f.long_name()]),
-            ("R-08", vec![f.large()]),
-            ("R-09", vec![f.smallest()]),
-            ("C-01", vec![f.unknown_fields()]),
+            (CheckId::R01, f.statuses()),
+            (CheckId::R02, f.masks()),
+            (CheckId::R03, f.modes()),
+            (CheckId::R04, vec![f.user_absent()]),
+            (CheckId::R05, vec![f.user_null()]),
+            (CheckId::R06, f.non_ascii_names()),
+            (CheckId::R07, vec![f.long_name()]),
+            (CheckId::R08, vec![f.large()]),
+            (CheckId::R09, vec![f.smallest()]),
+            (CheckId::C01, vec![f.unknown_fields()]),
         ];
         let mut sent = Vec::new();
         for (id, probes) in groups {
@@ -275,9 +275,9 @@ impl<'a> Runner<'a> {
             self.judge_records(batch);
         }
         self.other_type().await;
-        self.decision("D-01", RecognizeStatus::Stranger, "stranger")
+        self.decision(CheckId::D01, RecognizeStatus::Stranger, "stranger")
             .await;
-        self.decision("D-02", RecognizeStatus::NonLiveness, "non-live face")
+        self.decision(CheckId::D02, RecognizeStatus::NonLiveness, "non-live face")
             .await;
         self.load_phase().await;
         robust::run(self).await;
@@ -287,16 +287,22 @@ impl<'a> Runner<'a> {
         self.judge_stall();
     }
 
-    pub fn wants(&self, id: &str) -> bool {
+    pub fn wants(&self, id: CheckId) -> bool {
         self.config.selection.includes(id)
     }
 
     /// Records the result of a check (when it is selected).
-    pub fn finish(&mut self, id: &'static str, finding: Finding, requests: usize, spent: Duration) {
-        if let (true, Some(check)) = (self.wants(id), crate::catalog::find(id)) {
-            let result = judge(check, finding, requests, spent, &self.repro);
+    pub fn finish(&mut self, id: CheckId, finding: Finding, requests: usize, spent: Duration) {
+        if self.wants(id) {
+            let result = judge(
+                crate::catalog::check(id),
+                finding,
+                requests,
+                spent,
+                &self.repro,
+            );
             tracing::info!(
-                check = id,
+                check = id.as_str(),
                 verdict = result.verdict.label(),
                 "{}",
                 result.summary
@@ -306,7 +312,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Skips a check because the receiver is gone, if it is; true when it was skipped.
-    pub fn skip_if_dead(&mut self, id: &'static str) -> bool {
+    pub fn skip_if_dead(&mut self, id: CheckId) -> bool {
         match self.dead.clone() {
             Some(reason) => {
                 self.finish(id, Finding::NotRun(reason), 0, Duration::ZERO);
@@ -413,7 +419,7 @@ impl<'a> Runner<'a> {
             };
             let actual = format!("{reason}{hint}");
             self.finish(
-                "T-02",
+                CheckId::T02,
                 Finding::unmet(
                     "a completed TLS handshake with a trusted certificate",
                     actual,
@@ -423,8 +429,8 @@ impl<'a> Runner<'a> {
                 spent,
             );
             self.finish(
-                "T-01",
-                Finding::depends("T-02", "the TLS handshake failed"),
+                CheckId::T01,
+                Finding::depends(CheckId::T02, "the TLS handshake failed"),
                 0,
                 Duration::ZERO,
             );
@@ -438,7 +444,7 @@ impl<'a> Runner<'a> {
             }
             (true, _) => Finding::Met("handshake completed with a trusted certificate".into()),
         };
-        self.finish("T-02", tls, 1, spent);
+        self.finish(CheckId::T02, tls, 1, spent);
         let finding = match &self.sent[i].result {
             Ok(response) if response.status == 200 => {
                 self.baseline = Some(Form::of(response));
@@ -449,7 +455,7 @@ impl<'a> Runner<'a> {
             Err(failure) => Finding::unmet("an HTTP 200 answer", failure.to_string(), Some(probe)),
         };
         let no_answer = self.sent[i].result.as_ref().err().map(ToString::to_string);
-        self.finish("T-01", finding, 1, spent);
+        self.finish(CheckId::T01, finding, 1, spent);
         // A receiver that gave no answer at all may still answer other records (it may
         // crash only on some field of the baseline's); the smallest record tells.
         if let Some(failure) = no_answer {
@@ -464,7 +470,7 @@ impl<'a> Runner<'a> {
     }
 
     /// A record check's requests; they are judged once the reference is known.
-    async fn records(&mut self, id: &'static str, probes: Vec<Arc<Probe>>) -> Option<Batch> {
+    async fn records(&mut self, id: CheckId, probes: Vec<Arc<Probe>>) -> Option<Batch> {
         if !self.wants(id) || self.skip_if_dead(id) {
             return None;
         }
@@ -504,7 +510,7 @@ impl<'a> Runner<'a> {
                     format!("{}: {actual}", probe.name),
                     Some(probe),
                 ),
-                None => Finding::depends("T-01", NO_REFERENCE),
+                None => Finding::depends(CheckId::T01, NO_REFERENCE),
             };
             self.finish(id, finding, requests, spent);
             return;
@@ -542,7 +548,7 @@ impl<'a> Runner<'a> {
 
     /// C-02: an event of another type gets a well-formed answer.
     async fn other_type(&mut self) {
-        if !self.wants("C-02") || self.skip_if_dead("C-02") {
+        if !self.wants(CheckId::C02) || self.skip_if_dead(CheckId::C02) {
             return;
         }
         let probe = self.factory.other_type();
@@ -553,7 +559,7 @@ impl<'a> Runner<'a> {
                 "answered HTTP 200 with code {}",
                 Form::of(r).code.unwrap_or_default()
             )),
-            (Ok(_), None) => Finding::depends("T-01", NO_REFERENCE),
+            (Ok(_), None) => Finding::depends(CheckId::T01, NO_REFERENCE),
             (Ok(r), _) => Finding::unmet(expected, r.summary(), Some(probe)),
             (Err(f), _) => {
                 let actual = f.to_string();
@@ -562,11 +568,11 @@ impl<'a> Runner<'a> {
             }
         };
         let spent = self.sent[i].elapsed;
-        self.finish("C-02", finding, 1, spent);
+        self.finish(CheckId::C02, finding, 1, spent);
     }
 
     /// D-01, D-02: a record that must not open the door.
-    async fn decision(&mut self, id: &'static str, status: RecognizeStatus, who: &str) {
+    async fn decision(&mut self, id: CheckId, status: RecognizeStatus, who: &str) {
         if !self.wants(id) || self.skip_if_dead(id) {
             return;
         }
@@ -582,9 +588,9 @@ impl<'a> Runner<'a> {
                 Some(probe),
             ),
             (Ok(_), Ok(())) => Finding::Met(format!("the {who} was not let through")),
-            _ if self.reference.is_none() => Finding::depends("T-01", NO_REFERENCE),
+            _ if self.reference.is_none() => Finding::depends(CheckId::T01, NO_REFERENCE),
             _ => Finding::depends(
-                "R-01",
+                CheckId::R01,
                 format!("the {who}'s record was not answered like a valid event"),
             ),
         };
@@ -594,13 +600,13 @@ impl<'a> Runner<'a> {
 
     /// P-02: the load phase.
     async fn load_phase(&mut self) {
-        if !self.wants("P-02") || self.skip_if_dead("P-02") {
+        if !self.wants(CheckId::P02) || self.skip_if_dead(CheckId::P02) {
             return;
         }
         let Some(reference) = self.reference.clone() else {
             self.finish(
-                "P-02",
-                Finding::depends("T-01", NO_REFERENCE),
+                CheckId::P02,
+                Finding::depends(CheckId::T01, NO_REFERENCE),
                 0,
                 Duration::ZERO,
             );
@@ -666,7 +672,7 @@ impl<'a> Runner<'a> {
         let (events, elapsed) = (outcome.events, outcome.elapsed);
         let died = failed > 0 || !outcome.finished;
         self.load = Some(outcome);
-        self.finish("P-02", finding, events, elapsed);
+        self.finish(CheckId::P02, finding, events, elapsed);
         if died {
             self.alive("the load phase (P-02)").await;
         }
@@ -674,7 +680,7 @@ impl<'a> Runner<'a> {
 
     /// over every answer to a valid event.
     fn judge_answers(&mut self) {
-        let findings: Vec<(&'static str, Finding, usize)> = {
+        let findings: Vec<(CheckId, Finding, usize)> = {
             let answers: Vec<(Arc<Probe>, &Response, Body)> = self
                 .sent
                 .iter()
@@ -748,7 +754,7 @@ impl<'a> Runner<'a> {
                 }
             }
         };
-        self.finish("P-01", finding, requests, Duration::ZERO);
+        self.finish(CheckId::P01, finding, requests, Duration::ZERO);
     }
 
     /// Completes the results, saves the artifacts and builds the report.
@@ -756,7 +762,7 @@ impl<'a> Runner<'a> {
         let reason = self.dead.clone().unwrap_or_else(|| "not run".into());
         let mut checks = Vec::new();
         for check in self.config.selection.checks() {
-            let result = match self.results.remove(check.id) {
+            let result = match self.results.remove(&check.id) {
                 Some(result) => result,
                 None => judge(
                     check,
@@ -816,7 +822,7 @@ impl<'a> Runner<'a> {
 
 /// A record check's requests, by their place in the list of requests sent.
 pub(crate) struct Batch {
-    id: &'static str,
+    id: CheckId,
     sent: Vec<usize>,
     spent: Duration,
 }

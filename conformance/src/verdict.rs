@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::catalog::{Check, Group, Level};
+use crate::catalog::{Check, CheckId, Group, Level};
 use crate::probe::Probe;
 
 /// The outcome of one check.
@@ -103,7 +103,7 @@ impl Finding {
 
     /// A check that could not be judged because another check's condition does not hold:
     /// the reason names that check, so a skip never looks like missing coverage.
-    pub fn depends(on: &str, why: impl std::fmt::Display) -> Self {
+    pub fn depends(on: CheckId, why: impl std::fmt::Display) -> Self {
         Finding::NotRun(format!("not run: depends on {on} ({why})"))
     }
 }
@@ -131,7 +131,7 @@ pub struct Evidence {
 /// The result of one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
-    pub id: &'static str,
+    pub id: CheckId,
     pub level: Level,
     pub group: Group,
     pub requirement: &'static str,

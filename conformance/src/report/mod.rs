@@ -215,6 +215,6 @@ impl RunReport {
 
     /// The result of one check, if it was part of the run.
     pub fn check(&self, id: &str) -> Option<&CheckResult> {
-        self.checks.iter().find(|c| c.id == id)
+        self.checks.iter().find(|c| c.id.as_str() == id)
     }
 }

@@ -133,13 +133,13 @@ pub fn findings(report: &RunReport) -> BTreeSet<&'static str> {
         .checks
         .iter()
         .filter(|c| c.verdict.is_finding())
-        .map(|c| c.id)
+        .map(|c| c.id.as_str())
         .collect()
 }
 
 /// The IDs of the checks aimed at a fault.
 pub fn aimed(fault: Fault) -> BTreeSet<&'static str> {
-    aimed_at(fault).iter().map(|c| c.id).collect()
+    aimed_at(fault).iter().map(|c| c.id.as_str()).collect()
 }
 
 /// One line per check that found something, for assertion messages.
