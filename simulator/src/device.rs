@@ -14,12 +14,12 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::push::{Outcome, OutcomeClass, PushOptions, Pusher};
+use crate::push::{Outcome, PushOptions, Pusher};
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
-use crate::wire::{self, RecognizeStatus, Subscription};
+use crate::wire::{self, OutcomeClass, RecognizeStatus, Subscription};
 
 /// How long retries wait: doubling from `initial` up to `max`, with jitter.
 #[derive(Debug, Clone, Copy)]

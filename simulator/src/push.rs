@@ -8,6 +8,10 @@ use bytes::Bytes;
 use crate::tls::{self, Trust};
 use crate::wire::{self, Answer, AnswerError};
 
+/// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
+/// every report); it is re-exported here, where callers of the pusher look for it.
+pub use crate::wire::OutcomeClass;
+
 /// Largest answer body read from a receiver; real answers are well under a kilobyte.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// The default time a device waits for an answer before it counts the push as lost.
@@ -59,54 +63,6 @@ pub enum Outcome {
     Connect(String),
     /// The connection broke during the exchange (reset, truncated answer, oversized answer).
     Transport(String),
-}
-
-/// The classes answers are counted by, in statistics and reports.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeClass {
-    /// A well-formed answer with `code` 200.
-    Success,
-    /// A well-formed answer with another `code`.
-    CodeNotOk,
-    /// An HTTP status other than 200.
-    HttpStatus,
-    /// No answer in time.
-    Timeout,
-    /// No connection.
-    ConnectError,
-    /// Connection broken mid-exchange.
-    TransportError,
-    /// An answer that is not a conforming push answer.
-    Malformed,
-}
-
-impl OutcomeClass {
-    /// Every class, in report order.
-    pub const ALL: [OutcomeClass; 7] = [
-        Self::Success,
-        Self::CodeNotOk,
-        Self::HttpStatus,
-        Self::Timeout,
-        Self::ConnectError,
-        Self::TransportError,
-        Self::Malformed,
-    ];
-
-    /// The snake_case label used in logs, JSON and `/sim/stats`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::CodeNotOk => "code_not_ok",
-            Self::HttpStatus => "http_status",
-            Self::Timeout => "timeout",
-            Self::ConnectError => "connect_error",
-            Self::TransportError => "transport_error",
-            Self::Malformed => "malformed",
-        }
-    }
 }
 
 impl Outcome {

@@ -1,6 +1,10 @@
-//! Every type that crosses the network: recognition events, the receiver's answer, and the
-//! device API's bodies. This is the only module that spells a protocol field name; it does
-//! no I/O. Decoding is strict and precise: a bad body yields an error naming the field.
+//! Every type that crosses the network: recognition events, the receiver's answer, the
+//! device API's bodies, and the outcome classes and statistics reports that `/sim/stats`
+//! and the load results carry. This is the only module that spells a protocol field name;
+//! it does no I/O and depends on no other module of the crate. Decoding is strict and
+//! precise: a bad body yields an error naming the field.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -581,7 +585,7 @@ pub struct SimStats {
     pub generated: u64,
     pub queue: QueueStats,
     /// Every delivery attempt, by outcome class, with latencies.
-    pub pushes: crate::stats::StatsReport,
+    pub pushes: StatsReport,
     /// Attempts repeated after an outcome in which the receiver may have taken the record
     /// (timeouts, broken connections, bad answers): the possible duplicates.
     pub redeliveries: u64,
@@ -604,6 +608,80 @@ pub struct DoorStats {
     pub kept_shut: u64,
     /// The text on the screen after the last answer.
     pub last_screen: Option<String>,
+}
+
+// ----- push outcomes and their statistics, as reports and `/sim/stats` spell them -----
+
+/// The classes answers are counted by, in statistics and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeClass {
+    /// A well-formed answer with `code` 200.
+    Success,
+    /// A well-formed answer with another `code`.
+    CodeNotOk,
+    /// An HTTP status other than 200.
+    HttpStatus,
+    /// No answer in time.
+    Timeout,
+    /// No connection.
+    ConnectError,
+    /// Connection broken mid-exchange.
+    TransportError,
+    /// An answer that is not a conforming push answer.
+    Malformed,
+}
+
+impl OutcomeClass {
+    /// Every class, in report order.
+    pub const ALL: [OutcomeClass; 7] = [
+        Self::Success,
+        Self::CodeNotOk,
+        Self::HttpStatus,
+        Self::Timeout,
+        Self::ConnectError,
+        Self::TransportError,
+        Self::Malformed,
+    ];
+
+    /// The snake_case label used in logs, JSON and `/sim/stats`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::CodeNotOk => "code_not_ok",
+            Self::HttpStatus => "http_status",
+            Self::Timeout => "timeout",
+            Self::ConnectError => "connect_error",
+            Self::TransportError => "transport_error",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// The serialisable form of [`Stats`]: readable figures plus the histogram as
+/// `[microseconds, count]` pairs, from which [`Stats`] is rebuilt exactly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsReport {
+    pub sent: u64,
+    pub ok: u64,
+    pub passed: u64,
+    pub denied: u64,
+    /// Count per outcome class other than success.
+    pub errors: BTreeMap<String, u64>,
+    pub latency_ms: Percentiles,
+    pub histogram_us: Vec<(u64, u64)>,
 }
 
 #[cfg(test)]
@@ -677,6 +755,19 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// The module is the leaf everything else builds on: it names no other module of the
+    /// crate and no I/O library, so it can never be pulled into a dependency cycle.
+    #[test]
+    fn wire_is_a_leaf_without_io() {
+        let source = include_str!("wire.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        for forbidden in [
+            "crate::", "super::", "tokio", "reqwest", "std::fs", "std::net",
+        ] {
+            assert!(!code.contains(forbidden), "wire.rs uses {forbidden}");
+        }
     }
 
     #[test]

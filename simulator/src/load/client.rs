@@ -23,9 +23,10 @@ use tokio_rustls::client::TlsStream;
 
 use super::LoadError;
 use super::http1::{self, BodyKind, FramingError};
-use crate::push::{MAX_ANSWER_BYTES, OutcomeClass};
+use crate::push::MAX_ANSWER_BYTES;
 use crate::tls::{self, Trust};
 use crate::wire;
+use crate::wire::OutcomeClass;
 
 /// The receiver every connection talks to: resolved addresses, TLS settings and the
 /// fixed part of the request head.

@@ -19,9 +19,9 @@ use super::progress::{self, Feed};
 use super::report::{LoadResult, ThresholdReport};
 use super::source::{Limits, Source};
 use super::{LoadConfig, LoadError, Mode};
-use crate::push::OutcomeClass;
 use crate::schedule::Schedule;
 use crate::stats::Sample;
+use crate::wire::OutcomeClass;
 
 /// Counters the workers keep for the progress display and the achieved rate.
 #[derive(Debug, Default)]
@@ -306,8 +306,8 @@ fn result(
         scheduled: source.scheduled().unwrap_or(sent),
         unsent: counters.unsent.load(Ordering::Relaxed),
         error_rate_pct: 0.0,
-        service_ms: super::merge::percentiles_of(&totals.service),
-        service_histogram_us: aggregate::pairs(&totals.service),
+        service_ms: totals.service.percentiles(),
+        service_histogram_us: totals.service.pairs(),
         error_examples: totals.examples,
         interrupted,
         thresholds: ThresholdReport::default(),
