@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use rand::RngExt;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
@@ -34,6 +35,46 @@ impl Default for Backoff {
             initial: Duration::from_millis(500),
             max: Duration::from_secs(30),
         }
+    }
+}
+
+/// The pauses between delivery attempts of one device: doubling from the backoff's
+/// initial wait to its maximum, each with ±20 % jitter drawn from a generator seeded by
+/// the device's seed and serial number, so that a run is reproducible and devices of one
+/// fleet still spread their retries.
+#[derive(Debug)]
+struct Retry {
+    backoff: Backoff,
+    wait: Duration,
+    rng: StdRng,
+}
+
+/// Separates the retry jitter's stream from every other use of the device's seed.
+const DOMAIN_RETRY: u64 = 0x7e72_9b0f_0000_0004;
+
+impl Retry {
+    fn new(backoff: Backoff, seed: u64, sn: &str) -> Self {
+        // FNV-1a over the serial number: stable across Rust versions, unlike std's hasher.
+        let sn_hash = sn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Self {
+            backoff,
+            wait: backoff.initial,
+            rng: StdRng::seed_from_u64(seed ^ sn_hash ^ DOMAIN_RETRY),
+        }
+    }
+
+    /// A delivery succeeded: the next failure waits the initial time again.
+    fn succeeded(&mut self) {
+        self.wait = self.backoff.initial;
+    }
+
+    /// A delivery failed: how long to pause before the next attempt.
+    fn failed(&mut self) -> Duration {
+        let pause = self.wait.mul_f64(self.rng.random_range(0.8..1.2));
+        self.wait = (self.wait * 2).min(self.backoff.max);
+        pause
     }
 }
 
@@ -424,8 +465,9 @@ impl Device {
     /// timeout), never cut off: its record is then either acknowledged or still queued.
     async fn deliver_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut sub = self.inner.subscription.subscribe();
-        let backoff = self.inner.config.backoff;
-        let mut wait = backoff.initial;
+        let cfg = &self.inner.config;
+        let backoff = cfg.backoff;
+        let mut retry = Retry::new(backoff, cfg.synth.seed, &cfg.sn);
         loop {
             let enabled = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty());
             if unless_stopped(&mut stop, enabled).await.is_none() {
@@ -474,17 +516,13 @@ impl Device {
             drop(line);
             let pause = match attempt {
                 Ok(a) if a.outcome.is_success() => {
-                    wait = backoff.initial;
+                    retry.succeeded();
                     continue;
                 }
-                Ok(_) => {
-                    let pause = wait.mul_f64(rand::rng().random_range(0.8..1.2));
-                    wait = (wait * 2).min(backoff.max);
-                    pause
-                }
+                Ok(_) => retry.failed(),
                 Err(e) => {
                     tracing::error!(error = %e, "delivery bookkeeping failed");
-                    wait
+                    retry.failed()
                 }
             };
             let retry = async {
@@ -509,5 +547,42 @@ async fn unless_stopped<F: std::future::Future>(
     tokio::select! {
         out = work => Some(out),
         _ = stop.wait_for(|stop| *stop) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_pauses_double_with_seeded_jitter_up_to_the_maximum() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(800),
+        };
+        let pauses = |seed, sn| {
+            let mut retry = Retry::new(backoff, seed, sn);
+            (0..6).map(|_| retry.failed()).collect::<Vec<_>>()
+        };
+        let a = pauses(7, "SN1");
+        assert_eq!(a, pauses(7, "SN1"), "same seed and device, same pauses");
+        assert_ne!(
+            a,
+            pauses(7, "SN2"),
+            "devices of one fleet spread their retries"
+        );
+        assert_ne!(a, pauses(8, "SN1"));
+        for (i, pause) in a.iter().enumerate() {
+            let nominal = (backoff.initial * 2u32.pow(i as u32)).min(backoff.max);
+            assert!(
+                *pause >= nominal.mul_f64(0.8) && *pause <= nominal.mul_f64(1.2),
+                "attempt {i}: {pause:?} vs {nominal:?}"
+            );
+        }
+        let mut retry = Retry::new(backoff, 7, "SN1");
+        retry.failed();
+        retry.failed();
+        retry.succeeded();
+        assert!(retry.failed() <= backoff.initial.mul_f64(1.2));
     }
 }

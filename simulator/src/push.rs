@@ -1,9 +1,10 @@
 //! Delivery of one event to a receiver, and the classification of what came back. Both the
 //! simulated device and the push and load commands send through a [`Pusher`].
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::time::Instant;
 
 use crate::tls::{self, Trust};
 use crate::wire::{self, Answer, AnswerError};
@@ -168,6 +169,8 @@ impl Pusher {
     /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
     /// failure is an [`Outcome`].
     pub async fn push(&self, url: &url::Url, body: Bytes) -> Delivery {
+        // tokio's clock, like every timer of the device, so that under a test's paused time
+        // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
         let outcome = self.exchange(url, body).await;
         Delivery {
