@@ -20,7 +20,7 @@ use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
-use crate::wire::{self, OutcomeClass, RecognizeStatus, Subscription};
+use crate::wire::{self, Destination, OutcomeClass, RecognizeStatus, Subscription};
 
 /// How long retries wait: doubling from `initial` up to `max`, with jitter.
 #[derive(Debug, Clone, Copy)]
@@ -106,9 +106,9 @@ pub enum DeviceError {
     /// No `event_dest` is configured, so there is nowhere to push.
     #[error("no event_dest is configured")]
     NotConfigured,
-    /// The configured destination no longer parses (only possible if edited by hand).
-    #[error("stored event_dest is invalid: {0}")]
-    BadDest(String),
+    /// The task making a record ended without one (it panicked or was cancelled).
+    #[error("record generation failed: {0}")]
+    Generate(String),
 }
 
 /// One delivery attempt, as the device's screen and logs see it.
@@ -226,7 +226,7 @@ impl Device {
     /// [`DeviceError::Store`] when it cannot be saved; the old one then stays in force.
     pub fn set_subscription(&self, sub: Subscription) -> Result<(), DeviceError> {
         self.store().save_subscription(&sub)?;
-        tracing::info!(event_dest = %sub.event_dest, enabled = sub.enabled, "push configuration set");
+        tracing::info!(event_dest = %sub.event_dest_str(), enabled = sub.enabled, "push configuration set");
         self.inner.subscription.send_replace(sub);
         self.inner.queued.notify_one();
         Ok(())
@@ -279,7 +279,7 @@ impl Device {
         // threads that serve the API and drive the network.
         let event = tokio::task::spawn_blocking(move || generator.generate(seq, timestamp).event)
             .await
-            .map_err(|e| DeviceError::BadDest(format!("record generation failed: {e}")))?;
+            .map_err(|e| DeviceError::Generate(e.to_string()))?;
         let body = match overrides {
             Some(o) => serde_json::to_vec(&wire::apply_overrides(&event, o)),
             None => serde_json::to_vec(&event),
@@ -310,10 +310,13 @@ impl Device {
         &self,
         overrides: Option<&Map<String, Value>>,
     ) -> Result<wire::TriggerReport, DeviceError> {
-        let url = self.destination()?.ok_or(DeviceError::NotConfigured)?;
+        let dest = self
+            .subscription()
+            .event_dest
+            .ok_or(DeviceError::NotConfigured)?;
         let line = self.inner.line.lock().await;
         let (seq, body) = self.make_record(overrides).await?;
-        let attempt = self.deliver(&url, seq, body).await?;
+        let attempt = self.deliver(&dest, seq, body).await?;
         drop(line);
         Ok(wire::TriggerReport {
             seq,
@@ -325,27 +328,16 @@ impl Device {
         })
     }
 
-    /// The destination when pushing may happen (a destination is set), parsed.
-    fn destination(&self) -> Result<Option<url::Url>, DeviceError> {
-        let sub = self.subscription();
-        if sub.event_dest.is_empty() {
-            return Ok(None);
-        }
-        wire::validate_dest(&sub.event_dest)
-            .map(Some)
-            .map_err(|e| DeviceError::BadDest(e.to_string()))
-    }
-
     /// Sends one stored record, counts and shows the result, and removes the record once
     /// the receiver has taken it.
     async fn deliver(
         &self,
-        url: &url::Url,
+        dest: &Destination,
         seq: u64,
         body: Vec<u8>,
     ) -> Result<Attempt, DeviceError> {
         let head = wire::RecordHead::read(&body).unwrap_or_default();
-        let delivery = self.inner.pusher.push(url, Bytes::from(body)).await;
+        let delivery = self.inner.pusher.push(dest, Bytes::from(body)).await;
         let outcome = delivery.outcome;
         let success = outcome.is_success();
         if success {
@@ -440,9 +432,7 @@ impl Device {
         let mut sub = self.inner.subscription.subscribe();
         let mut round = 0u64;
         loop {
-            let _ = sub
-                .wait_for(|s| s.enabled && !s.event_dest.is_empty())
-                .await;
+            let _ = sub.wait_for(|s| s.active().is_some()).await;
             round += 1;
             let seed = cfg.synth.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut schedule = Schedule::new(profile.clone(), cfg.arrival, seed);
@@ -450,7 +440,7 @@ impl Device {
             while let Some(offset) = schedule.next_offset() {
                 tokio::select! {
                     () = tokio::time::sleep_until(start + offset) => {}
-                    _ = sub.wait_for(|s| !s.enabled || s.event_dest.is_empty()) => break,
+                    _ = sub.wait_for(|s| s.active().is_none()) => break,
                 }
                 match self.make_record(None).await {
                     Ok(_) => self.inner.queued.notify_one(),
@@ -469,7 +459,7 @@ impl Device {
         let backoff = cfg.backoff;
         let mut retry = Retry::new(backoff, cfg.synth.seed, &cfg.sn);
         loop {
-            let enabled = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty());
+            let enabled = sub.wait_for(|s| s.active().is_some());
             if unless_stopped(&mut stop, enabled).await.is_none() {
                 return;
             }
@@ -494,16 +484,9 @@ impl Device {
                     continue;
                 }
             };
-            let url = match self.destination() {
-                Ok(Some(url)) => url,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "pushing paused");
-                    if unless_stopped(&mut stop, sub.changed()).await.is_none() {
-                        return;
-                    }
-                    continue;
-                }
+            // Validated when it was set or loaded, so a destination is always usable.
+            let Some(dest) = self.subscription().event_dest else {
+                continue;
             };
             let Some(line) = unless_stopped(&mut stop, self.inner.line.lock()).await else {
                 return;
@@ -512,7 +495,7 @@ impl Device {
             if self.store().head_seq() != Some(seq) {
                 continue;
             }
-            let attempt = self.deliver(&url, seq, body).await;
+            let attempt = self.deliver(&dest, seq, body).await;
             drop(line);
             let pause = match attempt {
                 Ok(a) if a.outcome.is_success() => {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::tls::{self, Trust};
-use crate::wire::{self, Answer, AnswerError};
+use crate::wire::{self, Answer, AnswerError, Destination};
 
 /// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
 /// every report); it is re-exported here, where callers of the pusher look for it.
@@ -168,11 +168,11 @@ impl Pusher {
 
     /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
     /// failure is an [`Outcome`].
-    pub async fn push(&self, url: &url::Url, body: Bytes) -> Delivery {
+    pub async fn push(&self, dest: &Destination, body: Bytes) -> Delivery {
         // tokio's clock, like every timer of the device, so that under a test's paused time
         // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
-        let outcome = self.exchange(url, body).await;
+        let outcome = self.exchange(dest.url(), body).await;
         Delivery {
             latency: start.elapsed(),
             outcome,

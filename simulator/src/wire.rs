@@ -393,8 +393,109 @@ pub struct Empty {}
 /// The push configuration: where events go and whether pushing is on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
-    pub event_dest: String,
+    /// Spelled `""` on the wire and on disk when no destination is set, as the device
+    /// answers before any configuration; any other value must be a valid [`Destination`].
+    #[serde(
+        serialize_with = "serialize_dest_or_empty",
+        deserialize_with = "deserialize_dest_or_empty"
+    )]
+    pub event_dest: Option<Destination>,
     pub enabled: bool,
+}
+
+impl Subscription {
+    /// Where pushing goes, when it is on: enabled and a destination set.
+    pub fn active(&self) -> Option<&Destination> {
+        self.event_dest.as_ref().filter(|_| self.enabled)
+    }
+
+    /// The destination as the API spells it, `""` when none is set.
+    pub fn event_dest_str(&self) -> &str {
+        self.event_dest.as_ref().map_or("", Destination::as_str)
+    }
+}
+
+/// A receiver URL that passed [`validate_dest`]: an absolute `http` or `https` URL with a
+/// host, at most 1024 bytes. Validated once, where it enters (the device API, the stored
+/// configuration, a command line), and then carried as is to the pusher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// Exactly as given, which is what the API answers back.
+    text: String,
+    url: url::Url,
+}
+
+impl Destination {
+    /// Validates `dest`.
+    ///
+    /// # Errors
+    /// A [`SubscribeError`] saying what is wrong with it.
+    pub fn parse(dest: &str) -> Result<Self, SubscribeError> {
+        let url = validate_dest(dest)?;
+        Ok(Self {
+            text: dest.to_string(),
+            url,
+        })
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+
+    /// The URL as it was given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::str::FromStr for Destination {
+    type Err = SubscribeError;
+
+    fn from_str(s: &str) -> Result<Self, SubscribeError> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Destination {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Destination {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Destination::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Writes `Option<Destination>` as the device API spells it: `""` for none.
+fn serialize_dest_or_empty<S: serde::Serializer>(
+    dest: &Option<Destination>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(dest.as_ref().map_or("", Destination::as_str))
+}
+
+/// Reads `""` as no destination and anything else as a [`Destination`], refusing what
+/// does not validate.
+fn deserialize_dest_or_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Destination>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Destination::parse(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Why a `POST /v1/event/subscribe` body was refused.
@@ -459,9 +560,8 @@ pub fn parse_subscription(body: &[u8]) -> Result<Subscription, SubscribeError> {
             });
         }
     };
-    validate_dest(&dest)?;
     Ok(Subscription {
-        event_dest: dest,
+        event_dest: Some(Destination::parse(&dest)?),
         enabled,
     })
 }
@@ -735,6 +835,7 @@ mod tests {
     fn subscription_rules() {
         let s = parse_subscription(br#"{"event_dest":"http://127.0.0.1:9/eventRcv"}"#).unwrap();
         assert!(s.enabled);
+        assert_eq!(s.event_dest_str(), "http://127.0.0.1:9/eventRcv");
         assert_eq!(
             parse_subscription(br#"{"event_dest":"ftp://h/x"}"#),
             Err(SubscribeError::BadScheme("ftp".into()))
@@ -755,6 +856,38 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn destinations_are_validated_wherever_they_are_read() {
+        let unset = Subscription::default();
+        let json = serde_json::to_string(&unset).unwrap();
+        assert_eq!(json, r#"{"event_dest":"","enabled":false}"#);
+        assert_eq!(serde_json::from_str::<Subscription>(&json).unwrap(), unset);
+        let set: Subscription =
+            serde_json::from_str(r#"{"event_dest":"https://h:8443/e?x=1","enabled":true}"#)
+                .unwrap();
+        assert_eq!(set.active().unwrap().url().port(), Some(8443));
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            r#"{"event_dest":"https://h:8443/e?x=1","enabled":true}"#
+        );
+        let bad =
+            serde_json::from_str::<Subscription>(r#"{"event_dest":"ftp://h/","enabled":true}"#)
+                .unwrap_err();
+        assert!(
+            bad.to_string().contains("scheme must be http or https"),
+            "{bad}"
+        );
+        assert_eq!(
+            "http://".parse::<Destination>().unwrap_err(),
+            SubscribeError::BadUrl("empty host".into())
+        );
+        let off = Subscription {
+            enabled: false,
+            ..set
+        };
+        assert_eq!(off.active(), None);
     }
 
     /// The module is the leaf everything else builds on: it names no other module of the
