@@ -188,7 +188,7 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
             counters.last_send_us.fetch_max(sent_us, Ordering::Relaxed);
             counters.sent.fetch_add(1, Ordering::Relaxed);
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
-            let exchange = conn.exchange(shared.bodies.parts(&buf));
+            let exchange = conn.exchange(shared.bodies.request(&buf));
             let (verdict, why) = match tokio::time::timeout(shared.timeout, exchange).await {
                 Ok(Ok((status, body))) => judge.judge(status, body),
                 Ok(Err(failure)) => (
