@@ -8,18 +8,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use rand::RngExt;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::push::{Outcome, OutcomeClass, PushOptions, Pusher};
+use crate::push::{Outcome, PushOptions, Pusher};
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
-use crate::wire::{self, RecognizeStatus, Subscription};
+use crate::wire::{self, Destination, OutcomeClass, RecognizeStatus, Subscription};
 
 /// How long retries wait: doubling from `initial` up to `max`, with jitter.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,46 @@ impl Default for Backoff {
             initial: Duration::from_millis(500),
             max: Duration::from_secs(30),
         }
+    }
+}
+
+/// The pauses between delivery attempts of one device: doubling from the backoff's
+/// initial wait to its maximum, each with ±20 % jitter drawn from a generator seeded by
+/// the device's seed and serial number, so that a run is reproducible and devices of one
+/// fleet still spread their retries.
+#[derive(Debug)]
+struct Retry {
+    backoff: Backoff,
+    wait: Duration,
+    rng: StdRng,
+}
+
+/// Separates the retry jitter's stream from every other use of the device's seed.
+const DOMAIN_RETRY: u64 = 0x7e72_9b0f_0000_0004;
+
+impl Retry {
+    fn new(backoff: Backoff, seed: u64, sn: &str) -> Self {
+        // FNV-1a over the serial number: stable across Rust versions, unlike std's hasher.
+        let sn_hash = sn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Self {
+            backoff,
+            wait: backoff.initial,
+            rng: StdRng::seed_from_u64(seed ^ sn_hash ^ DOMAIN_RETRY),
+        }
+    }
+
+    /// A delivery succeeded: the next failure waits the initial time again.
+    fn succeeded(&mut self) {
+        self.wait = self.backoff.initial;
+    }
+
+    /// A delivery failed: how long to pause before the next attempt.
+    fn failed(&mut self) -> Duration {
+        let pause = self.wait.mul_f64(self.rng.random_range(0.8..1.2));
+        self.wait = (self.wait * 2).min(self.backoff.max);
+        pause
     }
 }
 
@@ -65,9 +106,9 @@ pub enum DeviceError {
     /// No `event_dest` is configured, so there is nowhere to push.
     #[error("no event_dest is configured")]
     NotConfigured,
-    /// The configured destination no longer parses (only possible if edited by hand).
-    #[error("stored event_dest is invalid: {0}")]
-    BadDest(String),
+    /// The task making a record ended without one (it panicked or was cancelled).
+    #[error("record generation failed: {0}")]
+    Generate(String),
 }
 
 /// One delivery attempt, as the device's screen and logs see it.
@@ -185,7 +226,7 @@ impl Device {
     /// [`DeviceError::Store`] when it cannot be saved; the old one then stays in force.
     pub fn set_subscription(&self, sub: Subscription) -> Result<(), DeviceError> {
         self.store().save_subscription(&sub)?;
-        tracing::info!(event_dest = %sub.event_dest, enabled = sub.enabled, "push configuration set");
+        tracing::info!(event_dest = %sub.event_dest_str(), enabled = sub.enabled, "push configuration set");
         self.inner.subscription.send_replace(sub);
         self.inner.queued.notify_one();
         Ok(())
@@ -238,7 +279,7 @@ impl Device {
         // threads that serve the API and drive the network.
         let event = tokio::task::spawn_blocking(move || generator.generate(seq, timestamp).event)
             .await
-            .map_err(|e| DeviceError::BadDest(format!("record generation failed: {e}")))?;
+            .map_err(|e| DeviceError::Generate(e.to_string()))?;
         let body = match overrides {
             Some(o) => serde_json::to_vec(&wire::apply_overrides(&event, o)),
             None => serde_json::to_vec(&event),
@@ -269,10 +310,13 @@ impl Device {
         &self,
         overrides: Option<&Map<String, Value>>,
     ) -> Result<wire::TriggerReport, DeviceError> {
-        let url = self.destination()?.ok_or(DeviceError::NotConfigured)?;
+        let dest = self
+            .subscription()
+            .event_dest
+            .ok_or(DeviceError::NotConfigured)?;
         let line = self.inner.line.lock().await;
         let (seq, body) = self.make_record(overrides).await?;
-        let attempt = self.deliver(&url, seq, body).await?;
+        let attempt = self.deliver(&dest, seq, body).await?;
         drop(line);
         Ok(wire::TriggerReport {
             seq,
@@ -284,27 +328,16 @@ impl Device {
         })
     }
 
-    /// The destination when pushing may happen (a destination is set), parsed.
-    fn destination(&self) -> Result<Option<url::Url>, DeviceError> {
-        let sub = self.subscription();
-        if sub.event_dest.is_empty() {
-            return Ok(None);
-        }
-        wire::validate_dest(&sub.event_dest)
-            .map(Some)
-            .map_err(|e| DeviceError::BadDest(e.to_string()))
-    }
-
     /// Sends one stored record, counts and shows the result, and removes the record once
     /// the receiver has taken it.
     async fn deliver(
         &self,
-        url: &url::Url,
+        dest: &Destination,
         seq: u64,
         body: Vec<u8>,
     ) -> Result<Attempt, DeviceError> {
         let head = wire::RecordHead::read(&body).unwrap_or_default();
-        let delivery = self.inner.pusher.push(url, Bytes::from(body)).await;
+        let delivery = self.inner.pusher.push(dest, Bytes::from(body)).await;
         let outcome = delivery.outcome;
         let success = outcome.is_success();
         if success {
@@ -399,9 +432,7 @@ impl Device {
         let mut sub = self.inner.subscription.subscribe();
         let mut round = 0u64;
         loop {
-            let _ = sub
-                .wait_for(|s| s.enabled && !s.event_dest.is_empty())
-                .await;
+            let _ = sub.wait_for(|s| s.active().is_some()).await;
             round += 1;
             let seed = cfg.synth.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut schedule = Schedule::new(profile.clone(), cfg.arrival, seed);
@@ -409,7 +440,7 @@ impl Device {
             while let Some(offset) = schedule.next_offset() {
                 tokio::select! {
                     () = tokio::time::sleep_until(start + offset) => {}
-                    _ = sub.wait_for(|s| !s.enabled || s.event_dest.is_empty()) => break,
+                    _ = sub.wait_for(|s| s.active().is_none()) => break,
                 }
                 match self.make_record(None).await {
                     Ok(_) => self.inner.queued.notify_one(),
@@ -424,10 +455,11 @@ impl Device {
     /// timeout), never cut off: its record is then either acknowledged or still queued.
     async fn deliver_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut sub = self.inner.subscription.subscribe();
-        let backoff = self.inner.config.backoff;
-        let mut wait = backoff.initial;
+        let cfg = &self.inner.config;
+        let backoff = cfg.backoff;
+        let mut retry = Retry::new(backoff, cfg.synth.seed, &cfg.sn);
         loop {
-            let enabled = sub.wait_for(|s| s.enabled && !s.event_dest.is_empty());
+            let enabled = sub.wait_for(|s| s.active().is_some());
             if unless_stopped(&mut stop, enabled).await.is_none() {
                 return;
             }
@@ -452,16 +484,9 @@ impl Device {
                     continue;
                 }
             };
-            let url = match self.destination() {
-                Ok(Some(url)) => url,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "pushing paused");
-                    if unless_stopped(&mut stop, sub.changed()).await.is_none() {
-                        return;
-                    }
-                    continue;
-                }
+            // Validated when it was set or loaded, so a destination is always usable.
+            let Some(dest) = self.subscription().event_dest else {
+                continue;
             };
             let Some(line) = unless_stopped(&mut stop, self.inner.line.lock()).await else {
                 return;
@@ -470,21 +495,17 @@ impl Device {
             if self.store().head_seq() != Some(seq) {
                 continue;
             }
-            let attempt = self.deliver(&url, seq, body).await;
+            let attempt = self.deliver(&dest, seq, body).await;
             drop(line);
             let pause = match attempt {
                 Ok(a) if a.outcome.is_success() => {
-                    wait = backoff.initial;
+                    retry.succeeded();
                     continue;
                 }
-                Ok(_) => {
-                    let pause = wait.mul_f64(rand::rng().random_range(0.8..1.2));
-                    wait = (wait * 2).min(backoff.max);
-                    pause
-                }
+                Ok(_) => retry.failed(),
                 Err(e) => {
                     tracing::error!(error = %e, "delivery bookkeeping failed");
-                    wait
+                    retry.failed()
                 }
             };
             let retry = async {
@@ -509,5 +530,42 @@ async fn unless_stopped<F: std::future::Future>(
     tokio::select! {
         out = work => Some(out),
         _ = stop.wait_for(|stop| *stop) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_pauses_double_with_seeded_jitter_up_to_the_maximum() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(800),
+        };
+        let pauses = |seed, sn| {
+            let mut retry = Retry::new(backoff, seed, sn);
+            (0..6).map(|_| retry.failed()).collect::<Vec<_>>()
+        };
+        let a = pauses(7, "SN1");
+        assert_eq!(a, pauses(7, "SN1"), "same seed and device, same pauses");
+        assert_ne!(
+            a,
+            pauses(7, "SN2"),
+            "devices of one fleet spread their retries"
+        );
+        assert_ne!(a, pauses(8, "SN1"));
+        for (i, pause) in a.iter().enumerate() {
+            let nominal = (backoff.initial * 2u32.pow(i as u32)).min(backoff.max);
+            assert!(
+                *pause >= nominal.mul_f64(0.8) && *pause <= nominal.mul_f64(1.2),
+                "attempt {i}: {pause:?} vs {nominal:?}"
+            );
+        }
+        let mut retry = Retry::new(backoff, 7, "SN1");
+        retry.failed();
+        retry.failed();
+        retry.succeeded();
+        assert!(retry.failed() <= backoff.initial.mul_f64(1.2));
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod device;
+pub mod histogram;
 pub mod html;
 pub mod load;
 pub mod push;

@@ -1,12 +1,17 @@
 //! Delivery of one event to a receiver, and the classification of what came back. Both the
 //! simulated device and the push and load commands send through a [`Pusher`].
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::time::Instant;
 
 use crate::tls::{self, Trust};
-use crate::wire::{self, Answer, AnswerError};
+use crate::wire::{self, Answer, AnswerError, Destination};
+
+/// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
+/// every report); it is re-exported here, where callers of the pusher look for it.
+pub use crate::wire::OutcomeClass;
 
 /// Largest answer body read from a receiver; real answers are well under a kilobyte.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
@@ -59,54 +64,6 @@ pub enum Outcome {
     Connect(String),
     /// The connection broke during the exchange (reset, truncated answer, oversized answer).
     Transport(String),
-}
-
-/// The classes answers are counted by, in statistics and reports.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeClass {
-    /// A well-formed answer with `code` 200.
-    Success,
-    /// A well-formed answer with another `code`.
-    CodeNotOk,
-    /// An HTTP status other than 200.
-    HttpStatus,
-    /// No answer in time.
-    Timeout,
-    /// No connection.
-    ConnectError,
-    /// Connection broken mid-exchange.
-    TransportError,
-    /// An answer that is not a conforming push answer.
-    Malformed,
-}
-
-impl OutcomeClass {
-    /// Every class, in report order.
-    pub const ALL: [OutcomeClass; 7] = [
-        Self::Success,
-        Self::CodeNotOk,
-        Self::HttpStatus,
-        Self::Timeout,
-        Self::ConnectError,
-        Self::TransportError,
-        Self::Malformed,
-    ];
-
-    /// The snake_case label used in logs, JSON and `/sim/stats`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::CodeNotOk => "code_not_ok",
-            Self::HttpStatus => "http_status",
-            Self::Timeout => "timeout",
-            Self::ConnectError => "connect_error",
-            Self::TransportError => "transport_error",
-            Self::Malformed => "malformed",
-        }
-    }
 }
 
 impl Outcome {
@@ -211,9 +168,11 @@ impl Pusher {
 
     /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
     /// failure is an [`Outcome`].
-    pub async fn push(&self, url: &url::Url, body: Bytes) -> Delivery {
+    pub async fn push(&self, dest: &Destination, body: Bytes) -> Delivery {
+        // tokio's clock, like every timer of the device, so that under a test's paused time
+        // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
-        let outcome = self.exchange(url, body).await;
+        let outcome = self.exchange(dest.url(), body).await;
         Delivery {
             latency: start.elapsed(),
             outcome,

@@ -1,19 +1,20 @@
-//! Delivery statistics: one aggregator task owns an HDR latency histogram and the counts by
-//! outcome class; workers send it samples through a bounded channel. Results serialise
-//! with the histogram itself, so results from several processes merge exactly.
+//! Delivery statistics and the one aggregator. [`Stats`] holds the latency [`Histogram`] and
+//! the counts by outcome class of a set of pushes; it serialises with the histogram itself,
+//! so results from several processes merge exactly. [`spawn`] starts the one aggregator
+//! task of a run: it owns a [`Tally`] (the device's [`Stats`], or a load run's totals) and
+//! workers feed it samples through a bounded channel, so no lock is held on a hot path.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::push::OutcomeClass;
+use crate::histogram::{Histogram, Precision};
+use crate::wire::OutcomeClass;
+pub use crate::wire::{Percentiles, StatsReport};
 
-/// Highest latency the histogram tracks, in microseconds (ten minutes); longer ones are
-/// clamped, since no answer that late matters to a terminal.
-const MAX_TRACKED_US: u64 = 600_000_000;
+/// Samples in flight to a device or command aggregator before senders wait.
+const CHANNEL_DEPTH: usize = 4096;
 
 /// One push as the statistics see it.
 #[derive(Debug, Clone, Copy)]
@@ -26,61 +27,18 @@ pub struct Sample {
 }
 
 /// Counts and latency histogram of a set of pushes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Stats {
-    histogram: Histogram<u64>,
+    histogram: Histogram,
     classes: BTreeMap<OutcomeClass, u64>,
     passed: u64,
     denied: u64,
 }
 
-impl Default for Stats {
-    fn default() -> Self {
-        Self {
-            histogram: new_histogram(),
-            classes: BTreeMap::new(),
-            passed: 0,
-            denied: 0,
-        }
-    }
-}
-
-fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_TRACKED_US, 3).expect("static histogram bounds are valid")
-}
-
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Percentiles {
-    pub p50: f64,
-    pub p90: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-    pub mean: f64,
-}
-
-/// The serialisable form of [`Stats`]: readable figures plus the histogram as
-/// `[microseconds, count]` pairs, from which [`Stats`] is rebuilt exactly.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StatsReport {
-    pub sent: u64,
-    pub ok: u64,
-    pub passed: u64,
-    pub denied: u64,
-    /// Count per outcome class other than success.
-    pub errors: BTreeMap<String, u64>,
-    pub latency_ms: Percentiles,
-    pub histogram_us: Vec<(u64, u64)>,
-}
-
 impl Stats {
     /// Counts one sample.
     pub fn record(&mut self, sample: &Sample) {
-        let us = u64::try_from(sample.latency.as_micros()).unwrap_or(u64::MAX);
-        self.histogram
-            .saturating_record(us.clamp(1, MAX_TRACKED_US));
+        self.histogram.record(sample.latency);
         *self.classes.entry(sample.class).or_default() += 1;
         match sample.pass {
             Some(true) => self.passed += 1,
@@ -92,8 +50,7 @@ impl Stats {
     /// Adds another set of pushes to this one. Histograms add bucket by bucket, so merged
     /// percentiles are exact, not averaged.
     pub fn merge(&mut self, other: &Stats) {
-        // Both histograms share bounds and precision, so add cannot fail.
-        let _ = self.histogram.add(&other.histogram);
+        self.histogram.merge(&other.histogram);
         for (class, n) in &other.classes {
             *self.classes.entry(*class).or_default() += n;
         }
@@ -123,27 +80,12 @@ impl Stats {
 
     /// Latency at quantile `q` (0..=1), in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.histogram.is_empty() {
-            return 0.0;
-        }
-        self.histogram.value_at_quantile(q) as f64 / 1000.0
+        self.histogram.quantile_ms(q)
     }
 
     /// The usual percentiles.
     pub fn percentiles(&self) -> Percentiles {
-        let h = &self.histogram;
-        if h.is_empty() {
-            return Percentiles::default();
-        }
-        Percentiles {
-            p50: self.quantile_ms(0.50),
-            p90: self.quantile_ms(0.90),
-            p95: self.quantile_ms(0.95),
-            p99: self.quantile_ms(0.99),
-            p999: self.quantile_ms(0.999),
-            max: h.max() as f64 / 1000.0,
-            mean: h.mean() / 1000.0,
-        }
+        self.histogram.percentiles()
     }
 
     /// The serialisable report.
@@ -160,20 +102,16 @@ impl Stats {
                 .map(|(c, n)| (c.label().to_string(), *n))
                 .collect(),
             latency_ms: self.percentiles(),
-            histogram_us: self
-                .histogram
-                .iter_recorded()
-                .map(|v| (v.value_iterated_to(), v.count_at_value()))
-                .collect(),
+            histogram_us: self.histogram.pairs(),
         }
     }
 
     /// Rebuilds statistics from a report (for merging results of several processes).
     pub fn from_report(report: &StatsReport) -> Self {
-        let mut stats = Stats::default();
-        for &(us, n) in &report.histogram_us {
-            let _ = stats.histogram.record_n(us.clamp(1, MAX_TRACKED_US), n);
-        }
+        let mut stats = Stats {
+            histogram: Histogram::from_pairs(&report.histogram_us, Precision::Fine),
+            ..Stats::default()
+        };
         let failed: u64 = report.errors.values().sum();
         for class in OutcomeClass::ALL {
             let n = if class == OutcomeClass::Success {
@@ -192,57 +130,106 @@ impl Stats {
     }
 }
 
-enum Message {
-    Sample(Sample),
-    Snapshot(oneshot::Sender<Stats>),
+/// What an aggregator task owns and folds samples into.
+pub trait Tally: Send + 'static {
+    /// What workers send, one per push.
+    type Sample: Send + 'static;
+    /// What a [`Recorder::view`] answers while the run goes on.
+    type View: Default + Send + 'static;
+
+    /// Counts one sample.
+    fn record(&mut self, sample: Self::Sample);
+
+    /// The figures so far.
+    fn view(&self) -> Self::View;
+
+    /// Called once, after the last sample, before the tally is handed back.
+    fn finish(&mut self) {}
+}
+
+impl Tally for Stats {
+    type Sample = Sample;
+    type View = Stats;
+
+    fn record(&mut self, sample: Sample) {
+        Stats::record(self, &sample);
+    }
+
+    fn view(&self) -> Stats {
+        self.clone()
+    }
+}
+
+enum Message<T: Tally> {
+    Sample(T::Sample),
+    View(oneshot::Sender<T::View>),
 }
 
 /// A handle workers record samples through. Clones feed the same aggregator; when the last
-/// one is dropped the aggregator finishes and yields its totals.
-#[derive(Clone, Debug)]
-pub struct Recorder {
-    tx: mpsc::Sender<Message>,
+/// one is dropped the aggregator finishes and yields its tally.
+pub struct Recorder<T: Tally = Stats> {
+    tx: mpsc::Sender<Message<T>>,
 }
 
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("stats message")
+impl<T: Tally> Clone for Recorder<T> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+        }
     }
 }
 
-impl Recorder {
+impl<T: Tally> std::fmt::Debug for Recorder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recorder")
+    }
+}
+
+impl<T: Tally> Recorder<T> {
     /// Records a sample. Waits when the aggregator is behind, which bounds memory.
-    pub async fn record(&self, sample: Sample) {
+    pub async fn record(&self, sample: T::Sample) {
         let _ = self.tx.send(Message::Sample(sample)).await;
     }
 
-    /// A copy of the statistics so far.
-    pub async fn snapshot(&self) -> Stats {
+    /// The figures so far (the default once the aggregator is gone).
+    pub async fn view(&self) -> T::View {
         let (tx, rx) = oneshot::channel();
-        if self.tx.send(Message::Snapshot(tx)).await.is_err() {
-            return Stats::default();
+        if self.tx.send(Message::View(tx)).await.is_err() {
+            return T::View::default();
         }
         rx.await.unwrap_or_default()
     }
 }
 
-/// Starts the aggregator task. The join handle yields the final statistics once every
-/// [`Recorder`] clone is gone.
-pub fn spawn_aggregator() -> (Recorder, tokio::task::JoinHandle<Stats>) {
-    let (tx, mut rx) = mpsc::channel::<Message>(4096);
+impl Recorder<Stats> {
+    /// A copy of the statistics so far.
+    pub async fn snapshot(&self) -> Stats {
+        self.view().await
+    }
+}
+
+/// Starts the one aggregator task over `tally`, with room for `depth` samples in flight.
+/// The join handle yields the tally once every [`Recorder`] clone is gone.
+pub fn spawn<T: Tally>(mut tally: T, depth: usize) -> (Recorder<T>, tokio::task::JoinHandle<T>) {
+    let (tx, mut rx) = mpsc::channel::<Message<T>>(depth);
     let task = tokio::spawn(async move {
-        let mut stats = Stats::default();
         while let Some(message) = rx.recv().await {
             match message {
-                Message::Sample(s) => stats.record(&s),
-                Message::Snapshot(reply) => {
-                    let _ = reply.send(stats.clone());
+                Message::Sample(s) => tally.record(s),
+                Message::View(reply) => {
+                    let _ = reply.send(tally.view());
                 }
             }
         }
-        stats
+        tally.finish();
+        tally
     });
     (Recorder { tx }, task)
+}
+
+/// Starts an aggregator of [`Stats`]: the device's, `facesim push`'s and facecert's.
+pub fn spawn_aggregator() -> (Recorder, tokio::task::JoinHandle<Stats>) {
+    spawn(Stats::default(), CHANNEL_DEPTH)
 }
 
 #[cfg(test)]

@@ -280,6 +280,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stored_destination_is_validated_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 10).unwrap();
+        fs::write(
+            dir.path().join(CONFIG_FILE),
+            br#"{"event_dest":"ftp://127.0.0.1/x","enabled":true}"#,
+        )
+        .unwrap();
+        let err = store.subscription().unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("http or https"), "{err}");
+        fs::write(
+            dir.path().join(CONFIG_FILE),
+            br#"{"event_dest":"","enabled":false}"#,
+        )
+        .unwrap();
+        assert_eq!(store.subscription().unwrap(), Subscription::default());
+    }
+
+    #[test]
     fn queue_survives_reopen_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), 10).unwrap();
@@ -322,7 +342,7 @@ mod tests {
         let store = Store::open(dir.path(), 5).unwrap();
         assert_eq!(store.depth(), 0);
         let sub = Subscription {
-            event_dest: "http://127.0.0.1:1/x".into(),
+            event_dest: Some("http://127.0.0.1:1/x".parse().unwrap()),
             enabled: true,
         };
         store.save_subscription(&sub).unwrap();

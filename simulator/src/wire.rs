@@ -1,6 +1,10 @@
-//! Every type that crosses the network: recognition events, the receiver's answer, and the
-//! device API's bodies. This is the only module that spells a protocol field name; it does
-//! no I/O. Decoding is strict and precise: a bad body yields an error naming the field.
+//! Every type that crosses the network: recognition events, the receiver's answer, the
+//! device API's bodies, and the outcome classes and statistics reports that `/sim/stats`
+//! and the load results carry. This is the only module that spells a protocol field name;
+//! it does no I/O and depends on no other module of the crate. Decoding is strict and
+//! precise: a bad body yields an error naming the field.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -389,8 +393,109 @@ pub struct Empty {}
 /// The push configuration: where events go and whether pushing is on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
-    pub event_dest: String,
+    /// Spelled `""` on the wire and on disk when no destination is set, as the device
+    /// answers before any configuration; any other value must be a valid [`Destination`].
+    #[serde(
+        serialize_with = "serialize_dest_or_empty",
+        deserialize_with = "deserialize_dest_or_empty"
+    )]
+    pub event_dest: Option<Destination>,
     pub enabled: bool,
+}
+
+impl Subscription {
+    /// Where pushing goes, when it is on: enabled and a destination set.
+    pub fn active(&self) -> Option<&Destination> {
+        self.event_dest.as_ref().filter(|_| self.enabled)
+    }
+
+    /// The destination as the API spells it, `""` when none is set.
+    pub fn event_dest_str(&self) -> &str {
+        self.event_dest.as_ref().map_or("", Destination::as_str)
+    }
+}
+
+/// A receiver URL that passed [`validate_dest`]: an absolute `http` or `https` URL with a
+/// host, at most 1024 bytes. Validated once, where it enters (the device API, the stored
+/// configuration, a command line), and then carried as is to the pusher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// Exactly as given, which is what the API answers back.
+    text: String,
+    url: url::Url,
+}
+
+impl Destination {
+    /// Validates `dest`.
+    ///
+    /// # Errors
+    /// A [`SubscribeError`] saying what is wrong with it.
+    pub fn parse(dest: &str) -> Result<Self, SubscribeError> {
+        let url = validate_dest(dest)?;
+        Ok(Self {
+            text: dest.to_string(),
+            url,
+        })
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+
+    /// The URL as it was given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::str::FromStr for Destination {
+    type Err = SubscribeError;
+
+    fn from_str(s: &str) -> Result<Self, SubscribeError> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Destination {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Destination {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Destination::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Writes `Option<Destination>` as the device API spells it: `""` for none.
+fn serialize_dest_or_empty<S: serde::Serializer>(
+    dest: &Option<Destination>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(dest.as_ref().map_or("", Destination::as_str))
+}
+
+/// Reads `""` as no destination and anything else as a [`Destination`], refusing what
+/// does not validate.
+fn deserialize_dest_or_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Destination>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Destination::parse(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Why a `POST /v1/event/subscribe` body was refused.
@@ -455,9 +560,8 @@ pub fn parse_subscription(body: &[u8]) -> Result<Subscription, SubscribeError> {
             });
         }
     };
-    validate_dest(&dest)?;
     Ok(Subscription {
-        event_dest: dest,
+        event_dest: Some(Destination::parse(&dest)?),
         enabled,
     })
 }
@@ -581,7 +685,7 @@ pub struct SimStats {
     pub generated: u64,
     pub queue: QueueStats,
     /// Every delivery attempt, by outcome class, with latencies.
-    pub pushes: crate::stats::StatsReport,
+    pub pushes: StatsReport,
     /// Attempts repeated after an outcome in which the receiver may have taken the record
     /// (timeouts, broken connections, bad answers): the possible duplicates.
     pub redeliveries: u64,
@@ -604,6 +708,80 @@ pub struct DoorStats {
     pub kept_shut: u64,
     /// The text on the screen after the last answer.
     pub last_screen: Option<String>,
+}
+
+// ----- push outcomes and their statistics, as reports and `/sim/stats` spell them -----
+
+/// The classes answers are counted by, in statistics and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeClass {
+    /// A well-formed answer with `code` 200.
+    Success,
+    /// A well-formed answer with another `code`.
+    CodeNotOk,
+    /// An HTTP status other than 200.
+    HttpStatus,
+    /// No answer in time.
+    Timeout,
+    /// No connection.
+    ConnectError,
+    /// Connection broken mid-exchange.
+    TransportError,
+    /// An answer that is not a conforming push answer.
+    Malformed,
+}
+
+impl OutcomeClass {
+    /// Every class, in report order.
+    pub const ALL: [OutcomeClass; 7] = [
+        Self::Success,
+        Self::CodeNotOk,
+        Self::HttpStatus,
+        Self::Timeout,
+        Self::ConnectError,
+        Self::TransportError,
+        Self::Malformed,
+    ];
+
+    /// The snake_case label used in logs, JSON and `/sim/stats`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::CodeNotOk => "code_not_ok",
+            Self::HttpStatus => "http_status",
+            Self::Timeout => "timeout",
+            Self::ConnectError => "connect_error",
+            Self::TransportError => "transport_error",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// The serialisable form of [`Stats`]: readable figures plus the histogram as
+/// `[microseconds, count]` pairs, from which [`Stats`] is rebuilt exactly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsReport {
+    pub sent: u64,
+    pub ok: u64,
+    pub passed: u64,
+    pub denied: u64,
+    /// Count per outcome class other than success.
+    pub errors: BTreeMap<String, u64>,
+    pub latency_ms: Percentiles,
+    pub histogram_us: Vec<(u64, u64)>,
 }
 
 #[cfg(test)]
@@ -657,6 +835,7 @@ mod tests {
     fn subscription_rules() {
         let s = parse_subscription(br#"{"event_dest":"http://127.0.0.1:9/eventRcv"}"#).unwrap();
         assert!(s.enabled);
+        assert_eq!(s.event_dest_str(), "http://127.0.0.1:9/eventRcv");
         assert_eq!(
             parse_subscription(br#"{"event_dest":"ftp://h/x"}"#),
             Err(SubscribeError::BadScheme("ftp".into()))
@@ -677,6 +856,51 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn destinations_are_validated_wherever_they_are_read() {
+        let unset = Subscription::default();
+        let json = serde_json::to_string(&unset).unwrap();
+        assert_eq!(json, r#"{"event_dest":"","enabled":false}"#);
+        assert_eq!(serde_json::from_str::<Subscription>(&json).unwrap(), unset);
+        let set: Subscription =
+            serde_json::from_str(r#"{"event_dest":"https://h:8443/e?x=1","enabled":true}"#)
+                .unwrap();
+        assert_eq!(set.active().unwrap().url().port(), Some(8443));
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            r#"{"event_dest":"https://h:8443/e?x=1","enabled":true}"#
+        );
+        let bad =
+            serde_json::from_str::<Subscription>(r#"{"event_dest":"ftp://h/","enabled":true}"#)
+                .unwrap_err();
+        assert!(
+            bad.to_string().contains("scheme must be http or https"),
+            "{bad}"
+        );
+        assert_eq!(
+            "http://".parse::<Destination>().unwrap_err(),
+            SubscribeError::BadUrl("empty host".into())
+        );
+        let off = Subscription {
+            enabled: false,
+            ..set
+        };
+        assert_eq!(off.active(), None);
+    }
+
+    /// The module is the leaf everything else builds on: it names no other module of the
+    /// crate and no I/O library, so it can never be pulled into a dependency cycle.
+    #[test]
+    fn wire_is_a_leaf_without_io() {
+        let source = include_str!("wire.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        for forbidden in [
+            "crate::", "super::", "tokio", "reqwest", "std::fs", "std::net",
+        ] {
+            assert!(!code.contains(forbidden), "wire.rs uses {forbidden}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::receiver::{self, ReceiverConfig};
 use crate::schedule::Arrival;
 use crate::store::DEFAULT_QUEUE_CAP;
 use crate::synth::{SynthConfig, device_sn};
-use crate::wire::{Empty, Envelope, SimStats, Subscription};
+use crate::wire::{Destination, Empty, Envelope, SimStats, Subscription};
 
 /// Runs the demo; [`Finish::Success`] when every watched event was delivered and answered.
 ///
@@ -96,7 +96,9 @@ pub async fn demo(
         .build()
         .map_err(|e| CmdError::Broken(format!("cannot build the API client: {e}")))?;
     let subscription = Subscription {
-        event_dest: dest,
+        event_dest: Some(
+            Destination::parse(&dest).map_err(|e| CmdError::Broken(format!("{dest}: {e}")))?,
+        ),
         enabled: true,
     };
     let answer: Envelope<Empty> = api_call(
@@ -113,7 +115,8 @@ pub async fn demo(
         api_call(client.get(format!("{api}/v1/event/subscribe"))).await?;
     println!(
         "GET  /v1/event/subscribe -> event_dest {} enabled {}\n",
-        current.data.event_dest, current.data.enabled
+        current.data.event_dest_str(),
+        current.data.enabled
     );
 
     // Generous: Poisson arrivals bunch up, and a debug build renders snapshots slowly.

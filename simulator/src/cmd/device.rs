@@ -7,7 +7,7 @@ use crate::cli::{DeviceArgs, check_rate};
 use crate::clock;
 use crate::device::{Backoff, Device, DeviceConfig};
 use crate::tls::CertPair;
-use crate::wire::{self, Subscription};
+use crate::wire::{Destination, Subscription};
 
 /// Runs a device until `shutdown`.
 ///
@@ -25,10 +25,10 @@ pub async fn device(
     }
     let initial = match &args.event_dest {
         Some(dest) => {
-            wire::validate_dest(dest)
+            let dest = Destination::parse(dest)
                 .map_err(|e| crate::cli::UsageError(format!("--event-dest: {e}")))?;
             Some(Subscription {
-                event_dest: dest.clone(),
+                event_dest: Some(dest),
                 enabled: true,
             })
         }
@@ -68,7 +68,7 @@ pub async fn device(
         sn = device.sn(),
         api = %format!("{scheme}://{addr}/v1/event/subscribe"),
         state = %args.state.display(),
-        event_dest = %sub.event_dest,
+        event_dest = %sub.event_dest_str(),
         enabled = sub.enabled,
         "device ready"
     );

@@ -16,7 +16,7 @@ use crate::push::Pusher;
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::synth::{Generator, device_sn};
-use crate::wire;
+use crate::wire::Destination;
 
 /// Pushes `--count` events and reports; [`Finish::Failed`] unless every one got a
 /// well-formed success answer.
@@ -28,7 +28,7 @@ pub async fn push(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
     let synth = args.synth.config()?;
-    let url = wire::validate_dest(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
+    let dest = Destination::parse(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
     if args.devices == 0 || args.count == 0 {
         return Err(UsageError("--devices and --count must be at least 1".into()).into());
     }
@@ -55,7 +55,7 @@ pub async fn push(
         let job = DeviceJob {
             generator: Arc::new(Generator::new(&synth, device_sn(synth.seed, index))),
             pusher: pusher.clone(),
-            url: url.clone(),
+            dest: dest.clone(),
             recorder: recorder.clone(),
             clock: clock::system(),
             quiet: args.quiet,
@@ -93,7 +93,7 @@ pub async fn push(
 struct DeviceJob {
     generator: Arc<Generator>,
     pusher: Pusher,
-    url: url::Url,
+    dest: Destination,
     recorder: Recorder,
     clock: Arc<dyn Clock>,
     quiet: bool,
@@ -117,7 +117,7 @@ impl DeviceJob {
                 continue;
             };
             let body = serde_json::to_vec(&generated.event).unwrap_or_default();
-            let delivery = self.pusher.push(&self.url, Bytes::from(body)).await;
+            let delivery = self.pusher.push(&self.dest, Bytes::from(body)).await;
             self.recorder
                 .record(Sample {
                     latency: delivery.latency,

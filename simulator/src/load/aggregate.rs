@@ -1,22 +1,20 @@
-//! The one aggregator of a load run. Workers send a [`LoadSample`] per event through a
-//! bounded channel; this task owns every histogram: the run's [`Stats`] (latency from the
-//! scheduled time, answer classes, pass/deny), the service-time histogram (from the actual
-//! send), and a per-second [`SeriesPoint`] time series for the "latency over time" plot.
-//! Per-second histograms are kept at two significant digits, so even an hour-long run's
-//! series stays small, and merge exactly like the main histogram.
+//! What the aggregator of a load run counts. Workers send a [`LoadSample`] per event
+//! through the bounded channel of the one aggregator ([`stats::spawn`]); its [`Totals`]
+//! own every histogram of the run: the run's [`Stats`] (latency from the scheduled time,
+//! answer classes, pass/deny), the service-time histogram (from the actual send), and a
+//! per-second [`SeriesPoint`] time series for the "latency over time" plot. Per-second
+//! histograms are kept at two significant digits, so even an hour-long run's series stays
+//! small, and merge exactly like the main histogram.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
 
-use crate::push::OutcomeClass;
-use crate::stats::{Sample, Stats};
+use crate::histogram::{Histogram, Precision};
+use crate::stats::{self, Sample, Stats, Tally};
+use crate::wire::OutcomeClass;
 
-/// Highest latency tracked, in microseconds (ten minutes), as in [`Stats`].
-pub(crate) const MAX_TRACKED_US: u64 = 600_000_000;
 /// Samples in flight to the aggregator before workers wait.
 const CHANNEL_DEPTH: usize = 8192;
 
@@ -48,12 +46,7 @@ pub struct SeriesPoint {
 impl SeriesPoint {
     /// The latency at quantile `q` of this second, in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        let h = histogram_from_pairs(&self.histogram_us, 2);
-        if h.is_empty() {
-            0.0
-        } else {
-            h.value_at_quantile(q) as f64 / 1000.0
-        }
+        Histogram::from_pairs(&self.histogram_us, Precision::Coarse).quantile_ms(q)
     }
 
     /// The slowest answer of this second, in milliseconds.
@@ -68,41 +61,37 @@ impl SeriesPoint {
         self.sent += other.sent;
         self.ok += other.ok;
         self.errors += other.errors;
-        let mut h = histogram_from_pairs(&self.histogram_us, 2);
-        let _ = h.add(histogram_from_pairs(&other.histogram_us, 2));
-        self.histogram_us = pairs(&h);
+        let mut h = Histogram::from_pairs(&self.histogram_us, Precision::Coarse);
+        h.merge(&Histogram::from_pairs(
+            &other.histogram_us,
+            Precision::Coarse,
+        ));
+        self.histogram_us = h.pairs();
     }
 }
 
-/// A histogram of `[microseconds, count]` pairs at `sigfig` significant digits.
-pub(crate) fn histogram_from_pairs(pairs: &[(u64, u64)], sigfig: u8) -> Histogram<u64> {
-    let mut h = new_histogram(sigfig);
-    for &(us, n) in pairs {
-        let _ = h.record_n(us.clamp(1, MAX_TRACKED_US), n);
-    }
-    h
-}
-
-/// The recorded values of a histogram as `[microseconds, count]` pairs.
-pub(crate) fn pairs(h: &Histogram<u64>) -> Vec<(u64, u64)> {
-    h.iter_recorded()
-        .map(|v| (v.value_iterated_to(), v.count_at_value()))
-        .collect()
-}
-
-pub(crate) fn new_histogram(sigfig: u8) -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_TRACKED_US, sigfig)
-        .expect("static histogram bounds are valid")
-}
-
-/// Everything the aggregator counted.
+/// Everything the aggregator counted: the [`Tally`] of a load run.
 #[derive(Debug, Clone)]
 pub(crate) struct Totals {
     pub stats: Stats,
-    pub service: Histogram<u64>,
+    pub service: Histogram,
     pub series: Vec<SeriesPoint>,
     /// The first failure message seen per class label.
     pub examples: BTreeMap<String, String>,
+    /// The second being filled.
+    second: Second,
+}
+
+impl Default for Totals {
+    fn default() -> Self {
+        Self {
+            stats: Stats::default(),
+            service: Histogram::new(Precision::Fine),
+            series: Vec::new(),
+            examples: BTreeMap::new(),
+            second: Second::default(),
+        }
+    }
 }
 
 /// What the progress display asks for.
@@ -113,90 +102,60 @@ pub(crate) struct Progress {
     pub p99_ms: f64,
 }
 
-enum Message {
-    Sample(LoadSample),
-    Progress(oneshot::Sender<Progress>),
-}
+impl Tally for Totals {
+    type Sample = LoadSample;
+    type View = Progress;
 
-/// A worker's handle to the aggregator.
-#[derive(Clone)]
-pub(crate) struct Recorder {
-    tx: mpsc::Sender<Message>,
-}
+    fn record(&mut self, s: LoadSample) {
+        self.stats.record(&s.sample);
+        if let Some(service) = s.service {
+            self.service.record(service);
+        }
+        if let Some(failure) = s.failure {
+            self.examples
+                .entry(s.sample.class.label().to_string())
+                .or_insert(failure);
+        }
+        self.second.record(&s.sample, s.done_ms, &mut self.series);
+    }
 
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
+    fn view(&self) -> Progress {
+        Progress {
+            sent: self.stats.sent(),
+            ok: self.stats.ok(),
+            p99_ms: self.stats.quantile_ms(0.99),
+        }
+    }
+
+    fn finish(&mut self) {
+        self.second.flush(&mut self.series);
     }
 }
 
-impl Recorder {
-    /// Records one event; waits when the aggregator is behind, which bounds memory.
-    pub(crate) async fn record(&self, sample: LoadSample) {
-        let _ = self.tx.send(Message::Sample(sample)).await;
-    }
+/// A worker's handle to the run's aggregator.
+pub(crate) type Recorder = stats::Recorder<Totals>;
 
+impl stats::Recorder<Totals> {
     /// The figures so far.
     pub(crate) async fn progress(&self) -> Progress {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send(Message::Progress(tx)).await.is_err() {
-            return Progress::default();
-        }
-        rx.await.unwrap_or_default()
+        self.view().await
     }
 }
 
-/// Starts the aggregator; its handle yields the totals once every [`Recorder`] is gone.
+/// Starts the run's aggregator; its handle yields the totals once every [`Recorder`] is
+/// gone.
 pub(crate) fn spawn() -> (Recorder, tokio::task::JoinHandle<Totals>) {
-    let (tx, mut rx) = mpsc::channel(CHANNEL_DEPTH);
-    let task = tokio::spawn(async move {
-        let mut totals = Totals {
-            stats: Stats::default(),
-            service: new_histogram(3),
-            series: Vec::new(),
-            examples: BTreeMap::new(),
-        };
-        let mut second = Second::default();
-        while let Some(message) = rx.recv().await {
-            match message {
-                Message::Sample(s) => {
-                    totals.stats.record(&s.sample);
-                    if let Some(service) = s.service {
-                        let us = u64::try_from(service.as_micros()).unwrap_or(u64::MAX);
-                        totals
-                            .service
-                            .saturating_record(us.clamp(1, MAX_TRACKED_US));
-                    }
-                    if let Some(failure) = &s.failure {
-                        totals
-                            .examples
-                            .entry(s.sample.class.label().to_string())
-                            .or_insert_with(|| failure.clone());
-                    }
-                    second.record(&s, &mut totals.series);
-                }
-                Message::Progress(reply) => {
-                    let _ = reply.send(Progress {
-                        sent: totals.stats.sent(),
-                        ok: totals.stats.ok(),
-                        p99_ms: totals.stats.quantile_ms(0.99),
-                    });
-                }
-            }
-        }
-        second.flush(&mut totals.series);
-        totals
-    });
-    (Recorder { tx }, task)
+    stats::spawn(Totals::default(), CHANNEL_DEPTH)
 }
 
 /// The second being filled.
+#[derive(Debug, Clone)]
 struct Second {
     t: u64,
     sent: u64,
     ok: u64,
     errors: u64,
-    histogram: Histogram<u64>,
+    histogram: Histogram,
 }
 
 impl Default for Second {
@@ -206,14 +165,14 @@ impl Default for Second {
             sent: 0,
             ok: 0,
             errors: 0,
-            histogram: new_histogram(2),
+            histogram: Histogram::new(Precision::Coarse),
         }
     }
 }
 
 impl Second {
-    fn record(&mut self, s: &LoadSample, series: &mut Vec<SeriesPoint>) {
-        let t = s.done_ms / 1000;
+    fn record(&mut self, s: &Sample, done_ms: u64, series: &mut Vec<SeriesPoint>) {
+        let t = done_ms / 1000;
         // Samples arrive in completion order, give or take the channel; a straggler from
         // a second already written is counted in the current one.
         if t > self.t {
@@ -221,14 +180,12 @@ impl Second {
             self.t = t;
         }
         self.sent += 1;
-        if s.sample.class == OutcomeClass::Success {
+        if s.class == OutcomeClass::Success {
             self.ok += 1;
         } else {
             self.errors += 1;
         }
-        let us = u64::try_from(s.sample.latency.as_micros()).unwrap_or(u64::MAX);
-        self.histogram
-            .saturating_record(us.clamp(1, MAX_TRACKED_US));
+        self.histogram.record(s.latency);
     }
 
     fn flush(&mut self, series: &mut Vec<SeriesPoint>) {
@@ -240,7 +197,7 @@ impl Second {
             sent: self.sent,
             ok: self.ok,
             errors: self.errors,
-            histogram_us: pairs(&self.histogram),
+            histogram_us: self.histogram.pairs(),
         });
         self.sent = 0;
         self.ok = 0;
@@ -289,7 +246,7 @@ mod tests {
         assert_eq!(totals.series[1].t, 2);
         assert!((totals.series[1].max_ms() - 40.0).abs() < 0.5);
         assert_eq!(totals.examples["timeout"], "failure at 900");
-        assert!((totals.service.max() as f64 / 1000.0 - 20.0).abs() < 0.1);
+        assert!((totals.service.max_ms() - 20.0).abs() < 0.1);
     }
 
     #[test]
@@ -310,11 +267,11 @@ mod tests {
         };
         a.merge(&b);
         assert_eq!((a.sent, a.ok, a.errors), (3, 2, 1));
-        let mut all = new_histogram(2);
+        let mut all = Histogram::new(Precision::Coarse);
         for us in [1000, 2000, 2000] {
-            all.record(us).unwrap();
+            all.record(Duration::from_micros(us));
         }
-        assert_eq!(a.histogram_us, pairs(&all));
+        assert_eq!(a.histogram_us, all.pairs());
         assert!((a.quantile_ms(0.5) - 2.0).abs() < 0.05);
     }
 }

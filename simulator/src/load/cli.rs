@@ -5,7 +5,6 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
@@ -290,36 +289,6 @@ pub fn merge_command(args: &MergeArgs) -> Result<bool, LoadError> {
     )
 }
 
-/// [`load_command`] with Ctrl-C as shutdown, errors printed in one line, and the exit code
-/// (0 passed, 1 a threshold was violated or the run failed, 2 bad usage).
-///
-/// # Errors
-/// Never in practice; the `Result` leaves room for the binary's usual error path.
-pub async fn main_load(args: LoadArgs) -> anyhow::Result<ExitCode> {
-    let shutdown = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    Ok(exit_code(load_command(&args, shutdown).await))
-}
-
-/// [`merge_command`] with errors printed in one line, and the exit code as [`main_load`].
-///
-/// # Errors
-/// Never in practice; see [`main_load`].
-pub fn main_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
-    Ok(exit_code(merge_command(&args)))
-}
-
-fn exit_code(outcome: Result<bool, LoadError>) -> ExitCode {
-    match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => fail(&e),
-    }
-}
-
 fn finish(
     result: &LoadResult,
     json: Option<&Path>,
@@ -333,11 +302,6 @@ fn finish(
         html::write_html(result, path)?;
     }
     Ok(result.passed())
-}
-
-fn fail(e: &LoadError) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(e.exit_code())
 }
 
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! The load generator's HTTP path: one keep-alive HTTP/1.1 connection per worker, over TCP
-//! or rustls, writing a prebuilt request with one vectored write and reading the answer
-//! into a reused buffer. No per-request task hop, header map or body channel: the request
-//! is assembled from slices the body builder already holds (the big base64 image is shared
-//! and never copied), and answers identical to the previous one are judged by comparing
-//! bytes instead of decoding JSON again.
+//! or rustls, writing a prebuilt request and reading the answer into a reused buffer. No
+//! per-request task hop, header map or body channel: the request is assembled from slices
+//! the body builder already holds (the big base64 image is shared and never copied in
+//! memory), and answers identical to the previous one are judged by comparing bytes
+//! instead of decoding JSON again.
+//!
+//! Copying the 30 KB image into the socket was most of a request's CPU, so on plain TCP
+//! (Linux) the image is not written from memory at all: the pool keeps it in an in-memory
+//! file that never changes, and `sendfile` hands its pages to the kernel by reference,
+//! between the small front and back written from memory with the socket corked. Over TLS
+//! the bytes must be encrypted anyway, and one vectored write sends everything.
 //!
 //! Every failure is classified into an [`OutcomeClass`] exactly as the simulated device's
 //! [`Pusher`](crate::push::Pusher) does, so `facesim load` and `facesim push` count alike.
@@ -23,9 +29,10 @@ use tokio_rustls::client::TlsStream;
 
 use super::LoadError;
 use super::http1::{self, BodyKind, FramingError};
-use crate::push::{MAX_ANSWER_BYTES, OutcomeClass};
+use crate::push::MAX_ANSWER_BYTES;
 use crate::tls::{self, Trust};
 use crate::wire;
+use crate::wire::OutcomeClass;
 
 /// The receiver every connection talks to: resolved addresses, TLS settings and the
 /// fixed part of the request head.
@@ -215,6 +222,30 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// One request as the client sends it: a small per-event front (head and the start of the
+/// body), the large shared middle, a small per-event back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Request<'a> {
+    pub front: &'a [u8],
+    pub middle: &'a [u8],
+    pub back: &'a [u8],
+    /// The middle's bytes again, at this offset of a file that never changes: a plain
+    /// connection then has the kernel send them by reference (`sendfile`) instead of
+    /// copying them into the socket, which is most of a request's CPU.
+    pub middle_file: Option<(&'a std::fs::File, u64)>,
+}
+
+impl<'a> From<[&'a [u8]; 3]> for Request<'a> {
+    fn from([front, middle, back]: [&'a [u8]; 3]) -> Self {
+        Self {
+            front,
+            middle,
+            back,
+            middle_file: None,
+        }
+    }
+}
+
 /// How one push failed before a complete answer arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
@@ -270,21 +301,21 @@ impl Connection {
         self.stream = None;
     }
 
-    /// Sends one request made of `parts` (head and body, in order) and reads the answer.
-    /// Returns the HTTP status and the answer body.
+    /// Sends one request and reads the answer. Returns the HTTP status and the answer
+    /// body.
     ///
     /// # Errors
     /// A [`Failure`] classed as a connect or transport error; the connection is dropped.
-    pub(crate) async fn exchange(&mut self, parts: [&[u8]; 3]) -> Result<(u16, &[u8]), Failure> {
+    pub(crate) async fn exchange(&mut self, request: Request<'_>) -> Result<(u16, &[u8]), Failure> {
         let reused = self.stream.is_some();
-        let mut result = self.exchange_inner(parts).await;
+        let mut result = self.exchange_inner(request).await;
         if result.is_err() && reused && self.buf.is_empty() {
             // Not a byte of answer on a kept-alive connection: the receiver had closed it
             // while idle (a keep-alive timeout or request limit), so it never saw this
             // request. Clients retry that once on a fresh connection, as reqwest does for
             // the simulated device; the retry's time counts in the latency.
             self.stream = None;
-            result = self.exchange_inner(parts).await;
+            result = self.exchange_inner(request).await;
         }
         if result.is_err() {
             self.stream = None;
@@ -299,7 +330,7 @@ impl Connection {
     /// The exchange proper; the body is `buf[range]`, or the chunked buffer for `None`.
     async fn exchange_inner(
         &mut self,
-        parts: [&[u8]; 3],
+        request: Request<'_>,
     ) -> Result<(u16, Option<std::ops::Range<usize>>), Failure> {
         let stream = match &mut self.stream {
             Some(s) => s,
@@ -313,7 +344,9 @@ impl Connection {
             }
         };
         self.buf.clear();
-        write_all(stream, parts).await.map_err(Failure::transport)?;
+        write_request(stream, request)
+            .await
+            .map_err(Failure::transport)?;
         let mut searched = 0;
         loop {
             // Find a complete head, skipping interim 1xx answers.
@@ -380,6 +413,56 @@ impl Connection {
             return Ok((head.status, range));
         }
     }
+}
+
+/// Writes the request: by reference from its file on a plain connection that has one,
+/// else from memory.
+async fn write_request(stream: &mut Stream, request: Request<'_>) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if let (Stream::Plain(tcp), Some((file, offset))) = (&mut *stream, request.middle_file) {
+        return write_spliced(tcp, request, file, offset).await;
+    }
+    write_all(stream, [request.front, request.middle, request.back]).await
+}
+
+/// Front from memory, middle by `sendfile` from its file, back from memory, with the
+/// socket corked meanwhile so that the three leave as the one stream of segments the
+/// single vectored write would have made (nodelay alone would send the small back in a
+/// segment of its own, and wake the receiver twice per request).
+#[cfg(target_os = "linux")]
+async fn write_spliced(
+    tcp: &mut TcpStream,
+    request: Request<'_>,
+    file: &std::fs::File,
+    offset: u64,
+) -> io::Result<()> {
+    use rustix::net::sockopt::set_tcp_cork;
+    set_tcp_cork(&*tcp, true)?;
+    let sent = async {
+        tcp.write_all(request.front).await?;
+        let shared: &TcpStream = tcp;
+        let (mut at, end) = (offset, offset + request.middle.len() as u64);
+        while at < end {
+            let left = usize::try_from(end - at).unwrap_or(usize::MAX);
+            let n = shared
+                .async_io(tokio::io::Interest::WRITABLE, || {
+                    let mut from = at;
+                    rustix::fs::sendfile(shared, file, Some(&mut from), left)
+                        .map_err(io::Error::from)
+                })
+                .await?;
+            if n == 0 {
+                return Err(io::Error::from(io::ErrorKind::WriteZero));
+            }
+            at += n as u64;
+        }
+        tcp.write_all(request.back).await
+    }
+    .await;
+    // Uncorking pushes whatever is queued; on error the connection is dropped anyway.
+    let uncorked = set_tcp_cork(&*tcp, false);
+    sent?;
+    Ok(uncorked?)
 }
 
 /// Writes every part, in as few system calls as the stream allows.
@@ -582,7 +665,72 @@ mod tests {
 
     /// One exchange, with the answer copied out of the connection's buffer.
     async fn owned(conn: &mut Connection, parts: [&[u8]; 3]) -> Result<(u16, Vec<u8>), Failure> {
-        conn.exchange(parts).await.map(|(s, b)| (s, b.to_vec()))
+        conn.exchange(parts.into())
+            .await
+            .map(|(s, b)| (s, b.to_vec()))
+    }
+
+    /// A request whose middle comes from a file arrives byte for byte as the one written
+    /// from memory, twice in a row on one kept-alive connection.
+    #[tokio::test]
+    async fn a_middle_sent_from_its_file_arrives_intact() {
+        use std::io::Write as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = url::Url::parse(&format!("http://{}/e", listener.local_addr().unwrap())).unwrap();
+        let (got_tx, mut got) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            loop {
+                let end = loop {
+                    if let Some(end) = http1::find_head_end(&buf, 0) {
+                        break end;
+                    }
+                    if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                let length: usize = head
+                    .split("content-length: ")
+                    .nth(1)
+                    .and_then(|r| r.split("\r\n").next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap();
+                while buf.len() < end + length {
+                    socket.read_buf(&mut buf).await.unwrap();
+                }
+                let _ = got_tx.send(buf.drain(..end + length).collect());
+                let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+                socket.write_all(ok).await.unwrap();
+            }
+        });
+        // A middle large enough to take several sendfile calls' worth of socket buffer.
+        let middle: Vec<u8> = (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"ignored prefix").unwrap();
+        file.write_all(&middle).unwrap();
+        let endpoint = Arc::new(Endpoint::new(&url, &Trust::System).await.unwrap());
+        let (back, body_len) = (b"]}".as_slice(), 1 + middle.len() + 2);
+        let mut front = Vec::new();
+        endpoint.write_head(body_len, &mut front);
+        front.push(b'[');
+        let request = Request {
+            front: &front,
+            middle: &middle,
+            back,
+            middle_file: Some((&file, 14)),
+        };
+        let expected = [front.as_slice(), middle.as_slice(), back].concat();
+        let mut conn = Connection::new(endpoint);
+        for _ in 0..2 {
+            let (status, body) = conn.exchange(request).await.unwrap();
+            assert_eq!((status, body), (200, &b"{}"[..]));
+            assert!(
+                got.recv().await.unwrap() == expected,
+                "the request changed on the way"
+            );
+        }
     }
 
     #[tokio::test]

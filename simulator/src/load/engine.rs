@@ -19,9 +19,9 @@ use super::progress::{self, Feed};
 use super::report::{LoadResult, ThresholdReport};
 use super::source::{Limits, Source};
 use super::{LoadConfig, LoadError, Mode};
-use crate::push::OutcomeClass;
 use crate::schedule::Schedule;
 use crate::stats::Sample;
+use crate::wire::OutcomeClass;
 
 /// Counters the workers keep for the progress display and the achieved rate.
 #[derive(Debug, Default)]
@@ -188,7 +188,7 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
             counters.last_send_us.fetch_max(sent_us, Ordering::Relaxed);
             counters.sent.fetch_add(1, Ordering::Relaxed);
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
-            let exchange = conn.exchange(shared.bodies.parts(&buf));
+            let exchange = conn.exchange(shared.bodies.request(&buf));
             let (verdict, why) = match tokio::time::timeout(shared.timeout, exchange).await {
                 Ok(Ok((status, body))) => judge.judge(status, body),
                 Ok(Err(failure)) => (
@@ -306,8 +306,8 @@ fn result(
         scheduled: source.scheduled().unwrap_or(sent),
         unsent: counters.unsent.load(Ordering::Relaxed),
         error_rate_pct: 0.0,
-        service_ms: super::merge::percentiles_of(&totals.service),
-        service_histogram_us: aggregate::pairs(&totals.service),
+        service_ms: totals.service.percentiles(),
+        service_histogram_us: totals.service.pairs(),
         error_examples: totals.examples,
         interrupted,
         thresholds: ThresholdReport::default(),

@@ -10,12 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use hdrhistogram::Histogram;
-
 use super::LoadError;
-use super::aggregate::{self, SeriesPoint};
+use super::aggregate::SeriesPoint;
 use super::report::{LoadResult, PartSummary, ThresholdReport, Thresholds};
-use crate::stats::{Percentiles, Stats};
+use crate::histogram::{Histogram, Precision};
+use crate::stats::Stats;
 
 /// Reads the result files and merges them. `thresholds`, when given, replace those the
 /// inputs were run with.
@@ -56,12 +55,15 @@ pub fn merge_results(
         }
     }
     let mut stats = Stats::default();
-    let mut service = aggregate::new_histogram(3);
+    let mut service = Histogram::new(Precision::Fine);
     let mut series: BTreeMap<u64, SeriesPoint> = BTreeMap::new();
     let mut merged = first.clone();
     for r in results {
         stats.merge(&Stats::from_report(&r.stats));
-        let _ = service.add(aggregate::histogram_from_pairs(&r.service_histogram_us, 3));
+        service.merge(&Histogram::from_pairs(
+            &r.service_histogram_us,
+            Precision::Fine,
+        ));
         for point in &r.series {
             series
                 .entry(point.t)
@@ -93,8 +95,8 @@ pub fn merge_results(
     merged.stats = stats.report();
     merged.scheduled = results.iter().map(|r| r.scheduled).sum();
     merged.unsent = results.iter().map(|r| r.unsent).sum();
-    merged.service_ms = percentiles_of(&service);
-    merged.service_histogram_us = aggregate::pairs(&service);
+    merged.service_ms = service.percentiles();
+    merged.service_histogram_us = service.pairs();
     merged.error_examples = BTreeMap::new();
     for r in results {
         for (class, example) in &r.error_examples {
@@ -126,23 +128,6 @@ pub fn merge_results(
     merged.complete_counts();
     merged.apply_thresholds(thresholds.unwrap_or(first.thresholds.limits));
     Ok(merged)
-}
-
-/// The usual percentiles of a microsecond histogram, in milliseconds.
-pub(crate) fn percentiles_of(h: &Histogram<u64>) -> Percentiles {
-    if h.is_empty() {
-        return Percentiles::default();
-    }
-    let ms = |us: u64| us as f64 / 1000.0;
-    Percentiles {
-        p50: ms(h.value_at_quantile(0.50)),
-        p90: ms(h.value_at_quantile(0.90)),
-        p95: ms(h.value_at_quantile(0.95)),
-        p99: ms(h.value_at_quantile(0.99)),
-        p999: ms(h.value_at_quantile(0.999)),
-        max: ms(h.max()),
-        mean: h.mean() / 1000.0,
-    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::LoadError;
 use super::aggregate::SeriesPoint;
-use crate::push::OutcomeClass;
 use crate::schedule::Arrival;
-use crate::stats::{Percentiles, StatsReport};
+use crate::wire::OutcomeClass;
+use crate::wire::{Percentiles, StatsReport};
 
 /// Limits a run must stay within; a violation makes the command exit 1.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

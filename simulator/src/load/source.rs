@@ -69,6 +69,8 @@ pub(crate) struct Paced {
     last_due_us: AtomicU64,
     /// Arrivals released so far.
     released: AtomicU64,
+    /// The pacer thread, for a test to wait on instead of sleeping.
+    pacer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 #[derive(Debug, Default)]
@@ -102,14 +104,21 @@ impl Source {
             cancelled: AtomicBool::new(false),
             last_due_us: AtomicU64::new(0),
             released: AtomicU64::new(0),
+            pacer: Mutex::new(None),
         });
         let pacer = paced.clone();
         let spawned = std::thread::Builder::new()
             .name("facesim-pacer".into())
             .spawn(move || pacer.run(&mut schedule, start, limits, grace));
-        if spawned.is_err() {
+        match spawned {
+            Ok(handle) => {
+                *paced
+                    .pacer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
+            }
             // Without a pacer nothing is ever due; release the workers at once.
-            paced.finish(Instant::now());
+            Err(_) => paced.finish(Instant::now()),
         }
         Source::Paced(paced)
     }
@@ -299,7 +308,17 @@ mod tests {
             count: Some(5),
         };
         let source = Source::paced(schedule(1000.0), start, limits, 1, Duration::ZERO);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The pacer has released every arrival and closed the schedule once it has ended.
+        let Source::Paced(p) = &source else {
+            unreachable!("a paced source")
+        };
+        let pacer = p
+            .pacer
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the pacer thread runs");
+        pacer.join().unwrap();
         assert_eq!(source.queued(), 5);
         let jobs: Vec<Job> = std::iter::from_fn(|| futures_now(&source)).collect();
         assert_eq!(jobs.len(), 5);

@@ -326,13 +326,26 @@ async fn https_receivers_with_a_pinned_ca_or_insecure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_ends_the_run_with_what_was_measured() {
-    let rx = receiver(always_pass(), false).await;
+    // Shutdown comes when the receiver answers its 60th event (0.6 s into the schedule),
+    // said by the receiver itself rather than guessed with a sleep.
+    let (reached_tx, reached) = oneshot::channel::<()>();
+    let reached_tx = Mutex::new(Some(reached_tx));
+    let behaviour: Behaviour = Arc::new(move |n| {
+        if n == 59
+            && let Some(tx) = reached_tx.lock().unwrap().take()
+        {
+            let _ = tx.send(());
+        }
+        Answer::Pass(true)
+    });
+    let rx = receiver(behaviour, false).await;
     let mut c = config(&rx.url, open(100.0, Arrival::Constant));
     c.duration = Some(Duration::from_secs(30));
     let started = std::time::Instant::now();
-    let r = run_load(c, tokio::time::sleep(Duration::from_millis(600)))
-        .await
-        .unwrap();
+    let shutdown = async {
+        let _ = reached.await;
+    };
+    let r = run_load(c, shutdown).await.unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

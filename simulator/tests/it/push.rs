@@ -194,6 +194,9 @@ async fn same_seed_same_events_and_the_trace_counts_across_restarts() {
 
 #[tokio::test]
 async fn pushing_at_a_rate_while_enabled_and_not_while_disabled() {
+    // Virtual time: the 300 ms of being disabled pass at once, and the device's schedule,
+    // timeouts and latencies all run on the same paused clock.
+    tokio::time::pause();
     let dir = tempfile::tempdir().unwrap();
     let (receiver, mut events) = support::receiver(Default::default()).await;
     let dev = support::device(support::device_config(dir.path(), 25.0)).await;

@@ -541,12 +541,16 @@ async fn kill_9_during_config_writes_never_corrupts_the_config() {
         let mut dev = spawn_device(state.path(), 0.0, &dead, &[]);
         let api = api_address(&mut dev);
         let initial = Subscription {
-            event_dest: dead.clone(),
+            event_dest: Some(dead.parse().unwrap()),
             enabled: true,
         };
         let posted: Vec<Subscription> = (0..200)
             .map(|i| Subscription {
-                event_dest: format!("http://127.0.0.1:{}/r{round}-{i}", 1000 + i),
+                event_dest: Some(
+                    format!("http://127.0.0.1:{}/r{round}-{i}", 1000 + i)
+                        .parse()
+                        .unwrap(),
+                ),
                 enabled: i % 2 == 0,
             })
             .collect();
@@ -627,7 +631,7 @@ async fn hostile_http_gets_an_error_or_a_closed_connection_and_changes_nothing()
     let dir = tempfile::tempdir().unwrap();
     let (addr, device, _stop) = plain_api(dir.path()).await;
     let sub = Subscription {
-        event_dest: "http://127.0.0.1:9/eventRcv".into(),
+        event_dest: Some("http://127.0.0.1:9/eventRcv".parse().unwrap()),
         enabled: false,
     };
     device.set_subscription(sub.clone()).unwrap();
