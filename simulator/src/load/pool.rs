@@ -21,7 +21,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::LoadError;
 use super::client::{Endpoint, Request};
 use crate::synth::{Generator, SynthConfig, device_sn, jpeg};
-use crate::wire;
+use crate::wire::{self, Event, User};
 
 /// Digits the sequence number of a trace comment is padded to: any `u64` fits.
 const SEQ_DIGITS: usize = 20;
@@ -60,6 +60,8 @@ pub(crate) struct Bodies {
     images: Vec<PoolImage>,
     /// Width of every trace comment, in bytes.
     comment_width: usize,
+    /// Per device, its trace comment up to the sequence number (`facesim sn=.. seq=`).
+    comment_prefixes: Vec<Vec<u8>>,
     /// `"rgb_image":""`, as serde_json writes it for an empty image.
     marker: Vec<u8>,
     /// Every pooled image's base64 again, back to back, in an in-memory file (Linux
@@ -70,9 +72,12 @@ pub(crate) struct Bodies {
     spool: Option<std::fs::File>,
 }
 
-/// A worker's reusable buffers for one event.
+/// A worker's reusable buffers for one event: once they have grown to an event's size,
+/// preparing the next event allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct EventBuf {
+    /// The record being refilled, and a spare `user` for records that have none.
+    event: Option<(Event, Option<User>)>,
     json: Vec<u8>,
     front: Vec<u8>,
     back_from: usize,
@@ -118,10 +123,19 @@ impl Bodies {
         });
         let marker = format!("\"{}\":\"\"", wire::field::RGB_IMAGE).into_bytes();
         let spool = spool(&mut images);
+        let comment_prefixes = devices
+            .iter()
+            .map(|g| {
+                let plain = jpeg::trace_comment(g.sn(), 0);
+                // The sequence number is the comment's last field: drop its one digit.
+                plain.as_bytes()[..plain.len() - 1].to_vec()
+            })
+            .collect();
         Ok(Self {
             devices,
             images,
             comment_width,
+            comment_prefixes,
             marker,
             spool,
         })
@@ -140,9 +154,12 @@ impl Bodies {
         let generator = &self.devices[(n % d) as usize];
         let seq = n / d;
         let draw = generator.draw(seq);
-        let event = generator.event(&draw, String::new(), timestamp);
+        let (event, spare) = buf
+            .event
+            .get_or_insert_with(|| (generator.event(&draw, String::new(), timestamp), None));
+        generator.fill_event(&draw, timestamp, event, spare);
         buf.json.clear();
-        serde_json::to_writer(&mut buf.json, &event).expect("an event always serialises");
+        serde_json::to_writer(&mut buf.json, &*event).expect("an event always serialises");
         let open = find(&buf.json, &self.marker)
             .map(|i| i + self.marker.len() - 1)
             .expect("serde_json writes an empty rgb_image as the marker");
@@ -156,9 +173,11 @@ impl Bodies {
         // Re-encode only the comment window.
         buf.window.clear();
         buf.window.extend_from_slice(&image.raw);
-        let comment = padded_comment(generator.sn(), seq, self.comment_width);
-        buf.window[image.comment_at..image.comment_at + comment.len()]
-            .copy_from_slice(comment.as_bytes());
+        write_padded_comment(
+            &self.comment_prefixes[(n % d) as usize],
+            seq,
+            &mut buf.window[image.comment_at..image.comment_at + self.comment_width],
+        );
         let at = buf.front.len();
         buf.front.resize(at + image.chars.len(), 0);
         let written = STANDARD
@@ -242,6 +261,18 @@ fn spool(images: &mut [PoolImage]) -> Option<std::fs::File> {
 #[cfg(not(target_os = "linux"))]
 fn spool(_images: &mut [PoolImage]) -> Option<std::fs::File> {
     None
+}
+
+/// Writes what [`padded_comment`] makes into `out` (exactly the width long), given the
+/// comment's `prefix` before the sequence number, without allocating.
+fn write_padded_comment(prefix: &[u8], seq: u64, out: &mut [u8]) {
+    out[..prefix.len()].copy_from_slice(prefix);
+    let digits = &mut out[prefix.len()..];
+    let mut n = seq;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Base64-encodes a snapshot and records where its comment's characters are.
@@ -328,6 +359,19 @@ mod tests {
             let mut on_disk = vec![0; request.middle.len()];
             file.read_exact_at(&mut on_disk, offset).unwrap();
             assert!(on_disk == request.middle, "event {n}: the spool differs");
+        }
+    }
+
+    #[test]
+    fn comments_written_in_place_equal_padded_ones() {
+        let sn = device_sn(3, 7);
+        let width = jpeg::trace_comment(&sn, 0).len() - 1 + SEQ_DIGITS;
+        let plain = jpeg::trace_comment(&sn, 0);
+        let prefix = &plain.as_bytes()[..plain.len() - 1];
+        let mut out = vec![b'x'; width];
+        for seq in [0, 7, 10, 99_999, u64::MAX] {
+            write_padded_comment(prefix, seq, &mut out);
+            assert_eq!(out, padded_comment(&sn, seq, width).as_bytes(), "{seq}");
         }
     }
 

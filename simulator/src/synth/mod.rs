@@ -323,6 +323,57 @@ impl Generator {
         }
     }
 
+    /// Rewrites `event` into [`event`](Self::event)`(draw, <its rgb_image>, timestamp)`,
+    /// reusing the strings it already holds, so that a load generator refilling one event
+    /// per worker allocates nothing per event once the buffers have grown. `spare` keeps
+    /// the `user` of a record that has none, for the next record that has one.
+    pub fn fill_event(
+        &self,
+        draw: &Draw,
+        timestamp: i64,
+        event: &mut Event,
+        spare: &mut Option<User>,
+    ) {
+        let person = draw
+            .person
+            .filter(|_| draw.status.has_user())
+            .and_then(|i| self.population().get(i));
+        event.kind = EVENT_TYPE_RECOGNITION;
+        let record = &mut event.data;
+        record.recognize_status = draw.status;
+        record.device_sn.clear();
+        record.device_sn.push_str(&self.sn);
+        record.recognize_score = draw.recognize_score;
+        record.liveness_score = draw.liveness_score;
+        record.mask = draw.mask;
+        record.pass = draw.pass;
+        record.mode = self.cfg.mode;
+        record.timestamp = timestamp;
+        match person {
+            Some(p) => {
+                let mut user = record
+                    .user
+                    .take()
+                    .or_else(|| spare.take())
+                    .unwrap_or_else(|| User {
+                        name: String::new(),
+                        user_id: 0,
+                        kind: 0,
+                    });
+                user.name.clear();
+                user.name.push_str(&p.name);
+                user.user_id = p.user_id;
+                user.kind = p.kind;
+                record.user = Some(user);
+            }
+            None => {
+                if let Some(user) = record.user.take() {
+                    *spare = Some(user);
+                }
+            }
+        }
+    }
+
     /// Draw, snapshot, base64 and event in one. The same `(seed, sn, seq)` gives the same
     /// event in every field but `timestamp`.
     pub fn generate(&self, seq: u64, timestamp: i64) -> Generated {

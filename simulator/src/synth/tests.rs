@@ -375,3 +375,29 @@ fn scores_survive_json_exactly() {
         assert!((v - f64::from(x)).abs() < 1e-6);
     }
 }
+
+#[test]
+fn a_refilled_event_equals_a_fresh_one() {
+    let cfg = SynthConfig {
+        seed: 11,
+        people: 20,
+        ..SynthConfig::default()
+    };
+    let generator = Generator::new(&cfg, device_sn(11, 3));
+    let mut event = generator.event(&generator.draw(0), String::new(), 0);
+    let mut spare = None;
+    let mut users = (0, 0);
+    for seq in 0..300 {
+        let draw = generator.draw(seq);
+        generator.fill_event(&draw, 1_700_000_000 + seq as i64, &mut event, &mut spare);
+        let fresh = generator.event(&draw, String::new(), 1_700_000_000 + seq as i64);
+        assert_eq!(event, fresh, "seq {seq}");
+        if fresh.data.user.is_some() {
+            users.0 += 1;
+        } else {
+            users.1 += 1;
+        }
+    }
+    // Both kinds of record came up, so both branches were compared.
+    assert!(users.0 > 0 && users.1 > 0, "{users:?}");
+}
