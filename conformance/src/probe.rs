@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use facesim::synth::{Generator, StatusMix, SynthConfig, device_sn, jpeg};
-use facesim::wire::{self, Event, Mask, Mode, RecognizeStatus, field};
+use facesim::wire::{self, Event, Mask, Mode, RecognizeStatus, Record, field};
 use serde_json::{Map, Value};
 
 /// The Content-Type every real event carries.
@@ -75,6 +75,15 @@ impl Probe {
     /// A valid event. An [`Event`] serialises in the spec's field order, as the terminal
     /// sends it; a patched JSON value keeps its own order.
     fn event(name: impl Into<String>, event: &impl serde::Serialize) -> Arc<Self> {
+        Self::json(name, event)
+    }
+
+    /// A valid event carrying `record`.
+    fn of(name: impl Into<String>, record: &Record) -> Arc<Self> {
+        Self::json(name, &Event::record(record.clone()))
+    }
+
+    fn json(name: impl Into<String>, event: &impl serde::Serialize) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             content_type: Some(JSON.into()),
@@ -148,7 +157,7 @@ impl Factory {
     }
 
     /// Record `seq` with this status, as the terminal would send it.
-    fn event(&self, status: RecognizeStatus, seq: u64) -> Event {
+    fn event(&self, status: RecognizeStatus, seq: u64) -> Record {
         event_from(
             &self.generators[&status],
             &self.pool,
@@ -158,23 +167,23 @@ impl Factory {
         )
     }
 
-    fn known(&self, seq: u64) -> Event {
+    fn known(&self, seq: u64) -> Record {
         self.event(RecognizeStatus::InLibrary, seq)
     }
 
     /// The baseline: a person from the library, the most common record.
     pub fn baseline(&self) -> Arc<Probe> {
-        Probe::event("baseline", &self.known(1))
+        Probe::of("baseline", &self.known(1))
     }
 
     /// Plain valid events for the transport checks and liveness probes.
     pub fn plain(&self, name: &str, seq: u64) -> Arc<Probe> {
-        Probe::event(name, &self.known(seq))
+        Probe::of(name, &self.known(seq))
     }
 
     /// A record with this `recognizeStatus`.
     pub fn status(&self, status: RecognizeStatus) -> Arc<Probe> {
-        Probe::event(format!("status-{}", status.code()), &self.event(status, 10))
+        Probe::of(format!("status-{}", status.code()), &self.event(status, 10))
     }
 
     /// One record per `recognizeStatus`.
@@ -191,32 +200,32 @@ impl Factory {
             .iter()
             .map(|&m| {
                 let mut event = self.known(20 + u64::from(m.code()));
-                event.data.mask = m;
-                Probe::event(format!("mask-{}", m.code()), &event)
+                event.mask = m;
+                Probe::of(format!("mask-{}", m.code()), &event)
             })
             .collect()
     }
 
     /// One record per `mode`.
     pub fn modes(&self) -> Vec<Arc<Probe>> {
-        Mode::ALL
-            .iter()
-            .map(|&m| {
+        (0..=6)
+            .filter_map(|m| Mode::try_from(m).ok())
+            .map(|m| {
                 let mut event = self.known(30 + u64::from(m.code()));
-                event.data.mode = m;
-                Probe::event(format!("mode-{}", m.code()), &event)
+                event.mode = m;
+                Probe::of(format!("mode-{}", m.code()), &event)
             })
             .collect()
     }
 
     /// A stranger's record, which has no `user`.
     pub fn user_absent(&self) -> Arc<Probe> {
-        Probe::event("user-absent", &self.event(RecognizeStatus::Stranger, 40))
+        Probe::of("user-absent", &self.event(RecognizeStatus::Stranger, 40))
     }
 
     /// A stranger's record with an explicit `"user": null`.
     pub fn user_null(&self) -> Arc<Probe> {
-        let event = self.event(RecognizeStatus::Stranger, 41);
+        let event = Event::record(self.event(RecognizeStatus::Stranger, 41));
         let overrides = Map::from_iter([(field::USER.to_string(), Value::Null)]);
         Probe::event("user-null", &wire::apply_overrides(&event, &overrides))
     }
@@ -230,7 +239,7 @@ impl Factory {
             .map(|(i, (name, seq))| {
                 let mut event = self.known(seq);
                 set_name(&mut event, name);
-                Probe::event(format!("name-{}", i + 1), &event)
+                Probe::of(format!("name-{}", i + 1), &event)
             })
             .collect()
     }
@@ -259,16 +268,15 @@ impl Factory {
         // A name ending in a space would look trimmed by accident; end on a letter.
         name.replace_range(wire::MAX_USER_NAME_BYTES - 1.., "z");
         set_name(&mut event, &name);
-        Probe::event("name-128-bytes", &event)
+        Probe::of("name-128-bytes", &event)
     }
 
     /// A record whose snapshot makes the body at least [`LARGE_BODY_BYTES`].
     pub fn large(&self) -> Arc<Probe> {
         let mut event = self.known(61);
-        let jpeg = STANDARD.decode(&event.data.rgb_image).unwrap_or_default();
-        event.data.rgb_image =
-            STANDARD.encode(pad_jpeg(&jpeg, LARGE_BODY_BYTES / 4 * 3 + 16 * 1024));
-        Probe::event("large-snapshot", &event)
+        let jpeg = STANDARD.decode(&event.rgb_image).unwrap_or_default();
+        event.rgb_image = STANDARD.encode(pad_jpeg(&jpeg, LARGE_BODY_BYTES / 4 * 3 + 16 * 1024));
+        Probe::of("large-snapshot", &event)
     }
 
     /// The smallest valid record: unclassified face, no user, zero scores, mask detection
@@ -285,12 +293,14 @@ impl Factory {
             ..SynthConfig::default()
         };
         let generator = Generator::new(&cfg, self.sn.clone());
-        let mut event = generator.generate(62, self.base_timestamp + 62).event;
-        event.data.recognize_score = 0.0;
-        event.data.liveness_score = 0.0;
-        event.data.pass = false;
-        event.data.user = None;
-        Probe::event("smallest-record", &event)
+        let draw = generator.draw(62);
+        let jpeg = generator.snapshot(&draw);
+        let mut event = generator.record(&draw, STANDARD.encode(jpeg), self.base_timestamp + 62);
+        event.recognize_score = 0.0;
+        event.liveness_score = Some(0.0);
+        event.pass = false;
+        event.user = None;
+        Probe::of("smallest-record", &event)
     }
 
     /// A valid record with extra fields at every level.
@@ -365,9 +375,9 @@ impl Factory {
     /// A syntactically valid event of [`HUGE_BODY_BYTES`], its snapshot padded.
     pub fn huge(&self) -> Arc<Probe> {
         let mut event = self.known(82);
-        let jpeg = STANDARD.decode(&event.data.rgb_image).unwrap_or_default();
-        event.data.rgb_image = STANDARD.encode(pad_jpeg(&jpeg, HUGE_BODY_BYTES / 4 * 3));
-        let mut probe = Probe::event("huge-body", &event);
+        let jpeg = STANDARD.decode(&event.rgb_image).unwrap_or_default();
+        event.rgb_image = STANDARD.encode(pad_jpeg(&jpeg, HUGE_BODY_BYTES / 4 * 3));
+        let mut probe = Probe::of("huge-body", &event);
         Arc::make_mut(&mut probe).valid = false;
         probe
     }
@@ -393,20 +403,20 @@ impl Factory {
                 let generator = &generators[i % devices];
                 let seq = 1000 + (i / devices) as u64;
                 let event = event_from(generator, &self.pool, self.seed, seq, self.base_timestamp);
-                Probe::event(format!("load-{:04}", i + 1), &event)
+                Probe::of(format!("load-{:04}", i + 1), &event)
             })
             .collect()
     }
 }
 
 /// Record `seq` of `generator` with a pooled snapshot stamped with its own trace.
-fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base: i64) -> Event {
+fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base: i64) -> Record {
     let draw = generator.draw(seq);
     let image = &pool[(seq as usize) % pool.len()];
     let stamped = jpeg::with_comment(image, &jpeg::trace_comment(generator.sn(), seq));
     let timestamp = base + i64::try_from(seq).unwrap_or(0);
-    let mut event = generator.event(&draw, STANDARD.encode(stamped), timestamp);
-    if let Some(user) = event.data.user.as_mut() {
+    let mut event = generator.record(&draw, STANDARD.encode(stamped), timestamp);
+    if let Some(user) = event.user.as_mut() {
         if !user.name.is_ascii() || user.name.len() > PLAIN_NAME_BYTES {
             let pick =
                 (seed.wrapping_mul(31).wrapping_add(seq) % PLAIN_NAMES.len() as u64) as usize;
@@ -416,14 +426,14 @@ fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base
     event
 }
 
-fn set_name(event: &mut Event, name: &str) {
-    if let Some(user) = event.data.user.as_mut() {
+fn set_name(event: &mut Record, name: &str) {
+    if let Some(user) = event.user.as_mut() {
         user.name = name.to_string();
     }
 }
 
-fn to_value(event: &Event) -> Value {
-    serde_json::to_value(event).unwrap_or(Value::Null)
+fn to_value(record: &Record) -> Value {
+    serde_json::to_value(Event::record(record.clone())).unwrap_or(Value::Null)
 }
 
 fn add_extras(value: &mut Value) {
@@ -478,16 +488,19 @@ mod tests {
     #[test]
     fn probes_are_what_they_claim() {
         let f = Factory::new(1);
-        let decode = |p: &Probe| serde_json::from_slice::<Event>(&p.body).unwrap();
+        let decode = |p: &Probe| {
+            let event = serde_json::from_slice::<Event>(&p.body).unwrap();
+            event.as_record().cloned().expect("a record")
+        };
         assert!(f.large().body.len() >= LARGE_BODY_BYTES);
-        assert!(decode(&f.large()).data.user.is_some());
-        assert_eq!(decode(&f.long_name()).data.user.unwrap().name.len(), 128);
-        assert!(decode(&f.user_absent()).data.user.is_none());
+        assert!(decode(&f.large()).user.is_some());
+        assert_eq!(decode(&f.long_name()).user.unwrap().name.len(), 128);
+        assert!(decode(&f.user_absent()).user.is_none());
         let null: Value = serde_json::from_slice(&f.user_null().body).unwrap();
         assert_eq!(null[field::DATA][field::USER], Value::Null);
         for probe in f.statuses().iter().chain(&f.masks()).chain(&f.modes()) {
             let event = decode(probe);
-            let name = event.data.user.map(|u| u.name).unwrap_or_default();
+            let name = event.user.map(|u| u.name).unwrap_or_default();
             assert!(
                 name.is_ascii() && name.len() <= PLAIN_NAME_BYTES,
                 "{}: {name}",
@@ -498,8 +511,8 @@ mod tests {
         let smallest = f.smallest();
         assert!(smallest.body.len() < f.baseline().body.len());
         assert_eq!(
-            decode(&smallest).data.recognize_status,
-            RecognizeStatus::Unknown
+            decode(&smallest).recognize_status,
+            Some(RecognizeStatus::Unknown)
         );
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::profile::ApiVersion;
 use crate::push::PushOptions;
 use crate::schedule::Arrival;
 use crate::synth::{StatusMix, SynthConfig};
@@ -62,8 +63,9 @@ pub struct SynthArgs {
     /// Turn the device's mask detection off (every record then has `mask: 0`).
     #[arg(long)]
     pub no_mask_detection: bool,
-    /// Verification mode (0 face, 1 face or card, 2 face/card/QR, 3 face and card, 4 ID card,
-    /// 5 face or ID card, 6 face and ID card).
+    /// Verification mode, by the API version's table: under 1.0 0 face, 1 face or card, 2
+    /// face/card/QR, 3 face and card, 4 ID card, 5 face or ID card, 6 face and ID card; from
+    /// 1.1 2 and 3 swap; from 1.2.1 also 7 face and PIN, 8 face, card and PIN, 9 card and PIN.
     #[arg(long, default_value_t = 0)]
     pub mode: u8,
     /// Snapshot width in pixels.
@@ -75,6 +77,17 @@ pub struct SynthArgs {
     /// Snapshot JPEG quality (1-100).
     #[arg(long, default_value_t = 85)]
     pub quality: u8,
+    /// API version of the terminal's firmware: 1.0, 1.1, 1.2, 1.2.1 or 1.3. It decides the
+    /// record's fields and codes, the headers, alarms, and the answer a receiver must give
+    /// (a door decision under 1.0, an acknowledgement from 1.1).
+    #[arg(long, value_name = "VERSION", default_value = "1.0")]
+    pub api_version: ApiVersion,
+    /// Share of pushes that are alarms, in percent (API 1.3 only; default 1 there).
+    #[arg(long, value_name = "PCT")]
+    pub alarm_share: Option<f64>,
+    /// Turn the device's temperature detection off (from API 1.1 `bodyTemperature` is then 0).
+    #[arg(long)]
+    pub no_temperature: bool,
 }
 
 /// How receivers' certificates are checked.
@@ -183,6 +196,10 @@ pub struct ReceiverArgs {
     /// List the receiver zoo's faults and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// API version the receiver answers for: a door decision under 1.0, an acknowledgement
+    /// (`{"code":200,"msg":"success","data":{}}`) from 1.1.
+    #[arg(long, value_name = "VERSION", default_value = "1.0")]
+    pub api_version: ApiVersion,
 }
 
 /// `facesim demo`.
@@ -252,8 +269,16 @@ impl SynthArgs {
             Some(text) => text.parse::<StatusMix>().map_err(usage)?,
             None => StatusMix::default(),
         };
+        let max = *self.api_version.profile().modes.end();
         let mode = Mode::try_from(self.mode)
-            .map_err(|_| usage(format!("--mode {} is not 0-6", self.mode)))?;
+            .ok()
+            .filter(|m| m.code() <= max)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--mode {} is not defined in API {}; use 0-{max}",
+                    self.mode, self.api_version
+                ))
+            })?;
         let config = SynthConfig {
             seed: self.seed,
             people: self.people,
@@ -263,6 +288,9 @@ impl SynthArgs {
             width: self.width,
             height: self.height,
             quality: self.quality,
+            api: self.api_version,
+            temperature_detection: !self.no_temperature,
+            alarm_share: self.alarm_share,
         };
         config.validate().map_err(usage)?;
         Ok(config)

@@ -20,7 +20,10 @@ use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
-use crate::wire::{self, Destination, OutcomeClass, RecognizeStatus, Subscription};
+use crate::wire::{self, Destination, Identity, OutcomeClass, Subscription};
+
+/// The web login account the identity headers name: the terminal's factory account.
+pub const DEFAULT_ACCOUNT: &str = "admin";
 
 /// How long retries wait: doubling from `initial` up to `max`, with jitter.
 #[derive(Debug, Clone, Copy)]
@@ -116,8 +119,11 @@ pub enum DeviceError {
 pub struct Attempt {
     pub sn: String,
     pub seq: u64,
-    pub status: Option<RecognizeStatus>,
+    /// What the record was: its status or recognition type, or "alarm".
+    pub label: &'static str,
     pub person: Option<String>,
+    /// The door decision, once the push succeeded (none for an alarm).
+    pub door: Option<bool>,
     pub outcome: Outcome,
     pub latency: Duration,
     /// Records still waiting after this attempt.
@@ -149,6 +155,8 @@ struct Inner {
     recorder: Recorder,
     attempts: broadcast::Sender<Attempt>,
     screen: Mutex<Option<String>>,
+    /// What the identity headers say of the device (from API 1.2.1).
+    identity: Identity,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -191,6 +199,7 @@ impl Device {
                 recorder,
                 attempts,
                 screen: Mutex::new(None),
+                identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
                 config,
             }),
         })
@@ -337,7 +346,12 @@ impl Device {
         body: Vec<u8>,
     ) -> Result<Attempt, DeviceError> {
         let head = wire::RecordHead::read(&body).unwrap_or_default();
-        let delivery = self.inner.pusher.push(dest, Bytes::from(body)).await;
+        let identity = (&self.inner.identity, self.inner.config.clock.unix_now());
+        let delivery = self
+            .inner
+            .pusher
+            .push_as(dest, Bytes::from(body), Some(identity))
+            .await;
         let outcome = delivery.outcome;
         let success = outcome.is_success();
         if success {
@@ -355,14 +369,29 @@ impl Device {
             .record(Sample {
                 latency: delivery.latency,
                 class: outcome.class(),
-                pass: outcome.answer().map(|a| a.pass),
+                pass: outcome.answer().filter(|_| !head.is_alarm()).and_then(|a| {
+                    self.inner
+                        .generator
+                        .config()
+                        .api
+                        .profile()
+                        .door(a, head.pass())
+                }),
             })
             .await;
         self.act(seq, &head, &outcome);
         let attempt = Attempt {
             sn: self.sn().to_string(),
             seq,
-            status: head.status(),
+            label: head.label(),
+            door: outcome.answer().filter(|_| !head.is_alarm()).and_then(|a| {
+                self.inner
+                    .generator
+                    .config()
+                    .api
+                    .profile()
+                    .door(a, head.pass())
+            }),
             person: head.name().map(str::to_string),
             outcome,
             latency: delivery.latency,
@@ -375,11 +404,15 @@ impl Device {
     /// Opens the door or keeps it shut, and shows the tips, as the terminal's screen would.
     fn act(&self, seq: u64, head: &wire::RecordHead, outcome: &Outcome) {
         let who = head.name().unwrap_or("-");
+        let profile = self.inner.generator.config().api.profile();
         match outcome.answer() {
+            Some(_) if head.is_alarm() => {
+                tracing::info!(seq, "alarm delivered");
+            }
             Some(answer) => {
                 let tips = answer.customtips.clone().unwrap_or_default();
                 let c = &self.inner.counters;
-                if answer.pass {
+                if profile.door(answer, head.pass()) == Some(true) {
                     c.opened.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(seq, person = who, screen = %tips, "door opened");
                 } else {

@@ -10,6 +10,7 @@ pub mod device;
 pub mod histogram;
 pub mod html;
 pub mod load;
+pub mod profile;
 pub mod push;
 pub mod receiver;
 pub mod schedule;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
+use crate::profile::ApiVersion;
 use crate::tls::{self, Trust};
-use crate::wire::{self, Answer, AnswerError, Destination};
+use crate::wire::{self, Answer, AnswerError, AnswerRule, Destination, Identity, Judged};
 
 /// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
 /// every report); it is re-exported here, where callers of the pusher look for it.
@@ -27,6 +28,8 @@ pub struct PushOptions {
     pub trust: Trust,
     /// Idle connections kept per receiver host; 0 opens a fresh connection for every event.
     pub idle_per_host: usize,
+    /// The API version whose answer rule judges what comes back.
+    pub api: ApiVersion,
 }
 
 impl Default for PushOptions {
@@ -35,6 +38,7 @@ impl Default for PushOptions {
             timeout: DEFAULT_TIMEOUT,
             trust: Trust::System,
             idle_per_host: 64,
+            api: ApiVersion::default(),
         }
     }
 }
@@ -97,11 +101,13 @@ impl Outcome {
     /// One line describing the outcome, for logs and console output.
     pub fn describe(&self) -> String {
         match self {
-            Outcome::Answered(a) if a.is_success() => format!(
-                "pass={} tips={:?}",
-                a.pass,
-                a.customtips.as_deref().unwrap_or("")
-            ),
+            Outcome::Answered(a) if a.is_success() => match a.pass {
+                Some(pass) => format!(
+                    "pass={pass} tips={:?}",
+                    a.customtips.as_deref().unwrap_or("")
+                ),
+                None => "acknowledged".into(),
+            },
             Outcome::Answered(a) => format!("code {} ({})", a.code, a.message),
             Outcome::HttpStatus(s) => format!("HTTP {s}"),
             Outcome::Malformed(e) => e.to_string(),
@@ -125,6 +131,8 @@ pub struct Delivery {
 pub struct Pusher {
     client: reqwest::Client,
     timeout: Duration,
+    rule: AnswerRule,
+    identity_headers: bool,
 }
 
 impl Pusher {
@@ -155,9 +163,12 @@ impl Pusher {
         let client = builder
             .build()
             .map_err(|e| PushError::Client(error_chain(&e)))?;
+        let profile = options.api.profile();
         Ok(Self {
             client,
             timeout: options.timeout,
+            rule: profile.answer,
+            identity_headers: profile.identity_headers,
         })
     }
 
@@ -169,24 +180,44 @@ impl Pusher {
     /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
     /// failure is an [`Outcome`].
     pub async fn push(&self, dest: &Destination, body: Bytes) -> Delivery {
+        self.push_as(dest, body, None).await
+    }
+
+    /// [`Pusher::push`] from the device `identity` at Unix time `now`: the push carries its
+    /// headers when the API version has them (from 1.2.1).
+    pub async fn push_as(
+        &self,
+        dest: &Destination,
+        body: Bytes,
+        identity: Option<(&Identity, i64)>,
+    ) -> Delivery {
         // tokio's clock, like every timer of the device, so that under a test's paused time
         // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
-        let outcome = self.exchange(dest.url(), body).await;
+        let headers = identity
+            .filter(|_| self.identity_headers)
+            .map(|(identity, now)| identity.headers(now));
+        let outcome = self.exchange(dest.url(), body, headers).await;
         Delivery {
             latency: start.elapsed(),
             outcome,
         }
     }
 
-    async fn exchange(&self, url: &url::Url, body: Bytes) -> Outcome {
-        let sent = self
+    async fn exchange(
+        &self,
+        url: &url::Url,
+        body: Bytes,
+        headers: Option<[(&'static str, String); 4]>,
+    ) -> Outcome {
+        let mut request = self
             .client
             .post(url.clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await;
+            .header(http::header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers.into_iter().flatten() {
+            request = request.header(name, value);
+        }
+        let sent = request.body(body).send().await;
         let mut response = match sent {
             Ok(r) => r,
             Err(e) => return classify(&e),
@@ -207,12 +238,10 @@ impl Pusher {
                 Err(e) => return classify(&e),
             }
         }
-        if status != 200 {
-            return Outcome::HttpStatus(status);
-        }
-        match wire::decode_answer(&answer) {
-            Ok(a) => Outcome::Answered(a),
-            Err(e) => Outcome::Malformed(e),
+        match wire::judge_answer(status, &answer, self.rule) {
+            Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
+            Judged::HttpStatus(status) => Outcome::HttpStatus(status),
+            Judged::Malformed(e) => Outcome::Malformed(e),
         }
     }
 }

@@ -15,9 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use warp::Filter;
 
+use crate::profile::ApiVersion;
 use crate::server::{self, Response};
 use crate::synth::jpeg;
-use crate::wire::{self, AnswerBody, Event, RECOMMENDED_TIPS_CHARS, RecognizeStatus};
+use crate::wire::{
+    self, AnswerBody, AnswerRule, Event, RECOMMENDED_TIPS_CHARS, RecognitionType, RecognizeStatus,
+    Record,
+};
 
 /// The door policy: who is let through.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,19 +48,30 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Decides the door and the screen text for one record. Only people from the library
-    /// with good scores pass; non-live faces never do, whatever the settings.
-    pub fn decide(&self, event: &Event) -> (bool, String) {
-        let record = &event.data;
-        let live = record.liveness_score >= self.min_liveness
-            && record.recognize_status != RecognizeStatus::NonLiveness;
-        let known = matches!(
-            record.recognize_status,
-            RecognizeStatus::InLibrary | RecognizeStatus::Recognized | RecognizeStatus::AuthPassed
-        ) && record.user.is_some()
-            && record.recognize_score >= self.min_score;
-        let stranger_ok =
-            self.admit_strangers && record.recognize_status == RecognizeStatus::Stranger;
+    /// Decides the door and the screen text for one record, of any API version. Only
+    /// people from the library with good scores pass (employees and visitors, never the
+    /// blacklisted); non-live faces never do, whatever the settings.
+    pub fn decide(&self, record: &Record) -> (bool, String) {
+        let status = record.recognize_status;
+        let seen = record.recognition_type;
+        let live = record.liveness_score.is_none_or(|l| l >= self.min_liveness)
+            && status != Some(RecognizeStatus::NonLiveness)
+            && seen != Some(RecognitionType::NonLiveness);
+        let library = matches!(
+            status,
+            Some(
+                RecognizeStatus::InLibrary
+                    | RecognizeStatus::Recognized
+                    | RecognizeStatus::AuthPassed
+            )
+        ) || matches!(
+            seen,
+            Some(RecognitionType::Employee | RecognitionType::Visitor)
+        );
+        let known = library && record.user.is_some() && record.recognize_score >= self.min_score;
+        let stranger =
+            status == Some(RecognizeStatus::Stranger) || seen == Some(RecognitionType::Stranger);
+        let stranger_ok = self.admit_strangers && stranger;
         if live && (known || stranger_ok) {
             let name = record.user.as_ref().map_or("guest", |u| u.name.as_str());
             (true, fit_tips(&format!("Hi {name}")))
@@ -80,6 +95,8 @@ pub struct ReceiverConfig {
     pub save_dir: Option<PathBuf>,
     /// Largest request body taken, in bytes; larger ones get 413.
     pub max_body: u64,
+    /// The API version answered for: a door decision under 1.0, an acknowledgement later.
+    pub api: ApiVersion,
 }
 
 impl Default for ReceiverConfig {
@@ -88,6 +105,7 @@ impl Default for ReceiverConfig {
             policy: Policy::default(),
             save_dir: None,
             max_body: 8 * 1024 * 1024,
+            api: ApiVersion::default(),
         }
     }
 }
@@ -143,7 +161,7 @@ pub fn is_json_content_type(value: &str) -> bool {
 /// The reference receiver's answer to one request, as its status and JSON body, for
 /// servers that write their own HTTP (the zoo's socket-level faults).
 pub fn answer(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
-    let (status, answer) = match judge(&config.policy, content_type, body) {
+    let (status, answer) = match judge(config, content_type, body) {
         Judged::Refused(status, answer) | Judged::Acknowledged(status, answer) => (status, answer),
         Judged::Taken(taken) => (StatusCode::OK, taken.answer),
     };
@@ -173,7 +191,8 @@ enum Judged {
     Taken(Box<Received>),
 }
 
-fn judge(policy: &Policy, content_type: Option<&str>, body: &[u8]) -> Judged {
+fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Judged {
+    let rule = config.api.profile().answer;
     let refuse = |status: StatusCode, msg: &str| {
         Judged::Refused(status, AnswerBody::failure(i64::from(status.as_u16()), msg))
     };
@@ -196,23 +215,34 @@ fn judge(policy: &Policy, content_type: Option<&str>, body: &[u8]) -> Judged {
         .get(wire::field::TYPE)
         .and_then(serde_json::Value::as_i64);
     if kind.is_some_and(|k| k != wire::EVENT_TYPE_RECOGNITION) {
-        let answer = AnswerBody {
-            msg: format!("event type {} ignored", kind.unwrap_or_default()),
-            ..AnswerBody::decision(false, None)
+        let answer = match rule {
+            AnswerRule::Decision => AnswerBody {
+                msg: format!("event type {} ignored", kind.unwrap_or_default()),
+                ..AnswerBody::decision(false, None)
+            },
+            AnswerRule::Acknowledgement => AnswerBody::ack(),
         };
         return Judged::Acknowledged(StatusCode::OK, answer);
     }
-    let event: Event = match serde_json::from_value(value) {
-        Ok(e) => e,
-        Err(e) => {
+    let record: Record = match value
+        .get(wire::field::DATA)
+        .map(|data| serde_json::from_value(data.clone()))
+    {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                &format!("not a recognition event: {e}"),
+                &format!("not a recognition record: {e}"),
             );
         }
+        None => return refuse(StatusCode::BAD_REQUEST, "no `data` in the event"),
     };
-    let (pass, tips) = policy.decide(&event);
-    let answer = AnswerBody::decision(pass, Some(tips));
+    let (pass, tips) = config.policy.decide(&record);
+    let event = Event::record(record);
+    let answer = match rule {
+        AnswerRule::Decision => AnswerBody::decision(pass, Some(tips)),
+        AnswerRule::Acknowledgement => AnswerBody::ack(),
+    };
     Judged::Taken(Box::new(Received {
         event,
         answer,
@@ -221,15 +251,17 @@ fn judge(policy: &Policy, content_type: Option<&str>, body: &[u8]) -> Judged {
 }
 
 fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
-    let mut taken = match judge(&state.config.policy, content_type, body) {
+    let mut taken = match judge(&state.config, content_type, body) {
         Judged::Refused(status, answer) | Judged::Acknowledged(status, answer) => {
             return server::json_reply(status, &answer);
         }
         Judged::Taken(taken) => taken,
     };
-    let snapshot = base64::engine::general_purpose::STANDARD
-        .decode(taken.event.data.rgb_image.as_bytes())
-        .ok();
+    let snapshot = taken.event.as_record().and_then(|r| {
+        base64::engine::general_purpose::STANDARD
+            .decode(r.rgb_image.as_bytes())
+            .ok()
+    });
     taken.trace = snapshot
         .as_deref()
         .and_then(jpeg::read_comment)
@@ -247,15 +279,17 @@ fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
 /// Saves a snapshot as `<sn>-<seq>.jpg` (or `<sn>-<timestamp>.jpg` without a trace). A
 /// failure to save is logged, not answered: the door decision does not depend on disk.
 fn save_snapshot(dir: &std::path::Path, event: &Event, trace: Option<&(String, u64)>, jpeg: &[u8]) {
-    let sn: String = event
-        .data
+    let Some(record) = event.as_record() else {
+        return;
+    };
+    let sn: String = record
         .device_sn
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     let name = match trace {
         Some((_, seq)) => format!("{sn}-{seq:08}.jpg"),
-        None => format!("{sn}-{}.jpg", event.data.timestamp),
+        None => format!("{sn}-{}.jpg", record.timestamp),
     };
     if let Err(e) = std::fs::write(dir.join(&name), jpeg) {
         tracing::warn!(file = %name, error = %e, "cannot save snapshot");
@@ -280,7 +314,7 @@ mod tests {
         for seq in 1..300 {
             let draw = generator.draw(seq);
             let event = generator.event(&draw, String::new(), 0);
-            let (pass, tips) = policy.decide(&event);
+            let (pass, tips) = policy.decide(event.as_record().expect("a record"));
             if !draw.status.may_pass() || draw.status == RecognizeStatus::Unknown {
                 assert!(!pass, "{:?} passed", draw.status);
             }

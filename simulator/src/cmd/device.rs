@@ -19,7 +19,8 @@ pub async fn device(
 ) -> Result<Finish, CmdError> {
     let synth = args.synth.config()?;
     let rate = check_rate("--rate", args.rate, 0.0)?;
-    let push = args.trust.push_options()?;
+    let mut push = args.trust.push_options()?;
+    push.api = synth.api;
     if args.queue_cap == 0 {
         return Err(crate::cli::UsageError("--queue-cap must be at least 1".into()).into());
     }

@@ -166,19 +166,16 @@ impl Stop {
 /// One console line for a delivery attempt: device, record, status, person, latency and
 /// what the door and screen did.
 pub fn attempt_line(a: &Attempt) -> String {
-    let status = a.status.map_or("?", |s| s.label());
+    let status = a.label;
     let person = a.person.as_deref().unwrap_or("-");
-    let result = match a.outcome.answer() {
-        Some(answer) => format!(
+    let result = match (a.outcome.answer(), a.door) {
+        (Some(answer), Some(door)) => format!(
             "{}  {:?}",
-            if answer.pass {
-                "door OPEN"
-            } else {
-                "door shut"
-            },
+            if door { "door OPEN" } else { "door shut" },
             answer.customtips.as_deref().unwrap_or("")
         ),
-        None => format!("FAILED: {}", a.outcome.describe()),
+        (Some(_), None) => "delivered".to_string(),
+        (None, _) => format!("FAILED: {}", a.outcome.describe()),
     };
     format!(
         "{} #{:<5} {:<11} {} {:>8.1} ms  {}",

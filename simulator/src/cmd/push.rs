@@ -16,7 +16,7 @@ use crate::push::Pusher;
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::synth::{Generator, device_sn};
-use crate::wire::Destination;
+use crate::wire::{self, Destination, Identity};
 
 /// Pushes `--count` events and reports; [`Finish::Failed`] unless every one got a
 /// well-formed success answer.
@@ -46,14 +46,18 @@ pub async fn push(
         }
         None => None,
     };
-    let pusher = Pusher::new(&args.trust.push_options()?)?;
+    let mut options = args.trust.push_options()?;
+    options.api = synth.api;
+    let pusher = Pusher::new(&options)?;
     let (recorder, aggregator) = stats::spawn_aggregator();
     let (stop, _keep) = Stop::after(shutdown);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for index in 0..args.devices {
+        let sn = device_sn(synth.seed, index);
         let job = DeviceJob {
-            generator: Arc::new(Generator::new(&synth, device_sn(synth.seed, index))),
+            identity: Identity::of(&sn, crate::device::DEFAULT_ACCOUNT),
+            generator: Arc::new(Generator::new(&synth, sn)),
             pusher: pusher.clone(),
             dest: dest.clone(),
             recorder: recorder.clone(),
@@ -94,6 +98,8 @@ struct DeviceJob {
     generator: Arc<Generator>,
     pusher: Pusher,
     dest: Destination,
+    /// What the identity headers say of this device.
+    identity: Identity,
     recorder: Recorder,
     clock: Arc<dyn Clock>,
     quiet: bool,
@@ -117,23 +123,34 @@ impl DeviceJob {
                 continue;
             };
             let body = serde_json::to_vec(&generated.event).unwrap_or_default();
-            let delivery = self.pusher.push(&self.dest, Bytes::from(body)).await;
+            let head = wire::RecordHead::read(&body).unwrap_or_default();
+            let identity = (&self.identity, timestamp);
+            let delivery = self
+                .pusher
+                .push_as(&self.dest, Bytes::from(body), Some(identity))
+                .await;
+            let profile = self.generator.config().api.profile();
+            let door = delivery
+                .outcome
+                .answer()
+                .filter(|_| !head.is_alarm())
+                .and_then(|a| profile.door(a, head.pass()));
             self.recorder
                 .record(Sample {
                     latency: delivery.latency,
                     class: delivery.outcome.class(),
-                    pass: delivery.outcome.answer().map(|a| a.pass),
+                    pass: door,
                 })
                 .await;
             if !self.quiet {
-                let record = &generated.event.data;
                 println!(
                     "{}",
                     attempt_line(&Attempt {
-                        sn: record.device_sn.clone(),
+                        sn: self.generator.sn().to_string(),
                         seq,
-                        status: Some(record.recognize_status),
-                        person: record.user.as_ref().map(|u| u.name.clone()),
+                        label: head.label(),
+                        person: head.name().map(str::to_string),
+                        door,
                         outcome: delivery.outcome,
                         latency: delivery.latency,
                         queued: 0,

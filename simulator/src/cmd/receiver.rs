@@ -77,21 +77,42 @@ pub async fn receiver(
 
 /// One console line for an event the receiver took.
 pub fn received_line(r: &Received) -> String {
-    let d = &r.event.data;
     let seq = r
         .trace
         .as_ref()
         .map_or_else(|| "?".to_string(), |(_, s)| s.to_string());
+    let Some(d) = r.event.as_record() else {
+        let alarm = r.event.as_alarm();
+        return format!(
+            "alarm {} status {} code {}",
+            alarm.map_or("-", |a| a.trace_id.as_str()),
+            alarm.map_or(0, |a| a.status.code()),
+            alarm
+                .and_then(|a| a.code)
+                .map_or_else(|| "-".to_string(), |c| c.code().to_string())
+        );
+    };
     let name = d.user.as_ref().map_or("-", |u| u.name.as_str());
+    let seen = d
+        .recognize_status
+        .map(|s| s.label())
+        .or_else(|| d.recognition_type.map(|t| t.label()))
+        .unwrap_or("-");
+    let live = d
+        .liveness_score
+        .map_or_else(String::new, |l| format!(" live {l:.2}"));
+    let decision = match r.answer.data.pass {
+        Some(true) => "pass",
+        Some(false) => "deny",
+        None => "ack",
+    };
     format!(
-        "{} #{:<5} {:<11} {} score {:.2} live {:.2} -> {} {:?}",
+        "{} #{:<5} {:<11} {} score {:.2}{live} -> {decision} {:?}",
         d.device_sn,
         seq,
-        d.recognize_status.label(),
+        seen,
         super::fit_columns(name, 18),
         d.recognize_score,
-        d.liveness_score,
-        if r.answer.data.pass { "pass" } else { "deny" },
         r.answer.data.customtips.as_deref().unwrap_or("")
     )
 }

@@ -21,6 +21,10 @@ pub struct LoadArgs {
     /// The receiver's event URL (http or https).
     #[arg(long, value_name = "URL")]
     pub to: String,
+    /// API version of the simulated terminals: decides the records sent and the answer a
+    /// receiver must give (see `facesim device --help`).
+    #[arg(long, value_name = "VERSION", default_value = "1.0")]
+    pub api_version: crate::profile::ApiVersion,
     /// Target rate in events per second over all shards (open model: events are sent on
     /// schedule whatever the receiver does). Default 10 when neither --ramp nor --max.
     #[arg(long, value_name = "R")]
@@ -227,6 +231,7 @@ impl LoadArgs {
             thresholds,
             progress: !self.quiet,
             save_body: self.save_body.clone(),
+            api: self.api_version,
         })
     }
 }

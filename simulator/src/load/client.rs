@@ -504,13 +504,23 @@ pub(crate) struct Verdict {
 /// Judges answers, remembering the last HTTP 200 body and its verdict: receivers under
 /// load answer the same bytes over and over, and comparing bytes is far cheaper than
 /// decoding JSON.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Judge {
+    rule: wire::AnswerRule,
     last_body: Vec<u8>,
     last: Option<(Verdict, Option<String>)>,
 }
 
 impl Judge {
+    /// A judge applying `rule`, the API version's.
+    pub(crate) fn new(rule: wire::AnswerRule) -> Self {
+        Self {
+            rule,
+            last_body: Vec::new(),
+            last: None,
+        }
+    }
+
     /// The verdict on an answer, and for a failure a description of it.
     pub(crate) fn judge(&mut self, status: u16, body: &[u8]) -> (Verdict, Option<String>) {
         if status != 200 {
@@ -523,29 +533,13 @@ impl Judge {
         if let Some(last) = self.last.as_ref().filter(|_| self.last_body == body) {
             return last.clone();
         }
-        let judged = match wire::decode_answer(body) {
-            Ok(a) if a.is_success() => (
-                Verdict {
-                    class: OutcomeClass::Success,
-                    pass: Some(a.pass),
-                },
-                None,
-            ),
-            Ok(a) => (
-                Verdict {
-                    class: OutcomeClass::CodeNotOk,
-                    pass: None,
-                },
-                Some(format!("code {} ({})", a.code, a.message)),
-            ),
-            Err(e) => (
-                Verdict {
-                    class: OutcomeClass::Malformed,
-                    pass: None,
-                },
-                Some(e.to_string()),
-            ),
+        let judged = wire::judge_answer(status, body, self.rule);
+        let verdict = Verdict {
+            class: judged.class(),
+            pass: judged.pass(),
         };
+        let why = (verdict.class != OutcomeClass::Success).then(|| judged.describe());
+        let judged = (verdict, why);
         self.last_body.clear();
         self.last_body.extend_from_slice(body);
         self.last = Some(judged.clone());
@@ -559,7 +553,7 @@ mod tests {
 
     #[test]
     fn judge_classifies_and_remembers() {
-        let mut j = Judge::default();
+        let mut j = Judge::new(wire::AnswerRule::Decision);
         let ok = br#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
         assert_eq!(
             j.judge(200, ok).0,

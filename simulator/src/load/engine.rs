@@ -45,6 +45,8 @@ struct Shared {
     /// Wall-clock time at `start`, since the Unix epoch.
     started_unix: Duration,
     timeout: Duration,
+    /// The API version's rule for answers.
+    rule: crate::wire::AnswerRule,
 }
 
 /// Runs a load test until its schedule is done or `shutdown` resolves, and returns what
@@ -66,6 +68,7 @@ pub async fn run_load(
         devices: config.shard.devices(config.devices),
         people: config.people,
         image_pool: config.image_pool,
+        api: config.api,
     };
     let bodies = tokio::task::spawn_blocking(move || Bodies::build(&spec))
         .await
@@ -111,6 +114,7 @@ pub async fn run_load(
         start,
         started_unix,
         timeout: config.timeout,
+        rule: config.api.profile().answer,
     });
     let mut workers = JoinSet::new();
     for _ in 0..config.connections {
@@ -162,7 +166,7 @@ async fn join_all(workers: &mut JoinSet<()>) {
 /// The one worker loop: take a job, send it on this worker's connection, record it.
 async fn worker(shared: Arc<Shared>, recorder: Recorder) {
     let mut conn = Connection::new(shared.endpoint.clone());
-    let mut judge = Judge::default();
+    let mut judge = Judge::new(shared.rule);
     let mut buf = EventBuf::default();
     // Classes this worker has already described; only the first of each carries text.
     let mut described = [false; OutcomeClass::ALL.len()];

@@ -161,6 +161,8 @@ pub struct LoadConfig {
     pub progress: bool,
     /// Write the body of the first event here before the run (to replay it elsewhere).
     pub save_body: Option<PathBuf>,
+    /// The API version whose records are sent and whose rule judges the answers.
+    pub api: crate::profile::ApiVersion,
 }
 
 impl LoadConfig {
@@ -183,6 +185,7 @@ impl LoadConfig {
             thresholds: Thresholds::default(),
             progress: false,
             save_body: None,
+            api: crate::profile::ApiVersion::default(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct BodySpec {
     pub devices: Vec<u32>,
     pub people: usize,
     pub image_pool: usize,
+    /// The API version whose records are sent.
+    pub api: crate::profile::ApiVersion,
 }
 
 /// A pooled snapshot: its base64 text, with the comment window described.
@@ -103,6 +105,7 @@ impl Bodies {
         let cfg = SynthConfig {
             seed: spec.seed,
             people: spec.people,
+            api: spec.api,
             ..SynthConfig::default()
         };
         let devices = parallel_map(&spec.devices, |&index| {
@@ -345,6 +348,7 @@ mod tests {
             devices: vec![0, 1, 2],
             people: 10,
             image_pool: 3,
+            api: crate::profile::ApiVersion::default(),
         };
         let bodies = Bodies::build(&spec).unwrap();
         let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
@@ -393,6 +397,7 @@ mod tests {
             devices: vec![0, 3, 6],
             people: 10,
             image_pool: 2,
+            api: crate::profile::ApiVersion::default(),
         };
         let bodies = Bodies::build(&spec).unwrap();
         let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
@@ -415,9 +420,14 @@ mod tests {
             );
             let event: Event = serde_json::from_str(body).unwrap();
             let sn = device_sn(5, [0, 3, 6][(n % 3) as usize]);
-            assert_eq!(event.data.device_sn, sn);
-            assert_eq!(event.data.timestamp, 1_700_000_000 + n as i64);
-            let jpeg_bytes = STANDARD.decode(&event.data.rgb_image).unwrap();
+            assert_eq!(event.as_record().expect("a record").device_sn, sn);
+            assert_eq!(
+                event.as_record().expect("a record").timestamp,
+                1_700_000_000 + n as i64
+            );
+            let jpeg_bytes = STANDARD
+                .decode(&event.as_record().expect("a record").rgb_image)
+                .unwrap();
             let comment = jpeg::read_comment(&jpeg_bytes).unwrap();
             assert_eq!(jpeg::parse_trace(&comment), Some((sn, n / 3)), "{comment}");
             let mut decoder = zune_jpeg::JpegDecoder::new(std::io::Cursor::new(&jpeg_bytes));

@@ -14,7 +14,23 @@
 //!   name a person with access; never for 1, 3 and 6, nor for 0 (the terminal does not
 //!   open for a face it could not classify), nor for blocklisted people or visitors whose
 //!   pass has expired.
-//! - User `type`: 1 employee, 2 visitor, 3 VIP, 4 blocklisted (see [`people`]).
+//! - Who a person is (employee, visitor, blacklisted) is the population's; the number
+//!   that stands for it is the API version's (`crate::profile`): 1 employee and 2 visitor
+//!   everywhere, blacklisted 3 in 1.1 to 1.2.1 and 5 in 1.3. API 1.0 has no blacklist
+//!   type: its blacklisted people are employees whose access was withdrawn.
+//! - From API 1.1 the record says who was seen (`recognitionType`) instead of how the face
+//!   was classified: statuses that name a person become employee, visitor or blacklisted
+//!   by the person's kind; strangers and unknown faces become strangers; non-live faces
+//!   stay non-live. The door decision (`pass`) is the terminal's own.
+//! - Temperatures (from 1.1) are the person's usual one with a little noise, a fever in
+//!   one visit in two hundred (which under 1.3 is `abnormal_type` 40001 and no pass), and
+//!   0 for non-live faces and where temperature detection is off.
+//! - Under 1.3 `abnormal_type` says why a known person was refused (a failed second
+//!   factor by the verification mode, an expired visitor pass 20001, a time rule 20002, a
+//!   fever 40001), and `entry_mode` how the door was opened, by the verification mode.
+//! - Alarms (1.3) come in pairs: an odd record may be an alarm raised, and the record
+//!   after it then clears it (status 3, or 2 when clearing failed), with the same
+//!   `trace_id`; half of the clears leave `code` out, as the guide allows.
 //! - Scores fit the status. Known people score 0.86–0.995 for recognition, failed
 //!   authentications 0.55–0.84, strangers 0.2–0.6, unknown faces 0.1–0.6. Liveness is
 //!   0.85–0.995 except for non-live faces (0.02–0.49) and unknown ones (0.3–0.85). They
@@ -39,7 +55,11 @@ use base64::engine::general_purpose::STANDARD;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::wire::{EVENT_TYPE_RECOGNITION, Event, Mask, Mode, RecognizeStatus, Record, User};
+use crate::profile::{ApiVersion, PersonKind, UserIds};
+use crate::wire::{
+    Alarm, AlarmCode, AlarmStatus, Event, Group, Mask, Mode, RecognitionType, RecognizeStatus,
+    Record, User, UserId,
+};
 use face::{Backdrop, Look, Region, Shot};
 pub use mix::{MAX_WEIGHT, MixError, StatusMix};
 use people::Population;
@@ -65,6 +85,13 @@ pub struct SynthConfig {
     pub width: u32,
     pub height: u32,
     pub quality: u8,
+    /// The API version whose records are made.
+    pub api: ApiVersion,
+    /// Device setting (from API 1.1): without it `bodyTemperature` is 0.
+    pub temperature_detection: bool,
+    /// The share of pushes that are alarms, in percent (`None`: the version's default, 1
+    /// under 1.3 and 0 before). Only versions with alarms make any.
+    pub alarm_share: Option<f64>,
 }
 
 impl Default for SynthConfig {
@@ -77,16 +104,19 @@ impl Default for SynthConfig {
             people: 200,
             status_mix: StatusMix::default(),
             mask_detection: true,
-            mode: Mode::Face,
+            mode: Mode::FACE,
             width: 360,
             height: 480,
             quality: 85,
+            api: ApiVersion::default(),
+            temperature_detection: true,
+            alarm_share: None,
         }
     }
 }
 
 /// Why a [`SynthConfig`] was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The population is empty or too large.
@@ -98,6 +128,12 @@ pub enum ConfigError {
     /// The JPEG quality is outside 1..=100.
     #[error("jpeg quality {0} is out of range; use 1 to 100")]
     Quality(u8),
+    /// The verification mode is not one the API version defines.
+    #[error("mode {mode} is not defined in API {api}; use 0 to {max}")]
+    Mode { mode: u8, api: ApiVersion, max: u8 },
+    /// The alarm share is not a percentage.
+    #[error("alarm share {0} is out of range; use 0 to 100 (percent)")]
+    AlarmShare(f64),
 }
 
 impl SynthConfig {
@@ -118,6 +154,17 @@ impl SynthConfig {
         if !(1..=100).contains(&self.quality) {
             return Err(ConfigError::Quality(self.quality));
         }
+        let profile = self.api.profile();
+        if !profile.modes.contains(&self.mode.code()) {
+            return Err(ConfigError::Mode {
+                mode: self.mode.code(),
+                api: self.api,
+                max: *profile.modes.end(),
+            });
+        }
+        if let Some(share) = self.alarm_share.filter(|s| !(0.0..=100.0).contains(s)) {
+            return Err(ConfigError::AlarmShare(share));
+        }
         Ok(())
     }
 
@@ -132,6 +179,12 @@ impl SynthConfig {
                 .height
                 .clamp(*SNAPSHOT_SIDE.start(), *SNAPSHOT_SIDE.end()),
             quality: self.quality.clamp(1, 100),
+            mode: if self.api.profile().modes.contains(&self.mode.code()) {
+                self.mode
+            } else {
+                Mode::FACE
+            },
+            alarm_share: self.alarm_share.map(|s| s.clamp(0.0, 100.0)),
             ..self.clone()
         }
     }
@@ -166,10 +219,30 @@ pub struct Draw {
     pub liveness_score: f64,
     pub mask: Mask,
     pub pass: bool,
+    /// Body temperature in degrees Celsius (0: not measured).
+    pub temperature: f64,
+    /// Why a known person was refused (API 1.3 codes; 0: no anomaly).
+    pub abnormal: u32,
+    /// How the door was (or would have been) opened (API 1.3 codes).
+    pub entry_mode: u8,
     /// Who appears on the snapshot.
     pub look: Look,
     /// How this snapshot came out: pose, light, noise, mask, spoof.
     pub shot: Shot,
+}
+
+/// An alarm instead of a recognition record (API 1.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmDraw {
+    pub seq: u64,
+    pub code: AlarmCode,
+    pub status: AlarmStatus,
+    /// Whether a clear names its alarm's code (a raise always does).
+    pub with_code: bool,
+    /// The record number of the alarm raised, which names it: a clear has its raise's.
+    pub raised_at: u64,
+    /// Milliseconds after the record's second at which it happened.
+    pub millis: u16,
 }
 
 /// One generated record with what the caller may want to know about it.
@@ -199,6 +272,8 @@ pub struct Generator {
 const DOMAIN_POPULATION: u64 = 0x9e0b_1a7e_0000_0001;
 const DOMAIN_BACKDROP: u64 = 0x9e0b_1a7e_0000_0002;
 const DOMAIN_RECORD: u64 = 0x9e0b_1a7e_0000_0003;
+const DOMAIN_ALARM: u64 = 0x9e0b_1a7e_0000_0004;
+const DOMAIN_UUID: u64 = 0x9e0b_1a7e_0000_0005;
 
 impl Generator {
     /// A generator for device `sn`. Out-of-range settings are clamped to the nearest valid
@@ -270,10 +345,33 @@ impl Generator {
             (true, false) => Mask::NotWorn,
             (true, true) => Mask::Worn,
         };
-        let pass = status.may_pass() && known.is_some_and(|p| p.has_access);
+        let mut pass = status.may_pass() && known.is_some_and(|p| p.has_access);
         let mut shot = Shot::random(&mut rng, self.backdrop);
         shot.mask_worn = mask_worn;
         shot.spoof = status == RecognizeStatus::NonLiveness;
+        // Drawn after everything API 1.0 needs, so that 1.0 records stay as they were.
+        let fever = known.is_some() && rng.random_bool(0.005);
+        let temperature = if !self.cfg.temperature_detection || shot.spoof {
+            0.0
+        } else {
+            let usual = known.map_or(36.6, |p| p.details.temperature);
+            let t = if fever {
+                rng.random_range(37.6..38.6)
+            } else {
+                usual + rng.random_range(-0.2..0.2)
+            };
+            (t * 100.0).round() / 100.0
+        };
+        let entry_mode = entry_mode(&mut rng, self.cfg.mode.code(), status);
+        let abnormal = abnormal(
+            status,
+            known,
+            fever && self.cfg.temperature_detection,
+            self.cfg.mode.code(),
+        );
+        if abnormal != 0 {
+            pass = false;
+        }
         Draw {
             seq,
             status,
@@ -282,9 +380,50 @@ impl Generator {
             liveness_score,
             mask,
             pass,
+            temperature,
+            abnormal,
+            entry_mode,
             look,
             shot,
         }
+    }
+
+    /// Whether record `seq` is an alarm, and which: a pure function of `(seed, sn, seq)`,
+    /// `None` for versions without alarms. An odd record is an alarm raised with the
+    /// configured share; the record after a raise clears it.
+    pub fn alarm(&self, seq: u64) -> Option<AlarmDraw> {
+        let share = self
+            .cfg
+            .alarm_share
+            .unwrap_or_else(|| self.cfg.api.profile().default_alarm_share());
+        if !self.cfg.api.profile().alarms || share <= 0.0 {
+            return None;
+        }
+        let roll = |n: u64| splitmix64(splitmix64(self.device_seed ^ DOMAIN_ALARM) ^ n);
+        let raised = |n: u64| n % 2 == 1 && (roll(n) % 1_000_000) as f64 / 10_000.0 < share;
+        let (raised_at, status) = if raised(seq) {
+            (seq, AlarmStatus::Raised)
+        } else if seq % 2 == 0 && seq > 0 && raised(seq - 1) {
+            let failed = roll(seq) % 100 < 15;
+            let status = if failed {
+                AlarmStatus::ClearFailed
+            } else {
+                AlarmStatus::Cleared
+            };
+            (seq - 1, status)
+        } else {
+            return None;
+        };
+        let codes = AlarmCode::ALL;
+        let code = codes[(roll(raised_at) >> 20) as usize % codes.len()];
+        Some(AlarmDraw {
+            seq,
+            code,
+            status,
+            with_code: status == AlarmStatus::Raised || roll(seq) >> 40 & 1 == 0,
+            raised_at,
+            millis: (roll(seq) >> 50 & 0x3ff) as u16 % 1000,
+        })
     }
 
     /// Renders and encodes the snapshot JPEG of a draw, with its trace comment.
@@ -295,32 +434,141 @@ impl Generator {
         jpeg::encode(&rgb, w, h, self.cfg.quality, &comment)
     }
 
-    /// Builds the wire event from a draw and the base64 of its snapshot.
+    /// Builds the wire event from a draw and the base64 of its snapshot, with the fields
+    /// of the configured API version.
     pub fn event(&self, draw: &Draw, rgb_image_b64: String, timestamp: i64) -> Event {
-        let user = draw
-            .person
-            .filter(|_| draw.status.has_user())
-            .and_then(|i| self.population().get(i))
-            .map(|p| User {
-                name: p.name.clone(),
-                user_id: p.user_id,
-                kind: p.kind,
-            });
-        Event {
-            kind: EVENT_TYPE_RECOGNITION,
-            data: Record {
-                recognize_status: draw.status,
-                device_sn: self.sn.clone(),
-                recognize_score: draw.recognize_score,
-                liveness_score: draw.liveness_score,
-                mask: draw.mask,
-                rgb_image: rgb_image_b64,
-                pass: draw.pass,
-                mode: self.cfg.mode,
-                user,
-                timestamp,
-            },
-        }
+        Event::record(self.record(draw, rgb_image_b64, timestamp))
+    }
+
+    /// The recognition record of [`Generator::event`].
+    pub fn record(&self, draw: &Draw, rgb_image_b64: String, timestamp: i64) -> Record {
+        let mut record = Record {
+            recognize_status: None,
+            recognition_type: None,
+            device_sn: String::new(),
+            uuid: None,
+            recognize_score: 0.0,
+            liveness_score: None,
+            mask: Mask::NotEnabled,
+            rgb_image: rgb_image_b64,
+            pass: false,
+            mode: Mode::FACE,
+            user: None,
+            timestamp,
+            body_temperature: None,
+            entry_mode: None,
+            abnormal_type: None,
+        };
+        self.fill_record(draw, timestamp, &mut record, &mut None);
+        record
+    }
+
+    /// Fills `user` with `person` as the API version reports them, reusing its strings.
+    fn fill_user(&self, person: &Person, timestamp: i64, user: &mut User) {
+        let profile = self.cfg.api.profile();
+        let details = &person.details;
+        user.kind = profile
+            .user_type(person.kind)
+            .or_else(|| profile.user_type(PersonKind::Employee))
+            .unwrap_or(1);
+        user.user_id = match (
+            profile.user_ids,
+            std::mem::replace(&mut user.user_id, UserId::Int(0)),
+        ) {
+            (UserIds::Integer(max), _) => UserId::Int(person.user_id.clamp(1, max - 1)),
+            (UserIds::Text, UserId::Text(mut text)) => {
+                text.clear();
+                text.push_str(&details.uuid);
+                UserId::Text(text)
+            }
+            (UserIds::Text, UserId::Int(_)) => UserId::Text(details.uuid.clone()),
+        };
+        user.name.clear();
+        user.name
+            .push_str(truncate_at_char(&person.name, profile.max_name_bytes));
+        let set = |slot: &mut Option<String>, on: bool, value: &str| {
+            *slot = on.then(|| value.to_string());
+        };
+        set(
+            &mut user.ic_number,
+            profile.card_numbers,
+            &details.ic_number,
+        );
+        set(
+            &mut user.job_number,
+            profile.card_numbers,
+            &details.job_number,
+        );
+        set(&mut user.id_number, profile.record_ids, &details.id_number);
+        set(&mut user.remark, profile.record_ids, &details.remark);
+        set(&mut user.pin, profile.entry_details, "");
+        const DAY_MS: i64 = 86_400_000;
+        let today = timestamp.div_euclid(86_400) * DAY_MS;
+        let (start, end) = details.guest_days.map_or((0, 0), |(from, to)| {
+            (today + from * DAY_MS, today + (to + 1) * DAY_MS - 1)
+        });
+        user.guest_time_start = profile.record_ids.then_some(start);
+        user.guest_time_end = profile.record_ids.then_some(end);
+        user.groups = profile.record_ids.then(|| {
+            details
+                .groups
+                .iter()
+                .map(|&g| Group {
+                    id: people::GROUPS[g].0.into(),
+                    name: people::GROUPS[g].1.into(),
+                })
+                .collect()
+        });
+    }
+
+    /// The `uuid` of record `seq`: a UUID (version 4 layout) drawn from `(seed, sn, seq)`,
+    /// so that the same record always has the same one.
+    pub fn record_uuid(&self, seq: u64) -> String {
+        let a = splitmix64(self.device_seed ^ DOMAIN_UUID ^ seq.rotate_left(17));
+        let b = splitmix64(a ^ seq);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            0x8000 | (b >> 48 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// The wire event of an alarm drawn for a record made at `timestamp` (Unix seconds).
+    pub fn alarm_event(&self, alarm: &AlarmDraw, timestamp: i64) -> Event {
+        let event_time = timestamp * 1000 + i64::from(alarm.millis);
+        let suffix: String = {
+            const ALNUM: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+            let mut h = splitmix64(self.device_seed ^ alarm.raised_at);
+            (0..6)
+                .map(|_| {
+                    h = splitmix64(h);
+                    char::from(ALNUM[(h % ALNUM.len() as u64) as usize])
+                })
+                .collect()
+        };
+        let description = match alarm.code {
+            AlarmCode::Tamper => "device tamper",
+            AlarmCode::ForcedOpen => "door forced open",
+            AlarmCode::DoorSensorTimeout => "door left open",
+            AlarmCode::PasswordAttack => "too many wrong passwords",
+            AlarmCode::Fire => "fire alarm",
+        };
+        Event::alarm(Alarm {
+            trace_id: format!(
+                "SPX-{:013}-{:03}-{suffix}",
+                event_time.max(0),
+                alarm.raised_at % 1000
+            ),
+            description: Some(description.into()),
+            code: alarm.with_code.then_some(alarm.code),
+            user_id: None,
+            event_time,
+            status: alarm.status,
+            alarm_photo: None,
+        })
     }
 
     /// Rewrites `event` into [`event`](Self::event)`(draw, <its rgb_image>, timestamp)`,
@@ -334,36 +582,58 @@ impl Generator {
         event: &mut Event,
         spare: &mut Option<User>,
     ) {
+        event.kind = crate::wire::EVENT_TYPE_RECOGNITION;
+        match event.as_record_mut() {
+            Some(record) => self.fill_record(draw, timestamp, record, spare),
+            None => *event = self.event(draw, String::new(), timestamp),
+        }
+    }
+
+    /// Fills `record` from a draw, as [`Generator::fill_event`] does.
+    fn fill_record(
+        &self,
+        draw: &Draw,
+        timestamp: i64,
+        record: &mut Record,
+        spare: &mut Option<User>,
+    ) {
+        let profile = self.cfg.api.profile();
         let person = draw
             .person
             .filter(|_| draw.status.has_user())
             .and_then(|i| self.population().get(i));
-        event.kind = EVENT_TYPE_RECOGNITION;
-        let record = &mut event.data;
-        record.recognize_status = draw.status;
+        record.recognize_status = profile.recognize_status.then_some(draw.status);
+        record.recognition_type = profile
+            .recognition_type
+            .then(|| match (draw.status, person) {
+                (RecognizeStatus::NonLiveness, _) => RecognitionType::NonLiveness,
+                (_, None) => RecognitionType::Stranger,
+                (_, Some(p)) => match p.kind {
+                    PersonKind::Employee => RecognitionType::Employee,
+                    PersonKind::Visitor => RecognitionType::Visitor,
+                    PersonKind::Blacklisted => RecognitionType::Blacklisted,
+                },
+            });
         record.device_sn.clear();
         record.device_sn.push_str(&self.sn);
+        record.uuid = profile.record_ids.then(|| self.record_uuid(draw.seq));
         record.recognize_score = draw.recognize_score;
-        record.liveness_score = draw.liveness_score;
+        record.liveness_score = profile.recognize_status.then_some(draw.liveness_score);
         record.mask = draw.mask;
         record.pass = draw.pass;
         record.mode = self.cfg.mode;
         record.timestamp = timestamp;
+        record.body_temperature = profile.recognition_type.then_some(draw.temperature);
+        record.entry_mode = profile.entry_details.then_some(draw.entry_mode);
+        record.abnormal_type = profile.entry_details.then_some(draw.abnormal);
         match person {
             Some(p) => {
                 let mut user = record
                     .user
                     .take()
                     .or_else(|| spare.take())
-                    .unwrap_or_else(|| User {
-                        name: String::new(),
-                        user_id: 0,
-                        kind: 0,
-                    });
-                user.name.clear();
-                user.name.push_str(&p.name);
-                user.user_id = p.user_id;
-                user.kind = p.kind;
+                    .unwrap_or_else(|| User::basic(String::new(), UserId::Int(0), 0));
+                self.fill_user(p, timestamp, &mut user);
                 record.user = Some(user);
             }
             None => {
@@ -377,6 +647,14 @@ impl Generator {
     /// Draw, snapshot, base64 and event in one. The same `(seed, sn, seq)` gives the same
     /// event in every field but `timestamp`.
     pub fn generate(&self, seq: u64, timestamp: i64) -> Generated {
+        if let Some(alarm) = self.alarm(seq) {
+            return Generated {
+                seq,
+                event: self.alarm_event(&alarm, timestamp),
+                jpeg_len: 0,
+                person: None,
+            };
+        }
         let draw = self.draw(seq);
         let jpeg = self.snapshot(&draw);
         let event = self.event(&draw, STANDARD.encode(&jpeg), timestamp);
@@ -386,6 +664,54 @@ impl Generator {
             jpeg_len: jpeg.len(),
             person: draw.person,
         }
+    }
+}
+
+/// How the door is opened under verification mode `mode` (API 1.3 `entry_mode` codes):
+/// the mode decides which credentials count, and a draw picks among them.
+fn entry_mode<R: RngExt + ?Sized>(rng: &mut R, mode: u8, status: RecognizeStatus) -> u8 {
+    const FACE: u8 = 1;
+    const QR: u8 = 2;
+    const CARD: u8 = 3;
+    let _ = status;
+    match mode {
+        1 if rng.random_bool(0.2) => CARD,
+        2 => 4,
+        3 => match rng.random_range(0..100) {
+            0..70 => FACE,
+            70..85 => CARD,
+            85..95 => QR,
+            _ => 12,
+        },
+        4 => 5,
+        5 if rng.random_bool(0.3) => 5,
+        6 => 6,
+        7 => 8,
+        8 => 10,
+        9 => 9,
+        _ => FACE,
+    }
+}
+
+/// Why a record is refused, in API 1.3's `abnormal_type` codes (0: no anomaly). Only
+/// people the terminal knows get one: a failed second factor by the verification mode,
+/// an expired visitor pass, a time rule that excludes the hour, or a fever.
+fn abnormal(status: RecognizeStatus, person: Option<&Person>, fever: bool, mode: u8) -> u32 {
+    let Some(person) = person else { return 0 };
+    if fever {
+        return 40001;
+    }
+    if status == RecognizeStatus::AuthFailed {
+        return match mode {
+            5 | 6 => 10001,
+            7 | 8 | 9 => 70001,
+            _ => 10002,
+        };
+    }
+    match (person.kind, person.has_access) {
+        (_, true) | (PersonKind::Blacklisted, _) => 0,
+        (PersonKind::Visitor, false) => 20001,
+        (PersonKind::Employee, false) => 20002,
     }
 }
 
@@ -441,7 +767,7 @@ fn json_exact(x: f32) -> f64 {
 }
 
 /// The splitmix64 finaliser: a fast, well-mixed 64-bit hash step.
-fn splitmix64(x: u64) -> u64 {
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -1,6 +1,8 @@
 //! The people a terminal knows: a stable population per device with fake names in several
-//! locales (Chinese the most common, as for the terminals' main market), user ids, user
-//! types, looks, mask habits, access rights and a skewed visit frequency, so that a few
+//! locales (Chinese the most common, as for the terminals' main market), user ids, kinds
+//! (employee, visitor, blacklisted: each API version numbers them its own way), looks,
+//! mask habits, access rights, the details later versions report (card, job and ID
+//! numbers, groups, a body temperature) and a skewed visit frequency, so that a few
 //! regulars account for most records, as at a real door.
 
 use fake::Fake;
@@ -9,17 +11,19 @@ use fake::locales::{DE_DE, EN, FR_FR, JA_JP, ZH_CN, ZH_TW};
 use rand::RngExt;
 
 use super::face::{Look, Region};
-use super::truncate_at_char;
+use super::{splitmix64, truncate_at_char};
+use crate::profile::PersonKind;
 use crate::wire::MAX_USER_NAME_BYTES;
 
-/// User `type` 1: an employee, the bulk of the population; nearly all have access.
-pub const KIND_EMPLOYEE: i64 = 1;
-/// User `type` 2: a registered visitor; comes rarely, and some passes have expired.
-pub const KIND_VISITOR: i64 = 2;
-/// User `type` 3: a VIP; always has access.
-pub const KIND_VIP: i64 = 3;
-/// User `type` 4: a blocklisted person: recognised, never let in.
-pub const KIND_BLOCKLISTED: i64 = 4;
+/// The groups people belong to: `(id, name)`, as an integrator's HR system would sync them.
+pub const GROUPS: [(&str, &str); 6] = [
+    ("1", "Engineering"),
+    ("2", "Sales"),
+    ("3", "Operations"),
+    ("4", "Management"),
+    ("5", "Visitors"),
+    ("6", "Contractors"),
+];
 
 /// The locale a person's name is drawn from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,9 +87,8 @@ pub struct Person {
     pub user_id: i64,
     /// At most 128 bytes.
     pub name: String,
-    /// The user `type`: [`KIND_EMPLOYEE`], [`KIND_VISITOR`], [`KIND_VIP`] or
-    /// [`KIND_BLOCKLISTED`].
-    pub kind: i64,
+    /// Employee, visitor or blacklisted; the profile gives the user `type` number.
+    pub kind: PersonKind,
     pub locale: NameLocale,
     /// How the person looks on every snapshot.
     pub look: Look,
@@ -93,8 +96,88 @@ pub struct Person {
     pub mask_propensity: f32,
     /// Relative frequency of visits; regulars weigh far more than occasional visitors.
     pub visit_weight: f64,
-    /// Whether the door opens for this person.
+    /// Whether the door opens for this person: never for a blacklisted one, not for a
+    /// visitor whose pass ran out (see `guest_days`) nor for an employee outside their
+    /// permitted times.
     pub has_access: bool,
+    /// The details API versions from 1.2 on report about the person.
+    pub details: Details,
+}
+
+/// What later API versions report about a person, derived from the user id alone so that
+/// the population's names and looks stay as they are in every version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    /// The string id of API 1.2.1 and later: a UUID, as the guide's examples use.
+    pub uuid: String,
+    /// IC card number (from 1.2).
+    pub ic_number: String,
+    /// Employee number (from 1.2).
+    pub job_number: String,
+    /// ID card number (from 1.2.1).
+    pub id_number: String,
+    /// A visitor's validity, in days relative to the day of the visit: `(from, to)`.
+    pub guest_days: Option<(i64, i64)>,
+    /// Free text (from 1.2.1).
+    pub remark: String,
+    /// Indices into [`GROUPS`]: none, one or two.
+    pub groups: Vec<usize>,
+    /// The person's usual body temperature, in degrees Celsius.
+    pub temperature: f64,
+}
+
+impl Details {
+    fn of(user_id: i64, kind: PersonKind, has_access: bool) -> Self {
+        let h = |salt: u64| splitmix64(splitmix64(user_id as u64) ^ salt);
+        let uuid = {
+            let (a, b) = (h(1), h(2));
+            format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                a >> 32,
+                (a >> 16) & 0xffff,
+                a & 0x0fff,
+                0x8000 | (b >> 48 & 0x3fff),
+                b & 0xffff_ffff_ffff
+            )
+        };
+        let groups = match kind {
+            PersonKind::Employee => {
+                let first = (h(3) % 4) as usize;
+                if h(4) % 3 == 0 {
+                    vec![first, if first == 3 { 0 } else { 3 }]
+                } else {
+                    vec![first]
+                }
+            }
+            PersonKind::Visitor if h(5) % 2 == 0 => vec![4],
+            PersonKind::Visitor => vec![],
+            PersonKind::Blacklisted => vec![],
+        };
+        // A visitor's pass covers today when they have access, and ended days ago when not.
+        let guest_days = (kind == PersonKind::Visitor).then(|| {
+            let length = 1 + (h(6) % 14) as i64;
+            if has_access {
+                (-((h(7) % 3) as i64), length)
+            } else {
+                (-(length + 7), -1 - (h(7) % 5) as i64)
+            }
+        });
+        let remark = match h(8) % 10 {
+            0 => "night shift",
+            1 => "badge reissued",
+            _ => "",
+        };
+        Self {
+            uuid,
+            ic_number: format!("{:010}", h(9) % 10_000_000_000),
+            job_number: format!("E{:06}", user_id),
+            id_number: format!("{:017}{}", h(10) % 100_000_000_000_000_000, h(11) % 10),
+            guest_days,
+            remark: remark.into(),
+            groups,
+            temperature: 36.2 + (h(12) % 70) as f64 / 100.0,
+        }
+    }
 }
 
 /// A device's population plus what is needed to draw visitors from it quickly.
@@ -150,10 +233,11 @@ fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person 
     let locale = NameLocale::random(rng);
     let name = locale.name(rng);
     let (kind, access, frequency) = match rng.random_range(0..100) {
-        0..78 => (KIND_EMPLOYEE, 0.98, 1.0),
-        78..92 => (KIND_VISITOR, 0.85, 0.3),
-        92..97 => (KIND_VIP, 1.0, 0.6),
-        _ => (KIND_BLOCKLISTED, 0.0, 0.2),
+        0..78 => (PersonKind::Employee, 0.98, 1.0),
+        78..92 => (PersonKind::Visitor, 0.85, 0.3),
+        // Managers: employees who always have access and come often.
+        92..97 => (PersonKind::Employee, 1.0, 0.6),
+        _ => (PersonKind::Blacklisted, 0.0, 0.2),
     };
     // One in ten people's looks fall outside the palette their name suggests.
     let region = if rng.random_bool(0.1) {
@@ -171,6 +255,7 @@ fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person 
     // A Zipf-like law: the visitor of rank k comes about (k + 1)^-0.8 as often as the
     // most frequent one, scaled by how often people of this type come at all.
     let visit_weight = frequency / ((rank + 1) as f64).powf(0.8);
+    let has_access = rng.random_bool(access);
     Person {
         user_id,
         name,
@@ -179,7 +264,8 @@ fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person 
         look,
         mask_propensity,
         visit_weight,
-        has_access: rng.random_bool(access),
+        has_access,
+        details: Details::of(user_id, kind, has_access),
     }
 }
 
@@ -206,8 +292,13 @@ mod tests {
                 "{:?}",
                 p.name
             );
-            assert!((KIND_EMPLOYEE..=KIND_BLOCKLISTED).contains(&p.kind));
-            assert!(p.kind != KIND_BLOCKLISTED || !p.has_access);
+            assert!(p.kind != PersonKind::Blacklisted || !p.has_access);
+            assert_eq!(p.details.uuid.len(), 36);
+            assert_eq!(p.details.id_number.len(), 18);
+            if let Some((from, to)) = p.details.guest_days {
+                assert!(from < to);
+                assert_eq!(from <= 0 && to >= 0, p.has_access, "{p:?}");
+            }
         }
     }
 

@@ -9,7 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 
 use super::*;
-use crate::wire::MAX_USER_NAME_BYTES;
+use crate::profile::PersonKind;
+use crate::wire::{MAX_USER_NAME_BYTES, UserId};
 
 const SN: &str = "PS71HD01MC22C00014";
 
@@ -37,7 +38,10 @@ fn decoded_size(jpeg: &[u8]) -> (u32, u32) {
 /// Checks every rule a generated event must satisfy, returning the JPEG bytes.
 fn check_event(g: &Generator, generated: &Generated) -> Vec<u8> {
     let event = &generated.event;
-    let r = &event.data;
+    let r = event.as_record().expect("a record");
+    let status = r
+        .recognize_status
+        .expect("API 1.0 records carry recognizeStatus");
     assert_eq!(event.kind, 0);
     assert_eq!(r.device_sn, g.sn());
     assert!(
@@ -45,24 +49,20 @@ fn check_event(g: &Generator, generated: &Generated) -> Vec<u8> {
         "{}",
         r.recognize_score
     );
-    assert!(
-        (0.0..=1.0).contains(&r.liveness_score),
-        "{}",
-        r.liveness_score
-    );
-    assert!(!r.pass || r.recognize_status.may_pass(), "{r:?}");
-    assert_eq!(
-        r.user.is_some(),
-        r.recognize_status.has_user(),
-        "{:?}",
-        r.recognize_status
-    );
-    assert_eq!(generated.person.is_some(), r.recognize_status.has_user());
+    let live = r
+        .liveness_score
+        .expect("API 1.0 records carry livenessScore");
+    assert!((0.0..=1.0).contains(&live), "{live}");
+    assert!(!r.pass || status.may_pass(), "{r:?}");
+    assert_eq!(r.user.is_some(), status.has_user(), "{status:?}");
+    assert_eq!(generated.person.is_some(), status.has_user());
     if let Some(user) = &r.user {
-        assert!(user.name.len() <= MAX_USER_NAME_BYTES && user.user_id > 0);
+        assert!(user.name.len() <= MAX_USER_NAME_BYTES);
+        assert!(matches!(user.user_id, UserId::Int(id) if id > 0));
     }
     assert_eq!(r.mode, g.config().mode);
     assert_eq!(r.mask == Mask::NotEnabled, !g.config().mask_detection);
+    check_schema(g.config().api, &serde_json::to_value(event).expect("json"));
 
     let json = serde_json::to_string(event).expect("events serialise");
     let back: Event = serde_json::from_str(&json).expect("events parse back");
@@ -72,6 +72,173 @@ fn check_event(g: &Generator, generated: &Generated) -> Vec<u8> {
     assert_eq!(jpeg.len(), generated.jpeg_len);
     assert_eq!(decoded_size(&jpeg), (g.config().width, g.config().height));
     jpeg
+}
+
+/// Checks an event's JSON against its API version's schema, as the guide's tables give
+/// it, and the consistency rules: exactly the version's fields, each of its type and
+/// range; a stranger or a non-live face has no user; a blacklisted person is never let
+/// through, nor anyone with an `abnormal_type`.
+fn check_schema(api: crate::profile::ApiVersion, event: &serde_json::Value) {
+    use serde_json::Value;
+    let p = api.profile();
+    let data = event["data"].as_object().expect("data is an object");
+    if event["type"] == 1 {
+        assert!(p.alarms, "alarm under {api}");
+        assert!(
+            data["trace_id"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("SPX-"))
+        );
+        assert!(
+            data["event_time"]
+                .as_i64()
+                .is_some_and(|t| t > 1_000_000_000_000)
+        );
+        let status = data["status"].as_i64().expect("status");
+        assert!((1..=3).contains(&status));
+        if status == 1 {
+            assert!(data["code"].as_i64().is_some(), "a raise has a code");
+        }
+        if let Some(code) = data.get("code") {
+            assert!([10001, 10002, 10003, 10004, 20003].contains(&code.as_i64().unwrap()));
+        }
+        return;
+    }
+    assert_eq!(event["type"], 0);
+    let mut expected = vec![
+        "deviceSN",
+        "recognizeScore",
+        "mask",
+        "rgb_image",
+        "pass",
+        "mode",
+        "timestamp",
+    ];
+    if p.recognize_status {
+        expected.extend(["recognizeStatus", "livenessScore"]);
+    }
+    if p.recognition_type {
+        expected.extend(["recognitionType", "bodyTemperature"]);
+    }
+    if p.record_ids {
+        expected.push("uuid");
+    }
+    if p.entry_details {
+        expected.extend(["entry_mode", "abnormal_type"]);
+    }
+    let mut found: Vec<&str> = data
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "user")
+        .collect();
+    found.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(found, expected, "fields of a {api} record");
+    let mode = data["mode"].as_u64().expect("mode") as u8;
+    assert!(p.modes.contains(&mode), "mode {mode} under {api}");
+    let pass = data["pass"].as_bool().expect("pass");
+    let user = data.get("user");
+    if let Some(t) = data.get("recognitionType") {
+        let t = t.as_i64().expect("an integer");
+        assert!((1..=5).contains(&t));
+        assert_eq!(user.is_some(), matches!(t, 1 | 2 | 5), "type {t}");
+        assert!(!(pass && matches!(t, 3..=5)), "type {t} let through");
+        let temp = data["bodyTemperature"].as_f64().expect("a number");
+        assert!(temp == 0.0 || (35.0..42.0).contains(&temp), "{temp}");
+        assert!(t != 4 || temp == 0.0, "a photo has no temperature");
+    }
+    if let Some(status) = data.get("recognizeStatus") {
+        assert!((0..=6).contains(&status.as_i64().expect("an integer")));
+    }
+    if p.record_ids {
+        let uuid = data["uuid"].as_str().expect("a string");
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4");
+    }
+    if p.entry_details {
+        let entry = data["entry_mode"].as_i64().expect("an integer");
+        assert!((1..=12).contains(&entry), "{entry}");
+        let abnormal = data["abnormal_type"].as_i64().expect("an integer");
+        assert!(
+            [
+                0, 10001, 10002, 10003, 20001, 20002, 30001, 30002, 30003, 40001, 70001, 70002
+            ]
+            .contains(&abnormal)
+        );
+        assert!(abnormal == 0 || !pass, "abnormal {abnormal} let through");
+    }
+    let Some(user) = user else { return };
+    let user = user.as_object().expect("user is an object");
+    let mut expected = vec!["name", "user_id", "type"];
+    if p.card_numbers {
+        expected.extend(["ic_number", "job_number"]);
+    }
+    if p.record_ids {
+        expected.extend([
+            "id_number",
+            "guest_time_start",
+            "guest_time_end",
+            "remark",
+            "groups",
+        ]);
+    }
+    if p.entry_details {
+        expected.push("pin");
+    }
+    let mut found: Vec<&str> = user.keys().map(String::as_str).collect();
+    found.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(found, expected, "user fields under {api}");
+    assert!(
+        user["name"]
+            .as_str()
+            .is_some_and(|n| n.len() <= p.max_name_bytes)
+    );
+    match p.user_ids {
+        crate::profile::UserIds::Integer(max) => {
+            let id = user["user_id"].as_i64().expect("an integer id");
+            assert!(id > 0 && id < max);
+        }
+        crate::profile::UserIds::Text => {
+            assert!(
+                user["user_id"]
+                    .as_str()
+                    .is_some_and(|s| !s.is_empty() && s.len() <= 128)
+            );
+        }
+    }
+    let kind = user["type"].as_i64().expect("an integer type");
+    let valid: Vec<i64> = [
+        PersonKind::Employee,
+        PersonKind::Visitor,
+        PersonKind::Blacklisted,
+    ]
+    .iter()
+    .filter_map(|&k| p.user_type(k))
+    .collect();
+    assert!(valid.contains(&kind), "user type {kind} under {api}");
+    if p.blacklist_type == Some(kind) {
+        assert!(!pass, "a blacklisted person let through");
+    }
+    if p.record_ids {
+        assert!(user["groups"].as_array().is_some_and(|g| {
+            g.iter()
+                .all(|g| g["id"].is_string() && g["name"].is_string())
+        }));
+        let (start, end) = (
+            user["guest_time_start"].as_i64().unwrap(),
+            user["guest_time_end"].as_i64().unwrap(),
+        );
+        assert!(start <= end);
+        if kind == 2 && pass {
+            let now_ms = data["timestamp"].as_i64().unwrap() * 1000;
+            assert!(
+                start <= now_ms && now_ms <= end,
+                "a visitor let in outside the pass"
+            );
+        }
+        let _ = Value::Null;
+    }
 }
 
 fn arb_mix() -> impl Strategy<Value = StatusMix> {
@@ -90,20 +257,54 @@ proptest! {
         seq in any::<u64>(),
         mix in arb_mix(),
         mask_detection in any::<bool>(),
-        mode in proptest::sample::select(Mode::ALL),
+        mode in (0u8..=6).prop_map(|m| Mode::try_from(m).expect("a mode")),
         width in 16u32..160,
         height in 16u32..160,
         quality in 1u8..=100,
     ) {
         let cfg = SynthConfig {
             seed, people: 30, status_mix: mix, mask_detection, mode, width, height, quality,
+            ..SynthConfig::default()
         };
         let g = Generator::new(&cfg, device_sn(seed, 3));
         let generated = g.generate(seq, 1_660_625_866);
-        prop_assert!(mix.weight(generated.event.data.recognize_status) > 0);
+        let status = generated.event.as_record().and_then(|r| r.recognize_status);
+        prop_assert!(status.is_some_and(|s| mix.weight(s) > 0));
         let jpeg = check_event(&g, &generated);
         let trace = jpeg::read_comment(&jpeg).and_then(|c| jpeg::parse_trace(&c));
         prop_assert_eq!(trace, Some((g.sn().to_string(), seq)));
+    }
+
+    #[test]
+    fn every_record_of_every_version_satisfies_its_schema(
+        seed in any::<u64>(),
+        seqs in proptest::collection::vec(0u64..5000, 24),
+        version in proptest::sample::select(crate::profile::ApiVersion::ALL.to_vec()),
+        mode in 0u8..=9,
+        temperature_detection in any::<bool>(),
+        mix in arb_mix(),
+    ) {
+        let p = version.profile();
+        let mode = Mode::try_from(mode.min(*p.modes.end())).expect("a mode");
+        let cfg = SynthConfig {
+            api: version,
+            mode,
+            temperature_detection,
+            status_mix: mix,
+            alarm_share: Some(20.0),
+            ..small(seed)
+        };
+        let g = Generator::new(&cfg, device_sn(seed, 1));
+        for seq in seqs {
+            let draw = g.draw(seq);
+            let event = match g.alarm(seq) {
+                Some(alarm) => g.alarm_event(&alarm, 1_700_000_000),
+                None => g.event(&draw, "/9k=".into(), 1_700_000_000),
+            };
+            check_schema(version, &serde_json::to_value(&event).expect("json"));
+            let back: Event = serde_json::from_slice(&serde_json::to_vec(&event).expect("json")).expect("parses");
+            prop_assert_eq!(back, event);
+        }
     }
 
     #[test]
@@ -125,9 +326,9 @@ fn the_same_seed_sn_and_seq_give_the_same_event() {
     let cfg = small(42);
     let a = Generator::new(&cfg, SN).generate(7, 100);
     let b = Generator::new(&cfg, SN).generate(7, 200);
-    assert_eq!(a.event.data.timestamp, 100);
+    assert_eq!(a.event.as_record().expect("a record").timestamp, 100);
     let mut b_event = b.event.clone();
-    b_event.data.timestamp = 100;
+    b_event.as_record_mut().expect("a record").timestamp = 100;
     assert_eq!(a.event, b_event);
 
     // Record 7 does not depend on whether records 0..7 were generated first.
@@ -143,7 +344,10 @@ fn different_records_and_devices_differ() {
     let g = Generator::new(&small(1), SN);
     let a = g.generate(1, 0);
     let b = g.generate(2, 0);
-    assert_ne!(a.event.data.rgb_image, b.event.data.rgb_image);
+    assert_ne!(
+        a.event.as_record().expect("a record").rgb_image,
+        b.event.as_record().expect("a record").rgb_image
+    );
 
     // Another device of the same fleet has its own people.
     let other = Generator::new(&small(1), device_sn(1, 1));
@@ -392,7 +596,7 @@ fn a_refilled_event_equals_a_fresh_one() {
         generator.fill_event(&draw, 1_700_000_000 + seq as i64, &mut event, &mut spare);
         let fresh = generator.event(&draw, String::new(), 1_700_000_000 + seq as i64);
         assert_eq!(event, fresh, "seq {seq}");
-        if fresh.data.user.is_some() {
+        if fresh.as_record().expect("a record").user.is_some() {
             users.0 += 1;
         } else {
             users.1 += 1;

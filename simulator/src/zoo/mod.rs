@@ -153,6 +153,21 @@ faults! {
     /// Robustness: dies after the first bad request.
     DiesAfterBadInput = "dies-after-bad-input":
         "Refuses the first malformed request correctly, then stops accepting connections.",
+    /// Versions: a 1.0 receiver meeting later firmware.
+    RequiresRecognizeStatus = "requires-recognize-status":
+        "Answers HTTP 400 to records without `recognizeStatus`, as a receiver written for API 1.0 does to later firmware.",
+    /// Versions: integer user ids only.
+    ParsesUserIdInt = "parses-user-id-int":
+        "Answers HTTP 500 to records whose `user_id` is not an integer (string ids come with API 1.2.1).",
+    /// Versions: no alarms.
+    RejectsAlarms = "rejects-alarms":
+        "Answers HTTP 400 to alarm events (`type` 1, API 1.3), and to any event whose `type` is not 0.",
+    /// Versions: a unique key on `uuid` that errors on a redelivery.
+    DuplicateUuid500 = "duplicate-uuid-500":
+        "Answers HTTP 500 to a record whose `uuid` it has already taken, so a terminal retries it forever.",
+    /// Versions: an alarm clear without `code` crashes it.
+    CrashesOnClearWithoutCode = "crashes-on-clear-without-code":
+        "Answers HTTP 500 to an alarm clear (status 2 or 3) that leaves out `code`, which the guide allows.",
     /// Timing: slow on every answer.
     SlowAnswer = "slow-answer":
         "Answers correctly but only after a delay longer than the terminal's timeout.",
@@ -211,6 +226,8 @@ pub struct ZooOptions {
     pub overload_pause: Duration,
     /// Largest body the reference behaviour reads; larger ones get HTTP 413.
     pub max_body: u64,
+    /// The API version the receiver answers for, as the reference receiver does.
+    pub api: crate::profile::ApiVersion,
 }
 
 impl Default for ZooOptions {
@@ -220,6 +237,7 @@ impl Default for ZooOptions {
             refuse_after: 5,
             overload_pause: Duration::from_millis(100),
             max_body: routes::default_max_body(),
+            api: crate::profile::ApiVersion::default(),
         }
     }
 }

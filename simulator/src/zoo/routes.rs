@@ -17,7 +17,7 @@ use warp::Filter;
 use super::{Fault, ZooOptions};
 use crate::receiver::{Policy, ReceiverConfig, fit_tips, is_json_content_type};
 use crate::server::{self, Response};
-use crate::wire::{self, AnswerBody, Event, Mode, RecognizeStatus, field};
+use crate::wire::{self, AnswerBody, AnswerRule, RecognizeStatus, Record, field};
 
 /// The reference receiver's body limit, which the zoo shares.
 pub(super) fn default_max_body() -> u64 {
@@ -50,6 +50,8 @@ struct State {
     fault: Fault,
     options: ZooOptions,
     policy: Policy,
+    /// The `uuid`s taken so far, for `duplicate-uuid-500`.
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
     in_flight: AtomicUsize,
     answered: AtomicUsize,
     /// Set when a dying fault has gone away.
@@ -96,6 +98,7 @@ pub(super) async fn serve(
         fault,
         options,
         policy: Policy::default(),
+        seen: std::sync::Mutex::new(std::collections::HashSet::new()),
         in_flight: AtomicUsize::new(0),
         answered: AtomicUsize::new(0),
         dead: AtomicBool::new(false),
@@ -192,6 +195,7 @@ async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response 
 /// The reference behaviour with the fault's deviation.
 fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let fault = state.fault;
+    let rule = state.options.api.profile().answer;
     let lenient = fault == Fault::AcceptsGarbage;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -209,54 +213,96 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     }
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return if lenient {
-            accept(fault, AnswerBody::decision(false, None))
+            accept(fault, taken(rule, false, None))
         } else {
             refuse(StatusCode::BAD_REQUEST, "body is not JSON")
         };
     };
     let kind = value.get(field::TYPE).and_then(Value::as_i64);
     if let Some(kind) = kind.filter(|&k| k != wire::EVENT_TYPE_RECOGNITION) {
-        if fault == Fault::RejectsTypeNonzero {
+        if matches!(fault, Fault::RejectsTypeNonzero | Fault::RejectsAlarms) {
             return plain(StatusCode::BAD_REQUEST, "unsupported event type");
         }
-        let ack = AnswerBody {
-            msg: format!("event type {kind} ignored"),
-            ..AnswerBody::decision(false, None)
+        let alarm = value.get(field::DATA);
+        let clear_without_code = kind == wire::EVENT_TYPE_ALARM
+            && alarm.is_some_and(|a| {
+                a.get(field::STATUS).and_then(Value::as_i64) != Some(1)
+                    && a.get(field::CODE).is_none()
+            });
+        if fault == Fault::CrashesOnClearWithoutCode && clear_without_code {
+            // The code looked up `data.code` and assumed it was there.
+            return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "KeyError: 'code'");
+        }
+        let ack = match rule {
+            AnswerRule::Decision => AnswerBody {
+                msg: format!("event type {kind} ignored"),
+                ..AnswerBody::decision(false, None)
+            },
+            AnswerRule::Acknowledgement => AnswerBody::ack(),
         };
         return accept(fault, ack);
     }
-    let user = value.get(field::DATA).and_then(|d| d.get(field::USER));
+    let data = value.get(field::DATA);
+    let user = data.and_then(|d| d.get(field::USER));
     let refused = match fault {
         Fault::RejectsUnknownFields => has_unknown_fields(&value),
         Fault::RejectsUserNull => user.is_some_and(Value::is_null),
         Fault::RequiresUser => user.is_none_or(Value::is_null),
+        Fault::RequiresRecognizeStatus => {
+            data.is_none_or(|d| d.get(field::RECOGNIZE_STATUS).is_none())
+        }
         _ => false,
     };
+    if fault == Fault::ParsesUserIdInt
+        && user
+            .and_then(|u| u.get(field::USER_ID))
+            .is_some_and(|id| !id.is_i64())
+    {
+        return server::error_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "invalid literal for int() with base 10",
+        );
+    }
     if refused {
         return refuse(StatusCode::BAD_REQUEST, "record not accepted");
     }
-    let event: Event = match serde_json::from_value(value) {
-        Ok(e) => e,
-        Err(_) if lenient => return accept(fault, AnswerBody::decision(false, None)),
-        Err(e) => {
+    let record: Record = match data.map(|d| serde_json::from_value(d.clone())) {
+        Some(Ok(r)) => r,
+        _ if lenient => return accept(fault, taken(rule, false, None)),
+        Some(Err(e)) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                &format!("not a recognition event: {e}"),
+                &format!("not a recognition record: {e}"),
             );
         }
+        None => return refuse(StatusCode::BAD_REQUEST, "no `data` in the event"),
     };
-    let record = &event.data;
+    if fault == Fault::DuplicateUuid500 {
+        if let Some(uuid) = &record.uuid {
+            let fresh = state
+                .seen
+                .lock()
+                .map(|mut seen| seen.insert(uuid.clone()))
+                .unwrap_or(true);
+            if !fresh {
+                return server::error_reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "duplicate key value violates unique constraint \"records_uuid_key\"",
+                );
+            }
+        }
+    }
     let name = record.user.as_ref().map_or("", |u| u.name.as_str());
     match fault {
         Fault::RejectsRareStatus
             if matches!(
                 record.recognize_status,
-                RecognizeStatus::Recognized | RecognizeStatus::AuthPassed
+                Some(RecognizeStatus::Recognized | RecognizeStatus::AuthPassed)
             ) =>
         {
             return refuse(StatusCode::BAD_REQUEST, "unknown recognizeStatus");
         }
-        Fault::RejectsNewModes if record.mode.code() > Mode::FaceAndCard.code() => {
+        Fault::RejectsNewModes if record.mode.code() > 3 => {
             return refuse(StatusCode::BAD_REQUEST, "unknown mode");
         }
         Fault::FailsNonAscii if !name.is_ascii() => {
@@ -267,11 +313,20 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
         }
         _ => {}
     }
-    let (pass, tips) = match state.policy.decide(&event) {
+    let (pass, tips) = match state.policy.decide(&record) {
         (false, _) if fault == Fault::FailsOpen => (true, fit_tips("Welcome")),
         decision => decision,
     };
-    accept(fault, AnswerBody::decision(pass, Some(tips)))
+    accept(fault, taken(rule, pass, Some(tips)))
+}
+
+/// The answer to an event taken, by the version's rule: the decision under API 1.0, an
+/// acknowledgement later.
+fn taken(rule: AnswerRule, pass: bool, tips: Option<String>) -> AnswerBody {
+    match rule {
+        AnswerRule::Decision => AnswerBody::decision(pass, tips),
+        AnswerRule::Acknowledgement => AnswerBody::ack(),
+    }
 }
 
 /// A success answer, bent by the answer-shape faults.

@@ -63,11 +63,13 @@ fn sample_answers_decode_as_recorded() {
         let body = std::fs::read(dir.join(&name)).unwrap();
         let line = match wire::decode_answer(&body) {
             Ok(a) => format!(
-                "ok: code {} via {:?} {:?}, pass {}, customtips {:?} ({} chars)",
+                "ok: code {} via {} {:?}, pass {}, customtips {:?} ({} chars)",
                 a.code,
-                a.message_field,
+                a.message_field
+                    .map(|f| format!("{f:?}"))
+                    .unwrap_or_default(),
                 a.message,
-                a.pass,
+                a.pass.map(|p| p.to_string()).unwrap_or_default(),
                 a.customtips,
                 a.customtips.as_deref().map_or(0, |t| t.chars().count())
             ),

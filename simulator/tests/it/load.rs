@@ -424,7 +424,7 @@ async fn json_and_html_results_through_the_binary() {
     let event: facesim::wire::Event =
         serde_json::from_slice(&body).expect("the saved body is an event");
     assert!(
-        event.data.rgb_image.len() > 10_000,
+        event.as_record().expect("a record").rgb_image.len() > 10_000,
         "a snapshot of the default size"
     );
     let page = std::fs::read_to_string(&html_path).unwrap();

@@ -71,8 +71,11 @@ async fn device_pushes_and_acts_on_the_answer() {
     assert_eq!(stranger["answer"]["customtips"], "No access");
 
     let got = events.recv().await.unwrap();
-    assert_eq!(got.event.data.device_sn, "PS71HD01MC22C00014");
-    assert!(got.answer.data.pass);
+    assert_eq!(
+        got.event.as_record().expect("a record").device_sn,
+        "PS71HD01MC22C00014"
+    );
+    assert_eq!(got.answer.data.pass, Some(true));
 
     let s = stats(&dev).await;
     assert_eq!(s["door"]["opened"], 1);
@@ -165,7 +168,8 @@ async fn same_seed_same_events_and_the_trace_counts_across_restarts() {
         bodies.push(these);
     }
     assert_eq!(bodies[0], bodies[1], "same seed, different events");
-    assert_ne!(bodies[0][0].data.rgb_image, bodies[0][1].data.rgb_image);
+    let image = |e: &facesim::wire::Event| e.as_record().expect("a record").rgb_image.clone();
+    assert_ne!(image(&bodies[0][0]), image(&bodies[0][1]));
 
     // The trace comment names the device and the record number, which goes on counting
     // after a restart with the same state directory.
@@ -184,7 +188,7 @@ async fn same_seed_same_events_and_the_trace_counts_across_restarts() {
     }
     let last = last.unwrap();
     let jpeg_bytes = base64::engine::general_purpose::STANDARD
-        .decode(&last.event.data.rgb_image)
+        .decode(&last.event.as_record().expect("a record").rgb_image)
         .unwrap();
     assert_eq!(
         jpeg::read_comment(&jpeg_bytes).as_deref(),

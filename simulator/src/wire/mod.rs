@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The only event `type` the first protocol profile defines: a recognition record.
+/// Event `type` 0: a recognition record (every version).
 pub const EVENT_TYPE_RECOGNITION: i64 = 0;
+/// Event `type` 1: a device alarm (API 1.3).
+pub const EVENT_TYPE_ALARM: i64 = 1;
 /// The success `code` of every answer, in the device API and in push answers alike.
 pub const CODE_OK: i64 = 200;
 /// Longest `event_dest` the device accepts, in bytes.
@@ -20,162 +22,11 @@ pub const MAX_USER_NAME_BYTES: usize = 128;
 /// Recommended upper bound of `customtips`, in characters (not bytes).
 pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
-/// One pushed event: `{"type": 0, "data": {..}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    #[serde(rename = "type")]
-    pub kind: i64,
-    pub data: Record,
-}
+mod answer;
+mod record;
 
-/// A recognition record, with exactly the spec's field names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    #[serde(rename = "recognizeStatus")]
-    pub recognize_status: RecognizeStatus,
-    #[serde(rename = "deviceSN")]
-    pub device_sn: String,
-    #[serde(rename = "recognizeScore")]
-    pub recognize_score: f64,
-    #[serde(rename = "livenessScore")]
-    pub liveness_score: f64,
-    pub mask: Mask,
-    /// Base64 (standard alphabet, padded) of a JPEG snapshot.
-    pub rgb_image: String,
-    pub pass: bool,
-    pub mode: Mode,
-    /// Present for people in the library; absent for strangers and non-live faces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<User>,
-    /// Recognition time, Unix seconds.
-    pub timestamp: i64,
-}
-
-/// The `user` object of a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
-    pub name: String,
-    pub user_id: i64,
-    #[serde(rename = "type")]
-    pub kind: i64,
-}
-
-/// Defines a small integer enum that travels as its number and rejects unknown numbers.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(into = "u8", try_from = "u8")]
-        pub enum $name { $($(#[$vmeta])* $variant = $value),+ }
-
-        impl $name {
-            /// Every value, in numeric order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The number this value travels as.
-            pub fn code(self) -> u8 {
-                self as u8
-            }
-        }
-
-        impl From<$name> for u8 {
-            fn from(v: $name) -> u8 {
-                v as u8
-            }
-        }
-
-        impl TryFrom<u8> for $name {
-            type Error = String;
-            fn try_from(v: u8) -> Result<Self, String> {
-                match v {
-                    $($value => Ok($name::$variant),)+
-                    other => Err(format!("{} is not a valid {}", other, stringify!($name))),
-                }
-            }
-        }
-    };
-}
-
-wire_enum! {
-    /// `recognizeStatus`: how the terminal classified the face in front of it.
-    RecognizeStatus {
-        /// 0: unknown.
-        Unknown = 0,
-        /// 1: not a live face (photo, screen, mask attack).
-        NonLiveness = 1,
-        /// 2: a person in the library.
-        InLibrary = 2,
-        /// 3: a stranger.
-        Stranger = 3,
-        /// 4: recognized.
-        Recognized = 4,
-        /// 5: authentication passed.
-        AuthPassed = 5,
-        /// 6: authentication failed.
-        AuthFailed = 6,
-    }
-}
-
-wire_enum! {
-    /// `mask`: whether mask detection is on and whether the person wears one.
-    Mask {
-        /// 0: mask detection not enabled.
-        NotEnabled = 0,
-        /// 1: no mask worn.
-        NotWorn = 1,
-        /// 2: mask worn.
-        Worn = 2,
-    }
-}
-
-wire_enum! {
-    /// `mode`: the verification mode the terminal is set to.
-    Mode {
-        /// 0: face.
-        Face = 0,
-        /// 1: face or card.
-        FaceOrCard = 1,
-        /// 2: face, card or QR code.
-        FaceOrCardOrQr = 2,
-        /// 3: face and card.
-        FaceAndCard = 3,
-        /// 4: ID card.
-        IdCard = 4,
-        /// 5: face or ID card.
-        FaceOrIdCard = 5,
-        /// 6: face and ID card.
-        FaceAndIdCard = 6,
-    }
-}
-
-impl RecognizeStatus {
-    /// Whether a record with this status may carry `pass: true`. Non-live faces, strangers
-    /// and failed authentications never open the door.
-    pub fn may_pass(self) -> bool {
-        !matches!(self, Self::NonLiveness | Self::Stranger | Self::AuthFailed)
-    }
-
-    /// Whether records with this status name a person from the library (`user` present).
-    pub fn has_user(self) -> bool {
-        matches!(
-            self,
-            Self::InLibrary | Self::Recognized | Self::AuthPassed | Self::AuthFailed
-        )
-    }
-
-    /// Lower-case label for logs and reports.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Unknown => "unknown",
-            Self::NonLiveness => "non-live",
-            Self::InLibrary => "in-library",
-            Self::Stranger => "stranger",
-            Self::Recognized => "recognized",
-            Self::AuthPassed => "auth-passed",
-            Self::AuthFailed => "auth-failed",
-        }
-    }
-}
+pub use answer::*;
+pub use record::*;
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance
 /// variants). Kept here so that field names are spelled only in this module.
@@ -201,165 +52,67 @@ pub mod field {
     pub const CUSTOMTIPS: &str = "customtips";
     pub const EVENT_DEST: &str = "event_dest";
     pub const ENABLED: &str = "enabled";
+    pub const RECOGNITION_TYPE: &str = "recognitionType";
+    pub const UUID: &str = "uuid";
+    pub const BODY_TEMPERATURE: &str = "bodyTemperature";
+    pub const ENTRY_MODE: &str = "entry_mode";
+    pub const ABNORMAL_TYPE: &str = "abnormal_type";
+    pub const IC_NUMBER: &str = "ic_number";
+    pub const JOB_NUMBER: &str = "job_number";
+    pub const ID_NUMBER: &str = "id_number";
+    pub const GUEST_TIME_START: &str = "guest_time_start";
+    pub const GUEST_TIME_END: &str = "guest_time_end";
+    pub const REMARK: &str = "remark";
+    pub const PIN: &str = "pin";
+    pub const GROUPS: &str = "groups";
+    pub const TRACE_ID: &str = "trace_id";
+    pub const EVENT_TIME: &str = "event_time";
+    pub const STATUS: &str = "status";
+    pub const ALARM_PHOTO: &str = "alarm_photo";
+    /// Identity headers of pushes and device answers (from API 1.2.1), in lower case as
+    /// the guide writes them.
+    pub const HEADER_MODEL: &str = "model";
+    pub const HEADER_SN: &str = "sn";
+    pub const HEADER_TIMESTAMP: &str = "timestamp";
+    pub const HEADER_ACCOUNT: &str = "account";
 }
 
-// ---------------------------------------------------------------------------------------
-// The receiver's answer to a push.
-// ---------------------------------------------------------------------------------------
-
-/// Which text field an answer used for its message: the spec's table says `message`, its
-/// example and every device answer say `msg`. Both conform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageField {
-    Msg,
-    Message,
-}
-
-/// A fully decoded answer to a pushed event.
+/// Who a device is, as the identity headers of API 1.2.1 and later say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub code: i64,
-    pub message: String,
-    pub message_field: MessageField,
-    pub pass: bool,
-    pub customtips: Option<String>,
+pub struct Identity {
+    /// The device model, such as `SPSC801C0FY01`.
+    pub model: String,
+    pub sn: String,
+    /// The web login account (the guide says only "account information").
+    pub account: String,
 }
 
-impl Answer {
-    /// Whether the receiver reported success (`code` 200).
-    pub fn is_success(&self) -> bool {
-        self.code == CODE_OK
-    }
-}
-
-/// Why an answer body is not a conforming push answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AnswerError {
-    /// The body is not JSON at all.
-    #[error("answer is not JSON: {0}")]
-    NotJson(String),
-    /// The body is JSON but not an object.
-    #[error("answer is JSON {0}, not an object")]
-    NotObject(&'static str),
-    /// A required field is missing.
-    #[error("answer lacks required field `{0}`")]
-    MissingField(&'static str),
-    /// A field has the wrong JSON type.
-    #[error("answer field `{field}` is {found}, expected {expected}")]
-    WrongType {
-        field: &'static str,
-        expected: &'static str,
-        found: &'static str,
-    },
-}
-
-/// The JSON type name of a value, for error messages.
-pub fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a float",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn wrong(field: &'static str, expected: &'static str, found: &Value) -> AnswerError {
-    AnswerError::WrongType {
-        field,
-        expected,
-        found: json_type(found),
-    }
-}
-
-/// Decodes a receiver's answer. `code`, a message (`msg` or `message`), `data` and
-/// `data.pass` are required; `data.customtips` is optional but must be a string (or null)
-/// when present. Extra fields are ignored.
-///
-/// # Errors
-/// An [`AnswerError`] naming the first field that does not conform.
-pub fn decode_answer(body: &[u8]) -> Result<Answer, AnswerError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AnswerError::NotJson(e.to_string()))?;
-    let Value::Object(obj) = value else {
-        return Err(AnswerError::NotObject(json_type(&value)));
-    };
-    let code = match obj.get(field::CODE) {
-        None => return Err(AnswerError::MissingField("code")),
-        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
-        Some(other) => return Err(wrong("code", "an integer", other)),
-    };
-    let (message, message_field) = match (obj.get(field::MSG), obj.get(field::MESSAGE)) {
-        (Some(Value::String(s)), _) => (s.clone(), MessageField::Msg),
-        (None, Some(Value::String(s))) => (s.clone(), MessageField::Message),
-        (Some(other), _) => return Err(wrong("msg", "a string", other)),
-        (None, Some(other)) => return Err(wrong("message", "a string", other)),
-        (None, None) => return Err(AnswerError::MissingField("msg")),
-    };
-    let data = match obj.get(field::DATA) {
-        None => return Err(AnswerError::MissingField("data")),
-        Some(Value::Object(d)) => d,
-        Some(other) => return Err(wrong("data", "an object", other)),
-    };
-    let pass = match data.get(field::PASS) {
-        None => return Err(AnswerError::MissingField("data.pass")),
-        Some(Value::Bool(b)) => *b,
-        Some(other) => return Err(wrong("data.pass", "a boolean", other)),
-    };
-    let customtips = match data.get(field::CUSTOMTIPS) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return Err(wrong("data.customtips", "a string", other)),
-    };
-    Ok(Answer {
-        code,
-        message,
-        message_field,
-        pass,
-        customtips,
-    })
-}
-
-/// The answer a receiver writes (the reference receiver and the test receivers use it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AnswerBody {
-    pub code: i64,
-    pub msg: String,
-    pub data: AnswerData,
-}
-
-/// The `data` of an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AnswerData {
-    pub pass: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customtips: Option<String>,
-}
-
-impl AnswerBody {
-    /// A success answer with a door decision and optional screen text.
-    pub fn decision(pass: bool, customtips: Option<String>) -> Self {
+impl Identity {
+    /// A device's identity, its model following from the serial number's family.
+    pub fn of(sn: &str, account: &str) -> Self {
+        let model = if sn.starts_with("PSC8") {
+            "SPSC801C0FY01"
+        } else if sn.starts_with("PSC7") {
+            "SPSC701C0FY01"
+        } else {
+            "SPS71HD01"
+        };
         Self {
-            code: CODE_OK,
-            msg: "success".into(),
-            data: AnswerData { pass, customtips },
+            model: model.into(),
+            sn: sn.into(),
+            account: account.into(),
         }
     }
 
-    /// A failure answer: the receiver did not take the event.
-    pub fn failure(code: i64, msg: impl Into<String>) -> Self {
-        Self {
-            code,
-            msg: msg.into(),
-            data: AnswerData {
-                pass: false,
-                customtips: None,
-            },
-        }
+    /// The four headers at Unix time `now` (seconds: the guide does not say, and every
+    /// other timestamp of a record is in seconds).
+    pub fn headers(&self, now: i64) -> [(&'static str, String); 4] {
+        [
+            (field::HEADER_MODEL, self.model.clone()),
+            (field::HEADER_SN, self.sn.clone()),
+            (field::HEADER_TIMESTAMP, now.to_string()),
+            (field::HEADER_ACCOUNT, self.account.clone()),
+        ]
     }
 }
 
@@ -601,6 +354,8 @@ pub fn apply_overrides(event: &Event, overrides: &Map<String, Value>) -> Value {
 /// snapshot, and tolerant of bodies that overrides took outside the schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct RecordHead {
+    #[serde(rename = "type", default)]
+    pub kind: Option<i64>,
     #[serde(default)]
     pub data: Option<RecordHeadData>,
 }
@@ -610,6 +365,12 @@ pub struct RecordHead {
 pub struct RecordHeadData {
     #[serde(rename = "recognizeStatus", default)]
     pub recognize_status: Option<i64>,
+    #[serde(rename = "recognitionType", default)]
+    pub recognition_type: Option<i64>,
+    #[serde(default)]
+    pub pass: Option<bool>,
+    #[serde(default)]
+    pub trace_id: Option<String>,
     #[serde(default)]
     pub user: Option<UserHead>,
 }
@@ -630,7 +391,34 @@ impl RecordHead {
     /// The record's status, when it is a known one.
     pub fn status(&self) -> Option<RecognizeStatus> {
         let code = self.data.as_ref()?.recognize_status?;
-        RecognizeStatus::try_from(u8::try_from(code).ok()?).ok()
+        RecognizeStatus::try_from(u32::try_from(code).ok()?).ok()
+    }
+
+    /// Who was seen (API 1.1 and later), when the record says it.
+    pub fn recognition_type(&self) -> Option<RecognitionType> {
+        let code = self.data.as_ref()?.recognition_type?;
+        RecognitionType::try_from(u32::try_from(code).ok()?).ok()
+    }
+
+    /// The record's own door decision.
+    pub fn pass(&self) -> Option<bool> {
+        self.data.as_ref()?.pass
+    }
+
+    /// Whether the event is an alarm (type 1).
+    pub fn is_alarm(&self) -> bool {
+        self.kind == Some(EVENT_TYPE_ALARM)
+    }
+
+    /// What the log says of the event: the status label, or "alarm".
+    pub fn label(&self) -> &'static str {
+        if self.is_alarm() {
+            return "alarm";
+        }
+        self.status()
+            .map(RecognizeStatus::label)
+            .or_else(|| self.recognition_type().map(RecognitionType::label))
+            .unwrap_or("-")
     }
 
     /// The person's name, when the record names one.
@@ -659,7 +447,8 @@ pub struct TriggerReport {
 pub struct AnswerSummary {
     pub code: i64,
     pub msg: String,
-    pub pass: bool,
+    /// The answer's door decision (none in an acknowledgement).
+    pub pass: Option<bool>,
     pub customtips: Option<String>,
 }
 
@@ -792,10 +581,10 @@ mod tests {
     fn answer_with_msg_or_message_decodes() {
         let a = decode_answer(br#"{"code":200,"msg":"ok","data":{"pass":true,"customtips":"Hi"}}"#)
             .unwrap();
-        assert_eq!(a.message_field, MessageField::Msg);
-        assert!(a.pass && a.is_success());
+        assert_eq!(a.message_field, Some(MessageField::Msg));
+        assert!(a.pass == Some(true) && a.is_success());
         let b = decode_answer(br#"{"code":200,"message":"ok","data":{"pass":false}}"#).unwrap();
-        assert_eq!(b.message_field, MessageField::Message);
+        assert_eq!(b.message_field, Some(MessageField::Message));
         assert_eq!(b.customtips, None);
     }
 
@@ -894,12 +683,22 @@ mod tests {
     /// crate and no I/O library, so it can never be pulled into a dependency cycle.
     #[test]
     fn wire_is_a_leaf_without_io() {
-        let source = include_str!("wire.rs");
-        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
-        for forbidden in [
-            "crate::", "super::", "tokio", "reqwest", "std::fs", "std::net",
-        ] {
-            assert!(!code.contains(forbidden), "wire.rs uses {forbidden}");
+        let files = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("answer.rs", include_str!("answer.rs")),
+            ("record.rs", include_str!("record.rs")),
+        ];
+        for (name, source) in files {
+            let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+            // Submodules may name their parent; the module as a whole names nothing else.
+            let parent = if name == "mod.rs" {
+                "super::"
+            } else {
+                "std::io"
+            };
+            for forbidden in ["crate::", parent, "tokio", "reqwest", "std::fs", "std::net"] {
+                assert!(!code.contains(forbidden), "wire/{name} uses {forbidden}");
+            }
         }
     }
 
@@ -907,6 +706,13 @@ mod tests {
     fn enums_reject_unknown_numbers() {
         assert!(serde_json::from_str::<RecognizeStatus>("7").is_err());
         assert_eq!(serde_json::from_str::<Mask>("2").unwrap(), Mask::Worn);
-        assert_eq!(serde_json::to_string(&Mode::FaceAndIdCard).unwrap(), "6");
+        assert_eq!(
+            serde_json::to_string(&Mode::try_from(6).unwrap()).unwrap(),
+            "6"
+        );
+        assert!(serde_json::from_str::<Mode>("9").is_ok());
+        assert!(serde_json::from_str::<Mode>("10").is_err());
+        assert!(serde_json::from_str::<RecognitionType>("0").is_err());
+        assert!(serde_json::from_str::<AlarmCode>("20003").is_ok());
     }
 }
