@@ -340,15 +340,27 @@ fn seq_file(state: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Waits (bounded) for a child to exit.
+/// Waits (bounded) for a child to exit. A blocking thread waits for the exit itself
+/// (`waitid` with `WNOWAIT`, which leaves the child for `try_wait` to reap), so the test
+/// takes the event instead of polling for it.
 async fn wait_exit(proc: &mut Proc) -> std::process::ExitStatus {
-    for _ in 0..400 {
-        if let Some(status) = proc.0.try_wait().unwrap() {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the device did not exit");
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let pid = Pid::from_child(&proc.0);
+    let exited = tokio::task::spawn_blocking(move || {
+        waitid(
+            WaitId::Pid(pid),
+            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+        )
+    });
+    tokio::time::timeout(Duration::from_secs(10), exited)
+        .await
+        .expect("the device did not exit")
+        .unwrap()
+        .unwrap();
+    proc.0
+        .try_wait()
+        .unwrap()
+        .expect("a child that has exited can be reaped")
 }
 
 /// Receives events until every seq in `1..=last` has arrived; returns the seqs in order of
