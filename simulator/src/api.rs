@@ -35,6 +35,7 @@ pub async fn serve(
 pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let identity = device.clone();
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -66,6 +67,15 @@ pub fn routes(
         .unify()
         .recover(server::recover)
         .unify()
+        .map(move |mut reply: Response| {
+            // From API 1.2.1 every answer names the device, failures included.
+            for (name, value) in identity.identity_headers().into_iter().flatten() {
+                if let Ok(value) = http::HeaderValue::from_str(&value) {
+                    reply.headers_mut().insert(name, value);
+                }
+            }
+            reply
+        })
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
@@ -111,6 +121,7 @@ async fn trigger(device: &Device, body: &[u8]) -> Response {
     match device.trigger(overrides.as_ref()).await {
         Ok(report) => json_reply(StatusCode::OK, &Envelope::ok(report)),
         Err(e @ DeviceError::NotConfigured) => error_reply(StatusCode::CONFLICT, e.to_string()),
+        Err(e @ DeviceError::NoAlarms(_)) => error_reply(StatusCode::BAD_REQUEST, e.to_string()),
         Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -214,6 +214,9 @@ pub struct DemoArgs {
     /// Seed of the simulated people and events.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// API version of the terminal and the receiver (1.0, 1.1, 1.2, 1.2.1, 1.3).
+    #[arg(long, value_name = "VERSION", default_value = "1.0")]
+    pub api_version: ApiVersion,
 }
 
 /// Parses the process's arguments for either binary. `--help` and `--version` are printed

@@ -112,6 +112,9 @@ pub enum DeviceError {
     /// The task making a record ended without one (it panicked or was cancelled).
     #[error("record generation failed: {0}")]
     Generate(String),
+    /// An alarm was asked for under an API version without alarms.
+    #[error("API {0} has no alarms (they come with API 1.3)")]
+    NoAlarms(crate::profile::ApiVersion),
 }
 
 /// One delivery attempt, as the device's screen and logs see it.
@@ -225,6 +228,22 @@ impl Device {
     }
 
     /// The current push configuration.
+    /// The identity headers every device answer carries at this moment, when the API
+    /// version has them (from 1.2.1).
+    pub fn identity_headers(&self) -> Option<[(&'static str, String); 4]> {
+        self.inner
+            .generator
+            .config()
+            .api
+            .profile()
+            .identity_headers
+            .then(|| {
+                self.inner
+                    .identity
+                    .headers(self.inner.config.clock.unix_now())
+            })
+    }
+
     pub fn subscription(&self) -> Subscription {
         self.inner.subscription.borrow().clone()
     }
@@ -281,16 +300,35 @@ impl Device {
     ) -> Result<(u64, Vec<u8>), DeviceError> {
         // One record is made at a time, so numbers are stored in the order handed out.
         let _making = self.inner.making.lock().await;
+        let generator = self.inner.generator.clone();
+        let alarm = overrides
+            .and_then(|o| o.get(wire::field::TYPE))
+            .and_then(Value::as_i64)
+            == Some(wire::EVENT_TYPE_ALARM);
+        // Refused before a number is taken, so a refused trigger changes nothing.
+        if alarm && !generator.config().api.profile().alarms {
+            return Err(DeviceError::NoAlarms(generator.config().api));
+        }
         let seq = self.store().next_seq();
         let timestamp = self.inner.config.clock.unix_now();
-        let generator = self.inner.generator.clone();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network.
-        let event = tokio::task::spawn_blocking(move || generator.generate(seq, timestamp).event)
-            .await
-            .map_err(|e| DeviceError::Generate(e.to_string()))?;
+        let event = tokio::task::spawn_blocking(move || {
+            if alarm {
+                generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp)
+            } else {
+                generator.generate(seq, timestamp).event
+            }
+        })
+        .await
+        .map_err(|e| DeviceError::Generate(e.to_string()))?;
         let body = match overrides {
-            Some(o) => serde_json::to_vec(&wire::apply_overrides(&event, o)),
+            Some(o) => {
+                // `type` chose the kind of event; every other key patches its `data`.
+                let mut rest = o.clone();
+                rest.remove(wire::field::TYPE);
+                serde_json::to_vec(&wire::apply_overrides(&event, &rest))
+            }
             None => serde_json::to_vec(&event),
         }
         .unwrap_or_default();

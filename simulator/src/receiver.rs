@@ -222,7 +222,19 @@ fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Ju
             },
             AnswerRule::Acknowledgement => AnswerBody::ack(),
         };
-        return Judged::Acknowledged(StatusCode::OK, answer);
+        // An alarm (API 1.3) is taken like a record: printed, counted, acknowledged.
+        let alarm = (kind == Some(wire::EVENT_TYPE_ALARM))
+            .then(|| value.get(wire::field::DATA))
+            .flatten()
+            .and_then(|data| serde_json::from_value::<wire::Alarm>(data.clone()).ok());
+        return match alarm {
+            Some(alarm) => Judged::Taken(Box::new(Received {
+                event: Event::alarm(alarm),
+                answer,
+                trace: None,
+            })),
+            None => Judged::Acknowledged(StatusCode::OK, answer),
+        };
     }
     let record: Record = match value
         .get(wire::field::DATA)

@@ -45,11 +45,15 @@ pub async fn demo(
         state_dir: state.path().to_path_buf(),
         synth: SynthConfig {
             seed: args.seed,
+            api: args.api_version,
             ..SynthConfig::default()
         },
         rate,
         arrival: Arrival::Poisson,
-        push: PushOptions::default(),
+        push: PushOptions {
+            api: args.api_version,
+            ..PushOptions::default()
+        },
         queue_cap: DEFAULT_QUEUE_CAP,
         backoff: Backoff::default(),
         clock: clock::system(),
@@ -66,7 +70,10 @@ pub async fn demo(
                 receiver::serve(
                     receiver_listener,
                     None,
-                    ReceiverConfig::default(),
+                    ReceiverConfig {
+                        api: args.api_version,
+                        ..ReceiverConfig::default()
+                    },
                     None,
                     stop.clone().wait()
                 ),

@@ -50,10 +50,17 @@ pub async fn receiver(
             "faulty receiver ({fault}: {}) listening on {scheme}://{addr}/eventRcv",
             fault.description()
         );
-        crate::zoo::serve_faulty(listener, tls, fault, shutdown).await;
+        let options = crate::zoo::ZooOptions {
+            api: args.api_version,
+            ..crate::zoo::ZooOptions::default()
+        };
+        crate::zoo::serve_faulty_with(listener, tls, fault, options, shutdown).await;
         return Ok(Finish::Success);
     }
-    println!("reference receiver listening on {scheme}://{addr}/eventRcv");
+    println!(
+        "reference receiver (API {}) listening on {scheme}://{addr}/eventRcv",
+        args.api_version
+    );
     let config = ReceiverConfig {
         policy: Policy {
             min_score: args.min_score,
@@ -62,6 +69,7 @@ pub async fn receiver(
             ..Policy::default()
         },
         save_dir: args.save_dir.clone(),
+        api: args.api_version,
         ..ReceiverConfig::default()
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<Received>();

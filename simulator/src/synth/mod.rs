@@ -245,6 +245,21 @@ pub struct AlarmDraw {
     pub millis: u16,
 }
 
+impl AlarmDraw {
+    /// A door forced open, raised by record `seq` (what `/sim/trigger` raises unless told
+    /// otherwise).
+    pub fn raised(seq: u64) -> Self {
+        Self {
+            seq,
+            code: AlarmCode::ForcedOpen,
+            status: AlarmStatus::Raised,
+            with_code: true,
+            raised_at: seq,
+            millis: 0,
+        }
+    }
+}
+
 /// One generated record with what the caller may want to know about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
@@ -362,7 +377,7 @@ impl Generator {
             };
             (t * 100.0).round() / 100.0
         };
-        let entry_mode = entry_mode(&mut rng, self.cfg.mode.code(), status);
+        let entry_mode = entry_mode(&mut rng, self.cfg.mode.code());
         let abnormal = abnormal(
             status,
             known,
@@ -556,12 +571,14 @@ impl Generator {
             AlarmCode::PasswordAttack => "too many wrong passwords",
             AlarmCode::Fire => "fire alarm",
         };
+        // The guide's example id is a prefix, 13 digits, 3 digits and 6 characters; the
+        // 13 digits look like a time in milliseconds. A clear must carry its raise's id,
+        // so the digits are drawn from the alarm (the raise's record number), not taken
+        // from this event's time.
+        let stamp = 1_600_000_000_000
+            + splitmix64(self.device_seed ^ DOMAIN_ALARM ^ alarm.raised_at) % 100_000_000_000;
         Event::alarm(Alarm {
-            trace_id: format!(
-                "SPX-{:013}-{:03}-{suffix}",
-                event_time.max(0),
-                alarm.raised_at % 1000
-            ),
+            trace_id: format!("SPX-{:013}-{:03}-{suffix}", stamp, alarm.raised_at % 1000),
             description: Some(description.into()),
             code: alarm.with_code.then_some(alarm.code),
             user_id: None,
@@ -603,17 +620,16 @@ impl Generator {
             .filter(|_| draw.status.has_user())
             .and_then(|i| self.population().get(i));
         record.recognize_status = profile.recognize_status.then_some(draw.status);
-        record.recognition_type = profile
-            .recognition_type
-            .then(|| match (draw.status, person) {
-                (RecognizeStatus::NonLiveness, _) => RecognitionType::NonLiveness,
-                (_, None) => RecognitionType::Stranger,
-                (_, Some(p)) => match p.kind {
-                    PersonKind::Employee => RecognitionType::Employee,
-                    PersonKind::Visitor => RecognitionType::Visitor,
-                    PersonKind::Blacklisted => RecognitionType::Blacklisted,
-                },
-            });
+        let seen = match (draw.status, person) {
+            (RecognizeStatus::NonLiveness, _) => RecognitionType::NonLiveness,
+            (_, None) => RecognitionType::Stranger,
+            (_, Some(p)) => match p.kind {
+                PersonKind::Employee => RecognitionType::Employee,
+                PersonKind::Visitor => RecognitionType::Visitor,
+                PersonKind::Blacklisted => RecognitionType::Blacklisted,
+            },
+        };
+        record.recognition_type = profile.recognition_type.then_some(seen);
         record.device_sn.clear();
         record.device_sn.push_str(&self.sn);
         record.uuid = profile.record_ids.then(|| self.record_uuid(draw.seq));
@@ -669,11 +685,10 @@ impl Generator {
 
 /// How the door is opened under verification mode `mode` (API 1.3 `entry_mode` codes):
 /// the mode decides which credentials count, and a draw picks among them.
-fn entry_mode<R: RngExt + ?Sized>(rng: &mut R, mode: u8, status: RecognizeStatus) -> u8 {
+fn entry_mode<R: RngExt + ?Sized>(rng: &mut R, mode: u8) -> u8 {
     const FACE: u8 = 1;
     const QR: u8 = 2;
     const CARD: u8 = 3;
-    let _ = status;
     match mode {
         1 if rng.random_bool(0.2) => CARD,
         2 => 4,
@@ -704,7 +719,7 @@ fn abnormal(status: RecognizeStatus, person: Option<&Person>, fever: bool, mode:
     if status == RecognizeStatus::AuthFailed {
         return match mode {
             5 | 6 => 10001,
-            7 | 8 | 9 => 70001,
+            7..=9 => 70001,
             _ => 10002,
         };
     }

@@ -605,3 +605,40 @@ fn a_refilled_event_equals_a_fresh_one() {
     // Both kinds of record came up, so both branches were compared.
     assert!(users.0 > 0 && users.1 > 0, "{users:?}");
 }
+
+#[test]
+fn an_alarm_is_cleared_by_the_next_record_with_its_trace_id() {
+    let cfg = SynthConfig {
+        api: crate::profile::ApiVersion::V1_3,
+        alarm_share: Some(30.0),
+        ..small(5)
+    };
+    let g = Generator::new(&cfg, SN);
+    let mut pairs = 0;
+    for seq in 1..400 {
+        let Some(alarm) = g.alarm(seq) else { continue };
+        if alarm.status == AlarmStatus::Raised {
+            let clear = g.alarm(seq + 1).expect("the next record clears it");
+            assert_ne!(clear.status, AlarmStatus::Raised);
+            let id = |a: &AlarmDraw| {
+                g.alarm_event(a, 1_700_000_000)
+                    .as_alarm()
+                    .unwrap()
+                    .trace_id
+                    .clone()
+            };
+            assert_eq!(id(&alarm), id(&clear));
+            pairs += 1;
+        }
+    }
+    assert!(pairs > 30, "{pairs} alarms in 400 records");
+    // Versions without alarms make none, whatever the share.
+    let old = Generator::new(
+        &SynthConfig {
+            alarm_share: Some(100.0),
+            ..small(5)
+        },
+        SN,
+    );
+    assert!((1..100).all(|seq| old.alarm(seq).is_none()));
+}

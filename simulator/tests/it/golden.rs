@@ -80,42 +80,77 @@ fn sample_answers_decode_as_recorded() {
     expect_file(&dir.join("expected.txt"), &report);
 }
 
-#[test]
-fn seeded_events_are_stable_across_versions() {
-    let config = SynthConfig {
-        seed: 42,
+/// The stream of records 1 to `count` of a seeded generator, as golden text: the
+/// snapshot is recorded as what it says rather than its bytes (the JPEG bytes depend on
+/// the encoder's SIMD path, which depends on the CPU).
+fn golden_stream(config: &SynthConfig, seqs: impl Iterator<Item = u64>) -> String {
+    let generator = Generator::new(config, "PS71HD01MC22C00014");
+    let mut events = Vec::new();
+    for seq in seqs {
+        let generated = generator.generate(seq, 1_660_625_866);
+        let mut value = serde_json::to_value(&generated.event).unwrap();
+        let data = value.get_mut("data").unwrap().as_object_mut().unwrap();
+        if let Some(b64) = data.remove(wire::field::RGB_IMAGE) {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64.as_str().unwrap())
+                .unwrap();
+            let mut decoder = zune_jpeg::JpegDecoder::new(std::io::Cursor::new(&bytes));
+            decoder.decode_headers().unwrap();
+            let info = decoder.info().unwrap();
+            data.insert(
+                "snapshot (golden file only)".into(),
+                serde_json::json!({
+                    "width": info.width,
+                    "height": info.height,
+                    "comment": jpeg::read_comment(&bytes),
+                }),
+            );
+        }
+        events.push(value);
+    }
+    serde_json::to_string_pretty(&Value::Array(events)).unwrap() + "\n"
+}
+
+fn small(seed: u64) -> SynthConfig {
+    SynthConfig {
+        seed,
         width: 64,
         height: 80,
         ..SynthConfig::default()
-    };
-    let generator = Generator::new(&config, "PS71HD01MC22C00014");
-    let mut events = Vec::new();
-    for seq in 1..=8 {
-        let generated = generator.generate(seq, 1_660_625_866);
-        let mut value = serde_json::to_value(&generated.event).unwrap();
-        // The JPEG bytes depend on the encoder's SIMD path, which depends on the CPU, so
-        // the golden file records what the snapshot says rather than its bytes.
-        let data = value.get_mut("data").unwrap().as_object_mut().unwrap();
-        let b64 = data.remove(wire::field::RGB_IMAGE).unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
-        let mut decoder = zune_jpeg::JpegDecoder::new(std::io::Cursor::new(&bytes));
-        decoder.decode_headers().unwrap();
-        let info = decoder.info().unwrap();
-        data.insert(
-            "snapshot (golden file only)".into(),
-            serde_json::json!({
-                "width": info.width,
-                "height": info.height,
-                "comment": jpeg::read_comment(&bytes),
-            }),
-        );
-        events.push(value);
     }
-    let text = serde_json::to_string_pretty(&Value::Array(events)).unwrap() + "\n";
+}
+
+#[test]
+fn seeded_events_are_stable_across_versions() {
+    let text = golden_stream(&small(42), 1..=8);
     expect_file(
         &fixtures().join("events/seed42-PS71HD01MC22C00014.json"),
         &text,
     );
+}
+
+/// One golden record stream per API version, in the version's own fields and codes, and
+/// one alarm stream for 1.3: what a receiver of each firmware receives.
+#[test]
+fn every_api_version_has_its_golden_record_and_alarm_streams() {
+    for api in facesim::profile::ApiVersion::ALL {
+        let config = SynthConfig {
+            api,
+            mode: wire::Mode::try_from(1).unwrap(),
+            alarm_share: Some(0.0),
+            ..small(42)
+        };
+        let text = golden_stream(&config, 1..=6);
+        expect_file(
+            &fixtures().join(format!("events/api-{api}-records.json")),
+            &text,
+        );
+    }
+    let alarms = SynthConfig {
+        api: facesim::profile::ApiVersion::V1_3,
+        alarm_share: Some(100.0),
+        ..small(42)
+    };
+    let text = golden_stream(&alarms, 1..=6);
+    expect_file(&fixtures().join("events/api-1.3-alarms.json"), &text);
 }

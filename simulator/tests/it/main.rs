@@ -9,3 +9,4 @@ mod load;
 mod push;
 mod reliability;
 mod support;
+mod versions;
