@@ -39,6 +39,37 @@ async fn push_reports_each_event_and_exits_zero() {
 }
 
 #[tokio::test]
+async fn push_speaks_every_api_version_to_a_receiver_of_the_same_version() {
+    for api in ["1.0", "1.1", "1.2", "1.2.1", "1.3"] {
+        let config = facesim::receiver::ReceiverConfig {
+            api: api.parse().unwrap(),
+            ..Default::default()
+        };
+        let (receiver, _events) = support::receiver(config).await;
+        let to = format!("http://{}/eventRcv", receiver.addr);
+        let args = [
+            "push",
+            "--to",
+            &to,
+            "--count",
+            "4",
+            "--api-version",
+            api,
+            "--width",
+            "64",
+            "--height",
+            "80",
+            "--alarm-share",
+            "50",
+        ];
+        let out = facesim_async(args.map(String::from).to_vec()).await;
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{api}: {stdout}{}", text(&out.stderr));
+        assert!(stdout.contains("sent 4  ok 4  failed 0"), "{api}: {stdout}");
+    }
+}
+
+#[tokio::test]
 async fn push_to_nothing_exits_one() {
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -72,6 +103,31 @@ fn bad_usage_exits_two_with_one_line() {
             "bogus=3",
         ],
         vec!["push", "--to", "http://127.0.0.1:9/", "--mode", "9"],
+        vec![
+            "push",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--api-version",
+            "2.0",
+        ],
+        vec![
+            "push",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--api-version",
+            "1.3",
+            "--mode",
+            "10",
+        ],
+        vec![
+            "push",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--api-version",
+            "1.3",
+            "--alarm-share",
+            "101",
+        ],
         vec![
             "push",
             "--to",
