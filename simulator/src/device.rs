@@ -402,19 +402,13 @@ impl Device {
                 .redeliveries
                 .fetch_add(1, Ordering::Relaxed);
         }
+        let door = head.door(self.inner.generator.config().api.profile(), &outcome);
         self.inner
             .recorder
             .record(Sample {
                 latency: delivery.latency,
                 class: outcome.class(),
-                pass: outcome.answer().filter(|_| !head.is_alarm()).and_then(|a| {
-                    self.inner
-                        .generator
-                        .config()
-                        .api
-                        .profile()
-                        .door(a, head.pass())
-                }),
+                pass: door,
             })
             .await;
         self.act(seq, &head, &outcome);
@@ -422,14 +416,7 @@ impl Device {
             sn: self.sn().to_string(),
             seq,
             label: head.label(),
-            door: outcome.answer().filter(|_| !head.is_alarm()).and_then(|a| {
-                self.inner
-                    .generator
-                    .config()
-                    .api
-                    .profile()
-                    .door(a, head.pass())
-            }),
+            door,
             person: head.name().map(str::to_string),
             outcome,
             latency: delivery.latency,

@@ -118,6 +118,17 @@ impl Outcome {
     }
 }
 
+impl wire::RecordHead {
+    /// The door decision after this push (none for an alarm or a failed push): the
+    /// answer's under API 1.0, the record's own later, as the profile says.
+    pub fn door(&self, profile: &crate::profile::Profile, outcome: &Outcome) -> Option<bool> {
+        outcome
+            .answer()
+            .filter(|_| !self.is_alarm())
+            .and_then(|a| profile.door(a, self.pass()))
+    }
+}
+
 /// One push and how long it took, from the start of the request to the end of the answer.
 #[derive(Debug, Clone)]
 pub struct Delivery {

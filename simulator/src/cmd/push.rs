@@ -129,12 +129,7 @@ impl DeviceJob {
                 .pusher
                 .push_as(&self.dest, Bytes::from(body), Some(identity))
                 .await;
-            let profile = self.generator.config().api.profile();
-            let door = delivery
-                .outcome
-                .answer()
-                .filter(|_| !head.is_alarm())
-                .and_then(|a| profile.door(a, head.pass()));
+            let door = head.door(self.generator.config().api.profile(), &delivery.outcome);
             self.recorder
                 .record(Sample {
                     latency: delivery.latency,

@@ -540,15 +540,7 @@ impl Generator {
     /// so that the same record always has the same one.
     pub fn record_uuid(&self, seq: u64) -> String {
         let a = splitmix64(self.device_seed ^ DOMAIN_UUID ^ seq.rotate_left(17));
-        let b = splitmix64(a ^ seq);
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0x0fff,
-            0x8000 | (b >> 48 & 0x3fff),
-            b & 0xffff_ffff_ffff
-        )
+        uuid_v4(a, splitmix64(a ^ seq))
     }
 
     /// The wire event of an alarm drawn for a record made at `timestamp` (Unix seconds).
@@ -779,6 +771,18 @@ fn json_exact(x: f32) -> f64 {
         });
     }
     f64::from(x.clamp(0.0, 1.0))
+}
+
+/// A UUID in the version 4 layout (as the guide's examples spell them) from 128 bits.
+pub(crate) fn uuid_v4(a: u64, b: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        0x8000 | (b >> 48 & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// The splitmix64 finaliser: a fast, well-mixed 64-bit hash step.

@@ -11,7 +11,7 @@ use fake::locales::{DE_DE, EN, FR_FR, JA_JP, ZH_CN, ZH_TW};
 use rand::RngExt;
 
 use super::face::{Look, Region};
-use super::{splitmix64, truncate_at_char};
+use super::{splitmix64, truncate_at_char, uuid_v4};
 use crate::profile::PersonKind;
 use crate::wire::MAX_USER_NAME_BYTES;
 
@@ -129,17 +129,7 @@ pub struct Details {
 impl Details {
     fn of(user_id: i64, kind: PersonKind, has_access: bool) -> Self {
         let h = |salt: u64| splitmix64(splitmix64(user_id as u64) ^ salt);
-        let uuid = {
-            let (a, b) = (h(1), h(2));
-            format!(
-                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-                a >> 32,
-                (a >> 16) & 0xffff,
-                a & 0x0fff,
-                0x8000 | (b >> 48 & 0x3fff),
-                b & 0xffff_ffff_ffff
-            )
-        };
+        let uuid = uuid_v4(h(1), h(2));
         let groups = match kind {
             PersonKind::Employee => {
                 let first = (h(3) % 4) as usize;

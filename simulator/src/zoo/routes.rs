@@ -253,10 +253,11 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
         }
         _ => false,
     };
+    // Like Python's int(): a numeric string such as "1024" parses, a UUID does not.
     if fault == Fault::ParsesUserIdInt
-        && user
-            .and_then(|u| u.get(field::USER_ID))
-            .is_some_and(|id| !id.is_i64())
+        && user.and_then(|u| u.get(field::USER_ID)).is_some_and(|id| {
+            !id.is_i64() && id.as_str().is_none_or(|s| s.trim().parse::<i64>().is_err())
+        })
     {
         return server::error_reply(
             StatusCode::INTERNAL_SERVER_ERROR,
