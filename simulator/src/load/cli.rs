@@ -70,19 +70,13 @@ pub struct LoadArgs {
     /// its share of the rate, count and devices. Merge the results with `facesim merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Do not verify the receiver's certificate (testing only).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Verify the receiver's certificate against this CA (or self-signed) PEM only.
-    #[arg(long, value_name = "PEM")]
-    pub ca_cert: Option<PathBuf>,
+    /// How receivers' certificates are checked, and the answer timeout: the same flags as
+    /// every other command that pushes.
+    #[command(flatten)]
+    pub trust: crate::cli::TrustArgs,
     /// Seed of serial numbers, people and arrivals; the same seed gives the same events.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// Milliseconds allowed for one exchange (connect, send, answer) before it counts as
-    /// a timeout.
-    #[arg(long, value_name = "MS", default_value_t = 3000)]
-    pub timeout: u64,
     /// Write the body of the first event to FILE before the run, to replay it with other
     /// tools.
     #[arg(long, value_name = "FILE")]
@@ -206,14 +200,11 @@ impl LoadArgs {
                 crate::synth::MAX_PEOPLE
             )));
         }
-        if self.timeout == 0 {
+        if self.trust.timeout == 0 {
             return Err(usage("--timeout must be at least 1 ms".into()));
         }
         let thresholds = thresholds(self.outputs.max_p99, self.outputs.max_error_rate)?;
-        if self.insecure && self.ca_cert.is_some() {
-            return Err(usage("use either --insecure or --ca-cert, not both".into()));
-        }
-        let trust = Trust::from_flags(self.insecure, self.ca_cert.as_deref())
+        let trust = Trust::from_flags(self.trust.insecure, self.trust.ca_cert.as_deref())
             .map_err(|e| usage(e.to_string()))?;
         Ok(LoadConfig {
             url,
@@ -227,7 +218,7 @@ impl LoadArgs {
             shard,
             trust,
             seed: self.seed,
-            timeout: Duration::from_millis(self.timeout),
+            timeout: Duration::from_millis(self.trust.timeout),
             thresholds,
             progress: !self.quiet,
             save_body: self.save_body.clone(),
@@ -357,13 +348,15 @@ mod tests {
             &["--max-error-rate", "101"],
             &["--connections", "0"],
             &["--count", "0"],
-            &["--insecure", "--ca-cert", "/nonexistent.pem"],
             &["--ca-cert", "/nonexistent.pem"],
         ] {
             let e = config(args).expect_err(&format!("{args:?} must be refused"));
             assert_eq!(e.exit_code(), 2, "{args:?}");
             assert!(!e.to_string().contains('\n'), "{e}");
         }
+        // The trust flags are the shared group's, whose conflict clap itself refuses.
+        let both = ["facesim", "--to", "http://x/", "--insecure", "--ca-cert", "x.pem"];
+        assert!(Cli::try_parse_from(both).is_err());
         let mut all = vec!["facesim", "--to", "ftp://x/"];
         all.push("--max");
         assert!(Cli::try_parse_from(all).unwrap().load.to_config().is_err());
