@@ -355,7 +355,14 @@ mod tests {
             assert!(!e.to_string().contains('\n'), "{e}");
         }
         // The trust flags are the shared group's, whose conflict clap itself refuses.
-        let both = ["facesim", "--to", "http://x/", "--insecure", "--ca-cert", "x.pem"];
+        let both = [
+            "facesim",
+            "--to",
+            "http://x/",
+            "--insecure",
+            "--ca-cert",
+            "x.pem",
+        ];
         assert!(Cli::try_parse_from(both).is_err());
         let mut all = vec!["facesim", "--to", "ftp://x/"];
         all.push("--max");

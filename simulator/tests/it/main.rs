@@ -3,6 +3,7 @@
 //! with ephemeral ports.
 
 mod api;
+mod classify;
 mod cli;
 mod golden;
 mod load;
