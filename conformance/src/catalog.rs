@@ -5,8 +5,64 @@
 
 use std::fmt;
 
+use facesim::profile::ApiVersion;
 use facesim::zoo::Fault;
 use serde::Serialize;
+
+/// The API versions a check applies to, or a fault is aimed at under: a range, oldest
+/// to newest, since every difference between versions so far starts at one version and
+/// stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub from: ApiVersion,
+    pub to: ApiVersion,
+}
+
+impl Versions {
+    /// Every version.
+    pub const ALL: Versions = Versions {
+        from: ApiVersion::V1_0,
+        to: ApiVersion::V1_3,
+    };
+
+    pub fn contains(self, version: ApiVersion) -> bool {
+        self.from <= version && version <= self.to
+    }
+
+    /// The versions in it, oldest first.
+    pub fn list(self) -> impl Iterator<Item = ApiVersion> {
+        ApiVersion::ALL
+            .into_iter()
+            .filter(move |&v| self.contains(v))
+    }
+}
+
+impl fmt::Display for Versions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = ApiVersion::ALL[ApiVersion::ALL.len() - 1];
+        match (self.from, self.to) {
+            (ApiVersion::V1_0, to) if to == last => f.write_str("all"),
+            (from, to) if from == to => write!(f, "{from}"),
+            (from, to) if to == last => write!(f, "{from}+"),
+            (from, to) => write!(f, "{from}–{to}"),
+        }
+    }
+}
+
+impl Serialize for Versions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list().map(ApiVersion::as_str))
+    }
+}
+
+/// A fault a check is aimed at, and the versions under which the check finds it (a
+/// fault can hide from a check under a version whose records never trigger it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aim {
+    pub fault: Fault,
+    /// `None`: every version the check applies to.
+    pub versions: Option<Versions>,
+}
 
 /// How binding a requirement is. A failed MUST is a FAIL, a failed SHOULD a WARN; an
 /// INFO check reports a notable fact and never fails.
@@ -92,13 +148,63 @@ pub struct Check {
     /// Where the requirement comes from: a section of the push protocol page, or the notes
     /// on the real terminals.
     pub section: &'static str,
-    /// The faulty receivers that must fail (or, for INFO, be flagged by) this check.
+    /// The API versions the check applies to; under the others it is not run.
+    pub versions: Versions,
+    /// The faulty receivers that must fail (or, for INFO, be flagged by) this check, and
+    /// under which versions.
     #[serde(serialize_with = "fault_names")]
-    pub aimed: &'static [Fault],
+    pub aimed: &'static [Aim],
 }
 
-fn fault_names<S: serde::Serializer>(faults: &&'static [Fault], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(faults.iter().map(|f| f.name()))
+fn fault_names<S: serde::Serializer>(aims: &&'static [Aim], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(aims.iter().map(|a| a.fault.name()))
+}
+
+impl Check {
+    /// Whether the check runs under `version`.
+    pub fn applies(&self, version: ApiVersion) -> bool {
+        self.versions.contains(version)
+    }
+
+    /// Whether the check must find `fault` under `version`.
+    pub fn aims_at(&self, fault: Fault, version: ApiVersion) -> bool {
+        self.applies(version)
+            && self
+                .aimed
+                .iter()
+                .any(|a| a.fault == fault && a.versions.is_none_or(|v| v.contains(version)))
+    }
+
+    /// The faults the check is aimed at, with their versions where narrower than the
+    /// check's, for the matrix: `` `rejects-long-names` (1.2+) ``.
+    pub fn aimed_text(&self) -> Vec<String> {
+        self.aimed
+            .iter()
+            .map(|a| match a.versions {
+                Some(v) if v != self.versions => format!("`{}` ({v})", a.fault),
+                _ => format!("`{}`", a.fault),
+            })
+            .collect()
+    }
+}
+
+/// A version range of the catalog table: `all`, `only V`, `from V`, `until V`.
+macro_rules! versions {
+    (all) => {
+        Versions::ALL
+    };
+    (only $v:ident) => {
+        Versions {
+            from: ApiVersion::$v,
+            to: ApiVersion::$v,
+        }
+    };
+    (from $v:ident) => {
+        Versions {
+            from: ApiVersion::$v,
+            to: ApiVersion::V1_3,
+        }
+    };
 }
 
 const RECEIVING: &str = "Event Push Protocol › Receiving method";
@@ -107,11 +213,23 @@ const RESPOND: &str = "Event Push Protocol › Respond structure";
 const RECORD: &str = "Event Push Protocol › Record event field attributes";
 const EXAMPLE: &str = "Event Push Protocol › Event push example";
 const NOTES: &str = "device-notes › Facts about the device side";
+const ALARM: &str = "firmware-profiles › Device alarm push (1.3)";
+const HEADERS: &str = "firmware-profiles › Identity headers (1.2.1)";
+
+/// The versions of an aim: its own when given, else (`None`) the check's.
+macro_rules! aim_versions {
+    () => {
+        None
+    };
+    ($own:tt) => {
+        Some(versions! $own)
+    };
+}
 
 /// Defines [`CheckId`] and [`CATALOG`] from one table, so that an ID is spelled once and
 /// code names checks by a variant the compiler checks.
 macro_rules! catalog {
-    ($($variant:ident = $id:literal, $level:ident, $group:ident, $section:expr, $requirement:literal, [$($fault:ident),*];)+) => {
+    ($($variant:ident = $id:literal, $level:ident, $group:ident, $section:expr, $vers:tt, $requirement:literal, [$($fault:ident $(@ $fv:tt)?),*];)+) => {
         /// A check's stable identifier, such as `A-03`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum CheckId {
@@ -135,7 +253,11 @@ macro_rules! catalog {
                 group: Group::$group,
                 requirement: $requirement,
                 section: $section,
-                aimed: &[$(Fault::$fault),*],
+                versions: versions! $vers,
+                aimed: &[$(Aim {
+                    fault: Fault::$fault,
+                    versions: aim_versions!($($fv)?),
+                }),*],
             },)+
         ];
     };
@@ -158,8 +280,12 @@ catalog! {
         Must,
         Transport,
         RECEIVING,
+        (all),
         "A valid event sent as POST application/json on a fresh connection is answered with HTTP 200.",
         [
+            RequiresRecognizeStatus @ (from V1_1),
+            // It knows the fields of 1.0 only, so every later record has unknown ones.
+            RejectsUnknownFields @ (from V1_1),
             Http500,
             NeverAnswers,
             ResetMidRequest,
@@ -171,18 +297,21 @@ catalog! {
         Must,
         Transport,
         DEST,
+        (all),
         "An https receiver completes the TLS handshake with a certificate the terminal trusts.",
         [];
     T03 = "T-03",
         Info,
         Transport,
         RECEIVING,
+        (all),
         "The connection stays open for a second event (closing is allowed; it costs a handshake per event).",
         [NoKeepAlive];
     T04 = "T-04",
         Must,
         Transport,
         RECEIVING,
+        (all),
         "Twenty valid events in a row, each on a fresh connection, are all answered with HTTP 200.",
         [RefusesAfterN];
     // SHOULD, not MUST: a SYN the receiver's kernel dropped is sent again a second later,
@@ -191,6 +320,7 @@ catalog! {
         Should,
         Transport,
         NOTES,
+        (all),
         "Terminals connecting at once are all accepted without waiting for a SYN retransmission (the listen backlog holds them).",
         [SmallBacklog];
     // INFO: nothing breaks, but a terminal draining its offline queue one record at a
@@ -199,192 +329,288 @@ catalog! {
         Info,
         Transport,
         RECEIVING,
+        (all),
         "Answers on a kept-alive connection come as fast as on a fresh one (no ~40 ms stall from Nagle's algorithm meeting the terminal's delayed ACK).",
         [NagleDelay];
+    // MUST: from 1.2.1 every push carries them, so a receiver that refuses them refuses
+    // every event; the check tells that apart from a receiver that refuses the records.
+    T07 = "T-07",
+        Must,
+        Transport,
+        HEADERS,
+        (from V1_2_1),
+        "Events carrying the identity headers `model`, `sn`, `timestamp` and `account` are taken like events without them.",
+        [];
     A01 = "A-01",
         Must,
         Answer,
         RESPOND,
+        (all),
         "The answer to a valid event is a JSON object.",
         [NotJson];
     A02 = "A-02",
         Must,
         Answer,
         RESPOND,
+        (all),
         "The answer has `code`, an integer.",
         [CodeAsString];
     A03 = "A-03",
         Must,
         Answer,
         RESPOND,
+        (all),
         "The answer's `code` is 200 for a valid event.",
         [CodeNot200];
     A04 = "A-04",
         Must,
         Answer,
         RESPOND,
+        (all),
         "The answer has a text field named `msg` or `message`, a string.",
         [MissingMsg];
     A05 = "A-05",
         Info,
         Answer,
         RESPOND,
+        (all),
         "The text field is named `msg` as in every example; `message`, the table's name, conforms too and is reported.",
         [MessageField];
     A06 = "A-06",
         Must,
         Answer,
         RESPOND,
+        (all),
         "The answer has `data`, an object.",
         [DataMissing];
     A07 = "A-07",
         Must,
         Answer,
         RESPOND,
+        (only V1_0),
         "The answer's `data` has `pass`.",
         [PassMissing];
     A08 = "A-08",
         Must,
         Answer,
         RESPOND,
+        (only V1_0),
         "The answer's `data.pass` is a boolean.",
         [PassAsString];
     A09 = "A-09",
         Must,
         Answer,
         RESPOND,
+        (only V1_0),
         "The answer's `data.customtips`, when present, is a string.",
         [CustomtipsNumber];
     A10 = "A-10",
         Should,
         Answer,
         RESPOND,
+        (only V1_0),
         "The answer's `data.customtips` has at most 10 characters (characters, not bytes).",
         [LongCustomtips];
     A11 = "A-11",
         Should,
         Answer,
         RECEIVING,
+        (all),
         "The answer's Content-Type is application/json (parameters such as charset are fine).",
         [HtmlContentType];
     R01 = "R-01",
         Must,
         Records,
         RECORD,
-        "Records with every recognizeStatus from 0 to 6 get a conforming answer.",
-        [RejectsRareStatus, RequiresUser];
+        (all),
+        "Records of every recognition outcome the version defines get a conforming answer (recognizeStatus 0 to 6 in 1.0, recognitionType 1 to 5 from 1.1).",
+        [RejectsRareStatus @ (only V1_0), RequiresUser];
     R02 = "R-02",
         Must,
         Records,
         RECORD,
+        (all),
         "Records with every mask value from 0 to 2 get a conforming answer.",
         [];
     R03 = "R-03",
         Must,
         Records,
         RECORD,
-        "Records with every mode from 0 to 6 get a conforming answer.",
+        (all),
+        "Records with every mode the version defines get a conforming answer (0 to 6; 0 to 9 from 1.2.1).",
         [RejectsNewModes];
     R04 = "R-04",
         Must,
         Records,
         RECORD,
+        (all),
         "A record without `user` (a stranger) gets a conforming answer.",
         [RequiresUser];
     R05 = "R-05",
         Must,
         Records,
         RECORD,
+        (all),
         "A record with `\"user\": null` gets a conforming answer.",
         [RequiresUser, RejectsUserNull];
     R06 = "R-06",
         Must,
         Records,
         NOTES,
+        (all),
         "Records whose user names are in CJK and other non-ASCII scripts get a conforming answer.",
         [FailsNonAscii];
     R07 = "R-07",
         Must,
         Records,
         NOTES,
-        "A record whose user name is at the device's 128-byte limit gets a conforming answer.",
-        [RejectsLongNames];
+        (all),
+        "A record whose user name is at the version's byte limit gets a conforming answer (32 bytes before 1.2, 128 from 1.2).",
+        [RejectsLongNames @ (from V1_2)];
     R08 = "R-08",
         Must,
         Records,
         NOTES,
+        (all),
         "An event with a large snapshot (a body of at least 512 KiB) gets a conforming answer.",
         [FailsLargeBodies];
     R09 = "R-09",
         Must,
         Records,
         RECORD,
+        (all),
         "The smallest valid record (no user, zero scores, a tiny snapshot) gets a conforming answer.",
         [RequiresUser];
+    // MUST: a 1.3 terminal sends `entry_mode` on every record, and a record it cannot
+    // deliver stays at the head of its queue, blocking every later one.
+    R10 = "R-10",
+        Must,
+        Records,
+        RECORD,
+        (only V1_3),
+        "Records with every entry_mode from 1 to 12 get a conforming answer.",
+        [];
+    // MUST: as R-10; `abnormal_type` is on every 1.3 record, and the rare codes come
+    // exactly when something at the door went wrong.
+    R11 = "R-11",
+        Must,
+        Records,
+        RECORD,
+        (only V1_3),
+        "Records with every abnormal_type the guide lists get a conforming answer.",
+        [];
+    // MUST: from 1.2.1 every record of a known person carries a string `user_id`, often
+    // a UUID; a receiver that parses it as a number refuses them all.
+    R12 = "R-12",
+        Must,
+        Records,
+        RECORD,
+        (from V1_2_1),
+        "Records whose `user_id` is a non-numeric string (a UUID, letters, CJK) get a conforming answer.",
+        [ParsesUserIdInt];
+    // MUST: `groups` is on every 1.2.1 record of a known person, empty for most.
+    R13 = "R-13",
+        Must,
+        Records,
+        RECORD,
+        (from V1_2_1),
+        "Records whose user has no groups (`[]`) and several groups get a conforming answer.",
+        [];
+    // MUST, not SHOULD: a 1.3 terminal pushes alarms through the same queue as records,
+    // one at a time, oldest first; an alarm it cannot deliver holds back every record
+    // made after it. A clear may leave `code` out (the guide's table marks it optional).
+    R14 = "R-14",
+        Must,
+        Records,
+        ALARM,
+        (only V1_3),
+        "Alarms (`type` 1) of every code and status, including a clear without `code`, get a success answer.",
+        [RejectsTypeNonzero, RejectsAlarms, CrashesOnClearWithoutCode];
+    // MUST: a terminal that timed out on an answer sends the same record again, same
+    // `uuid`; a receiver that answers the repeat with an error (a unique key on `uuid`)
+    // makes the terminal retry that record forever, and the queue behind it never drains.
+    R15 = "R-15",
+        Must,
+        Records,
+        NOTES,
+        (from V1_2_1),
+        "A redelivered record (the same body and `uuid` sent again, as after a timeout) gets a success answer.",
+        [DuplicateUuid500];
     C01 = "C-01",
         Should,
         Compatibility,
         NOTES,
+        (all),
         "Unknown extra fields in the event, the record and the user are ignored.",
-        [RejectsUnknownFields];
+        [RejectsUnknownFields @ (only V1_0)];
     C02 = "C-02",
         Should,
         Compatibility,
         EXAMPLE,
-        "An event whose `type` is not 0 gets HTTP 200 and a well-formed answer.",
-        [RejectsTypeNonzero];
+        (all),
+        "An event of a `type` the version does not define gets HTTP 200 and a well-formed answer.",
+        [RejectsTypeNonzero, RejectsAlarms];
     D01 = "D-01",
         Info,
         Decisions,
         RECORD,
+        (only V1_0),
         "A stranger (recognizeStatus 3) is not let through; `pass: true` is reported as failing open.",
         [FailsOpen];
     D02 = "D-02",
         Info,
         Decisions,
         RECORD,
+        (only V1_0),
         "A non-live face (recognizeStatus 1) is not let through; `pass: true` is reported as failing open.",
         [FailsOpen];
     B01 = "B-01",
         Should,
         Robustness,
         RESPOND,
+        (all),
         "Malformed JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
         [AcceptsGarbage];
     B02 = "B-02",
         Should,
         Robustness,
         RESPOND,
+        (all),
         "An empty body is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
         [AcceptsGarbage];
     B03 = "B-03",
         Should,
         Robustness,
         RECEIVING,
+        (all),
         "A body sent with a Content-Type other than JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
         [AcceptsGarbage];
     B04 = "B-04",
         Should,
         Robustness,
         RESPOND,
+        (all),
         "A 16 MiB body, far larger than any real event, is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
         [AcceptsGarbage];
     B05 = "B-05",
         Must,
         Robustness,
         RECEIVING,
+        (all),
         "After each bad request the receiver still answers a valid event with HTTP 200.",
         [DiesAfterBadInput];
     P01 = "P-01",
         Must,
         Timing,
         NOTES,
+        (all),
         "Every answer arrives within the terminal's push timeout (--timeout-ms, from the first byte sent).",
         [SlowAnswer];
     P02 = "P-02",
         Must,
         Timing,
         NOTES,
+        (all),
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
         [RequiresUser, SlowAnswer, SlowUnderLoad];
 }
@@ -403,23 +629,35 @@ pub fn check(id: CheckId) -> &'static Check {
 
 /// The catalog as a plain-text table (`facecert list`).
 pub fn listing() -> String {
-    let mut out = format!("{:<5} {:<6} {}\n", "ID", "LEVEL", "REQUIREMENT");
+    let mut out = format!(
+        "{:<5} {:<6} {:<8} {}\n",
+        "ID", "LEVEL", "VERSIONS", "REQUIREMENT"
+    );
     for check in CATALOG {
         out.push_str(&format!(
-            "{:<5} {:<6} {}\n",
+            "{:<5} {:<6} {:<8} {}\n",
             check.id.as_str(),
             check.level.to_string(),
+            check.versions.to_string(),
             check.requirement
         ));
     }
     out
 }
 
-/// The checks aimed at `fault`, in catalog order.
+/// The checks aimed at `fault` under any version, in catalog order.
 pub fn aimed_at(fault: Fault) -> Vec<&'static Check> {
     CATALOG
         .iter()
-        .filter(|c| c.aimed.contains(&fault))
+        .filter(|c| c.aimed.iter().any(|a| a.fault == fault))
+        .collect()
+}
+
+/// The checks that must find `fault` under `version`, in catalog order.
+pub fn aimed_under(fault: Fault, version: ApiVersion) -> Vec<&'static Check> {
+    CATALOG
+        .iter()
+        .filter(|c| c.aims_at(fault, version))
         .collect()
 }
 
@@ -462,6 +700,33 @@ mod tests {
                 "{fault} is aimed at by no check"
             );
         }
+    }
+
+    #[test]
+    fn aims_stay_inside_their_checks_versions() {
+        for check in CATALOG {
+            for aim in check.aimed {
+                let v = aim.versions.unwrap_or(check.versions);
+                assert!(
+                    check.versions.contains(v.from) && check.versions.contains(v.to),
+                    "{}: {} aimed outside the check's versions",
+                    check.id,
+                    aim.fault
+                );
+            }
+        }
+        assert!(check(CheckId::A07).applies(ApiVersion::V1_0));
+        assert!(!check(CheckId::A07).applies(ApiVersion::V1_1));
+        assert_eq!(check(CheckId::R15).versions.to_string(), "1.2.1+");
+        assert_eq!(check(CheckId::T01).versions.to_string(), "all");
+        assert_eq!(
+            aimed_under(Fault::RequiresRecognizeStatus, ApiVersion::V1_0).len(),
+            0
+        );
+        assert_eq!(
+            aimed_under(Fault::RequiresRecognizeStatus, ApiVersion::V1_1)[0].id,
+            CheckId::T01
+        );
     }
 
     #[test]

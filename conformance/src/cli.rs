@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use facesim::profile::ApiVersion;
 use facesim::tls::{TlsError, Trust};
 use url::Url;
 
@@ -13,7 +14,8 @@ use crate::verdict::quote;
 
 /// Certifies a receiver of face-terminal recognition pushes (the server at a terminal's
 /// `event_dest`) against the push protocol. Exit status: 0 when no MUST check failed, 1
-/// when one did, 2 when the suite could not run or judged nothing.
+/// when one did, 2 when the suite could not run or judged nothing; with
+/// `--api-version all`, 0 only when every version passes, else the worst version's.
 #[derive(Debug, Parser)]
 #[command(name = "facecert", version)]
 pub struct Cli {
@@ -42,6 +44,28 @@ pub struct BodyArgs {
     /// The seed of the run that sent it.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// The API version of the run that sent it.
+    #[arg(long, value_name = "V", default_value_t = ApiVersion::V1_0)]
+    pub api_version: ApiVersion,
+}
+
+/// Which API versions a run plays a terminal of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiChoice {
+    One(ApiVersion),
+    All,
+}
+
+impl std::str::FromStr for ApiChoice {
+    type Err = facesim::profile::UnknownVersion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("all") {
+            Ok(ApiChoice::All)
+        } else {
+            s.parse().map(ApiChoice::One)
+        }
+    }
 }
 
 /// Options of `facecert run`.
@@ -85,6 +109,14 @@ pub struct RunArgs {
     /// Seed of the generated events: the same seed sends the same requests.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// The terminal's API version (1.0, 1.1, 1.2, 1.2.1, 1.3): the records, headers and
+    /// answer rule of that firmware, and only the checks that apply to it. `all` runs
+    /// every version, one after the other, and ends with a table of the versions the
+    /// receiver conforms to and, for the others, the first failing check; it exits 0
+    /// only when every version passes, and report files get the version in their names
+    /// (report.json: report-1.3.json).
+    #[arg(long, value_name = "V|all", default_value = "1.0")]
+    pub api_version: ApiChoice,
     /// Does not verify an https receiver's certificate.
     #[arg(long, conflicts_with = "ca_cert")]
     pub insecure: bool,
@@ -101,6 +133,29 @@ pub struct Outputs {
     pub html: Option<PathBuf>,
 }
 
+impl Outputs {
+    /// The report files of one version's run under `--api-version all`: the version
+    /// goes into each name, before the extension.
+    pub fn for_version(&self, version: ApiVersion) -> Outputs {
+        let named = |path: &Option<PathBuf>| {
+            path.as_ref().map(|p| {
+                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+                let mut name = format!("{}-{version}", stem.unwrap_or_default());
+                if let Some(ext) = p.extension() {
+                    name.push('.');
+                    name.push_str(&ext.to_string_lossy());
+                }
+                p.with_file_name(name)
+            })
+        };
+        Outputs {
+            json: named(&self.json),
+            junit: named(&self.junit),
+            html: named(&self.html),
+        }
+    }
+}
+
 /// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
 pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
 /// The default p99 limit under load: a person at the door expects it to open within
@@ -112,12 +167,15 @@ pub const DEFAULT_P99_MS: u64 = 500;
 #[derive(Debug)]
 pub enum Mode {
     Run(Box<Config>, Outputs),
+    /// Run every API version, one after the other (`config.api` is set per run).
+    RunAll(Box<Config>, Outputs),
     List,
     Matrix,
     /// Print the body of the named request built from the seed.
     Body {
         name: String,
         seed: u64,
+        api: ApiVersion,
     },
 }
 
@@ -157,10 +215,15 @@ impl Cli {
             Command::Body(args) => Ok(Mode::Body {
                 name: args.name,
                 seed: args.seed,
+                api: args.api_version,
             }),
             Command::Run(args) => {
+                let choice = args.api_version;
                 let (config, outputs) = args.validate()?;
-                Ok(Mode::Run(Box::new(config), outputs))
+                Ok(match choice {
+                    ApiChoice::One(_) => Mode::Run(Box::new(config), outputs),
+                    ApiChoice::All => Mode::RunAll(Box::new(config), outputs),
+                })
             }
         }
     }
@@ -209,6 +272,10 @@ impl RunArgs {
             load_events: self.load_events,
             concurrency: self.concurrency,
             seed: self.seed,
+            api: match self.api_version {
+                ApiChoice::One(v) => v,
+                ApiChoice::All => ApiVersion::default(),
+            },
             selection: Selection::new(&self.only, &self.skip)?,
             artifacts: self.artifacts,
         };
@@ -243,6 +310,32 @@ mod tests {
             (300, 8, 1)
         );
         assert_eq!(config.trust, Trust::System);
+        assert_eq!(config.api, ApiVersion::V1_0);
+    }
+
+    #[test]
+    fn api_versions_one_or_all() {
+        let Ok(Mode::Run(config, _)) = parse(&["run", "http://x/", "--api-version", "1.2.1"])
+        else {
+            panic!("a run")
+        };
+        assert_eq!(config.api, ApiVersion::V1_2_1);
+        let Ok(Mode::RunAll(_, outputs)) = parse(&[
+            "run",
+            "http://x/",
+            "--api-version",
+            "all",
+            "--json",
+            "out/report.json",
+        ]) else {
+            panic!("a run of every version")
+        };
+        assert_eq!(
+            outputs.for_version(ApiVersion::V1_3).json,
+            Some(PathBuf::from("out/report-1.3.json"))
+        );
+        let mut argv = vec!["facecert", "run", "http://x/", "--api-version", "1.4"];
+        assert!(Cli::try_parse_from(argv.drain(..)).is_err());
     }
 
     #[test]

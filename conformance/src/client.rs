@@ -36,6 +36,8 @@ pub enum ClientError {
 pub struct Request {
     pub content_type: Option<String>,
     pub body: Bytes,
+    /// Whether the target's identity headers go with it.
+    pub identity: bool,
 }
 
 impl Request {
@@ -44,6 +46,7 @@ impl Request {
         Self {
             content_type: Some("application/json".into()),
             body: body.into(),
+            identity: true,
         }
     }
 }
@@ -57,6 +60,9 @@ pub struct Target {
     authority: String,
     path: String,
     tls: Option<(TlsConnector, ServerName<'static>)>,
+    /// Headers every request carries, as the terminal's firmware sends them (the
+    /// identity headers from API 1.2.1).
+    identity: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for Target {
@@ -102,7 +108,16 @@ impl Target {
             authority,
             path,
             tls,
+            identity: Vec::new(),
         })
+    }
+
+    /// The target with headers that every request carries from now on (the identity
+    /// headers of API 1.2.1 and later).
+    #[must_use]
+    pub fn with_identity(mut self, headers: Vec<(&'static str, String)>) -> Self {
+        self.identity = headers;
+        self
     }
 
     pub fn url(&self) -> &Url {
@@ -227,6 +242,11 @@ impl Target {
         );
         if let Some(ct) = &request.content_type {
             head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if request.identity {
+            for (name, value) in &self.identity {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
         }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", request.body.len()));
         head.into_bytes()

@@ -45,6 +45,38 @@ pub async fn certify(
     }
 }
 
+/// Runs the suite once per API version, oldest first, until done or `shutdown` resolves
+/// (`config.api` is replaced by each version in turn).
+///
+/// # Errors
+/// The first [`SuiteError`] of any version's run, or [`SuiteError::Interrupted`].
+pub async fn certify_all(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Vec<RunReport>, SuiteError> {
+    let every = async {
+        let mut reports = Vec::new();
+        for api in facesim::profile::ApiVersion::ALL {
+            let config = Config {
+                api,
+                ..config.clone()
+            };
+            reports.push(run::execute(&config).await?);
+        }
+        Ok(reports)
+    };
+    tokio::select! {
+        reports = every => reports,
+        () = shutdown => Err(SuiteError::Interrupted),
+    }
+}
+
+/// The exit code of a run of every version: 0 only when every version passed, else the
+/// worst version's (1 a MUST failed, 2 nothing judged).
+pub fn exit_code_of_all(reports: &[RunReport]) -> u8 {
+    reports.iter().map(RunReport::exit_code).max().unwrap_or(2)
+}
+
 /// Writes the report files that were asked for.
 ///
 /// # Errors

@@ -2,6 +2,7 @@
 //! report, writes the report files, and exits 0 (no MUST failed), 1 (one did) or 2 (the
 //! suite could not run, or judged nothing).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -36,9 +37,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
         Mode::List => print!("{}", facecert::catalog::listing()),
         Mode::Matrix => print!("{}", facecert::matrix::markdown()),
-        Mode::Body { name, seed } => {
-            use std::io::Write as _;
-            let body = facecert::probe::Factory::new(seed)
+        Mode::Body { name, seed, api } => {
+            let body = facecert::probe::Factory::new(seed, api)
                 .named(&name)
                 .with_context(|| {
                     format!("no request named `{name}` (see a report's `request` line)")
@@ -59,6 +59,25 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .context("cannot write the report")?;
             facecert::write_outputs(&report, &outputs)?;
             return Ok(report.exit_code());
+        }
+        Mode::RunAll(config, outputs) => {
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let interrupted = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let reports = runtime.block_on(facecert::certify_all(*config, interrupted))?;
+            let mut out = std::io::stdout().lock();
+            for report in &reports {
+                facecert::report::console::write(report, &mut out)
+                    .and_then(|()| writeln!(out))
+                    .context("cannot write the report")?;
+                let api = report.api.parse().context("a version the suite ran")?;
+                facecert::write_outputs(report, &outputs.for_version(api))?;
+            }
+            facecert::report::console::write_versions(&reports, &mut out)
+                .context("cannot write the report")?;
+            return Ok(facecert::exit_code_of_all(&reports));
         }
     }
     Ok(0)

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use facesim::zoo::Fault;
 
-use crate::catalog::{CATALOG, Group, aimed_at};
+use facesim::profile::ApiVersion;
+
+use crate::catalog::{CATALOG, Group, Versions, aimed_under};
 
 /// The matrix as Markdown.
 pub fn markdown() -> String {
@@ -29,38 +31,34 @@ pub fn markdown() -> String {
     for group in Group::ALL {
         let _ = write!(
             out,
-            "\n## {}\n\n| ID | Level | Requirement | Source | Faulty receivers |\n|---|---|---|---|---|\n",
+            "\n## {}\n\n| ID | Level | Versions | Requirement | Source | Faulty receivers |\n|---|---|---|---|---|---|\n",
             group.title()
         );
         for check in CATALOG.iter().filter(|c| c.group == group) {
             let faults = if check.aimed.is_empty() {
                 "—".to_string()
             } else {
-                check
-                    .aimed
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                check.aimed_text().join(", ")
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 check.id,
                 check.level,
+                check.versions,
                 cell(check.requirement),
                 cell(check.section),
                 faults
             );
         }
     }
-    out.push_str("\n## Faulty receivers\n\n| Receiver | What it does wrong | Checks that find it out |\n|---|---|---|\n");
+    out.push_str(
+        "\n## Faulty receivers\n\nThe checks that find each one out, by API version \
+         (`facecert run --api-version V`); a version a receiver passes shows \"passes\".\n\n\
+         | Receiver | What it does wrong | Checks that find it out |\n|---|---|---|\n",
+    );
     for &fault in Fault::ALL {
-        let checks = aimed_at(fault)
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let checks = by_version(fault);
         let _ = writeln!(
             out,
             "| `{}` | {} | {checks} |",
@@ -71,6 +69,48 @@ pub fn markdown() -> String {
     out
 }
 
+/// The checks that find `fault` out, version by version, with versions that agree
+/// merged: `T-01 (1.1+); passes (1.0)`, or just `T-01` when every version agrees.
+fn by_version(fault: Fault) -> String {
+    let mut runs: Vec<(String, Vec<ApiVersion>)> = Vec::new();
+    for version in ApiVersion::ALL {
+        let ids = aimed_under(fault, version)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let ids = if ids.is_empty() { "passes".into() } else { ids };
+        match runs.iter_mut().find(|(text, _)| *text == ids) {
+            Some((_, versions)) => versions.push(version),
+            None => runs.push((ids, vec![version])),
+        }
+    }
+    if let [(ids, _)] = runs.as_slice() {
+        return ids.clone();
+    }
+    runs.iter()
+        .map(|(ids, versions)| {
+            let (first, last) = (versions[0], versions[versions.len() - 1]);
+            let contiguous = last as usize - first as usize + 1 == versions.len();
+            let names = if contiguous {
+                Versions {
+                    from: first,
+                    to: last,
+                }
+                .to_string()
+            } else {
+                versions
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{ids} ({names})")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Makes text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
@@ -79,6 +119,7 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::aimed_at;
 
     #[test]
     fn every_check_and_fault_is_in_the_matrix() {
@@ -88,6 +129,11 @@ mod tests {
         }
         for fault in Fault::ALL {
             assert!(text.contains(&format!("| `{fault}` |")), "{fault}");
+            assert!(!aimed_at(*fault).is_empty(), "{fault}");
         }
+        assert!(
+            text.contains("| `requires-recognize-status` | ") && text.contains("passes (1.0)"),
+            "{text}"
+        );
     }
 }

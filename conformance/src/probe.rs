@@ -3,9 +3,14 @@
 //! the variants the checks need. The same seed gives byte-identical bodies: timestamps
 //! follow from the seed too, never from the clock.
 //!
+//! The records follow the API version under test (`SynthConfig.api`): its fields, its
+//! codes, its modes and its name limit; the version's profile says which, never a test of
+//! the version number here.
+//!
 //! User names are kept short and ASCII in every request except those that probe names
-//! so that a receiver that chokes on a name fails the check about names and
-//! nothing else.
+//! and string user ids (from 1.2.1) numeric in every request except those
+//! that probe them, so that a receiver that chokes on a name or on a non-numeric
+//! id fails the check about it and nothing else.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +18,12 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use facesim::synth::{Generator, StatusMix, SynthConfig, device_sn, jpeg};
-use facesim::wire::{self, Event, Mask, Mode, RecognizeStatus, Record, field};
+use facesim::profile::{ApiVersion, PersonKind, Profile};
+use facesim::synth::{AlarmDraw, Generator, StatusMix, SynthConfig, device_sn, jpeg};
+use facesim::wire::{
+    self, AlarmCode, AlarmStatus, Event, Group, Identity, Mask, Mode, RecognitionType,
+    RecognizeStatus, Record, UserId, field,
+};
 use serde_json::{Map, Value};
 
 /// The Content-Type every real event carries.
@@ -57,8 +66,32 @@ const EXTRA_FIELDS: [(&str, &str); 3] = [
     ("facecert_extension", "an unknown object field"),
     ("facecertLevel", "an unknown number field"),
 ];
-/// The event `type` of the forward-compatibility probe (C-02): later firmware's alarms.
-pub const OTHER_EVENT_TYPE: i64 = 1;
+/// Every `abnormal_type` of API 1.3's table, 0 (none) first.
+pub const ABNORMAL_TYPES: [u32; 12] = [
+    0, 10001, 10002, 10003, 20001, 20002, 30001, 30002, 30003, 40001, 70001, 70002,
+];
+/// The `entry_mode` values of API 1.3.
+pub const ENTRY_MODES: std::ops::RangeInclusive<u8> = 1..=12;
+/// Non-numeric string user ids: a lowercase UUID as the guide's examples have, an
+/// employee code with letters, a CJK id and one of the full 128 bytes.
+const TEXT_USER_IDS: [&str; 4] = [
+    "3f2b8c1e-9d4a-4e7b-8a61-5c0d2e9f7b13",
+    "EMP-00042-b",
+    "员工-张伟-07",
+    "x0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghij",
+];
+/// The account the identity headers name (the guide says only "account information";
+/// `admin` is the terminal's web login).
+const ACCOUNT: &str = "admin";
+/// Record numbers of the version probes, above the connection checks' and below the
+/// liveness probes' (301 on), so that every record of a run has its own `uuid`.
+const SEQ_OUTCOMES: u64 = 510;
+const SEQ_ENTRY: u64 = 530;
+const SEQ_ABNORMAL: u64 = 550;
+const SEQ_USER_IDS: u64 = 570;
+const SEQ_GROUPS: u64 = 580;
+const SEQ_REDELIVERY: u64 = 590;
+const SEQ_BARE: u64 = 591;
 
 /// One request the suite can send.
 #[derive(Debug, Clone)]
@@ -67,8 +100,13 @@ pub struct Probe {
     pub name: String,
     pub content_type: Option<String>,
     pub body: Bytes,
-    /// Whether this is a valid recognition event, whose answer the answer checks judge.
+    /// Whether this is a valid recognition record, whose answer the answer checks judge
+    /// and which can stand in for a refused baseline. Alarms are not: their answers are
+    /// R-14's to judge, and a receiver that takes alarms and refuses records must not
+    /// have its records compared with an alarm's answer.
     pub valid: bool,
+    /// Whether it goes with the version's identity headers (all but T-07's control).
+    pub identity: bool,
 }
 
 impl Probe {
@@ -89,6 +127,7 @@ impl Probe {
             content_type: Some(JSON.into()),
             body: Bytes::from(serde_json::to_vec(event).unwrap_or_default()),
             valid: true,
+            identity: true,
         })
     }
 
@@ -98,6 +137,7 @@ impl Probe {
             content_type: content_type.map(str::to_string),
             body: Bytes::from(body),
             valid: false,
+            identity: true,
         })
     }
 
@@ -111,6 +151,7 @@ impl Probe {
         crate::client::Request {
             content_type: self.content_type.clone(),
             body: self.body.clone(),
+            identity: self.identity,
         }
     }
 }
@@ -119,6 +160,7 @@ impl Probe {
 #[derive(Debug)]
 pub struct Factory {
     seed: u64,
+    api: ApiVersion,
     sn: String,
     generators: HashMap<RecognizeStatus, Generator>,
     /// A few rendered snapshots, stamped with each record's trace comment: rendering one
@@ -128,7 +170,8 @@ pub struct Factory {
 }
 
 impl Factory {
-    pub fn new(seed: u64) -> Self {
+    /// The probes of API version `api`, built from `seed`.
+    pub fn new(seed: u64, api: ApiVersion) -> Self {
         let sn = device_sn(seed, 0);
         let generators = RecognizeStatus::ALL
             .iter()
@@ -136,6 +179,7 @@ impl Factory {
                 let cfg = SynthConfig {
                     seed,
                     status_mix: StatusMix::only(status),
+                    api,
                     ..SynthConfig::default()
                 };
                 (status, Generator::new(&cfg, sn.clone()))
@@ -147,6 +191,7 @@ impl Factory {
             .collect();
         Self {
             seed,
+            api,
             sn,
             generators,
             pool,
@@ -154,6 +199,22 @@ impl Factory {
             // on the clock.
             base_timestamp: 1_672_531_200 + i64::try_from(seed % 31_536_000).unwrap_or(0),
         }
+    }
+
+    /// The profile of the version the probes are built for.
+    pub fn profile(&self) -> &'static Profile {
+        self.api.profile()
+    }
+
+    /// The headers every push of the version carries (none before 1.2.1), stamped with
+    /// the probes' own clock so that requests stay reproducible.
+    pub fn identity_headers(&self) -> Vec<(&'static str, String)> {
+        if !self.profile().identity_headers {
+            return Vec::new();
+        }
+        Identity::of(&self.sn, ACCOUNT)
+            .headers(self.base_timestamp)
+            .to_vec()
     }
 
     /// Record `seq` with this status, as the terminal would send it.
@@ -183,7 +244,11 @@ impl Factory {
 
     /// A record with this `recognizeStatus`.
     pub fn status(&self, status: RecognizeStatus) -> Arc<Probe> {
-        Probe::of(format!("status-{}", status.code()), &self.event(status, 10))
+        let seq = SEQ_OUTCOMES + u64::from(status.code());
+        Probe::of(
+            format!("status-{}", status.code()),
+            &self.event(status, seq),
+        )
     }
 
     /// One record per `recognizeStatus`.
@@ -192,6 +257,177 @@ impl Factory {
             .iter()
             .map(|&s| self.status(s))
             .collect()
+    }
+
+    /// A record of this `recognitionType` (API 1.1 on), consistent with it: strangers and
+    /// non-live faces without a user, a blacklisted person with the version's blacklist
+    /// type and no pass.
+    pub fn recognition(&self, kind: RecognitionType) -> Arc<Probe> {
+        let seq = SEQ_OUTCOMES + 10 + u64::from(kind.code());
+        let person = match kind {
+            RecognitionType::Stranger => None,
+            RecognitionType::NonLiveness => None,
+            RecognitionType::Employee => Some(PersonKind::Employee),
+            RecognitionType::Visitor => Some(PersonKind::Visitor),
+            RecognitionType::Blacklisted => Some(PersonKind::Blacklisted),
+        };
+        let mut record = match (kind, person) {
+            (RecognitionType::NonLiveness, _) => self.event(RecognizeStatus::NonLiveness, seq),
+            (_, None) => self.event(RecognizeStatus::Stranger, seq),
+            (_, Some(_)) => self.known(seq),
+        };
+        record.recognition_type = Some(kind);
+        if let (Some(user), Some(person)) = (record.user.as_mut(), person) {
+            user.kind = self.profile().user_type(person).unwrap_or(user.kind);
+        }
+        if person == Some(PersonKind::Blacklisted) {
+            record.pass = false;
+        }
+        Probe::of(format!("recognition-type-{}", kind.code()), &record)
+    }
+
+    /// One record per recognition outcome the version defines: every
+    /// `recognizeStatus` where records carry it, else every `recognitionType`.
+    pub fn outcomes(&self) -> Vec<Arc<Probe>> {
+        if self.profile().recognize_status {
+            self.statuses()
+        } else {
+            RecognitionType::ALL
+                .iter()
+                .map(|&k| self.recognition(k))
+                .collect()
+        }
+    }
+
+    /// One record per `entry_mode`.
+    pub fn entry_modes(&self) -> Vec<Arc<Probe>> {
+        ENTRY_MODES
+            .map(|m| {
+                let mut record = self.known(SEQ_ENTRY + u64::from(m));
+                // Only where the version has the field: every probe is a record of it.
+                record.entry_mode = record.entry_mode.map(|_| m);
+                Probe::of(format!("entry-mode-{m}"), &record)
+            })
+            .collect()
+    }
+
+    /// One record per `abnormal_type`; an anomaly means no pass.
+    pub fn abnormal_types(&self) -> Vec<Arc<Probe>> {
+        ABNORMAL_TYPES
+            .iter()
+            .zip(SEQ_ABNORMAL..)
+            .map(|(&code, seq)| {
+                let mut record = self.known(seq);
+                record.abnormal_type = record.abnormal_type.map(|_| code);
+                if code != 0 {
+                    record.pass = false;
+                }
+                Probe::of(format!("abnormal-type-{code}"), &record)
+            })
+            .collect()
+    }
+
+    /// Records whose `user_id` is a non-numeric string.
+    pub fn text_user_ids(&self) -> Vec<Arc<Probe>> {
+        TEXT_USER_IDS
+            .iter()
+            .zip(SEQ_USER_IDS..)
+            .enumerate()
+            .map(|(i, (id, seq))| {
+                let mut record = self.known(seq);
+                if let Some(UserId::Text(text)) = record.user.as_mut().map(|u| &mut u.user_id) {
+                    *text = (*id).to_string();
+                }
+                Probe::of(format!("user-id-text-{}", i + 1), &record)
+            })
+            .collect()
+    }
+
+    /// A user with no groups and one with several.
+    pub fn groups(&self) -> Vec<Arc<Probe>> {
+        let sets: [(&str, Vec<Group>); 2] = [
+            ("groups-empty", Vec::new()),
+            (
+                "groups-several",
+                vec![
+                    Group {
+                        id: "1".into(),
+                        name: "Staff".into(),
+                    },
+                    Group {
+                        id: "g-7f3a".into(),
+                        name: "研发部".into(),
+                    },
+                    Group {
+                        id: "12".into(),
+                        name: "Night shift".into(),
+                    },
+                ],
+            ),
+        ];
+        sets.into_iter()
+            .zip(SEQ_GROUPS..)
+            .map(|((name, groups), seq)| {
+                let mut record = self.known(seq);
+                if let Some(slot) = record.user.as_mut().and_then(|u| u.groups.as_mut()) {
+                    *slot = groups;
+                }
+                Probe::of(name, &record)
+            })
+            .collect()
+    }
+
+    /// Alarms of every code raised, and cleared or failing to clear, each clear once with
+    /// its `code` and once without.
+    pub fn alarms(&self) -> Vec<Arc<Probe>> {
+        let generator = &self.generators[&RecognizeStatus::InLibrary];
+        let mut out = Vec::new();
+        for (i, &code) in AlarmCode::ALL.iter().enumerate() {
+            let raised_at = 600 + 10 * i as u64;
+            let mut variants = vec![(AlarmStatus::Raised, true)];
+            for &status in &[AlarmStatus::ClearFailed, AlarmStatus::Cleared] {
+                variants.push((status, true));
+                variants.push((status, false));
+            }
+            for (k, (status, with_code)) in variants.into_iter().enumerate() {
+                let seq = raised_at + k as u64;
+                let alarm = AlarmDraw {
+                    seq,
+                    code,
+                    status,
+                    with_code,
+                    raised_at,
+                    millis: (seq * 37 % 1000) as u16,
+                };
+                let timestamp = self.base_timestamp + i64::try_from(seq).unwrap_or(0);
+                let event = generator.alarm_event(&alarm, timestamp);
+                let name = format!(
+                    "alarm-{}-status-{}{}",
+                    code.code(),
+                    status.code(),
+                    if with_code { "" } else { "-no-code" }
+                );
+                let mut probe = Probe::event(name, &event);
+                Arc::make_mut(&mut probe).valid = false;
+                out.push(probe);
+            }
+        }
+        out
+    }
+
+    /// A record and its redelivery: the same bytes, the same `uuid`.
+    pub fn redelivery(&self) -> Vec<Arc<Probe>> {
+        let first = Probe::of("redelivery-first", &self.known(SEQ_REDELIVERY));
+        let mut again = (*first).clone();
+        again.name = "redelivery-again".into();
+        vec![first, Arc::new(again)]
+    }
+
+    /// A plain record sent without the identity headers (T-07's control).
+    pub fn bare(&self) -> Arc<Probe> {
+        let mut probe = Probe::of("without-identity-headers", &self.known(SEQ_BARE));
+        Arc::make_mut(&mut probe).identity = false;
+        probe
     }
 
     /// One record per `mask` value.
@@ -206,9 +442,11 @@ impl Factory {
             .collect()
     }
 
-    /// One record per `mode`.
+    /// One record per `mode` the version defines.
     pub fn modes(&self) -> Vec<Arc<Probe>> {
-        (0..=6)
+        self.profile()
+            .modes
+            .clone()
             .filter_map(|m| Mode::try_from(m).ok())
             .map(|m| {
                 let mut event = self.known(30 + u64::from(m.code()));
@@ -244,8 +482,9 @@ impl Factory {
             .collect()
     }
 
-    /// A record whose user's name is exactly the device's 128-byte limit.
+    /// A record whose user's name is exactly the version's byte limit.
     pub fn long_name(&self) -> Arc<Probe> {
+        let limit = self.profile().max_name_bytes;
         let mut event = self.known(60);
         let words = [
             "Maximilian",
@@ -256,7 +495,7 @@ impl Factory {
         ];
         let mut name = String::new();
         for word in words.iter().cycle() {
-            if name.len() >= wire::MAX_USER_NAME_BYTES {
+            if name.len() >= limit {
                 break;
             }
             if !name.is_empty() {
@@ -264,11 +503,11 @@ impl Factory {
             }
             name.push_str(word);
         }
-        name.truncate(wire::MAX_USER_NAME_BYTES);
+        name.truncate(limit);
         // A name ending in a space would look trimmed by accident; end on a letter.
-        name.replace_range(wire::MAX_USER_NAME_BYTES - 1.., "z");
+        name.replace_range(limit - 1.., "z");
         set_name(&mut event, &name);
-        Probe::of("name-128-bytes", &event)
+        Probe::of(format!("name-{limit}-bytes"), &event)
     }
 
     /// A record whose snapshot makes the body at least [`LARGE_BODY_BYTES`].
@@ -290,6 +529,7 @@ impl Factory {
             height: 16,
             quality: 10,
             people: 1,
+            api: self.api,
             ..SynthConfig::default()
         };
         let generator = Generator::new(&cfg, self.sn.clone());
@@ -297,7 +537,7 @@ impl Factory {
         let jpeg = generator.snapshot(&draw);
         let mut event = generator.record(&draw, STANDARD.encode(jpeg), self.base_timestamp + 62);
         event.recognize_score = 0.0;
-        event.liveness_score = Some(0.0);
+        event.liveness_score = event.liveness_score.map(|_| 0.0);
         event.pass = false;
         event.user = None;
         Probe::of("smallest-record", &event)
@@ -316,13 +556,18 @@ impl Factory {
         Probe::event("unknown-fields", &value)
     }
 
-    /// An event of another `type`, carrying a record as later firmware does.
+    /// An event of the first `type` the version does not define (1 before 1.3, 2 from
+    /// 1.3), carrying an alarm raised as 1.3 firmware sends it: what the next firmware
+    /// may push to a receiver written for this one.
     pub fn other_type(&self) -> Arc<Probe> {
-        let mut value = to_value(&self.known(71));
+        let kind = unknown_event_type(self.profile());
+        let generator = &self.generators[&RecognizeStatus::InLibrary];
+        let alarm = generator.alarm_event(&AlarmDraw::raised(71), self.base_timestamp + 71);
+        let mut value = serde_json::to_value(alarm).unwrap_or(Value::Null);
         if let Value::Object(top) = &mut value {
-            top.insert(field::TYPE.into(), Value::from(OTHER_EVENT_TYPE));
+            top.insert(field::TYPE.into(), Value::from(kind));
         }
-        let mut probe = Probe::event("type-1", &value);
+        let mut probe = Probe::event(format!("type-{kind}"), &value);
         Arc::make_mut(&mut probe).valid = false;
         probe
     }
@@ -365,8 +610,15 @@ impl Factory {
             self.mislabelled(),
             self.huge(),
         ];
-        all.extend(self.statuses());
+        all.push(self.bare());
+        all.extend(self.outcomes());
         all.extend(self.masks());
+        all.extend(self.entry_modes());
+        all.extend(self.abnormal_types());
+        all.extend(self.text_user_ids());
+        all.extend(self.groups());
+        all.extend(self.alarms());
+        all.extend(self.redelivery());
         all.extend(self.modes());
         all.extend(self.non_ascii_names());
         all.into_iter().find(|p| p.name == name)
@@ -388,8 +640,12 @@ impl Factory {
         let devices = devices.max(1);
         let generators: Vec<Generator> = (0..devices)
             .map(|d| {
+                // Alarms stay out of the load phase: it measures records, and R-14 covers
+                // alarms.
                 let cfg = SynthConfig {
                     seed: self.seed,
+                    api: self.api,
+                    alarm_share: Some(0.0),
                     ..SynthConfig::default()
                 };
                 Generator::new(
@@ -422,8 +678,31 @@ fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base
                 (seed.wrapping_mul(31).wrapping_add(seq) % PLAIN_NAMES.len() as u64) as usize;
             user.name = PLAIN_NAMES[pick].to_string();
         }
+        if let UserId::Text(id) = &mut user.user_id {
+            *id = numeric_id(id).to_string();
+        }
     }
     event
+}
+
+/// A stable number standing in for a text user id: a numeric string is a valid id of
+/// every version with string ids, and one that even a receiver parsing ids as integers
+/// takes, so only R-12 probes non-numeric ids.
+fn numeric_id(text: &str) -> u64 {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    10_000_000 + hash % 90_000_000
+}
+
+/// The first event `type` the version does not define: it has recognition records (0),
+/// and alarms (1) where the profile says so.
+pub fn unknown_event_type(profile: &Profile) -> i64 {
+    if profile.alarms {
+        wire::EVENT_TYPE_ALARM + 1
+    } else {
+        wire::EVENT_TYPE_ALARM
+    }
 }
 
 fn set_name(event: &mut Record, name: &str) {
@@ -479,22 +758,28 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_bytes() {
-        let (a, b) = (Factory::new(7), Factory::new(7));
+        let (a, b) = (
+            Factory::new(7, ApiVersion::V1_0),
+            Factory::new(7, ApiVersion::V1_0),
+        );
         assert_eq!(a.baseline().body, b.baseline().body);
         assert_eq!(a.load(5, 2)[4].body, b.load(5, 2)[4].body);
-        assert_ne!(a.baseline().body, Factory::new(8).baseline().body);
+        assert_ne!(
+            a.baseline().body,
+            Factory::new(8, ApiVersion::V1_0).baseline().body
+        );
     }
 
     #[test]
     fn probes_are_what_they_claim() {
-        let f = Factory::new(1);
+        let f = Factory::new(1, ApiVersion::V1_0);
         let decode = |p: &Probe| {
             let event = serde_json::from_slice::<Event>(&p.body).unwrap();
             event.as_record().cloned().expect("a record")
         };
         assert!(f.large().body.len() >= LARGE_BODY_BYTES);
         assert!(decode(&f.large()).user.is_some());
-        assert_eq!(decode(&f.long_name()).user.unwrap().name.len(), 128);
+        assert_eq!(decode(&f.long_name()).user.unwrap().name.len(), 32);
         assert!(decode(&f.user_absent()).user.is_none());
         let null: Value = serde_json::from_slice(&f.user_null().body).unwrap();
         assert_eq!(null[field::DATA][field::USER], Value::Null);
@@ -516,9 +801,118 @@ mod tests {
         );
     }
 
+    /// Every probe of a version, as `named` knows them.
+    fn every_probe(f: &Factory) -> Vec<Arc<Probe>> {
+        let mut all = vec![
+            f.baseline(),
+            f.bare(),
+            f.user_absent(),
+            f.user_null(),
+            f.long_name(),
+            f.smallest(),
+            f.unknown_fields(),
+        ];
+        for batch in [
+            f.outcomes(),
+            f.masks(),
+            f.modes(),
+            f.non_ascii_names(),
+            f.entry_modes(),
+            f.abnormal_types(),
+            f.text_user_ids(),
+            f.groups(),
+        ] {
+            all.extend(batch);
+        }
+        all.extend((2..=11).map(|k| f.plain(&format!("keep-alive-{k}"), k)));
+        all.extend((100..120).map(|k| f.plain(&format!("burst-{k}"), k)));
+        all.extend(
+            (200..240)
+                .chain(301..400)
+                .map(|k| f.plain(&format!("alive-{k}"), k)),
+        );
+        all
+    }
+
+    #[test]
+    fn records_follow_the_version() {
+        for api in ApiVersion::ALL {
+            let f = Factory::new(5, api);
+            let profile = api.profile();
+            let records: Vec<(String, Record)> = every_probe(&f)
+                .iter()
+                .map(|p| {
+                    let event = serde_json::from_slice::<Event>(&p.body).unwrap();
+                    (
+                        p.name.clone(),
+                        event.as_record().cloned().expect("a record"),
+                    )
+                })
+                .collect();
+            // Every record of a run has its own `uuid` (a shared one would be a
+            // redelivery, which only R-15 sends), and only where the version has one.
+            let mut uuids = std::collections::HashSet::new();
+            for (name, record) in &records {
+                assert_eq!(record.uuid.is_some(), profile.record_ids, "{api} {name}");
+                if let Some(uuid) = &record.uuid {
+                    assert!(uuids.insert(uuid.clone()), "{api}: {name} repeats {uuid}");
+                }
+                assert_eq!(record.recognize_status.is_some(), profile.recognize_status);
+                assert_eq!(record.recognition_type.is_some(), profile.recognition_type);
+                assert_eq!(record.entry_mode.is_some(), profile.entry_details, "{name}");
+                // Outside R-12 every text id is numeric.
+                if let Some(wire::UserId::Text(id)) = record.user.as_ref().map(|u| &u.user_id) {
+                    assert!(
+                        name.starts_with("user-id-text") || id.parse::<u64>().is_ok(),
+                        "{api} {name}: {id}"
+                    );
+                }
+            }
+            let modes: Vec<u8> = f
+                .modes()
+                .iter()
+                .map(|p| {
+                    let event = serde_json::from_slice::<Event>(&p.body).unwrap();
+                    event.as_record().unwrap().mode.code()
+                })
+                .collect();
+            assert_eq!(modes, profile.modes.clone().collect::<Vec<_>>());
+            assert_eq!(
+                f.long_name().name,
+                format!("name-{}-bytes", profile.max_name_bytes)
+            );
+            let redelivered = f.redelivery();
+            assert_eq!(redelivered[0].body, redelivered[1].body);
+            assert_eq!(f.identity_headers().is_empty(), !profile.identity_headers);
+            let other: Value = serde_json::from_slice(&f.other_type().body).unwrap();
+            assert_eq!(other[field::TYPE], unknown_event_type(profile));
+        }
+        let f = Factory::new(5, ApiVersion::V1_3);
+        let alarms = f.alarms();
+        assert_eq!(alarms.len(), AlarmCode::ALL.len() * 5);
+        let without_code = alarms
+            .iter()
+            .filter(|p| {
+                let v: Value = serde_json::from_slice(&p.body).unwrap();
+                v[field::TYPE] == wire::EVENT_TYPE_ALARM
+                    && v[field::DATA].get(field::CODE).is_none()
+            })
+            .count();
+        assert_eq!(without_code, AlarmCode::ALL.len() * 2);
+        let kinds: Vec<_> = f
+            .outcomes()
+            .iter()
+            .map(|p| {
+                let event = serde_json::from_slice::<Event>(&p.body).unwrap();
+                event.as_record().unwrap().recognition_type.unwrap()
+            })
+            .collect();
+        assert_eq!(kinds, RecognitionType::ALL);
+    }
+
     #[test]
     fn padding_keeps_the_trace_comment_first() {
-        let f = Factory::new(3);
+        let f = Factory::new(3, ApiVersion::V1_0);
         let jpeg = f.pool[0].clone();
         let padded = pad_jpeg(&jpeg, 200_000);
         assert!(padded.len() >= 200_000);

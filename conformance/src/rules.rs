@@ -334,6 +334,7 @@ mod tests {
                     content_type: None,
                     body: bytes::Bytes::new(),
                     valid: true,
+                    identity: true,
                 });
                 let response = Response {
                     status: 200,

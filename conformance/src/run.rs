@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use facesim::profile::ApiVersion;
 use facesim::tls::Trust;
 use facesim::wire::RecognizeStatus;
 use url::Url;
@@ -110,6 +111,14 @@ impl Selection {
     pub fn checks(&self) -> Vec<&'static Check> {
         CATALOG.iter().filter(|c| self.includes(c.id)).collect()
     }
+
+    /// The selected checks that apply to `version`: the ones a run of it reports.
+    pub fn checks_for(&self, version: ApiVersion) -> Vec<&'static Check> {
+        CATALOG
+            .iter()
+            .filter(|c| self.includes(c.id) && c.applies(version))
+            .collect()
+    }
 }
 
 /// Everything a run needs, validated.
@@ -128,6 +137,9 @@ pub struct Config {
     pub load_events: usize,
     pub concurrency: usize,
     pub seed: u64,
+    /// The API version whose terminal the suite plays: its records, its headers, the
+    /// checks that apply to it.
+    pub api: ApiVersion,
     pub selection: Selection,
     /// Where the bodies of requests behind findings are saved.
     pub artifacts: Option<PathBuf>,
@@ -164,7 +176,7 @@ pub async fn execute(config: &Config) -> Result<RunReport, SuiteError> {
     let started_unix = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    if config.selection.checks().is_empty() {
+    if config.selection.checks_for(config.api).is_empty() {
         return Err(SuiteError::NothingSelected);
     }
     let target = Target::new(&config.target, &config.trust)?;
@@ -185,10 +197,11 @@ pub async fn execute(config: &Config) -> Result<RunReport, SuiteError> {
             });
         }
     }
-    let seed = config.seed;
-    let factory = tokio::task::spawn_blocking(move || Factory::new(seed))
+    let (seed, api) = (config.seed, config.api);
+    let factory = tokio::task::spawn_blocking(move || Factory::new(seed, api))
         .await
         .map_err(|e| SuiteError::Requests(e.to_string()))?;
+    let target = target.with_identity(factory.identity_headers());
     let mut runner = Runner::new(config, target, factory);
     runner.run_all().await;
     runner.report(started, started_unix)
@@ -227,6 +240,8 @@ impl<'a> Runner<'a> {
             tls_option: config.curl_tls.clone(),
             artifacts: config.artifacts.clone(),
             seed: config.seed,
+            api: config.api,
+            headers: factory.identity_headers(),
         };
         Self {
             limit: config.answer_limit(),
@@ -249,11 +264,12 @@ impl<'a> Runner<'a> {
 
     async fn run_all(&mut self) {
         self.baseline_checks().await;
+        self.identity_check().await;
         self.keep_alive().await;
         self.burst().await;
         let f = &self.factory;
         let groups = [
-            (CheckId::R01, f.statuses()),
+            (CheckId::R01, f.outcomes()),
             (CheckId::R02, f.masks()),
             (CheckId::R03, f.modes()),
             (CheckId::R04, vec![f.user_absent()]),
@@ -262,6 +278,12 @@ impl<'a> Runner<'a> {
             (CheckId::R07, vec![f.long_name()]),
             (CheckId::R08, vec![f.large()]),
             (CheckId::R09, vec![f.smallest()]),
+            (CheckId::R10, f.entry_modes()),
+            (CheckId::R11, f.abnormal_types()),
+            (CheckId::R12, f.text_user_ids()),
+            (CheckId::R13, f.groups()),
+            (CheckId::R14, f.alarms()),
+            (CheckId::R15, f.redelivery()),
             (CheckId::C01, vec![f.unknown_fields()]),
         ];
         let mut sent = Vec::new();
@@ -287,8 +309,9 @@ impl<'a> Runner<'a> {
         self.judge_stall();
     }
 
+    /// Whether check `id` is selected and applies to the version under test.
     pub fn wants(&self, id: CheckId) -> bool {
-        self.config.selection.includes(id)
+        self.config.selection.includes(id) && crate::catalog::check(id).applies(self.config.api)
     }
 
     /// Records the result of a check (when it is selected).
@@ -546,6 +569,45 @@ impl<'a> Runner<'a> {
         self.finish(id, finding, requests, spent);
     }
 
+    /// T-07: the identity headers are tolerated. The baseline went with them; when it was
+    /// taken they are, and when it was not, the same kind of record without them tells
+    /// whether the headers are what the receiver refuses.
+    async fn identity_check(&mut self) {
+        if !self.wants(CheckId::T07) || self.skip_if_dead(CheckId::T07) {
+            return;
+        }
+        let names = "`model`, `sn`, `timestamp` and `account`";
+        let baseline = self
+            .sent
+            .iter()
+            .find(|s| s.probe.name == "baseline")
+            .and_then(|s| s.result.as_ref().ok())
+            .map(Form::of);
+        if baseline.as_ref().is_some_and(Form::takes) {
+            let finding = Finding::Met(format!(
+                "the baseline event went with {names} and was taken"
+            ));
+            self.finish(CheckId::T07, finding, 1, Duration::ZERO);
+            return;
+        }
+        let probe = self.factory.bare();
+        let i = self.send(probe.clone()).await;
+        let bare_taken = self.sent[i].result.as_ref().ok().map(Form::of);
+        let finding = match bare_taken {
+            Some(form) if form.takes() => Finding::unmet(
+                format!("an event with {names} taken like one without them"),
+                "the baseline (with the headers) was refused, the same kind of record without them was taken".to_string(),
+                Some(probe),
+            ),
+            _ => Finding::depends(
+                CheckId::T01,
+                "events are refused with and without the identity headers",
+            ),
+        };
+        let spent = self.sent[i].elapsed;
+        self.finish(CheckId::T07, finding, 1, spent);
+    }
+
     /// C-02: an event of another type gets a well-formed answer.
     async fn other_type(&mut self) {
         if !self.wants(CheckId::C02) || self.skip_if_dead(CheckId::C02) {
@@ -761,7 +823,7 @@ impl<'a> Runner<'a> {
     fn report(mut self, started: Instant, started_unix: u64) -> Result<RunReport, SuiteError> {
         let reason = self.dead.clone().unwrap_or_else(|| "not run".into());
         let mut checks = Vec::new();
-        for check in self.config.selection.checks() {
+        for check in self.config.selection.checks_for(self.config.api) {
             let result = match self.results.remove(&check.id) {
                 Some(result) => result,
                 None => judge(
@@ -802,6 +864,7 @@ impl<'a> Runner<'a> {
             suite: SUITE,
             version: VERSION,
             target: cfg.target.to_string(),
+            api: cfg.api.as_str(),
             seed: cfg.seed,
             settings: Settings {
                 timeout_ms: u64::try_from(cfg.timeout.as_millis()).unwrap_or(u64::MAX),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::catalog::{Check, CheckId, Group, Level};
+use crate::catalog::{Check, CheckId, Group, Level, Versions};
 use crate::probe::Probe;
 
 /// The outcome of one check.
@@ -136,6 +136,8 @@ pub struct CheckResult {
     pub group: Group,
     pub requirement: &'static str,
     pub section: &'static str,
+    /// The API versions the check applies to.
+    pub versions: Versions,
     pub verdict: Verdict,
     /// One short line: what was seen, or what went wrong.
     pub summary: String,
@@ -160,6 +162,10 @@ pub struct Reproduction {
     pub artifacts: Option<PathBuf>,
     /// The run's seed, with which `facecert body` regenerates a body too large to save.
     pub seed: u64,
+    /// The run's API version, which `facecert body` needs too.
+    pub api: facesim::profile::ApiVersion,
+    /// The identity headers the run's requests carried (from API 1.2.1).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 /// Bodies larger than this are not saved with `--artifacts`: the reproduction line
@@ -184,9 +190,10 @@ impl Reproduction {
         } else {
             (
                 format!(
-                    "facecert body {} --seed {} | ",
+                    "facecert body {} --seed {} --api-version {} | ",
                     quote(&probe.name),
-                    self.seed
+                    self.seed,
+                    self.api
                 ),
                 "@-".to_string(),
             )
@@ -196,8 +203,14 @@ impl Reproduction {
             // An empty header value makes curl drop its own Content-Type.
             None => "Content-Type:".to_string(),
         };
+        let headers: String = self
+            .headers
+            .iter()
+            .filter(|_| probe.identity)
+            .map(|(name, value)| format!(" -H {}", quote(&format!("{name}: {value}"))))
+            .collect();
         let mut line = format!(
-            "{source}curl -sS -i -X POST -H {} --data-binary {} {}",
+            "{source}curl -sS -i -X POST -H {}{headers} --data-binary {} {}",
             quote(&content_type),
             data,
             quote(&self.url)
@@ -285,6 +298,7 @@ pub fn judge(
         group: check.group,
         requirement: check.requirement,
         section: check.section,
+        versions: check.versions,
         verdict,
         summary,
         evidence,
@@ -317,6 +331,8 @@ mod tests {
             tls_option: None,
             artifacts: Some(PathBuf::from("out dir")),
             seed: 3,
+            api: facesim::profile::ApiVersion::V1_2_1,
+            headers: vec![("sn", "PS71HD01MC2300001".into())],
         }
     }
 
@@ -339,12 +355,18 @@ mod tests {
             content_type: Some("application/json".into()),
             body: bytes::Bytes::from_static(b"{}"),
             valid: true,
+            identity: true,
         };
         let line = repro().curl(&probe);
         assert_eq!(
             line,
-            "curl -sS -i -X POST -H 'Content-Type: application/json' --data-binary @'out dir/status-3.json' http://127.0.0.1:9/eventRcv"
+            "curl -sS -i -X POST -H 'Content-Type: application/json' -H 'sn: PS71HD01MC2300001' --data-binary @'out dir/status-3.json' http://127.0.0.1:9/eventRcv"
         );
+        let bare = Probe {
+            identity: false,
+            ..probe
+        };
+        assert!(!repro().curl(&bare).contains("-H 'sn:"));
         assert_eq!(quote("it's"), r"'it'\''s'");
     }
 
@@ -355,10 +377,11 @@ mod tests {
             content_type: Some("application/json".into()),
             body: bytes::Bytes::from(vec![b' '; MAX_SAVED_BODY + 1]),
             valid: false,
+            identity: true,
         };
         assert_eq!(
             repro().curl(&probe),
-            "facecert body huge-body --seed 3 | curl -sS -i -X POST -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:9/eventRcv"
+            "facecert body huge-body --seed 3 --api-version 1.2.1 | curl -sS -i -X POST -H 'Content-Type: application/json' -H 'sn: PS71HD01MC2300001' --data-binary @- http://127.0.0.1:9/eventRcv"
         );
         assert!(repro().body_note(&probe).starts_with("not saved (1 MiB)"));
     }

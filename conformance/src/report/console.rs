@@ -16,8 +16,8 @@ use crate::verdict::{CheckResult, Verdict};
 pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "{} {} — {} (seed {})",
-        report.suite, report.version, report.target, report.seed
+        "{} {} — {} (API {}, seed {})",
+        report.suite, report.version, report.target, report.api, report.seed
     )?;
     for group in Group::ALL {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.group == group).collect();
@@ -46,6 +46,61 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         report.duration_ms / 1000.0
     )?;
     writeln!(out, "result: {}", report.headline())
+}
+
+/// The closing table of a run of every version: for each, its firmware, whether the
+/// receiver conforms and, if not, the first failing check (the first warning when only
+/// SHOULD checks failed), then the versions it conforms to in one line.
+///
+/// # Errors
+/// Any error of the writer.
+pub fn write_versions(reports: &[RunReport], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "\nAPI versions")?;
+    writeln!(
+        out,
+        "  {:<6} {:<9} {:<9} first failing check",
+        "API", "firmware", "result"
+    )?;
+    let mut conforming = Vec::new();
+    for report in reports {
+        let firmware = report
+            .api
+            .parse::<facesim::profile::ApiVersion>()
+            .map_or("?", |v| v.profile().firmware);
+        let first = |verdict: Verdict| report.checks.iter().find(|c| c.verdict == verdict);
+        let (result, check) = match report.exit_code() {
+            0 => {
+                conforming.push(report.api);
+                match first(Verdict::Warn) {
+                    Some(c) => ("conforms", Some(c)),
+                    None => ("conforms", None),
+                }
+            }
+            1 => ("FAIL", first(Verdict::Fail)),
+            _ => ("NOTHING", None),
+        };
+        let detail = match check {
+            Some(c) => format!("{} {} {} {}", c.verdict.label(), c.id, c.level, c.summary),
+            None if result == "NOTHING" => "every check was skipped".into(),
+            None => "—".into(),
+        };
+        writeln!(
+            out,
+            "  {:<6} {firmware:<9} {result:<9} {detail}",
+            report.api
+        )?;
+    }
+    let names = if conforming.is_empty() {
+        "none".to_string()
+    } else {
+        conforming.join(", ")
+    };
+    writeln!(
+        out,
+        "conforms to: {names} ({} of {} versions)",
+        conforming.len(),
+        reports.len()
+    )
 }
 
 /// One check: its line, and its evidence when it found something.

@@ -45,12 +45,13 @@ pub fn render(report: &RunReport) -> String {
     let _ = write!(
         page,
         "<p class=\"result\"><span class=\"v {class}\">{}</span></p>\n<dl><dt>Target</dt><dd><code>{}</code></dd>\
-<dt>Suite</dt><dd>{} {}</dd><dt>Seed</dt><dd>{}</dd><dt>Settings</dt><dd>timeout {} ms, p99 limit {} ms, {} load events from {} devices, TLS {}</dd>\
+<dt>Suite</dt><dd>{} {}</dd><dt>API version</dt><dd>{} (only the checks that apply to it)</dd><dt>Seed</dt><dd>{}</dd><dt>Settings</dt><dd>timeout {} ms, p99 limit {} ms, {} load events from {} devices, TLS {}</dd>\
 <dt>Verdicts</dt><dd>{} pass, {} fail, {} warn, {} info, {} skip</dd><dt>Duration</dt><dd>{:.1} s</dd></dl>\n",
         escape(text),
         escape(&report.target),
         report.suite,
         report.version,
+        report.api,
         report.seed,
         report.settings.timeout_ms,
         report.settings.p99_ms,
@@ -64,7 +65,7 @@ pub fn render(report: &RunReport) -> String {
         c.skip,
         report.duration_ms / 1000.0
     );
-    page.push_str("<h2>Checks</h2>\n<table><tr><th>Verdict</th><th>ID</th><th>Level</th><th>Requirement</th><th>Result</th></tr>\n");
+    page.push_str("<h2>Checks</h2>\n<table><tr><th>Verdict</th><th>ID</th><th>Level</th><th>Versions</th><th>Requirement</th><th>Result</th></tr>\n");
     for check in &report.checks {
         row(&mut page, check);
     }
@@ -87,8 +88,9 @@ fn row(page: &mut String, check: &CheckResult) {
     let verdict = check.verdict.label();
     let _ = write!(
         page,
-        "<tr id=\"{id}\"><td><span class=\"v {verdict}\">{verdict}</span></td><td>{id}</td><td>{}</td><td>{}<br><small>{}</small></td><td>{}",
+        "<tr id=\"{id}\"><td><span class=\"v {verdict}\">{verdict}</span></td><td>{id}</td><td>{}</td><td>{}</td><td>{}<br><small>{}</small></td><td>{}",
         check.level,
+        check.versions,
         escape(check.requirement),
         escape(check.section),
         escape(&check.summary),

@@ -17,12 +17,13 @@ use crate::verdict::{CheckResult, Verdict};
 /// Any error of the writer, or of the XML serialiser.
 pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     let mut junit = Report::new(SUITE);
-    let mut suite = TestSuite::new(format!("{SUITE} {}", report.target));
+    let mut suite = TestSuite::new(format!("{SUITE} {} API {}", report.target, report.api));
     suite.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
     suite.add_properties([
         Property::new("version", report.version),
         Property::new("target", report.target.as_str()),
         Property::new("seed", report.seed.to_string()),
+        Property::new("api_version", report.api),
     ]);
     suite.add_test_cases(report.checks.iter().map(test_case));
     junit.add_test_suite(suite);

@@ -28,6 +28,9 @@ pub struct RunReport {
     pub suite: &'static str,
     pub version: &'static str,
     pub target: String,
+    /// The API version the suite played a terminal of; only the checks that apply to it
+    /// were run and are listed.
+    pub api: &'static str,
     pub seed: u64,
     pub settings: Settings,
     /// When the run started, in Unix seconds.

@@ -65,10 +65,14 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json parses");
     assert_eq!(report["suite"], "facecert");
-    assert_eq!(
-        report["checks"].as_array().map(Vec::len),
-        Some(facecert::catalog::CATALOG.len())
-    );
+    // The run plays API 1.0: every check of 1.0, each with its versions.
+    let of_1_0 = facecert::catalog::CATALOG
+        .iter()
+        .filter(|c| c.applies(facesim::profile::ApiVersion::V1_0))
+        .count();
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(of_1_0));
+    assert_eq!(report["api"], "1.0");
+    assert_eq!(report["checks"][0]["versions"][4], "1.3");
     assert!(
         report["load"]["stats"]["histogram_us"]
             .as_array()
@@ -77,10 +81,7 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
 
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("junit parses");
-    assert_eq!(
-        parsed.test_suites[0].test_cases.len(),
-        facecert::catalog::CATALOG.len()
-    );
+    assert_eq!(parsed.test_suites[0].test_cases.len(), of_1_0);
     assert_eq!(parsed.test_suites[0].failures, 0);
 
     let page = std::fs::read_to_string(&html).expect("html written");
@@ -221,7 +222,7 @@ async fn a_huge_body_is_not_saved_but_regenerated_byte_for_byte() {
     assert!(stdout.contains("WARN  B-04"), "{stdout}");
     assert!(
         stdout.contains("not saved (16 MiB)")
-            && stdout.contains("facecert body huge-body --seed 1 | curl"),
+            && stdout.contains("facecert body huge-body --seed 1 --api-version 1.0 | curl"),
         "{stdout}"
     );
     let saved: Vec<_> = std::fs::read_dir(&artifacts)
@@ -237,7 +238,7 @@ async fn a_huge_body_is_not_saved_but_regenerated_byte_for_byte() {
     )
     .await;
     assert_eq!(body.status.code(), Some(0), "{}", text(&body.stderr));
-    let expected = facecert::probe::Factory::new(1).huge();
+    let expected = facecert::probe::Factory::new(1, facesim::profile::ApiVersion::V1_0).huge();
     assert!(body.stdout == expected.body, "the regenerated body differs");
 
     let unknown = facecert(["body", "no-such-request"].map(String::from).to_vec()).await;
@@ -245,4 +246,41 @@ async fn a_huge_body_is_not_saved_but_regenerated_byte_for_byte() {
     let err = text(&unknown.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("no request named `no-such-request`"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_version_ends_with_the_table_of_versions_taken() {
+    let server = start(
+        Kind::Faulty(Fault::RequiresRecognizeStatus, ZooOptions::default()),
+        false,
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("r.json");
+    let mut args = quick(server.url.as_str());
+    args.extend(["--api-version", "all", "--only", "T-01,R-15", "--json"].map(String::from));
+    args.push(json.display().to_string());
+    let out = facecert(args).await;
+    let stdout = text(&out.stdout);
+    // 1.0 is taken; from 1.1 every record lacks `recognizeStatus` and is refused.
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let table = stdout.split("API versions").nth(1).expect("the table");
+    assert!(table.contains("1.0    V1.0.8    conforms"), "{table}");
+    for v in ["1.1", "1.2", "1.2.1", "1.3"] {
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{v} ")))
+            .unwrap_or_else(|| panic!("{v} in {table}"));
+        assert!(line.contains("FAIL      FAIL T-01 MUST"), "{line}");
+    }
+    assert!(
+        table.contains("conforms to: 1.0 (1 of 5 versions)"),
+        "{table}"
+    );
+    for v in ["1.0", "1.3"] {
+        assert!(dir.path().join(format!("r-{v}.json")).exists(), "{v}");
+    }
+    // R-15 applies from 1.2.1 only: the 1.0 run does not list it.
+    let first = stdout.split("API 1.1").next().expect("the 1.0 run");
+    assert!(!first.contains("R-15"), "{first}");
 }

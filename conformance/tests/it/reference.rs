@@ -1,9 +1,42 @@
 //! The reference receiver passes: no FAIL, no WARN, and no INFO, over http and over https
-//! with its self-signed certificate pinned.
+//! with its self-signed certificate pinned, under every API version.
 
 use facecert::verdict::Verdict;
+use facesim::profile::ApiVersion;
 
-use crate::support::{Kind, config, explain, findings, run, start};
+use crate::support::{Kind, config, explain, findings, run, start, start_api};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_receiver_passes_every_version_with_only_its_checks() {
+    for api in ApiVersion::ALL {
+        let server = start_api(Kind::Reference, false, api).await;
+        let mut cfg = config(&server);
+        cfg.api = api;
+        let report = run(cfg).await;
+        assert!(
+            findings(&report).is_empty(),
+            "reference under {api}:\n{}",
+            explain(&report)
+        );
+        assert_eq!(report.exit_code(), 0);
+        assert_eq!(report.api, api.as_str());
+        let skipped: Vec<_> = report
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Skip)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(skipped, ["T-02"], "under {api}: {}", explain(&report));
+        // Exactly the checks of the version are reported.
+        let listed: Vec<_> = report.checks.iter().map(|c| c.id).collect();
+        let applicable: Vec<_> = facecert::catalog::CATALOG
+            .iter()
+            .filter(|c| c.applies(api))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(listed, applicable, "under {api}");
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_receiver_passes_over_http_and_https() {

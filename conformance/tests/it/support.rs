@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use facecert::catalog::aimed_at;
+use facecert::catalog::aimed_under;
 use facecert::report::RunReport;
 use facecert::verdict::Verdict;
 use facecert::{Config, Selection};
+use facesim::profile::ApiVersion;
 use facesim::receiver::{self, ReceiverConfig};
 use facesim::tls::{CertPair, Trust};
 use facesim::zoo::{self, Fault, ZooOptions};
@@ -53,8 +54,17 @@ pub enum Kind {
     Faulty(Fault, ZooOptions),
 }
 
-/// Starts a receiver on a fresh loopback port.
+/// Starts a receiver of API 1.0 on a fresh loopback port.
 pub async fn start(kind: Kind, https: bool) -> Server {
+    start_api(kind, https, ApiVersion::V1_0).await
+}
+
+/// Starts a receiver that answers as API `api` prescribes, on a fresh loopback port.
+pub async fn start_api(kind: Kind, https: bool, api: ApiVersion) -> Server {
+    let receiver_config = ReceiverConfig {
+        api,
+        ..ReceiverConfig::default()
+    };
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -75,7 +85,7 @@ pub async fn start(kind: Kind, https: bool) -> Server {
             tokio::spawn(receiver::serve(
                 listener,
                 tls,
-                ReceiverConfig::default(),
+                receiver_config,
                 None,
                 shutdown,
             ));
@@ -84,12 +94,13 @@ pub async fn start(kind: Kind, https: bool) -> Server {
             tokio::spawn(receiver::serve(
                 listener,
                 tls,
-                ReceiverConfig::default(),
+                receiver_config,
                 None,
                 shutdown,
             ));
         }
         Kind::Faulty(fault, options) => {
+            let options = ZooOptions { api, ..options };
             tokio::spawn(zoo::serve_faulty_with(
                 listener, tls, fault, options, shutdown,
             ));
@@ -115,6 +126,7 @@ pub fn config(server: &Server) -> Config {
         load_events: 40,
         concurrency: 4,
         seed: 7,
+        api: ApiVersion::V1_0,
         selection: Selection::default(),
         artifacts: None,
     }
@@ -137,9 +149,12 @@ pub fn findings(report: &RunReport) -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// The IDs of the checks aimed at a fault.
-pub fn aimed(fault: Fault) -> BTreeSet<&'static str> {
-    aimed_at(fault).iter().map(|c| c.id.as_str()).collect()
+/// The IDs of the checks aimed at a fault under a version.
+pub fn aimed(fault: Fault, api: ApiVersion) -> BTreeSet<&'static str> {
+    aimed_under(fault, api)
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect()
 }
 
 /// One line per check that found something, for assertion messages.
