@@ -2,6 +2,13 @@
 //! one sentence, the spec section it comes from, and the faulty receivers of the zoo that
 //! each check is aimed at. The catalog is data; `run` executes it and `verdict` judges it.
 //! IDs never change meaning: a check that changes gets a new ID.
+//!
+//! Each check also names the API versions it applies to (a run of another version does not
+//! run or list it), and each aim the versions under which the check must find its fault
+//! when they are narrower: `rejects-rare-status` shows only where records carry
+//! `recognizeStatus` (1.0), `requires-recognize-status` only where they do not. A check
+//! whose probes follow the version keeps its ID, since what it requires,
+//! that every value the version defines is taken, stays the same.
 
 use std::fmt;
 

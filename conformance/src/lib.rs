@@ -8,6 +8,11 @@
 //! (`probe`), sends them with its own exact-bytes HTTP client (`client`, `wireio`), reads
 //! each answer field by field (`shape`, `rules`), runs the bad requests (`robust`) and the
 //! load phase (`load`), and returns a `report::RunReport` that the writers print.
+//!
+//! A run plays a terminal of one API version (`Config.api`): the probes are that
+//! firmware's records and headers, and only the checks that apply to the version run.
+//! [`certify_all`] runs every version in turn, for the table of the versions a receiver
+//! takes.
 
 pub mod catalog;
 pub mod cli;

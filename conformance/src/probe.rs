@@ -92,6 +92,7 @@ const SEQ_USER_IDS: u64 = 570;
 const SEQ_GROUPS: u64 = 580;
 const SEQ_REDELIVERY: u64 = 590;
 const SEQ_BARE: u64 = 591;
+// 592 is T-07's second record.
 
 /// One request the suite can send.
 #[derive(Debug, Clone)]
@@ -423,11 +424,13 @@ impl Factory {
         vec![first, Arc::new(again)]
     }
 
-    /// A plain record sent without the identity headers (T-07's control).
-    pub fn bare(&self) -> Arc<Probe> {
-        let mut probe = Probe::of("without-identity-headers", &self.known(SEQ_BARE));
-        Arc::make_mut(&mut probe).identity = false;
-        probe
+    /// A plain record sent without the identity headers, and another with them (T-07,
+    /// when the baseline was refused).
+    pub fn bare(&self) -> [Arc<Probe>; 2] {
+        let mut without = Probe::of("without-identity-headers", &self.known(SEQ_BARE));
+        Arc::make_mut(&mut without).identity = false;
+        let with = Probe::of("with-identity-headers", &self.known(SEQ_BARE + 1));
+        [without, with]
     }
 
     /// One record per `mask` value.
@@ -536,6 +539,7 @@ impl Factory {
         let draw = generator.draw(62);
         let jpeg = generator.snapshot(&draw);
         let mut event = generator.record(&draw, STANDARD.encode(jpeg), self.base_timestamp + 62);
+        own_uuid(&generator, 62, &mut event);
         event.recognize_score = 0.0;
         event.liveness_score = event.liveness_score.map(|_| 0.0);
         event.pass = false;
@@ -610,7 +614,7 @@ impl Factory {
             self.mislabelled(),
             self.huge(),
         ];
-        all.push(self.bare());
+        all.extend(self.bare());
         all.extend(self.outcomes());
         all.extend(self.masks());
         all.extend(self.entry_modes());
@@ -672,6 +676,7 @@ fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base
     let stamped = jpeg::with_comment(image, &jpeg::trace_comment(generator.sn(), seq));
     let timestamp = base + i64::try_from(seq).unwrap_or(0);
     let mut event = generator.record(&draw, STANDARD.encode(stamped), timestamp);
+    own_uuid(generator, seq, &mut event);
     if let Some(user) = event.user.as_mut() {
         if !user.name.is_ascii() || user.name.len() > PLAIN_NAME_BYTES {
             let pick =
@@ -683,6 +688,17 @@ fn event_from(generator: &Generator, pool: &[Vec<u8>], seed: u64, seq: u64, base
         }
     }
     event
+}
+
+/// Gives record `seq` a `uuid` of its version's own (where it has one). Within a run only
+/// R-15 sends a `uuid` twice; across the runs of `--api-version all` (same seed, same
+/// terminal), a receiver that keeps the uuids it took would otherwise see every later
+/// version's records as redeliveries of the earlier ones'.
+fn own_uuid(generator: &Generator, seq: u64, record: &mut Record) {
+    if record.uuid.is_some() {
+        let version = generator.config().api as u64 + 1;
+        record.uuid = Some(generator.record_uuid(seq | version << 48));
+    }
 }
 
 /// A stable number standing in for a text user id: a numeric string is a valid id of
@@ -805,7 +821,6 @@ mod tests {
     fn every_probe(f: &Factory) -> Vec<Arc<Probe>> {
         let mut all = vec![
             f.baseline(),
-            f.bare(),
             f.user_absent(),
             f.user_null(),
             f.long_name(),
@@ -813,6 +828,7 @@ mod tests {
             f.unknown_fields(),
         ];
         for batch in [
+            f.bare().to_vec(),
             f.outcomes(),
             f.masks(),
             f.modes(),
@@ -836,6 +852,7 @@ mod tests {
 
     #[test]
     fn records_follow_the_version() {
+        let mut uuids = std::collections::HashSet::new();
         for api in ApiVersion::ALL {
             let f = Factory::new(5, api);
             let profile = api.profile();
@@ -850,8 +867,8 @@ mod tests {
                 })
                 .collect();
             // Every record of a run has its own `uuid` (a shared one would be a
-            // redelivery, which only R-15 sends), and only where the version has one.
-            let mut uuids = std::collections::HashSet::new();
+            // redelivery, which only R-15 sends), unlike any of another version's run,
+            // and only where the version has one.
             for (name, record) in &records {
                 assert_eq!(record.uuid.is_some(), profile.record_ids, "{api} {name}");
                 if let Some(uuid) = &record.uuid {

@@ -590,22 +590,35 @@ impl<'a> Runner<'a> {
             self.finish(CheckId::T07, finding, 1, Duration::ZERO);
             return;
         }
-        let probe = self.factory.bare();
-        let i = self.send(probe.clone()).await;
-        let bare_taken = self.sent[i].result.as_ref().ok().map(Form::of);
-        let finding = match bare_taken {
-            Some(form) if form.takes() => Finding::unmet(
+        // Two fresh records, one without the headers and one with: only when the first is
+        // taken and the second refused are the headers what the receiver refuses.
+        let [without, with] = self.factory.bare();
+        let i = self.send(without.clone()).await;
+        let j = self.send(with.clone()).await;
+        let taken = |k: usize, sent: &[Sent]| {
+            sent[k]
+                .result
+                .as_ref()
+                .ok()
+                .map(Form::of)
+                .is_some_and(|f| f.takes())
+        };
+        let finding = match (taken(i, &self.sent), taken(j, &self.sent)) {
+            (true, false) => Finding::unmet(
                 format!("an event with {names} taken like one without them"),
-                "the baseline (with the headers) was refused, the same kind of record without them was taken".to_string(),
-                Some(probe),
+                format!("{}: taken; {}: refused", without.name, with.name),
+                Some(with),
             ),
-            _ => Finding::depends(
+            (_, true) => Finding::Met(format!(
+                "a record with {names} was taken (the baseline was refused for another reason)"
+            )),
+            (false, false) => Finding::depends(
                 CheckId::T01,
                 "events are refused with and without the identity headers",
             ),
         };
-        let spent = self.sent[i].elapsed;
-        self.finish(CheckId::T07, finding, 1, spent);
+        let spent = self.sent[i].elapsed + self.sent[j].elapsed;
+        self.finish(CheckId::T07, finding, 2, spent);
     }
 
     /// C-02: an event of another type gets a well-formed answer.
@@ -865,6 +878,7 @@ impl<'a> Runner<'a> {
             version: VERSION,
             target: cfg.target.to_string(),
             api: cfg.api.as_str(),
+            checks_applicable: CATALOG.iter().filter(|c| c.applies(cfg.api)).count(),
             seed: cfg.seed,
             settings: Settings {
                 timeout_ms: u64::try_from(cfg.timeout.as_millis()).unwrap_or(u64::MAX),

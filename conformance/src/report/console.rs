@@ -16,8 +16,14 @@ use crate::verdict::{CheckResult, Verdict};
 pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "{} {} — {} (API {}, seed {})",
-        report.suite, report.version, report.target, report.api, report.seed
+        "{} {} — {} (API {}: {} of {} checks apply; seed {})",
+        report.suite,
+        report.version,
+        report.target,
+        report.api,
+        report.checks_applicable,
+        crate::catalog::CATALOG.len(),
+        report.seed
     )?;
     for group in Group::ALL {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.group == group).collect();

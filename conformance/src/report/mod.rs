@@ -31,6 +31,8 @@ pub struct RunReport {
     /// The API version the suite played a terminal of; only the checks that apply to it
     /// were run and are listed.
     pub api: &'static str,
+    /// How many checks of the catalog apply to that version (selected or not).
+    pub checks_applicable: usize,
     pub seed: u64,
     pub settings: Settings,
     /// When the run started, in Unix seconds.
