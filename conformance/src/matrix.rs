@@ -26,7 +26,12 @@ pub fn markdown() -> String {
          suite's own tests run every check against the reference receiver, which must get no \
          FAIL, WARN or INFO, and against each faulty receiver, which must be found out by \
          exactly the checks listed for it (FAIL for MUST, WARN for SHOULD, INFO for INFO) and \
-         by no other.\n",
+         by no other.\n\n\
+         Versions are the terminal API versions a check applies to (`all`, `1.0`, `1.2.1+`); \
+         `facecert run --api-version V` runs and reports only the checks of V, and \
+         `--api-version all` runs every version and ends with the table of those the receiver \
+         conforms to. A faulty receiver with a version in brackets is found by that check \
+         under those versions only.\n",
     );
     for group in Group::ALL {
         let _ = write!(
