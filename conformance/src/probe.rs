@@ -428,7 +428,11 @@ impl Factory {
     /// when the baseline was refused).
     pub fn bare(&self) -> [Arc<Probe>; 2] {
         let mut without = Probe::of("without-identity-headers", &self.known(SEQ_BARE));
-        Arc::make_mut(&mut without).identity = false;
+        // Not what the version's firmware sends, so never a stand-in for the baseline: a
+        // receiver that refuses the headers refuses every real push.
+        let bare = Arc::make_mut(&mut without);
+        bare.identity = false;
+        bare.valid = false;
         let with = Probe::of("with-identity-headers", &self.known(SEQ_BARE + 1));
         [without, with]
     }

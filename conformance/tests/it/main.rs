@@ -2,11 +2,13 @@
 //! over http and https), against every faulty receiver of the zoo (each found out by
 //! exactly the checks aimed at it), receivers as the usual frameworks make them (small
 //! listen backlogs, slow handlers, a refused baseline), the `facecert` binary's exit
-//! codes and report files, and the generated conformance matrix in the docs.
+//! codes and report files, the version checks no zoo fault is aimed at, and the generated
+//! conformance matrix in the docs.
 
 mod binary;
 mod matrix_doc;
 mod reference;
 mod support;
 mod trust;
+mod versions;
 mod zoo;
