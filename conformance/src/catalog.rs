@@ -291,8 +291,6 @@ catalog! {
         "A valid event sent as POST application/json on a fresh connection is answered with HTTP 200.",
         [
             RequiresRecognizeStatus @ (from V1_1),
-            // It knows the fields of 1.0 only, so every later record has unknown ones.
-            RejectsUnknownFields @ (from V1_1),
             Http500,
             NeverAnswers,
             ResetMidRequest,
@@ -549,7 +547,7 @@ catalog! {
         NOTES,
         (all),
         "Unknown extra fields in the event, the record and the user are ignored.",
-        [RejectsUnknownFields @ (only V1_0)];
+        [RejectsUnknownFields];
     C02 = "C-02",
         Should,
         Compatibility,

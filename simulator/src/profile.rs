@@ -283,6 +283,65 @@ impl Profile {
         self.mode_names.get(usize::from(mode)).copied()
     }
 
+    /// The fields a recognition record of this version has (`user` included).
+    pub fn record_fields(&self) -> Vec<&'static str> {
+        use crate::wire::field as f;
+        let mut fields = vec![
+            f::DEVICE_SN,
+            f::RECOGNIZE_SCORE,
+            f::MASK,
+            f::RGB_IMAGE,
+            f::PASS,
+            f::MODE,
+            f::USER,
+            f::TIMESTAMP,
+        ];
+        let optional: [(bool, &[&'static str]); 4] = [
+            (
+                self.recognize_status,
+                &[f::RECOGNIZE_STATUS, f::LIVENESS_SCORE],
+            ),
+            (
+                self.recognition_type,
+                &[f::RECOGNITION_TYPE, f::BODY_TEMPERATURE],
+            ),
+            (self.record_ids, &[f::UUID]),
+            (self.entry_details, &[f::ENTRY_MODE, f::ABNORMAL_TYPE]),
+        ];
+        for (on, names) in optional {
+            if on {
+                fields.extend_from_slice(names);
+            }
+        }
+        fields
+    }
+
+    /// The fields the `user` of a record of this version has.
+    pub fn user_fields(&self) -> Vec<&'static str> {
+        use crate::wire::field as f;
+        let mut fields = vec![f::USER_NAME, f::USER_ID, f::USER_TYPE];
+        let optional: [(bool, &[&'static str]); 3] = [
+            (self.card_numbers, &[f::IC_NUMBER, f::JOB_NUMBER]),
+            (
+                self.record_ids,
+                &[
+                    f::ID_NUMBER,
+                    f::GUEST_TIME_START,
+                    f::GUEST_TIME_END,
+                    f::REMARK,
+                    f::GROUPS,
+                ],
+            ),
+            (self.entry_details, &[f::PIN]),
+        ];
+        for (on, names) in optional {
+            if on {
+                fields.extend_from_slice(names);
+            }
+        }
+        fields
+    }
+
     /// The share of pushes that are alarms by default, in percent.
     pub fn default_alarm_share(&self) -> f64 {
         if self.alarms { 1.0 } else { 0.0 }

@@ -245,7 +245,7 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let data = value.get(field::DATA);
     let user = data.and_then(|d| d.get(field::USER));
     let refused = match fault {
-        Fault::RejectsUnknownFields => has_unknown_fields(&value),
+        Fault::RejectsUnknownFields => has_unknown_fields(&value, state.options.api.profile()),
         Fault::RejectsUserNull => user.is_some_and(Value::is_null),
         Fault::RequiresUser => user.is_none_or(Value::is_null),
         Fault::RequiresRecognizeStatus => {
@@ -429,21 +429,9 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 }
 
 /// Whether an event carries a field the spec does not list, at any level.
-fn has_unknown_fields(event: &Value) -> bool {
+fn has_unknown_fields(event: &Value, profile: &crate::profile::Profile) -> bool {
     const TOP: &[&str] = &[field::TYPE, field::DATA];
-    const RECORD: &[&str] = &[
-        field::RECOGNIZE_STATUS,
-        field::DEVICE_SN,
-        field::RECOGNIZE_SCORE,
-        field::LIVENESS_SCORE,
-        field::MASK,
-        field::RGB_IMAGE,
-        field::PASS,
-        field::MODE,
-        field::USER,
-        field::TIMESTAMP,
-    ];
-    const USER: &[&str] = &[field::USER_NAME, field::USER_ID, field::USER_TYPE];
+    let (record, user) = (profile.record_fields(), profile.user_fields());
     let unknown = |value: Option<&Value>, known: &[&str]| {
         value
             .and_then(Value::as_object)
@@ -451,8 +439,8 @@ fn has_unknown_fields(event: &Value) -> bool {
     };
     let data = event.get(field::DATA);
     unknown(Some(event), TOP)
-        || unknown(data, RECORD)
-        || unknown(data.and_then(|d| d.get(field::USER)), USER)
+        || unknown(data, &record)
+        || unknown(data.and_then(|d| d.get(field::USER)), &user)
 }
 
 #[cfg(test)]
@@ -462,14 +450,19 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_found_at_every_level() {
+        use crate::profile::ApiVersion;
+        let v1_0 = ApiVersion::V1_0.profile();
+        let v1_3 = ApiVersion::V1_3.profile();
         let known = json!({"type": 0, "data": {"mask": 1, "user": {"name": "Q", "user_id": 1}}});
-        assert!(!has_unknown_fields(&known));
-        assert!(has_unknown_fields(&json!({"type": 0, "extra": 1})));
+        assert!(!has_unknown_fields(&known, v1_0));
+        assert!(has_unknown_fields(&json!({"type": 0, "extra": 1}), v1_0));
+        // `uuid` is unknown to 1.0 and known from 1.2.1: the fields follow the version.
+        let with_uuid = json!({"type": 0, "data": {"uuid": "x", "user": {"pin": ""}}});
+        assert!(has_unknown_fields(&with_uuid, v1_0));
+        assert!(!has_unknown_fields(&with_uuid, v1_3));
         assert!(has_unknown_fields(
-            &json!({"type": 0, "data": {"uuid": "x"}})
-        ));
-        assert!(has_unknown_fields(
-            &json!({"data": {"user": {"card": "1"}}})
+            &json!({"data": {"user": {"card": "1"}}}),
+            v1_3
         ));
     }
 
