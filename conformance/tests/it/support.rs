@@ -167,3 +167,34 @@ pub fn explain(report: &RunReport) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A JSON answer with this status, as a hand-made test receiver writes it.
+pub fn json_answer(status: u16, body: Vec<u8>) -> facesim::server::Response {
+    let status = http::StatusCode::from_u16(status).expect("a status");
+    warp::Reply::into_response(warp::reply::with_status(
+        warp::reply::with_header(body, "content-type", "application/json"),
+        status,
+    ))
+}
+
+/// A fresh loopback listener for a hand-made test receiver, and its event URL.
+pub async fn hand_made_listener() -> (TcpListener, Url) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = Url::parse(&format!(
+        "http://{}/eventRcv",
+        listener.local_addr().expect("address")
+    ))
+    .expect("url");
+    (listener, url)
+}
+
+/// A shutdown future for a hand-made receiver, resolved when the sender is dropped.
+pub fn stopper() -> (
+    oneshot::Sender<()>,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    (stop, async move {
+        let _ = stopped.await;
+    })
+}

@@ -12,7 +12,6 @@ use bytes::Bytes;
 use facecert::Selection;
 use facecert::verdict::Verdict;
 use facesim::receiver::{self, ReceiverConfig};
-use tokio::net::TcpListener;
 use tokio::sync::{Mutex, oneshot};
 use url::Url;
 use warp::Filter;
@@ -68,12 +67,7 @@ enum Behaviour {
 /// Starts a receiver that answers as `behaviour` says, with the reference receiver's
 /// answers where it answers correctly.
 async fn start_hand_made(behaviour: Behaviour) -> (Url, oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = Url::parse(&format!(
-        "http://{}/eventRcv",
-        listener.local_addr().expect("address")
-    ))
-    .expect("url");
+    let (listener, url) = crate::support::hand_made_listener().await;
     let line = Arc::new(Mutex::new(()));
     let route = warp::post()
         .and(warp::header::optional::<String>("content-type"))
@@ -100,21 +94,15 @@ async fn start_hand_made(behaviour: Behaviour) -> (Url, oneshot::Sender<()>) {
                         }
                     }
                 };
-                let status = http::StatusCode::from_u16(status).expect("a status");
-                warp::Reply::into_response(warp::reply::with_status(
-                    warp::reply::with_header(answer, "content-type", "application/json"),
-                    status,
-                ))
+                crate::support::json_answer(status, answer)
             }
         });
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = crate::support::stopper();
     tokio::spawn(facesim::server::serve(
         listener,
         None,
         warp::service(route),
-        async move {
-            let _ = stopped.await;
-        },
+        stopped,
     ));
     (url, stop)
 }

@@ -11,9 +11,7 @@ use facesim::profile::ApiVersion;
 use facesim::receiver::{self, ReceiverConfig};
 use facesim::wire::field;
 use serde_json::Value;
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use url::Url;
 use warp::Filter;
 
 use crate::support::{Server, config, explain, findings, run};
@@ -46,12 +44,7 @@ impl Refuses {
 }
 
 async fn start(refuses: Refuses, api: ApiVersion) -> (Server, oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = Url::parse(&format!(
-        "http://{}/eventRcv",
-        listener.local_addr().expect("address")
-    ))
-    .expect("url");
+    let (listener, url) = crate::support::hand_made_listener().await;
     let cfg = ReceiverConfig {
         api,
         ..ReceiverConfig::default()
@@ -73,21 +66,15 @@ async fn start(refuses: Refuses, api: ApiVersion) -> (Server, oneshot::Sender<()
                 } else {
                     receiver::answer(&cfg, ct.as_deref(), &body)
                 };
-                let status = http::StatusCode::from_u16(status).expect("a status");
-                warp::Reply::into_response(warp::reply::with_status(
-                    warp::reply::with_header(answer, "content-type", "application/json"),
-                    status,
-                ))
+                crate::support::json_answer(status, answer)
             },
         );
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = crate::support::stopper();
     tokio::spawn(facesim::server::serve(
         listener,
         None,
         warp::service(route),
-        async move {
-            let _ = stopped.await;
-        },
+        stopped,
     ));
     (Server::at(url), stop)
 }
