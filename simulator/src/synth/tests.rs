@@ -102,6 +102,12 @@ fn check_schema(api: crate::profile::ApiVersion, event: &serde_json::Value) {
         if let Some(code) = data.get("code") {
             assert!([10001, 10002, 10003, 10004, 20003].contains(&code.as_i64().unwrap()));
         }
+        if let Some(photo) = data.get("alarm_photo") {
+            let jpeg = STANDARD
+                .decode(photo.as_str().expect("a string"))
+                .expect("base64");
+            assert_eq!(decoded_size(&jpeg), (160, 120));
+        }
         return;
     }
     assert_eq!(event["type"], 0);

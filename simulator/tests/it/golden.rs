@@ -90,7 +90,14 @@ fn golden_stream(config: &SynthConfig, seqs: impl Iterator<Item = u64>) -> Strin
         let generated = generator.generate(seq, 1_660_625_866);
         let mut value = serde_json::to_value(&generated.event).unwrap();
         let data = value.get_mut("data").unwrap().as_object_mut().unwrap();
-        if let Some(b64) = data.remove(wire::field::RGB_IMAGE) {
+        let image = data
+            .remove(wire::field::RGB_IMAGE)
+            .map(|b64| (b64, "snapshot (golden file only)"))
+            .or_else(|| {
+                data.remove(wire::field::ALARM_PHOTO)
+                    .map(|b64| (b64, "alarm_photo (golden file only)"))
+            });
+        if let Some((b64, label)) = image {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.as_str().unwrap())
                 .unwrap();
@@ -98,7 +105,7 @@ fn golden_stream(config: &SynthConfig, seqs: impl Iterator<Item = u64>) -> Strin
             decoder.decode_headers().unwrap();
             let info = decoder.info().unwrap();
             data.insert(
-                "snapshot (golden file only)".into(),
+                label.into(),
                 serde_json::json!({
                     "width": info.width,
                     "height": info.height,
