@@ -617,7 +617,7 @@ catalog! {
         NOTES,
         (all),
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
-        [RequiresUser, SlowAnswer, SlowUnderLoad];
+        [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime];
 }
 
 /// The check with this ID.

@@ -5,14 +5,14 @@
 //! slow under concurrency still fails P-02, and a receiver that refuses the baseline
 //! still gets every check that can be judged without it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use facecert::Selection;
 use facecert::verdict::Verdict;
 use facesim::receiver::{self, ReceiverConfig};
-use tokio::sync::{Mutex, oneshot};
+use facesim::zoo::{Fault, ZooOptions};
+use tokio::sync::oneshot;
 use url::Url;
 use warp::Filter;
 
@@ -55,47 +55,24 @@ async fn a_correct_receiver_behind_a_listen_backlog_of_5_passes_with_the_default
     }
 }
 
-/// What a hand-made test receiver does with a request.
-#[derive(Clone, Copy)]
-enum Behaviour {
-    /// Answers correctly, one request at a time, each after this long.
-    Serial(Duration),
-    /// Answers HTTP 500 to records with a `user`, correctly to the rest.
-    FailsWithUser,
-}
-
-/// Starts a receiver that answers as `behaviour` says, with the reference receiver's
-/// answers where it answers correctly.
-async fn start_hand_made(behaviour: Behaviour) -> (Url, oneshot::Sender<()>) {
+/// Starts a receiver that answers HTTP 500 to records with a `user` and as the reference
+/// receiver does to the rest.
+async fn start_failing_with_user() -> (Url, oneshot::Sender<()>) {
     let (listener, url) = crate::support::hand_made_listener().await;
-    let line = Arc::new(Mutex::new(()));
     let route = warp::post()
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::bytes())
-        .then(move |ct: Option<String>, body: Bytes| {
-            let line = line.clone();
-            async move {
-                let (status, answer) = match behaviour {
-                    Behaviour::Serial(work) => {
-                        let _turn = line.lock().await;
-                        tokio::time::sleep(work).await;
-                        receiver::answer(&ReceiverConfig::default(), ct.as_deref(), &body)
-                    }
-                    Behaviour::FailsWithUser => {
-                        let value: serde_json::Value =
-                            serde_json::from_slice(&body).unwrap_or_default();
-                        if value["data"]["user"].is_object() {
-                            (
-                                500,
-                                br#"{"code":500,"msg":"user lookup failed","data":{}}"#.to_vec(),
-                            )
-                        } else {
-                            receiver::answer(&ReceiverConfig::default(), ct.as_deref(), &body)
-                        }
-                    }
-                };
-                crate::support::json_answer(status, answer)
-            }
+        .map(move |ct: Option<String>, body: Bytes| {
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let (status, answer) = if value["data"]["user"].is_object() {
+                (
+                    500,
+                    br#"{"code":500,"msg":"user lookup failed","data":{}}"#.to_vec(),
+                )
+            } else {
+                receiver::answer(&ReceiverConfig::default(), ct.as_deref(), &body)
+            };
+            crate::support::json_answer(status, answer)
         });
     let (stop, stopped) = crate::support::stopper();
     tokio::spawn(facesim::server::serve(
@@ -109,9 +86,13 @@ async fn start_hand_made(behaviour: Behaviour) -> (Url, oneshot::Sender<()>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_really_slow_under_concurrency_still_fails_p02() {
-    // 150 ms per answer, one at a time: eight terminals wait about 1.2 s each.
-    let (url, _stop) = start_hand_made(Behaviour::Serial(Duration::from_millis(150))).await;
-    let server = crate::support::Server::at(url);
+    // The zoo's `one-at-a-time`: 150 ms per answer, one at a time, so eight terminals
+    // wait about 1.2 s each.
+    let server = start(
+        Kind::Faulty(Fault::OneAtATime, ZooOptions::default()),
+        false,
+    )
+    .await;
     let mut cfg = defaults(&server);
     cfg.load_events = 24;
     cfg.selection = Selection::new(&["T-01".into(), "P-02".into()], &[]).expect("ids");
@@ -124,7 +105,7 @@ async fn a_receiver_really_slow_under_concurrency_still_fails_p02() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_baseline_leaves_every_check_that_can_be_judged_running() {
-    let (url, _stop) = start_hand_made(Behaviour::FailsWithUser).await;
+    let (url, _stop) = start_failing_with_user().await;
     let server = crate::support::Server::at(url);
     let report = run(config(&server)).await;
     let verdict = |id: &str| report.check(id).expect("in the report").verdict;

@@ -171,6 +171,9 @@ faults! {
     /// Timing: slow on every answer.
     SlowAnswer = "slow-answer":
         "Answers correctly but only after a delay longer than the terminal's timeout.",
+    /// Timing: answers one request at a time, slowly.
+    OneAtATime = "one-at-a-time":
+        "Answers correctly, but one request at a time after 150 ms of work each, so terminals pushing together wait for each other.",
     /// Timing: fails under concurrency only.
     SlowUnderLoad = "slow-under-load":
         "Answers one request at a time correctly, but HTTP 503 after a pause when requests overlap.",
@@ -224,6 +227,8 @@ pub struct ZooOptions {
     pub refuse_after: usize,
     /// How long `slow-under-load` pauses before its 503 when requests overlap.
     pub overload_pause: Duration,
+    /// How long `one-at-a-time` works on each request, holding every other one back.
+    pub serial_work: Duration,
     /// Largest body the reference behaviour reads; larger ones get HTTP 413.
     pub max_body: u64,
     /// The API version the receiver answers for, as the reference receiver does.
@@ -233,9 +238,11 @@ pub struct ZooOptions {
 impl Default for ZooOptions {
     fn default() -> Self {
         Self {
-            slow_delay: Duration::from_millis(1500),
+            // Past the terminal's push timeout (3 s), which is facecert's default too.
+            slow_delay: Duration::from_millis(3500),
             refuse_after: 5,
             overload_pause: Duration::from_millis(100),
+            serial_work: Duration::from_millis(150),
             max_body: routes::default_max_body(),
             api: crate::profile::ApiVersion::default(),
         }

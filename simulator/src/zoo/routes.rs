@@ -50,6 +50,8 @@ struct State {
     fault: Fault,
     options: ZooOptions,
     policy: Policy,
+    /// Held by the request `one-at-a-time` is working on.
+    line: tokio::sync::Mutex<()>,
     /// The `uuid`s taken so far, for `duplicate-uuid-500`.
     seen: std::sync::Mutex<std::collections::HashSet<String>>,
     in_flight: AtomicUsize,
@@ -99,6 +101,7 @@ pub(super) async fn serve(
         options,
         policy: Policy::default(),
         seen: std::sync::Mutex::new(std::collections::HashSet::new()),
+        line: tokio::sync::Mutex::new(()),
         in_flight: AtomicUsize::new(0),
         answered: AtomicUsize::new(0),
         dead: AtomicBool::new(false),
@@ -167,6 +170,12 @@ async fn handle(guard: &InFlight, headers: &HeaderMap, body: &[u8]) -> Response 
         // A few milliseconds of work per answer keep terminals' connections open at
         // once, as a real backend's do; the backlog does the rest.
         Fault::SmallBacklog => tokio::time::sleep(BACKEND_TIME).await,
+        Fault::OneAtATime => {
+            // The turn is held for the work and the answer, so requests never overlap.
+            let _turn = state.line.lock().await;
+            tokio::time::sleep(state.options.serial_work).await;
+            return answer(state, headers, body);
+        }
         Fault::SlowUnderLoad => {
             tokio::time::sleep(BACKEND_TIME).await;
             if guard.others() > 0 {

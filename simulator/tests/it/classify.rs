@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use warp::Filter;
 
-use crate::support::{self, call, facesim_async, text};
+use crate::support::{self, facesim_async, text};
 
 /// Serves `body` with `status` to every POST until the returned sender is dropped.
 async fn answering(status: u16, body: Bytes) -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -80,20 +80,8 @@ async fn every_path_classifies_every_answer_alike() {
             config.synth.alarm_share = Some(0.0);
             config.push.api = api;
             let dev = support::device(config).await;
-            let sub = json!({"event_dest": url, "enabled": false});
-            let (code, _) = call(
-                dev.client
-                    .post(format!("{}/v1/event/subscribe", dev.api))
-                    .json(&sub),
-            )
-            .await;
-            assert_eq!(code, 200);
-            let (_, got) = call(
-                dev.client
-                    .post(format!("{}/sim/trigger", dev.api))
-                    .json(&json!({})),
-            )
-            .await;
+            dev.configure(&url, false).await;
+            let (_, got) = dev.trigger(&json!({})).await;
             dev.stop().await;
             let device = got["data"]["outcome"].as_str().unwrap_or("?").to_string();
 

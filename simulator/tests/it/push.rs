@@ -9,39 +9,25 @@ use facesim::synth::jpeg;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::support::{self, TestDevice, call, eventually};
+use crate::support::{self, TestDevice, eventually};
 
 async fn subscribe(dev: &TestDevice, dest: &str) {
-    configure(dev, dest, true).await;
+    dev.configure(dest, true).await;
 }
 
-/// Sets the destination; with `enabled: false` only triggers push.
 async fn configure(dev: &TestDevice, dest: &str, enabled: bool) {
-    let body = json!({"event_dest": dest, "enabled": enabled});
-    let (status, _) = call(
-        dev.client
-            .post(format!("{}/v1/event/subscribe", dev.api))
-            .json(&body),
-    )
-    .await;
-    assert_eq!(status, 200);
+    dev.configure(dest, enabled).await;
 }
 
+/// Triggers a record, which must be answered with the envelope's 200.
 async fn trigger(dev: &TestDevice, overrides: Value) -> Value {
-    let (status, body) = call(
-        dev.client
-            .post(format!("{}/sim/trigger", dev.api))
-            .json(&overrides),
-    )
-    .await;
+    let (status, body) = dev.trigger(&overrides).await;
     assert_eq!(status, 200, "{body}");
     body["data"].clone()
 }
 
 async fn stats(dev: &TestDevice) -> Value {
-    let (status, body) = call(dev.client.get(format!("{}/sim/stats", dev.api))).await;
-    assert_eq!(status, 200);
-    body["data"].clone()
+    dev.stats().await
 }
 
 #[tokio::test]

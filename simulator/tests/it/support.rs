@@ -49,6 +49,35 @@ pub struct TestDevice {
 }
 
 impl TestDevice {
+    /// Sets the destination through the API; with `enabled: false` only triggers push.
+    pub async fn configure(&self, dest: &str, enabled: bool) {
+        let body = serde_json::json!({"event_dest": dest, "enabled": enabled});
+        let (status, _) = call(
+            self.client
+                .post(format!("{}/v1/event/subscribe", self.api))
+                .json(&body),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+
+    /// `POST /sim/trigger` with `overrides`: the HTTP status and the whole envelope.
+    pub async fn trigger(&self, overrides: &serde_json::Value) -> (u16, serde_json::Value) {
+        call(
+            self.client
+                .post(format!("{}/sim/trigger", self.api))
+                .json(overrides),
+        )
+        .await
+    }
+
+    /// `GET /sim/stats`: the figures.
+    pub async fn stats(&self) -> serde_json::Value {
+        let (status, body) = call(self.client.get(format!("{}/sim/stats", self.api))).await;
+        assert_eq!(status, 200);
+        body["data"].clone()
+    }
+
     /// Stops the device and waits until it has.
     pub async fn stop(mut self) {
         drop(self.stop.take());

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use warp::Filter;
 
-use crate::support::{self, TestDevice, call, eventually};
+use crate::support::{self, TestDevice, eventually};
 
 /// A device of `api` with its records' settings.
 async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
@@ -21,31 +21,6 @@ async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
     config.synth.api = api;
     config.push.api = api;
     support::device(config).await
-}
-
-async fn subscribe(dev: &TestDevice, dest: &str) {
-    let body = json!({"event_dest": dest, "enabled": false});
-    let (status, _) = call(
-        dev.client
-            .post(format!("{}/v1/event/subscribe", dev.api))
-            .json(&body),
-    )
-    .await;
-    assert_eq!(status, 200);
-}
-
-async fn trigger(dev: &TestDevice, overrides: Value) -> (u16, Value) {
-    call(
-        dev.client
-            .post(format!("{}/sim/trigger", dev.api))
-            .json(&overrides),
-    )
-    .await
-}
-
-async fn stats(dev: &TestDevice) -> Value {
-    let (_, body) = call(dev.client.get(format!("{}/sim/stats", dev.api))).await;
-    body["data"].clone()
 }
 
 #[tokio::test]
@@ -57,16 +32,17 @@ async fn a_1_3_terminal_and_an_acknowledging_receiver_empty_the_queue() {
     };
     let (receiver, mut events) = support::receiver(config).await;
     let dev = device(dir.path(), ApiVersion::V1_3).await;
-    subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr)).await;
+    dev.configure(&format!("http://{}/eventRcv", receiver.addr), false)
+        .await;
     for _ in 0..5 {
-        let (status, body) = trigger(&dev, json!({})).await;
+        let (status, body) = dev.trigger(&json!({})).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["data"]["outcome"], "success", "{body}");
         assert_eq!(body["data"]["queued"], false);
         // The answer is an acknowledgement: no door decision in it.
         assert_eq!(body["data"]["answer"]["pass"], Value::Null, "{body}");
     }
-    let s = stats(&dev).await;
+    let s = dev.stats().await;
     assert_eq!(s["queue"]["depth"], 0, "{s}");
     assert_eq!(s["pushes"]["ok"], 5, "{s}");
     let got = events.recv().await.expect("an event");
@@ -93,8 +69,9 @@ async fn firmware_and_server_that_disagree_keep_records_queued() {
         },
     ));
     let dev = device(dir.path(), ApiVersion::V1_3).await;
-    subscribe(&dev, &format!("http://{addr}/eventRcv")).await;
-    let (_, body) = trigger(&dev, json!({})).await;
+    dev.configure(&format!("http://{addr}/eventRcv"), false)
+        .await;
+    let (_, body) = dev.trigger(&json!({})).await;
     assert_eq!(body["data"]["outcome"], "http_status", "{body}");
     assert_eq!(body["data"]["queued"], true);
     dev.stop().await;
@@ -108,8 +85,9 @@ async fn firmware_and_server_that_disagree_keep_records_queued() {
     };
     let (receiver, _events) = support::receiver(config).await;
     let dev = device(dir.path(), ApiVersion::V1_0).await;
-    subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr)).await;
-    let (_, body) = trigger(&dev, json!({})).await;
+    dev.configure(&format!("http://{}/eventRcv", receiver.addr), false)
+        .await;
+    let (_, body) = dev.trigger(&json!({})).await;
     assert_eq!(body["data"]["outcome"], "malformed", "{body}");
     assert!(
         body["data"]["detail"]
@@ -167,18 +145,13 @@ async fn redeliveries_keep_the_uuid_and_every_answer_names_the_device() {
     let dir = tempfile::tempdir().unwrap();
     let (addr, seen, _stop) = recording_receiver(1).await;
     let dev = device(dir.path(), ApiVersion::V1_2_1).await;
-    subscribe(&dev, &format!("http://{addr}/eventRcv")).await;
-    let (_, body) = trigger(&dev, json!({})).await;
+    dev.configure(&format!("http://{addr}/eventRcv"), false)
+        .await;
+    let (_, body) = dev.trigger(&json!({})).await;
     assert_eq!(body["data"]["queued"], true, "the first push gets HTTP 500");
     // The delivery loop sends the queued record again once pushing is enabled.
-    let enable = json!({"event_dest": format!("http://{addr}/eventRcv"), "enabled": true});
-    let (status, _) = call(
-        dev.client
-            .post(format!("{}/v1/event/subscribe", dev.api))
-            .json(&enable),
-    )
-    .await;
-    assert_eq!(status, 200);
+    dev.configure(&format!("http://{addr}/eventRcv"), true)
+        .await;
     eventually("the redelivery", async || seen.lock().unwrap().len() >= 2).await;
     let seen = seen.lock().unwrap().clone();
     let (first, again) = (&seen[0], &seen[1]);
@@ -214,8 +187,9 @@ async fn alarms_are_raised_on_trigger_under_1_3_and_refused_before() {
     };
     let (receiver, mut events) = support::receiver(config).await;
     let dev = device(dir.path(), ApiVersion::V1_3).await;
-    subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr)).await;
-    let (status, body) = trigger(&dev, json!({"type": 1, "code": 10001})).await;
+    dev.configure(&format!("http://{}/eventRcv", receiver.addr), false)
+        .await;
+    let (status, body) = dev.trigger(&json!({"type": 1, "code": 10001})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["outcome"], "success", "{body}");
     let got = tokio::time::timeout(Duration::from_secs(5), events.recv())
@@ -229,15 +203,16 @@ async fn alarms_are_raised_on_trigger_under_1_3_and_refused_before() {
 
     let dir = tempfile::tempdir().unwrap();
     let dev = device(dir.path(), ApiVersion::V1_2).await;
-    subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr)).await;
-    let before = stats(&dev).await["last_seq"].clone();
-    let (status, body) = trigger(&dev, json!({"type": 1})).await;
+    dev.configure(&format!("http://{}/eventRcv", receiver.addr), false)
+        .await;
+    let before = dev.stats().await["last_seq"].clone();
+    let (status, body) = dev.trigger(&json!({"type": 1})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], 400);
     assert!(
         body["msg"].as_str().is_some_and(|m| m.contains("1.3")),
         "{body}"
     );
-    assert_eq!(stats(&dev).await["last_seq"], before, "nothing changed");
+    assert_eq!(dev.stats().await["last_seq"], before, "nothing changed");
     dev.stop().await;
 }
