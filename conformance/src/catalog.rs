@@ -699,7 +699,8 @@ mod tests {
 
     #[test]
     fn every_fault_is_aimed_at_by_some_check() {
-        for &fault in Fault::ALL {
+        // Auth faults are certified by facecert auth.
+        for &fault in Fault::ALL.iter().filter(|f| !f.is_auth()) {
             assert!(
                 !aimed_at(fault).is_empty(),
                 "{fault} is aimed at by no check"

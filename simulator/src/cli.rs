@@ -201,6 +201,16 @@ pub struct ReceiverArgs {
     /// (`{"code":200,"msg":"success","data":{}}`) from 1.1.
     #[arg(long, value_name = "VERSION", default_value = "1.0")]
     pub api_version: ApiVersion,
+    /// Remote authentication (`/auth`): lowest `recognizeScore` that lets a library person in.
+    #[arg(long, default_value_t = 0.75)]
+    pub auth_min_score: f64,
+    /// Remote authentication: QR codes whose content starts with this open the door.
+    #[arg(long, value_name = "PREFIX", default_value = "facesim-qr-")]
+    pub qr_prefix: String,
+    /// Remote authentication: a stranger's face the server recognises, named by its
+    /// snapshot's trace, as `[SN/]SEQ=USER_ID:NAME` (repeatable), e.g. `7=u-42:Li Wei`.
+    #[arg(long, value_name = "FACE")]
+    pub known_face: Vec<crate::receiver::auth::KnownFace>,
 }
 
 /// `facesim demo`.

@@ -13,6 +13,9 @@ use std::str::FromStr;
 
 use crate::wire::{Answer, AnswerRule, Judged, judge_answer};
 
+mod auth;
+pub use auth::AuthProfile;
+
 /// An API version of the terminal's web API and push protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum ApiVersion {
@@ -128,6 +131,8 @@ pub struct Profile {
     pub identity_headers: bool,
     /// The device pushes alarms (event `type` 1).
     pub alarms: bool,
+    /// Remote authentication: the callback, its fields, the `auth_mode` values.
+    pub auth: AuthProfile,
 }
 
 /// `mode` names of API 1.0.
@@ -183,6 +188,7 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Decision,
         identity_headers: false,
         alarms: false,
+        auth: auth::AUTH_1_0,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -201,6 +207,7 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: false,
         alarms: false,
+        auth: auth::AUTH_1_1,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -219,6 +226,7 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: false,
         alarms: false,
+        auth: auth::AUTH_1_2,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -237,6 +245,7 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: true,
         alarms: false,
+        auth: auth::AUTH_1_2_1,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -255,6 +264,7 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: true,
         alarms: true,
+        auth: auth::AUTH_1_3,
     },
 ];
 

@@ -1,6 +1,9 @@
 //! The reference receiver: the server at `event_dest` done right, small enough for a
 //! vendor to read as an example. It checks each event, decides the door by a simple
-//! policy, answers with `customtips`, and can save the snapshots.
+//! policy, answers with `customtips`, and can save the snapshots. It also serves the
+//! reference remote-authentication server at `/auth` ([`auth`]).
+
+pub mod auth;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -97,6 +100,8 @@ pub struct ReceiverConfig {
     pub max_body: u64,
     /// The API version answered for: a door decision under 1.0, an acknowledgement later.
     pub api: ApiVersion,
+    /// How `/auth` decides remote-authentication callbacks.
+    pub auth: auth::AuthPolicy,
 }
 
 impl Default for ReceiverConfig {
@@ -106,6 +111,7 @@ impl Default for ReceiverConfig {
             save_dir: None,
             max_body: 8 * 1024 * 1024,
             api: ApiVersion::default(),
+            auth: auth::AuthPolicy::default(),
         }
     }
 }
@@ -133,21 +139,50 @@ pub async fn serve(
     events: Option<mpsc::UnboundedSender<Received>>,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve_with_auth(listener, tls, config, events, None, shutdown).await;
+}
+
+/// [`serve`], also sending every remote-authentication callback decided at `/auth` to
+/// `decided`, when given.
+pub async fn serve_with_auth(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    config: ReceiverConfig,
+    events: Option<mpsc::UnboundedSender<Received>>,
+    decided: Option<mpsc::UnboundedSender<auth::AuthDecided>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let state = Arc::new(State { config, events });
-    server::serve(listener, tls, warp::service(routes(state)), shutdown).await;
+    server::serve(
+        listener,
+        tls,
+        warp::service(routes(state, decided)),
+        shutdown,
+    )
+    .await;
 }
 
 fn routes(
     state: Arc<State>,
+    decided: Option<mpsc::UnboundedSender<auth::AuthDecided>>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let max_body = state.config.max_body;
-    warp::post()
+    let callbacks = auth::routes(
+        Arc::new(state.config.auth.clone()),
+        state.config.api,
+        max_body,
+        decided,
+    );
+    let pushes = warp::post()
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_body))
         .and(warp::body::bytes())
         .map(move |content_type: Option<String>, body: Bytes| {
             handle(&state, content_type.as_deref(), &body)
-        })
+        });
+    callbacks
+        .or(pushes)
+        .unify()
         .recover(server::recover)
         .unify()
 }

@@ -6,6 +6,7 @@ use tokio::sync::mpsc;
 
 use super::{CmdError, Finish, io_err};
 use crate::cli::{ReceiverArgs, UsageError};
+use crate::receiver::auth::{AuthDecided, AuthPolicy};
 use crate::receiver::{self, Policy, Received, ReceiverConfig};
 use crate::tls::CertPair;
 use crate::zoo::Fault;
@@ -70,17 +71,59 @@ pub async fn receiver(
         },
         save_dir: args.save_dir.clone(),
         api: args.api_version,
+        auth: AuthPolicy {
+            min_score: args.auth_min_score,
+            qr_prefix: args.qr_prefix.clone(),
+            known_faces: args.known_face.clone(),
+            ..AuthPolicy::default()
+        },
         ..ReceiverConfig::default()
     };
+    println!(
+        "remote authentication at {scheme}://{addr}/auth (POST decides, GET is the heartbeat)"
+    );
     let (tx, mut rx) = mpsc::unbounded_channel::<Received>();
     let printer = tokio::spawn(async move {
         while let Some(r) = rx.recv().await {
             println!("{}", received_line(&r));
         }
     });
-    receiver::serve(listener, tls, config, Some(tx), shutdown).await;
+    let (auth_tx, mut auth_rx) = mpsc::unbounded_channel::<AuthDecided>();
+    let auth_printer = tokio::spawn(async move {
+        while let Some(d) = auth_rx.recv().await {
+            println!("{}", decided_line(&d));
+        }
+    });
+    receiver::serve_with_auth(listener, tls, config, Some(tx), Some(auth_tx), shutdown).await;
     let _ = printer.await;
+    let _ = auth_printer.await;
     Ok(Finish::Success)
+}
+
+/// One console line for a remote-authentication callback the server decided.
+pub fn decided_line(d: &AuthDecided) -> String {
+    let r = &d.request;
+    let who = match (&r.user, &d.answer.data.user_name) {
+        (Some(u), _) => u.name.as_str(),
+        (None, Some(name)) => name.as_str(),
+        (None, None) => "stranger",
+    };
+    let method = match r.qrcode_content.as_deref() {
+        Some(qr) if !qr.is_empty() => "qr",
+        _ => r.recognize_status.label(),
+    };
+    let data = &d.answer.data;
+    format!(
+        "{} auth {:<11} {} score {:.2} -> {} verify_code {} {:?}",
+        r.device_sn,
+        method,
+        super::fit_columns(who, 18),
+        r.recognize_score.unwrap_or(0.0),
+        if data.pass { "pass" } else { "deny" },
+        data.verify_code
+            .map_or_else(|| "-".to_string(), |c| c.code().to_string()),
+        data.customtips.as_deref().unwrap_or("")
+    )
 }
 
 /// One console line for an event the receiver took.

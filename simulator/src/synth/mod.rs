@@ -42,6 +42,7 @@
 //!   Strangers, unknown faces and half of the spoofs get a fresh random look; the other
 //!   spoofs show a photo of somebody from the population.
 
+mod callback;
 mod canvas;
 pub mod face;
 pub mod jpeg;
@@ -60,6 +61,7 @@ use crate::wire::{
     Alarm, AlarmCode, AlarmStatus, Event, Group, Mask, Mode, RecognitionType, RecognizeStatus,
     Record, User, UserId,
 };
+pub use callback::{Caller, Method, Reaction, TRIGGERS, Trigger, UnknownCaller};
 use face::{Backdrop, Look, Region, Shot};
 pub use mix::{MAX_WEIGHT, MixError, StatusMix};
 use people::Population;

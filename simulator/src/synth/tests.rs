@@ -310,6 +310,28 @@ proptest! {
             check_schema(version, &serde_json::to_value(&event).expect("json"));
             let back: Event = serde_json::from_slice(&serde_json::to_vec(&event).expect("json")).expect("parses");
             prop_assert_eq!(back, event);
+            // The remote-authentication callback of the same version (from 1.1): exactly
+            // its version's fields, `user` for library callers only.
+            if p.auth.callback {
+                let caller = crate::synth::Caller::ALL[(seq % 12) as usize];
+                let body = g.auth_request_with_image(caller, seq, "/9k=".into(), 1_700_000_000);
+                let body = serde_json::to_value(&body).expect("json");
+                let keys = |v: &serde_json::Value| {
+                    let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+                    k.sort_unstable();
+                    k
+                };
+                let sorted = |fields: Vec<&str>| {
+                    let mut f: Vec<String> = fields.into_iter().map(String::from).collect();
+                    f.sort_unstable();
+                    f
+                };
+                let expected = p.callback_fields().into_iter().filter(|f| *f != "user" || caller.library).collect();
+                prop_assert_eq!(keys(&body), sorted(expected), "callback of {} under {}", caller, version);
+                if let Some(user) = body.get("user") {
+                    prop_assert_eq!(keys(user), sorted(p.callback_user_fields()));
+                }
+            }
         }
     }
 

@@ -67,6 +67,13 @@ pub enum AnswerError {
         expected: &'static str,
         found: &'static str,
     },
+    /// A number outside the values the field takes.
+    #[error("answer field `{field}` is {value}, expected {expected}")]
+    OutOfRange {
+        field: &'static str,
+        value: i64,
+        expected: &'static str,
+    },
 }
 
 /// The JSON type name of a value, for error messages.
@@ -148,21 +155,23 @@ pub fn decode_push_answer(body: &[u8], rule: AnswerRule) -> Result<Answer, Answe
     })
 }
 
-/// What an HTTP answer to a push comes to, by the one rule every client applies: success
-/// only with HTTP 200 and a well-formed answer whose `code` is 200.
+/// What an HTTP answer comes to, by the one rule every client applies: success only with
+/// HTTP 200 and a well-formed answer whose `code` is 200. `A` is the decoded answer: a push
+/// answer ([`Answer`], the default) or a remote-authentication answer
+/// ([`super::AuthAnswer`]); both are judged by [`judge_with`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Judged {
+pub enum Judged<A = Answer> {
     /// HTTP 200, a well-formed answer, `code` 200.
-    Success(Answer),
+    Success(A),
     /// HTTP 200 and a well-formed answer, but another `code`: the record was not taken.
-    CodeNotOk(Answer),
+    CodeNotOk(A),
     /// Another HTTP status.
     HttpStatus(u16),
     /// HTTP 200 with a body that is not a conforming answer.
     Malformed(AnswerError),
 }
 
-impl Judged {
+impl<A> Judged<A> {
     /// The outcome class statistics count it under.
     pub fn class(&self) -> OutcomeClass {
         match self {
@@ -172,7 +181,9 @@ impl Judged {
             Judged::Malformed(_) => OutcomeClass::Malformed,
         }
     }
+}
 
+impl Judged {
     /// The door decision of a success answer that carries one.
     pub fn pass(&self) -> Option<bool> {
         match self {
@@ -201,11 +212,22 @@ impl Judged {
 
 /// Judges an answer to a push: its HTTP status and body, by `rule`.
 pub fn judge_answer(status: u16, body: &[u8], rule: AnswerRule) -> Judged {
+    judge_with(status, body, |b| decode_push_answer(b, rule), |a| a.code)
+}
+
+/// The one classifier, whatever the answer: HTTP status first, then the body decoded by
+/// `decode`, then its `code` (read by `code`) against 200.
+pub fn judge_with<A>(
+    status: u16,
+    body: &[u8],
+    decode: impl FnOnce(&[u8]) -> Result<A, AnswerError>,
+    code: impl Fn(&A) -> i64,
+) -> Judged<A> {
     if status != 200 {
         return Judged::HttpStatus(status);
     }
-    match decode_push_answer(body, rule) {
-        Ok(a) if a.is_success() => Judged::Success(a),
+    match decode(body) {
+        Ok(a) if code(&a) == CODE_OK => Judged::Success(a),
         Ok(a) => Judged::CodeNotOk(a),
         Err(e) => Judged::Malformed(e),
     }

@@ -23,9 +23,11 @@ pub const MAX_USER_NAME_BYTES: usize = 128;
 pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
 mod answer;
+mod auth;
 mod record;
 
 pub use answer::*;
+pub use auth::*;
 pub use record::*;
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance
@@ -687,6 +689,7 @@ mod tests {
             ("mod.rs", include_str!("mod.rs")),
             ("answer.rs", include_str!("answer.rs")),
             ("record.rs", include_str!("record.rs")),
+            ("auth.rs", include_str!("auth.rs")),
         ];
         for (name, source) in files {
             let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];

@@ -7,6 +7,7 @@
 //! garbage answers, silence) speak raw TCP, since no HTTP server can be made to misbehave
 //! that way.
 
+mod auth;
 mod routes;
 mod socket;
 mod transport;
@@ -177,6 +178,33 @@ faults! {
     /// Timing: fails under concurrency only.
     SlowUnderLoad = "slow-under-load":
         "Answers one request at a time correctly, but HTTP 503 after a pause when requests overlap.",
+    /// Auth: `data` without `pass`.
+    AuthNoPass = "auth-no-pass":
+        "Answers remote-authentication callbacks with a `data` object that lacks `pass`.",
+    /// Auth: `"pass": "true"`.
+    AuthPassString = "auth-pass-string":
+        "Answers callbacks with `data.pass` as a string (\"true\"/\"false\") instead of a boolean.",
+    /// Auth: `verify_code` 7.
+    AuthVerifyCodeRange = "auth-verify-code-range":
+        "Answers callbacks with `data.verify_code` 7, outside the documented 1 to 5.",
+    /// Auth: `pass: true` with `verify_code` 4.
+    AuthVerifyContradicts = "auth-verify-contradicts":
+        "Answers every admitted callback with `verify_code` 4 (no match), contradicting its `pass: true`.",
+    /// Auth: the heartbeat answers 405.
+    AuthHeartbeat405 = "auth-heartbeat-405":
+        "Decides callbacks correctly but answers the heartbeat (`GET` on the same URL) with HTTP 405.",
+    /// Auth: slow answers.
+    AuthSlow = "auth-slow":
+        "Answers callbacks correctly but only after a delay longer than the terminal's timeout.",
+    /// Auth: crashes on a stranger.
+    AuthCrashStranger = "auth-crash-stranger":
+        "Answers HTTP 500 to a callback body without `user` (a stranger), as code that assumed one does.",
+    /// Auth: a bare answer without the envelope.
+    AuthNoEnvelope = "auth-no-envelope":
+        "Answers callbacks with a bare `{\"pass\": ..}`, without `code`, `msg` and `data`.",
+    /// Auth: `user_id` of the other type.
+    AuthUserIdType = "auth-user-id-type":
+        "Answers `data.user_id` as a JSON number where the API version wants a string, and as a string where it wants a number.",
 }
 
 impl Fault {
@@ -191,6 +219,14 @@ impl Fault {
                 | Fault::GarbageAnswer
                 | Fault::NagleDelay
         )
+    }
+}
+
+impl Fault {
+    /// Whether the fault breaks the remote-authentication endpoint (`/auth`) rather than
+    /// the push receiver; its push path is the reference's.
+    pub fn is_auth(self) -> bool {
+        self.name().starts_with("auth-")
     }
 }
 

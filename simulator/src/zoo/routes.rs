@@ -120,7 +120,12 @@ pub(super) async fn serve(
             |guard: InFlight, headers: HeaderMap, body: Bytes| async move {
                 handle(&guard, &headers, &body).await
             },
-        )
+        );
+    // `/auth` is the remote-authentication endpoint: the reference's, bent by an auth
+    // fault; every other path is the push receiver.
+    let route = super::auth::routes(fault, state.options.clone())
+        .or(route)
+        .unify()
         .recover(server::recover)
         .unify();
 

@@ -3,6 +3,7 @@
 //! with ephemeral ports.
 
 mod api;
+mod auth;
 mod classify;
 mod cli;
 mod golden;
