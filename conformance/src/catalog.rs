@@ -91,7 +91,28 @@ impl fmt::Display for Level {
     }
 }
 
-/// The area a check belongs to; its letter starts the check's ID.
+/// Which server a check certifies: the push receiver at `event_dest` (`facecert run`) or
+/// the remote-authentication server at `remote_authentication_address`
+/// (`facecert auth`). One catalog holds both, so IDs, verdicts and reports are shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Suite {
+    Push,
+    Auth,
+}
+
+impl Suite {
+    /// The command that runs it, for reports.
+    pub fn command(self) -> &'static str {
+        match self {
+            Suite::Push => "facecert run",
+            Suite::Auth => "facecert auth",
+        }
+    }
+}
+
+/// The area a check belongs to; its letter (two for the auth suite's, which all start
+/// with `A`) starts the check's ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
@@ -102,11 +123,16 @@ pub enum Group {
     Decisions,
     Robustness,
     Timing,
+    AuthHeartbeat,
+    AuthAnswer,
+    AuthCallers,
+    AuthRobustness,
+    AuthTiming,
 }
 
 impl Group {
     /// Every group, in report order.
-    pub const ALL: [Group; 7] = [
+    pub const ALL: [Group; 12] = [
         Group::Transport,
         Group::Answer,
         Group::Records,
@@ -114,7 +140,42 @@ impl Group {
         Group::Decisions,
         Group::Robustness,
         Group::Timing,
+        Group::AuthHeartbeat,
+        Group::AuthAnswer,
+        Group::AuthCallers,
+        Group::AuthRobustness,
+        Group::AuthTiming,
     ];
+
+    /// The suite the group's checks belong to.
+    pub fn suite(self) -> Suite {
+        match self {
+            Group::AuthHeartbeat
+            | Group::AuthAnswer
+            | Group::AuthCallers
+            | Group::AuthRobustness
+            | Group::AuthTiming => Suite::Auth,
+            _ => Suite::Push,
+        }
+    }
+
+    /// The prefix of its checks' IDs.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Group::Transport => "T",
+            Group::Answer => "A",
+            Group::Records => "R",
+            Group::Compatibility => "C",
+            Group::Decisions => "D",
+            Group::Robustness => "B",
+            Group::Timing => "P",
+            Group::AuthHeartbeat => "AH",
+            Group::AuthAnswer => "AU",
+            Group::AuthCallers => "AC",
+            Group::AuthRobustness => "AB",
+            Group::AuthTiming => "AP",
+        }
+    }
 
     /// The snake_case name used in JSON and as the JUnit class name.
     pub fn slug(self) -> &'static str {
@@ -126,6 +187,11 @@ impl Group {
             Group::Decisions => "decisions",
             Group::Robustness => "robustness",
             Group::Timing => "timing",
+            Group::AuthHeartbeat => "auth_heartbeat",
+            Group::AuthAnswer => "auth_answer",
+            Group::AuthCallers => "auth_callers",
+            Group::AuthRobustness => "auth_robustness",
+            Group::AuthTiming => "auth_timing",
         }
     }
 
@@ -139,6 +205,11 @@ impl Group {
             Group::Decisions => "Door decisions",
             Group::Robustness => "Robustness",
             Group::Timing => "Timing",
+            Group::AuthHeartbeat => "Heartbeat",
+            Group::AuthAnswer => "Answer to a callback",
+            Group::AuthCallers => "Every kind of caller",
+            Group::AuthRobustness => "Robustness of the auth server",
+            Group::AuthTiming => "Timing at the door",
         }
     }
 }
@@ -171,6 +242,16 @@ impl Check {
     /// Whether the check runs under `version`.
     pub fn applies(&self, version: ApiVersion) -> bool {
         self.versions.contains(version)
+    }
+
+    /// The suite the check belongs to.
+    pub fn suite(&self) -> Suite {
+        self.group.suite()
+    }
+
+    /// Whether a run of `suite` under `version` runs the check.
+    pub fn runs_in(&self, suite: Suite, version: ApiVersion) -> bool {
+        self.suite() == suite && self.applies(version)
     }
 
     /// Whether the check must find `fault` under `version`.
@@ -222,6 +303,13 @@ const EXAMPLE: &str = "Event Push Protocol › Event push example";
 const NOTES: &str = "device-notes › Facts about the device side";
 const ALARM: &str = "firmware-profiles › Device alarm push (1.3)";
 const HEADERS: &str = "firmware-profiles › Identity headers (1.2.1)";
+const AUTH_CONFIG: &str = "firmware-profiles › Remote authentication › Configuration fields";
+const AUTH_REQUEST: &str = "firmware-profiles › Remote authentication › Request the device sends";
+const AUTH_ANSWER: &str =
+    "firmware-profiles › Remote authentication › Answer the auth service must return";
+const AUTH_WHEN: &str = "firmware-profiles › Remote authentication › When the callback fires";
+const AUTH_EFFECT: &str =
+    "firmware-profiles › Remote authentication › What the device does with the answer";
 
 /// The versions of an aim: its own when given, else (`None`) the check's.
 macro_rules! aim_versions {
@@ -618,6 +706,136 @@ catalog! {
         (all),
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
         [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime];
+    AH01 = "AH-01",
+        Must,
+        AuthHeartbeat,
+        AUTH_CONFIG,
+        (from V1_2),
+        "A GET on the callback URL (the terminal's heartbeat, every 30 s) is answered with HTTP 200.",
+        [AuthHeartbeat405];
+    AU01 = "AU-01",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "A valid callback (a library person recognised by face) is answered with HTTP 200 and a JSON object.",
+        [];
+    AU02 = "AU-02",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "The answer has `code` 200 and `msg`, a string.",
+        [AuthNoEnvelope];
+    AU03 = "AU-03",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "The answer has `data`, an object, with `pass`.",
+        [AuthNoPass, AuthNoEnvelope];
+    AU04 = "AU-04",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "The answer's `data.pass` is a boolean.",
+        [AuthPassString];
+    AU05 = "AU-05",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "The answer's `data.verify_code`, when present, is an integer from 1 to 5.",
+        [AuthVerifyCodeRange];
+    AU06 = "AU-06",
+        Must,
+        AuthAnswer,
+        AUTH_ANSWER,
+        (from V1_1),
+        "The answer's optional fields have their documented types: `user_id` an integer up to 1.2 and a string from 1.2.1, `user_name`, `customtips` and `ic_number` strings, `verify_score` a number.",
+        [AuthUserIdType];
+    // SHOULD: the guide does not say which wins, and the terminal follows `pass`; but a
+    // server whose two answers disagree has a bug one of them shows.
+    AU07 = "AU-07",
+        Should,
+        AuthAnswer,
+        AUTH_EFFECT,
+        (from V1_1),
+        "The answer's `verify_code` agrees with `pass`: 2 (recognised) when the door opens, another code when it stays shut.",
+        [AuthVerifyContradicts];
+    AC01 = "AC-01",
+        Must,
+        AuthCallers,
+        AUTH_WHEN,
+        (from V1_1),
+        "Library people verified by card, ID card, PIN or a face-vs-ID-card check (auth_mode 1) are answered like the baseline.",
+        [];
+    AC02 = "AC-02",
+        Must,
+        AuthCallers,
+        AUTH_WHEN,
+        (from V1_1),
+        "Strangers, whose callbacks carry no `user` (a face under auth_mode 3, a face-vs-ID-card check under 1), are answered like the baseline.",
+        [AuthCrashStranger];
+    AC03 = "AC-03",
+        Must,
+        AuthCallers,
+        AUTH_WHEN,
+        (from V1_1),
+        "QR-code callbacks, from library people and from strangers, are answered like the baseline.",
+        [AuthCrashStranger];
+    // SHOULD: the server decides, and a site may let a blacklisted type through on
+    // purpose; but a reference-minded server keeps them out, and an integrator wants to know.
+    AC04 = "AC-04",
+        Should,
+        AuthCallers,
+        AUTH_EFFECT,
+        (from V1_1),
+        "A blacklisted person's callback is refused (`pass: false`).",
+        [];
+    AC05 = "AC-05",
+        Must,
+        AuthCallers,
+        AUTH_REQUEST,
+        (from V1_1),
+        "A callback with fields a later firmware may add is answered like the baseline.",
+        [];
+    AB01 = "AB-01",
+        Must,
+        AuthRobustness,
+        AUTH_ANSWER,
+        (from V1_1),
+        "A request that is not a callback (not JSON, empty, a JSON array, an empty object, a push record) never opens the door.",
+        [];
+    AB02 = "AB-02",
+        Should,
+        AuthRobustness,
+        AUTH_ANSWER,
+        (from V1_1),
+        "A request that is not a callback is refused with an HTTP status from 400 to 499.",
+        [];
+    AB03 = "AB-03",
+        Must,
+        AuthRobustness,
+        AUTH_ANSWER,
+        (from V1_1),
+        "After each bad request the server still answers a valid callback like the baseline.",
+        [];
+    AP01 = "AP-01",
+        Must,
+        AuthTiming,
+        NOTES,
+        (from V1_1),
+        "Every answer arrives within the terminal's callback timeout (--timeout-ms, from the first byte sent); past it the door stays shut.",
+        [AuthSlow];
+    AP02 = "AP-02",
+        Must,
+        AuthTiming,
+        NOTES,
+        (from V1_1),
+        "Under load (--concurrency devices, --load-events callbacks, one in five a stranger's face) no callback fails and the p99 answer time stays within --p99-ms.",
+        [AuthSlow, AuthCrashStranger];
 }
 
 /// The check with this ID.
@@ -635,12 +853,12 @@ pub fn check(id: CheckId) -> &'static Check {
 /// The catalog as a plain-text table (`facecert list`).
 pub fn listing() -> String {
     let mut out = format!(
-        "{:<5} {:<6} {:<8} {}\n",
+        "{:<6} {:<6} {:<8} {}\n",
         "ID", "LEVEL", "VERSIONS", "REQUIREMENT"
     );
     for check in CATALOG {
         out.push_str(&format!(
-            "{:<5} {:<6} {:<8} {}\n",
+            "{:<6} {:<6} {:<8} {}\n",
             check.id.as_str(),
             check.level.to_string(),
             check.versions.to_string(),
@@ -675,17 +893,15 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for check in CATALOG {
             assert!(seen.insert(check.id), "duplicate {}", check.id);
-            let letter = match check.group {
-                Group::Transport => 'T',
-                Group::Answer => 'A',
-                Group::Records => 'R',
-                Group::Compatibility => 'C',
-                Group::Decisions => 'D',
-                Group::Robustness => 'B',
-                Group::Timing => 'P',
-            };
+            let prefix = check.group.prefix();
             assert!(
-                check.id.as_str().starts_with(letter) && check.id.as_str().len() == 4,
+                check
+                    .id
+                    .as_str()
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.len() == 3
+                        && rest.starts_with('-')
+                        && rest[1..].bytes().all(|b| b.is_ascii_digit())),
                 "{}",
                 check.id
             );
@@ -699,8 +915,7 @@ mod tests {
 
     #[test]
     fn every_fault_is_aimed_at_by_some_check() {
-        // Auth faults are certified by facecert auth.
-        for &fault in Fault::ALL.iter().filter(|f| !f.is_auth()) {
+        for &fault in Fault::ALL {
             assert!(
                 !aimed_at(fault).is_empty(),
                 "{fault} is aimed at by no check"

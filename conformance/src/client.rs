@@ -31,19 +31,39 @@ pub enum ClientError {
     Tls(String),
 }
 
-/// One request: always a POST to the target, with this Content-Type (or none) and body.
+/// One request to the target: a POST with this Content-Type (or none) and body, or a
+/// GET (a remote-authentication server's heartbeat), which has neither.
 #[derive(Debug, Clone)]
 pub struct Request {
+    pub method: Method,
     pub content_type: Option<String>,
     pub body: Bytes,
     /// Whether the target's identity headers go with it.
     pub identity: bool,
 }
 
+/// The HTTP methods a terminal uses: POST for pushes and callbacks, GET for heartbeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    #[default]
+    Post,
+    Get,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Get => "GET",
+        }
+    }
+}
+
 impl Request {
     /// A request labelled `application/json`, as a terminal sends it.
     pub fn json(body: impl Into<Bytes>) -> Self {
         Self {
+            method: Method::Post,
             content_type: Some("application/json".into()),
             body: body.into(),
             identity: true,
@@ -235,7 +255,8 @@ impl Target {
     /// The request head for `request`.
     fn head(&self, request: &Request) -> Vec<u8> {
         let mut head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: facecert/{}\r\n",
+            "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: facecert/{}\r\n",
+            request.method.as_str(),
             self.path,
             self.authority,
             env!("CARGO_PKG_VERSION")
@@ -248,7 +269,11 @@ impl Target {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
         }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", request.body.len()));
+        // A GET without a body sends no Content-Length, as every client does.
+        if request.method == Method::Post || !request.body.is_empty() {
+            head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
+        }
+        head.push_str("\r\n");
         head.into_bytes()
     }
 }

@@ -142,13 +142,28 @@ fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// How the load phase judges one answer: its outcome class, its door decision, and what
+/// was wrong with it. The push suite compares with the baseline's form
+/// ([`like_reference`]); the auth suite judges the answer as a callback's.
+pub type Judge = Arc<
+    dyn Fn(&Result<Response, Failure>) -> (OutcomeClass, Option<bool>, Option<String>)
+        + Send
+        + Sync,
+>;
+
+/// The push suite's judge: an answer is taken like the reference answer was.
+pub fn like_reference(reference: &Form) -> Judge {
+    let reference = reference.clone();
+    Arc::new(move |result| classify(result, &reference))
+}
+
 /// Runs the load phase: every probe once, `plan.concurrency` terminals at a time, each
-/// answer judged against the baseline's form.
+/// answer judged by `judge`.
 pub async fn run(
     target: &Target,
     probes: Vec<Arc<Probe>>,
     plan: &Plan,
-    baseline: &Form,
+    judge: Judge,
 ) -> LoadOutcome {
     let events = probes.len();
     let concurrency = plan.concurrency.clamp(1, events.max(1));
@@ -160,8 +175,8 @@ pub async fn run(
     let mut workers = tokio::task::JoinSet::new();
     for k in 0..concurrency {
         let (target, probes) = (target.clone(), probes.clone());
-        let (baseline, recorder, first_failure) =
-            (baseline.clone(), recorder.clone(), first_failure.clone());
+        let (judge, recorder, first_failure) =
+            (judge.clone(), recorder.clone(), first_failure.clone());
         let connects = connects.clone();
         let (offset, timeout) = (start_offset(plan.seed, k, concurrency), plan.timeout);
         workers.spawn(async move {
@@ -174,7 +189,7 @@ pub async fn run(
                 let probe = &probes[i];
                 let (latency, result) =
                     deliver(&target, &mut connection, probe, timeout, &connects).await;
-                let (class, pass, problem) = classify(&result, &baseline);
+                let (class, pass, problem) = judge(&result);
                 if let Some(problem) = problem {
                     first_failure
                         .lock()
@@ -301,15 +316,18 @@ fn classify(
                 (class, None, Some(difference))
             }
         },
-        Err(failure) => {
-            let class = match failure {
-                Failure::Timeout(_) => OutcomeClass::Timeout,
-                Failure::Connect(_) | Failure::Tls(_) => OutcomeClass::ConnectError,
-                _ => OutcomeClass::TransportError,
-            };
-            (class, None, Some(failure.to_string()))
-        }
+        Err(failure) => failed(failure),
     }
+}
+
+/// The outcome class of a request that got no answer, and why.
+pub fn failed(failure: &Failure) -> (OutcomeClass, Option<bool>, Option<String>) {
+    let class = match failure {
+        Failure::Timeout(_) => OutcomeClass::Timeout,
+        Failure::Connect(_) | Failure::Tls(_) => OutcomeClass::ConnectError,
+        _ => OutcomeClass::TransportError,
+    };
+    (class, None, Some(failure.to_string()))
 }
 
 #[cfg(test)]

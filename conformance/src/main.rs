@@ -38,8 +38,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Mode::List => print!("{}", facecert::catalog::listing()),
         Mode::Matrix => print!("{}", facecert::matrix::markdown()),
         Mode::Body { name, seed, api } => {
+            // The push suite's requests, then the auth suite's (`auth-…`).
             let body = facecert::probe::Factory::new(seed, api)
                 .named(&name)
+                .or_else(|| facecert::auth::probes::AuthFactory::new(seed, api).named(&name))
                 .with_context(|| {
                     format!("no request named `{name}` (see a report's `request` line)")
                 })?;

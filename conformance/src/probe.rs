@@ -99,6 +99,8 @@ const SEQ_BARE: u64 = 591;
 pub struct Probe {
     /// A short unique slug, also the stem of the saved body file.
     pub name: String,
+    /// POST for pushes and callbacks, GET for a heartbeat.
+    pub method: crate::client::Method,
     pub content_type: Option<String>,
     pub body: Bytes,
     /// Whether this is a valid recognition record, whose answer the answer checks judge
@@ -125,6 +127,7 @@ impl Probe {
     fn json(name: impl Into<String>, event: &impl serde::Serialize) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
+            method: crate::client::Method::Post,
             content_type: Some(JSON.into()),
             body: Bytes::from(serde_json::to_vec(event).unwrap_or_default()),
             valid: true,
@@ -135,6 +138,7 @@ impl Probe {
     fn other(name: &str, content_type: Option<&str>, body: Vec<u8>) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
+            method: crate::client::Method::Post,
             content_type: content_type.map(str::to_string),
             body: Bytes::from(body),
             valid: false,
@@ -150,6 +154,7 @@ impl Probe {
 
     pub fn request(&self) -> crate::client::Request {
         crate::client::Request {
+            method: self.method,
             content_type: self.content_type.clone(),
             body: self.body.clone(),
             identity: self.identity,

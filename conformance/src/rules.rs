@@ -16,8 +16,9 @@ use crate::verdict::Finding;
 use crate::wireio::Response;
 
 /// One answer check: what it expects, and how it judges one answer (`None` when the answer
-/// lacks what the rule needs).
-pub struct Rule {
+/// lacks what the rule needs). `B` is what the answer's body was read into: a push
+/// answer's [`Body`], or a callback answer's (`auth::answer::AuthBody`).
+pub struct Rule<B = Body> {
     pub id: CheckId,
     pub expected: &'static str,
     /// What a passing answer shows, for the PASS line.
@@ -27,8 +28,8 @@ pub struct Rule {
     /// The check that judges what this rule needs.
     pub depends: CheckId,
     /// For a rule about an optional field: whether an answer carries it at all.
-    pub optional: Option<fn(&Body) -> bool>,
-    pub judge: fn(&Response, &Body) -> Option<Result<(), String>>,
+    pub optional: Option<fn(&B) -> bool>,
+    pub judge: fn(&Response, &B) -> Option<Result<(), String>>,
 }
 
 /// The answer rules, in catalog order.
@@ -219,6 +220,17 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// Judges one rule over every answer: met when it holds for all that it applies to.
 pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding, usize) {
+    apply_to(rule, answers, || {
+        Finding::depends(CheckId::T01, "no valid event was answered with HTTP 200")
+    })
+}
+
+/// [`apply`] for any kind of answer body; `nothing` is the finding when no answer came.
+pub fn apply_to<B>(
+    rule: &Rule<B>,
+    answers: &[(Arc<Probe>, &Response, B)],
+    nothing: impl FnOnce() -> Finding,
+) -> (Finding, usize) {
     let total = answers.len();
     let mut applicable = 0;
     let mut bad = 0;
@@ -245,9 +257,7 @@ pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding
         )
     };
     let finding = match first {
-        _ if total == 0 => {
-            Finding::depends(CheckId::T01, "no valid event was answered with HTTP 200")
-        }
+        _ if total == 0 => nothing(),
         _ if applicable == 0 => match rule.optional {
             Some(carries) if !answers.iter().any(|(_, _, body)| carries(body)) => {
                 Finding::Met(format!(
@@ -331,6 +341,7 @@ mod tests {
             .map(|(i, body)| {
                 let probe = Arc::new(Probe {
                     name: format!("probe-{i}"),
+                    method: crate::client::Method::Post,
                     content_type: None,
                     body: bytes::Bytes::new(),
                     valid: true,

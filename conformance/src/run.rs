@@ -23,7 +23,7 @@ use facesim::tls::Trust;
 use facesim::wire::RecognizeStatus;
 use url::Url;
 
-use crate::catalog::{CATALOG, Check, CheckId};
+use crate::catalog::{CATALOG, Check, CheckId, Suite};
 use crate::client::{ClientError, ConnectTime, Target};
 use crate::load::{self, Connects};
 use crate::probe::{Factory, Probe};
@@ -112,11 +112,11 @@ impl Selection {
         CATALOG.iter().filter(|c| self.includes(c.id)).collect()
     }
 
-    /// The selected checks that apply to `version`: the ones a run of it reports.
-    pub fn checks_for(&self, version: ApiVersion) -> Vec<&'static Check> {
+    /// The selected checks of `suite` that apply to `version`: the ones a run reports.
+    pub fn checks_for(&self, suite: Suite, version: ApiVersion) -> Vec<&'static Check> {
         CATALOG
             .iter()
-            .filter(|c| self.includes(c.id) && c.applies(version))
+            .filter(|c| self.includes(c.id) && c.runs_in(suite, version))
             .collect()
     }
 }
@@ -137,6 +137,8 @@ pub struct Config {
     pub load_events: usize,
     pub concurrency: usize,
     pub seed: u64,
+    /// Which server is certified: the push receiver or the remote-authentication server.
+    pub suite: Suite,
     /// The API version whose terminal the suite plays: its records, its headers, the
     /// checks that apply to it.
     pub api: ApiVersion,
@@ -176,7 +178,11 @@ pub async fn execute(config: &Config) -> Result<RunReport, SuiteError> {
     let started_unix = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    if config.selection.checks_for(config.api).is_empty() {
+    if config
+        .selection
+        .checks_for(config.suite, config.api)
+        .is_empty()
+    {
         return Err(SuiteError::NothingSelected);
     }
     let target = Target::new(&config.target, &config.trust)?;
@@ -203,7 +209,10 @@ pub async fn execute(config: &Config) -> Result<RunReport, SuiteError> {
         .map_err(|e| SuiteError::Requests(e.to_string()))?;
     let target = target.with_identity(factory.identity_headers());
     let mut runner = Runner::new(config, target, factory);
-    runner.run_all().await;
+    match config.suite {
+        Suite::Push => runner.run_all().await,
+        Suite::Auth => crate::auth::run_all(&mut runner).await,
+    }
     runner.report(started, started_unix)
 }
 
@@ -228,6 +237,9 @@ pub(crate) struct Runner<'a> {
     alive_seq: u64,
     /// Every connection opened outside the load phase.
     pub connects: Connects,
+    /// The request a suite other than the push suite sends to see whether the server
+    /// still answers (by its number); `None`: a plain event.
+    pub alive_probe: Option<Box<dyn Fn(u64) -> Arc<Probe> + Send + Sync>>,
     /// Answer times and first-to-last-byte times on the kept-alive connection, past its
     /// first two answers (T-06).
     pub kept: Vec<(Duration, Duration)>,
@@ -258,6 +270,7 @@ impl<'a> Runner<'a> {
             repro,
             alive_seq: 300,
             connects: Connects::default(),
+            alive_probe: None,
             kept: Vec::new(),
         }
     }
@@ -304,14 +317,15 @@ impl<'a> Runner<'a> {
         self.load_phase().await;
         robust::run(self).await;
         self.judge_answers();
-        self.judge_timing();
+        self.judge_timing(CheckId::P01);
         self.judge_backlog();
         self.judge_stall();
     }
 
     /// Whether check `id` is selected and applies to the version under test.
     pub fn wants(&self, id: CheckId) -> bool {
-        self.config.selection.includes(id) && crate::catalog::check(id).applies(self.config.api)
+        self.config.selection.includes(id)
+            && crate::catalog::check(id).runs_in(self.config.suite, self.config.api)
     }
 
     /// Records the result of a check (when it is selected).
@@ -415,9 +429,12 @@ impl<'a> Runner<'a> {
     /// does not, the run stops with `after` as the reason.
     pub async fn alive(&mut self, after: &str) -> bool {
         self.alive_seq += 1;
-        let probe = self
-            .factory
-            .plain(&format!("alive-{}", self.alive_seq), self.alive_seq);
+        let probe = match &self.alive_probe {
+            Some(make) => make(self.alive_seq),
+            None => self
+                .factory
+                .plain(&format!("alive-{}", self.alive_seq), self.alive_seq),
+        };
         let i = self.send(probe).await;
         if self.sent[i].result.is_err() {
             self.dead = Some(format!(
@@ -689,13 +706,37 @@ impl<'a> Runner<'a> {
         };
         let cfg = self.config;
         let probes = self.factory.load(cfg.load_events, cfg.concurrency);
+        let died = self
+            .load_check(
+                CheckId::P02,
+                probes,
+                load::like_reference(&reference),
+                "event",
+            )
+            .await;
+        if died {
+            self.alive("the load phase (P-02)").await;
+        }
+    }
+
+    /// Runs a load phase of `probes` judged by `judge` and records check `id` from it
+    /// (`noun` names a request in its findings); true when requests failed or the phase
+    /// ran out of time, so the caller can see whether the server still answers.
+    pub(crate) async fn load_check(
+        &mut self,
+        id: CheckId,
+        probes: Vec<Arc<Probe>>,
+        judge: load::Judge,
+        noun: &str,
+    ) -> bool {
+        let cfg = self.config;
         let plan = load::Plan {
             concurrency: cfg.concurrency,
             timeout: cfg.timeout,
             seed: cfg.seed,
             budget: load::budget(cfg.load_events, cfg.concurrency, cfg.p99),
         };
-        let outcome = load::run(&self.target, probes, &plan, &reference).await;
+        let outcome = load::run(&self.target, probes, &plan, judge).await;
         let p = outcome.stats.percentiles();
         let figures = format!(
             "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
@@ -703,15 +744,15 @@ impl<'a> Runner<'a> {
         );
         let failed = outcome.stats.failed();
         let expected = format!(
-            "no failed event and a p99 answer time within {} ms",
+            "no failed {noun} and a p99 answer time within {} ms",
             cfg.p99.as_millis()
         );
         let finding = if !outcome.finished {
             let actual = format!(
-                "stopped after {} s with {} of {} events answered",
+                "stopped after {} s with {} of {} answered",
                 plan.budget.as_secs(),
                 outcome.stats.sent(),
-                outcome.events
+                count(outcome.events, noun)
             );
             Finding::unmet(expected, actual, None)
         } else if failed > 0 {
@@ -726,7 +767,7 @@ impl<'a> Runner<'a> {
                 .collect();
             let actual = format!(
                 "{failed} of {} failed ({}); first: {first}",
-                count(outcome.events, "event"),
+                count(outcome.events, noun),
                 classes.join(", ")
             );
             Finding::unmet(expected, actual, probe)
@@ -739,7 +780,7 @@ impl<'a> Runner<'a> {
         } else {
             Finding::Met(format!(
                 "{} from {} in {:.2} s: {figures}",
-                count(outcome.events, "event"),
+                count(outcome.events, noun),
                 count(outcome.concurrency, "device"),
                 outcome.elapsed.as_secs_f64()
             ))
@@ -747,10 +788,8 @@ impl<'a> Runner<'a> {
         let (events, elapsed) = (outcome.events, outcome.elapsed);
         let died = failed > 0 || !outcome.finished;
         self.load = Some(outcome);
-        self.finish(CheckId::P02, finding, events, elapsed);
-        if died {
-            self.alive("the load phase (P-02)").await;
-        }
+        self.finish(id, finding, events, elapsed);
+        died
     }
 
     /// over every answer to a valid event.
@@ -784,7 +823,7 @@ impl<'a> Runner<'a> {
     }
 
     /// P-01 over every answer but the huge body's.
-    fn judge_timing(&mut self) {
+    pub(crate) fn judge_timing(&mut self, id: CheckId) {
         let timeout = self.config.timeout;
         let ms = |d: Duration| d.as_millis();
         let (finding, requests) = {
@@ -829,14 +868,18 @@ impl<'a> Runner<'a> {
                 }
             }
         };
-        self.finish(CheckId::P01, finding, requests, Duration::ZERO);
+        self.finish(id, finding, requests, Duration::ZERO);
     }
 
     /// Completes the results, saves the artifacts and builds the report.
     fn report(mut self, started: Instant, started_unix: u64) -> Result<RunReport, SuiteError> {
         let reason = self.dead.clone().unwrap_or_else(|| "not run".into());
         let mut checks = Vec::new();
-        for check in self.config.selection.checks_for(self.config.api) {
+        for check in self
+            .config
+            .selection
+            .checks_for(self.config.suite, self.config.api)
+        {
             let result = match self.results.remove(&check.id) {
                 Some(result) => result,
                 None => judge(
@@ -876,9 +919,13 @@ impl<'a> Runner<'a> {
         Ok(RunReport {
             suite: SUITE,
             version: VERSION,
+            certifies: cfg.suite,
             target: cfg.target.to_string(),
             api: cfg.api.as_str(),
-            checks_applicable: CATALOG.iter().filter(|c| c.applies(cfg.api)).count(),
+            checks_applicable: CATALOG
+                .iter()
+                .filter(|c| c.runs_in(cfg.suite, cfg.api))
+                .count(),
             seed: cfg.seed,
             settings: Settings {
                 timeout_ms: u64::try_from(cfg.timeout.as_millis()).unwrap_or(u64::MAX),

@@ -181,6 +181,14 @@ impl Reproduction {
 
     /// A `curl` command that sends `probe` exactly as the suite did.
     pub fn curl(&self, probe: &Probe) -> String {
+        if probe.method == crate::client::Method::Get {
+            let mut line = format!("curl -sS -i {}", quote(&self.url));
+            if let Some(tls) = &self.tls_option {
+                line.push(' ');
+                line.push_str(tls);
+            }
+            return line;
+        }
         let (source, data) = if Self::saves(probe) {
             let file = self.body_path(probe);
             (
@@ -352,6 +360,7 @@ mod tests {
     fn curl_lines_quote_and_reference_the_body_file() {
         let probe = Probe {
             name: "status-3".into(),
+            method: crate::client::Method::Post,
             content_type: Some("application/json".into()),
             body: bytes::Bytes::from_static(b"{}"),
             valid: true,
@@ -374,6 +383,7 @@ mod tests {
     fn bodies_too_large_to_save_are_regenerated_in_the_curl_line() {
         let probe = Probe {
             name: "huge-body".into(),
+            method: crate::client::Method::Post,
             content_type: Some("application/json".into()),
             body: bytes::Bytes::from(vec![b' '; MAX_SAVED_BODY + 1]),
             valid: false,

@@ -14,15 +14,23 @@ use crate::verdict::{CheckResult, Verdict};
 /// # Errors
 /// Any error of the writer.
 pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let suite = report.certifies;
     writeln!(
         out,
-        "{} {} — {} (API {}: {} of {} checks apply; seed {})",
+        "{} {} — {} ({}, API {}: {} of {} checks apply; seed {})",
         report.suite,
         report.version,
         report.target,
+        match suite {
+            crate::catalog::Suite::Push => "push receiver",
+            crate::catalog::Suite::Auth => "auth server",
+        },
         report.api,
         report.checks_applicable,
-        crate::catalog::CATALOG.len(),
+        crate::catalog::CATALOG
+            .iter()
+            .filter(|c| c.suite() == suite)
+            .count(),
         report.seed
     )?;
     for group in Group::ALL {
@@ -37,7 +45,7 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out)?;
     if let Some(load) = &report.load {
-        writeln!(out, "load: {}", load.summary())?;
+        writeln!(out, "load: {}", load.summary(report.certifies))?;
     }
     writeln!(out, "connections: {}", report.connections.summary())?;
     let c = &report.counts;
@@ -113,9 +121,9 @@ pub fn write_versions(reports: &[RunReport], out: &mut impl Write) -> io::Result
 fn write_check(check: &CheckResult, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "  {:<4}  {}  {:<6}  {}",
+        "  {:<4}  {:<5}  {:<6}  {}",
         check.verdict.label(),
-        check.id,
+        check.id.as_str(),
         check.level.to_string(),
         check.summary
     )?;

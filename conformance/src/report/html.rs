@@ -71,7 +71,12 @@ pub fn render(report: &RunReport) -> String {
     }
     page.push_str("</table>\n<h2>Latency under load</h2>\n");
     match &report.load {
-        Some(load) => chart(&mut page, load, report.settings.p99_ms as f64),
+        Some(load) => chart(
+            &mut page,
+            load,
+            report.settings.p99_ms as f64,
+            report.certifies,
+        ),
         None => page.push_str("<p>The load phase did not run.</p>\n"),
     }
     let _ = writeln!(
@@ -123,7 +128,7 @@ fn row(page: &mut String, check: &CheckResult) {
 
 /// An SVG bar chart of the latency histogram on a logarithmic time axis, with the
 /// percentiles and the p99 limit marked.
-fn chart(page: &mut String, load: &LoadReport, limit_ms: f64) {
+fn chart(page: &mut String, load: &LoadReport, limit_ms: f64, suite: crate::catalog::Suite) {
     const W: f64 = 760.0;
     const H: f64 = 260.0;
     const LEFT: f64 = 50.0;
@@ -135,7 +140,7 @@ fn chart(page: &mut String, load: &LoadReport, limit_ms: f64) {
         .iter()
         .map(|&(us, n)| ((us.max(1) as f64) / 1000.0, n))
         .collect();
-    let _ = writeln!(page, "<p>{}.</p>", escape(&load.summary()));
+    let _ = writeln!(page, "<p>{}.</p>", escape(&load.summary(suite)));
     let p = &load.stats.latency_ms;
     if samples.is_empty() {
         page.push_str("<p>No latency was recorded.</p>\n");

@@ -27,6 +27,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct RunReport {
     pub suite: &'static str,
     pub version: &'static str,
+    /// What was certified: `push` (a receiver at `event_dest`, `facecert run`) or `auth`
+    /// (a remote-authentication server, `facecert auth`).
+    pub certifies: crate::catalog::Suite,
     pub target: String,
     /// The API version the suite played a terminal of; only the checks that apply to it
     /// were run and are listed.
@@ -161,11 +164,15 @@ impl ConnectReport {
 
 impl LoadReport {
     /// One sentence: how many events from how many devices, how fast, and the latencies.
-    pub fn summary(&self) -> String {
+    pub fn summary(&self, suite: crate::catalog::Suite) -> String {
         let p = &self.stats.latency_ms;
+        let noun = match suite {
+            crate::catalog::Suite::Push => "event",
+            crate::catalog::Suite::Auth => "callback",
+        };
         format!(
             "{} from {} in {:.2} s ({:.0}/s): answers p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            count(self.events, "event"),
+            count(self.events, noun),
             count(self.concurrency, "device"),
             self.elapsed_ms / 1000.0,
             self.per_second,

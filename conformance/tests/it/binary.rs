@@ -68,7 +68,12 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
     // The run plays API 1.0: every check of 1.0, each with its versions.
     let of_1_0 = facecert::catalog::CATALOG
         .iter()
-        .filter(|c| c.applies(facesim::profile::ApiVersion::V1_0))
+        .filter(|c| {
+            c.runs_in(
+                facecert::catalog::Suite::Push,
+                facesim::profile::ApiVersion::V1_0,
+            )
+        })
         .count();
     assert_eq!(report["checks"].as_array().map(Vec::len), Some(of_1_0));
     assert_eq!(report["api"], "1.0");
@@ -283,4 +288,59 @@ async fn every_version_ends_with_the_table_of_versions_taken() {
     // R-15 applies from 1.2.1 only: the 1.0 run does not list it.
     let first = stdout.split("API 1.1").next().expect("the 1.0 run");
     assert!(!first.contains("R-15"), "{first}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facecert_auth_certifies_the_reference_auth_server_and_refuses_api_1_0() {
+    let server =
+        crate::support::start_api(Kind::Reference, false, facesim::profile::ApiVersion::V1_3).await;
+    let mut url = server.url.clone();
+    url.set_path("/auth");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("auth.json");
+    let args: Vec<String> = [
+        "auth",
+        url.as_str(),
+        "--load-events",
+        "20",
+        "--concurrency",
+        "2",
+        "--json",
+        &json.display().to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = facecert(args).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("auth server, API 1.3"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("PASS") && l.contains("AH-01")),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json parses");
+    assert_eq!(report["certifies"], "auth");
+    assert_eq!(report["settings"]["p99_ms"], 300);
+
+    let out = facecert(
+        ["auth", url.as_str(), "--api-version", "1.0"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("no remote-authentication callback"),
+        "{stderr}"
+    );
 }

@@ -5,6 +5,7 @@
 //! codes and report files, the version checks no zoo fault is aimed at, and the generated
 //! conformance matrix in the docs.
 
+mod auth;
 mod binary;
 mod matrix_doc;
 mod reference;

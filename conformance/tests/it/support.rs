@@ -126,6 +126,7 @@ pub fn config(server: &Server) -> Config {
         load_events: 40,
         concurrency: 4,
         seed: 7,
+        suite: facecert::catalog::Suite::Push,
         api: ApiVersion::V1_0,
         selection: Selection::default(),
         artifacts: None,
