@@ -422,3 +422,70 @@ async fn heartbeats_to_a_live_server_keep_remote_auth_on() {
     assert_eq!(get_functions(&dev).await["auth_mode"], 1);
     dev.stop().await;
 }
+
+fn auth_load(url: &str, count: u64) -> facesim::load::LoadConfig {
+    let mut c = facesim::load::LoadConfig::new(
+        url.parse().unwrap(),
+        facesim::load::Mode::Open {
+            profile: facesim::schedule::RateProfile::fixed(400.0).unwrap(),
+            arrival: facesim::schedule::Arrival::Constant,
+            spec: "400".into(),
+        },
+    );
+    c.duration = None;
+    c.count = Some(count);
+    c.image_pool = 2;
+    c.devices = 4;
+    c.people = 20;
+    c.connections = 4;
+    c.progress = false;
+    c.api = ApiVersion::V1_3;
+    c.target = facesim::load::Target::Auth;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_target_auth_judges_callbacks_as_auth_answers() {
+    let (running, _events) = support::receiver(ReceiverConfig {
+        api: ApiVersion::V1_3,
+        ..ReceiverConfig::default()
+    })
+    .await;
+    let url = format!("http://{}/auth", running.addr);
+    let result = facesim::load::run_load(auth_load(&url, 300), std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(result.stats.sent, 300, "{:?}", result.stats);
+    assert_eq!(result.stats.ok, 300, "{:?}", result.error_examples);
+    // The reference lets some callers in (employees, valid QR codes) and not others
+    // (strangers' faces, the blacklisted).
+    assert_eq!(result.stats.passed + result.stats.denied, 300);
+    assert!(
+        result.stats.passed > 0 && result.stats.denied > 0,
+        "{:?}",
+        result.stats
+    );
+    // A faulty auth server's answers are malformed by the auth rule, not by the push's.
+    let (addr, _stop) = zoo_auth(Fault::AuthNoPass, ApiVersion::V1_3).await;
+    let result = facesim::load::run_load(
+        auth_load(&format!("http://{addr}/auth"), 100),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.stats.ok, 0);
+    assert_eq!(
+        result.stats.errors.get("malformed"),
+        Some(&100),
+        "{:?}",
+        result.stats
+    );
+    // API 1.0 has no callback to load.
+    let mut old = auth_load(&url, 10);
+    old.api = ApiVersion::V1_0;
+    assert!(
+        facesim::load::run_load(old, std::future::pending())
+            .await
+            .is_err()
+    );
+}
