@@ -36,6 +36,7 @@ pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
+    let functions = crate::remote::routes(device.clone());
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -64,6 +65,8 @@ pub fn routes(
         .or(trigger)
         .unify()
         .or(stats)
+        .unify()
+        .or(functions)
         .unify()
         .recover(server::recover)
         .unify()
@@ -121,7 +124,9 @@ async fn trigger(device: &Device, body: &[u8]) -> Response {
     match device.trigger(overrides.as_ref()).await {
         Ok(report) => json_reply(StatusCode::OK, &Envelope::ok(report)),
         Err(e @ DeviceError::NotConfigured) => error_reply(StatusCode::CONFLICT, e.to_string()),
-        Err(e @ DeviceError::NoAlarms(_)) => error_reply(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e @ (DeviceError::NoAlarms(_) | DeviceError::BadCaller(_))) => {
+            error_reply(StatusCode::BAD_REQUEST, e.to_string())
+        }
         Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

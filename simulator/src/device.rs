@@ -94,6 +94,8 @@ pub struct DeviceConfig {
     pub queue_cap: usize,
     pub backoff: Backoff,
     pub clock: Arc<dyn Clock>,
+    /// Heartbeat and fallback intervals of remote authentication.
+    pub auth_timing: crate::remote::AuthTiming,
 }
 
 /// Why a device could not start or act.
@@ -115,6 +117,9 @@ pub enum DeviceError {
     /// An alarm was asked for under an API version without alarms.
     #[error("API {0} has no alarms (they come with API 1.3)")]
     NoAlarms(crate::profile::ApiVersion),
+    /// `/sim/trigger` named a caller that is not one of the guide's.
+    #[error(transparent)]
+    BadCaller(#[from] crate::synth::UnknownCaller),
 }
 
 /// One delivery attempt, as the device's screen and logs see it.
@@ -160,6 +165,8 @@ struct Inner {
     screen: Mutex<Option<String>>,
     /// What the identity headers say of the device (from API 1.2.1).
     identity: Identity,
+    /// Remote authentication: settings, callbacks, heartbeat.
+    remote: crate::remote::RemoteAuth,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -187,6 +194,11 @@ impl Device {
         let subscription = store.subscription()?;
         let generator = Arc::new(Generator::new(&config.synth, config.sn.clone()));
         let pusher = Pusher::new(&config.push)?;
+        let remote = crate::remote::RemoteAuth::open(
+            &config.state_dir,
+            config.synth.api.profile(),
+            config.auth_timing,
+        )?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
         Ok(Self {
@@ -203,9 +215,15 @@ impl Device {
                 attempts,
                 screen: Mutex::new(None),
                 identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
+                remote,
                 config,
             }),
         })
+    }
+
+    /// Remote authentication (`/v1/device/functions`, callbacks, heartbeat).
+    pub fn remote_auth(&self) -> &crate::remote::RemoteAuth {
+        &self.inner.remote
     }
 
     /// The device's serial number.
@@ -290,6 +308,7 @@ impl Device {
                 kept_shut: c.kept_shut.load(Ordering::Relaxed),
                 last_screen: self.inner.screen.lock().ok().and_then(|s| s.clone()),
             },
+            callbacks: self.inner.remote.stats().await,
         }
     }
 
@@ -297,9 +316,19 @@ impl Device {
     async fn make_record(
         &self,
         overrides: Option<&Map<String, Value>>,
-    ) -> Result<(u64, Vec<u8>), DeviceError> {
+    ) -> Result<(u64, Vec<u8>, Option<wire::AuthSummary>), DeviceError> {
         // One record is made at a time, so numbers are stored in the order handed out.
         let _making = self.inner.making.lock().await;
+        let caller = match overrides
+            .and_then(|o| o.get(wire::auth_field::SIM_CALLER))
+            .map(|c| {
+                c.as_str()
+                    .unwrap_or_default()
+                    .parse::<crate::synth::Caller>()
+            }) {
+            Some(parsed) => Some(parsed?),
+            None => None,
+        };
         let generator = self.inner.generator.clone();
         let alarm = overrides
             .and_then(|o| o.get(wire::field::TYPE))
@@ -313,20 +342,38 @@ impl Device {
         let timestamp = self.inner.config.clock.unix_now();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network.
-        let event = tokio::task::spawn_blocking(move || {
+        let device = self.clone();
+        let mut prepared = tokio::task::spawn_blocking(move || {
             if alarm {
-                generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp)
+                let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
+                crate::remote::Prepared {
+                    event,
+                    caller: None,
+                }
             } else {
-                generator.generate(seq, timestamp).event
+                device
+                    .inner
+                    .remote
+                    .prepare(&generator, caller, seq, timestamp)
             }
         })
         .await
         .map_err(|e| DeviceError::Generate(e.to_string()))?;
+        // The callback comes first, while the person waits; the record then carries the
+        // final decision.
+        let identity = (&self.inner.identity, timestamp);
+        let auth = self
+            .inner
+            .remote
+            .decide(&self.inner.pusher, identity, &mut prepared)
+            .await;
+        let event = prepared.event;
         let body = match overrides {
             Some(o) => {
                 // `type` chose the kind of event; every other key patches its `data`.
                 let mut rest = o.clone();
                 rest.remove(wire::field::TYPE);
+                rest.remove(wire::auth_field::SIM_CALLER);
                 serde_json::to_vec(&wire::apply_overrides(&event, &rest))
             }
             None => serde_json::to_vec(&event),
@@ -344,7 +391,7 @@ impl Device {
                 "offline cache full: oldest record dropped"
             );
         }
-        Ok((seq, body))
+        Ok((seq, body, auth))
     }
 
     /// `POST /sim/trigger`: makes one record now and delivers it at once, ahead of any
@@ -362,7 +409,7 @@ impl Device {
             .event_dest
             .ok_or(DeviceError::NotConfigured)?;
         let line = self.inner.line.lock().await;
-        let (seq, body) = self.make_record(overrides).await?;
+        let (seq, body, auth) = self.make_record(overrides).await?;
         let attempt = self.deliver(&dest, seq, body).await?;
         drop(line);
         Ok(wire::TriggerReport {
@@ -372,6 +419,7 @@ impl Device {
             latency_ms: attempt.latency.as_secs_f64() * 1000.0,
             answer: attempt.outcome.answer().map(wire::AnswerSummary::from),
             queued: !attempt.outcome.is_success(),
+            auth,
         })
     }
 
@@ -459,6 +507,7 @@ impl Device {
     pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut stop_recognising = stop_rx.clone();
+        let stop_heartbeats = stop_rx.clone();
         tokio::join!(
             async move {
                 shutdown.await;
@@ -473,6 +522,9 @@ impl Device {
                 }
             },
             self.deliver_loop(stop_rx),
+            self.inner
+                .remote
+                .heartbeat_loop(&self.inner.pusher, stop_heartbeats),
         );
         // A trigger's delivery may still be under way through the API; let it end too, so
         // its record is either acknowledged and removed, or left queued.

@@ -13,6 +13,7 @@ pub mod load;
 pub mod profile;
 pub mod push;
 pub mod receiver;
+pub mod remote;
 pub mod schedule;
 pub mod server;
 pub mod stats;

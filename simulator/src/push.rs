@@ -221,6 +221,25 @@ impl Pusher {
         body: Bytes,
         headers: Option<[(&'static str, String); 4]>,
     ) -> Outcome {
+        let (status, answer) = match self.post_json(url, body, headers).await {
+            Ok(answered) => answered,
+            Err(outcome) => return outcome,
+        };
+        match wire::judge_answer(status, &answer, self.rule) {
+            Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
+            Judged::HttpStatus(status) => Outcome::HttpStatus(status),
+            Judged::Malformed(e) => Outcome::Malformed(e),
+        }
+    }
+
+    /// POSTs a JSON body and reads the whole answer (bounded): its status and bytes, or
+    /// the failure as an [`Outcome`] (timeout, connect or transport error).
+    async fn post_json(
+        &self,
+        url: &url::Url,
+        body: Bytes,
+        headers: Option<[(&'static str, String); 4]>,
+    ) -> Result<(u16, Vec<u8>), Outcome> {
         let mut request = self
             .client
             .post(url.clone())
@@ -228,33 +247,125 @@ impl Pusher {
         for (name, value) in headers.into_iter().flatten() {
             request = request.header(name, value);
         }
-        let sent = request.body(body).send().await;
-        let mut response = match sent {
-            Ok(r) => r,
-            Err(e) => return classify(&e),
-        };
-        let status = response.status().as_u16();
-        let mut answer = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
-                        return Outcome::Transport(format!(
-                            "answer larger than {MAX_ANSWER_BYTES} bytes"
-                        ));
-                    }
-                    answer.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => return classify(&e),
+        read_answer(request.body(body).send().await).await
+    }
+
+    /// POSTs a remote-authentication callback body to `dest` (with the identity headers
+    /// where the version has them) and judges the answer by the same classifier as a push
+    /// answer, `data.user_id` typed as `ids` says. Never fails: every failure is an
+    /// [`AuthOutcome`].
+    pub async fn authenticate(
+        &self,
+        dest: &Destination,
+        body: Bytes,
+        identity: Option<(&Identity, i64)>,
+        ids: wire::IdKind,
+    ) -> AuthDelivery {
+        let start = Instant::now();
+        let headers = identity
+            .filter(|_| self.identity_headers)
+            .map(|(identity, now)| identity.headers(now));
+        let outcome = match self.post_json(dest.url(), body, headers).await {
+            Ok((status, answer)) => {
+                AuthOutcome::Judged(wire::judge_auth_answer(status, &answer, ids))
             }
-        }
-        match wire::judge_answer(status, &answer, self.rule) {
-            Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
-            Judged::HttpStatus(status) => Outcome::HttpStatus(status),
-            Judged::Malformed(e) => Outcome::Malformed(e),
+            Err(Outcome::Timeout) => AuthOutcome::Timeout,
+            Err(Outcome::Connect(e)) => AuthOutcome::Connect(e),
+            Err(Outcome::Transport(e)) => AuthOutcome::Transport(e),
+            Err(other) => AuthOutcome::Transport(other.describe()),
+        };
+        AuthDelivery {
+            latency: start.elapsed(),
+            outcome,
         }
     }
+
+    /// The remote-authentication heartbeat: `GET` on `dest`; the HTTP status, or why none
+    /// came.
+    ///
+    /// # Errors
+    /// One line saying why there was no answer (timeout, refused, reset).
+    pub async fn heartbeat(&self, dest: &Destination) -> Result<u16, String> {
+        match read_answer(self.client.get(dest.url().clone()).send().await).await {
+            Ok((status, _)) => Ok(status),
+            Err(outcome) => Err(outcome.describe()),
+        }
+    }
+}
+
+/// Reads a whole answer, at most [`MAX_ANSWER_BYTES`].
+async fn read_answer(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<(u16, Vec<u8>), Outcome> {
+    let mut response = sent.map_err(|e| classify(&e))?;
+    let status = response.status().as_u16();
+    let mut answer = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(Outcome::Transport(format!(
+                        "answer larger than {MAX_ANSWER_BYTES} bytes"
+                    )));
+                }
+                answer.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(classify(&e)),
+        }
+    }
+    Ok((status, answer))
+}
+
+/// What one remote-authentication callback came to.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AuthOutcome {
+    /// An HTTP answer, judged like a push answer.
+    Judged(Judged<wire::AuthAnswer>),
+    /// No complete answer within the timeout.
+    Timeout,
+    /// The connection could not be made.
+    Connect(String),
+    /// The connection broke during the exchange.
+    Transport(String),
+}
+
+impl AuthOutcome {
+    /// The class this outcome is counted in (the push's classes).
+    pub fn class(&self) -> OutcomeClass {
+        match self {
+            AuthOutcome::Judged(j) => j.class(),
+            AuthOutcome::Timeout => OutcomeClass::Timeout,
+            AuthOutcome::Connect(_) => OutcomeClass::ConnectError,
+            AuthOutcome::Transport(_) => OutcomeClass::TransportError,
+        }
+    }
+
+    /// The server's decision, when it answered successfully.
+    pub fn decision(&self) -> Option<&wire::AuthDecision> {
+        match self {
+            AuthOutcome::Judged(j) => j.decision(),
+            _ => None,
+        }
+    }
+
+    /// One line describing the outcome.
+    pub fn describe(&self) -> String {
+        match self {
+            AuthOutcome::Judged(j) => j.describe(),
+            AuthOutcome::Timeout => "timeout".into(),
+            AuthOutcome::Connect(e) => format!("connect error: {e}"),
+            AuthOutcome::Transport(e) => format!("transport error: {e}"),
+        }
+    }
+}
+
+/// One callback and how long it took.
+#[derive(Debug, Clone)]
+pub struct AuthDelivery {
+    pub latency: Duration,
+    pub outcome: AuthOutcome,
 }
 
 fn classify(e: &reqwest::Error) -> Outcome {

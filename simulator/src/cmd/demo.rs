@@ -57,6 +57,7 @@ pub async fn demo(
         queue_cap: DEFAULT_QUEUE_CAP,
         backoff: Backoff::default(),
         clock: clock::system(),
+        auth_timing: crate::remote::AuthTiming::default(),
     })?;
     let cert = device.with_store(|s| s.certificate())?;
     let tls = cert.server_config()?;

@@ -49,6 +49,7 @@ pub async fn device(
         queue_cap: args.queue_cap,
         backoff: Backoff::default(),
         clock: clock::system(),
+        auth_timing: crate::remote::AuthTiming::default(),
     })?;
     if let Some(sub) = initial {
         device.set_subscription(sub)?;

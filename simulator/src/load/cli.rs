@@ -25,6 +25,11 @@ pub struct LoadArgs {
     /// receiver must give (see `facesim device --help`).
     #[arg(long, value_name = "VERSION", default_value = "1.0")]
     pub api_version: crate::profile::ApiVersion,
+    /// What to load: `push` (records to a receiver's event URL) or `auth` (remote-
+    /// authentication callbacks to an auth server's URL, from API 1.1; every kind of caller
+    /// the guide's table sends under auth_mode 1 or 3; answers judged as auth answers).
+    #[arg(long, value_name = "TARGET", default_value = "push")]
+    pub target: super::Target,
     /// Target rate in events per second over all shards (open model: events are sent on
     /// schedule whatever the receiver does). Default 10 when neither --ramp nor --max.
     #[arg(long, value_name = "R")]
@@ -223,6 +228,7 @@ impl LoadArgs {
             progress: !self.quiet,
             save_body: self.save_body.clone(),
             api: self.api_version,
+            target: self.target,
         })
     }
 }

@@ -507,15 +507,18 @@ pub(crate) struct Verdict {
 #[derive(Debug)]
 pub(crate) struct Judge {
     rule: wire::AnswerRule,
+    /// Judge auth answers instead, `data.user_id` typed so.
+    auth: Option<wire::IdKind>,
     last_body: Vec<u8>,
     last: Option<(Verdict, Option<String>)>,
 }
 
 impl Judge {
     /// A judge applying `rule`, the API version's.
-    pub(crate) fn new(rule: wire::AnswerRule) -> Self {
+    pub(crate) fn new(rule: wire::AnswerRule, auth: Option<wire::IdKind>) -> Self {
         Self {
             rule,
+            auth,
             last_body: Vec::new(),
             last: None,
         }
@@ -533,12 +536,27 @@ impl Judge {
         if let Some(last) = self.last.as_ref().filter(|_| self.last_body == body) {
             return last.clone();
         }
-        let judged = wire::judge_answer(status, body, self.rule);
-        let verdict = Verdict {
-            class: judged.class(),
-            pass: judged.pass(),
+        // The same classifier for both: push answers by the version's rule, auth answers
+        // by theirs.
+        let (verdict, description) = match self.auth {
+            None => {
+                let judged = wire::judge_answer(status, body, self.rule);
+                let verdict = Verdict {
+                    class: judged.class(),
+                    pass: judged.pass(),
+                };
+                (verdict, judged.describe())
+            }
+            Some(ids) => {
+                let judged = wire::judge_auth_answer(status, body, ids);
+                let verdict = Verdict {
+                    class: judged.class(),
+                    pass: judged.decision().map(|d| d.pass),
+                };
+                (verdict, judged.describe())
+            }
         };
-        let why = (verdict.class != OutcomeClass::Success).then(|| judged.describe());
+        let why = (verdict.class != OutcomeClass::Success).then_some(description);
         let judged = (verdict, why);
         self.last_body.clear();
         self.last_body.extend_from_slice(body);
@@ -553,7 +571,7 @@ mod tests {
 
     #[test]
     fn judge_classifies_and_remembers() {
-        let mut j = Judge::new(wire::AnswerRule::Decision);
+        let mut j = Judge::new(wire::AnswerRule::Decision, None);
         let ok = br#"{"code":200,"msg":"ok","data":{"pass":true}}"#;
         assert_eq!(
             j.judge(200, ok).0,

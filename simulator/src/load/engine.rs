@@ -47,6 +47,8 @@ struct Shared {
     timeout: Duration,
     /// The API version's rule for answers.
     rule: crate::wire::AnswerRule,
+    /// Under `--target auth`: how auth answers type `data.user_id`.
+    auth: Option<crate::wire::IdKind>,
 }
 
 /// Runs a load test until its schedule is done or `shutdown` resolves, and returns what
@@ -69,6 +71,7 @@ pub async fn run_load(
         people: config.people,
         image_pool: config.image_pool,
         api: config.api,
+        auth: config.target == super::Target::Auth,
     };
     let bodies = tokio::task::spawn_blocking(move || Bodies::build(&spec))
         .await
@@ -115,6 +118,7 @@ pub async fn run_load(
         started_unix,
         timeout: config.timeout,
         rule: config.api.profile().answer,
+        auth: (config.target == super::Target::Auth).then(|| config.api.profile().auth_ids()),
     });
     let mut workers = JoinSet::new();
     for _ in 0..config.connections {
@@ -166,7 +170,7 @@ async fn join_all(workers: &mut JoinSet<()>) {
 /// The one worker loop: take a job, send it on this worker's connection, record it.
 async fn worker(shared: Arc<Shared>, recorder: Recorder) {
     let mut conn = Connection::new(shared.endpoint.clone());
-    let mut judge = Judge::new(shared.rule);
+    let mut judge = Judge::new(shared.rule, shared.auth);
     let mut buf = EventBuf::default();
     // Classes this worker has already described; only the first of each carries text.
     let mut described = [false; OutcomeClass::ALL.len()];

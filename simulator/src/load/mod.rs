@@ -49,6 +49,29 @@ pub use report::{LoadResult, Thresholds};
 use crate::schedule::{Arrival, RateProfile};
 use crate::tls::Trust;
 
+/// What a run loads: a push receiver (`event_dest`) or a remote-authentication server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Recognition records, judged as push answers by the version's rule.
+    #[default]
+    Push,
+    /// Remote-authentication callback bodies (API 1.1 and later) from every kind of caller
+    /// the guide's table sends under `auth_mode` 1 or 3, judged as auth answers.
+    Auth,
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "push" => Ok(Target::Push),
+            "auth" => Ok(Target::Auth),
+            other => Err(format!("unknown target `{other}`; use push or auth")),
+        }
+    }
+}
+
 /// The load model and its rate.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -163,6 +186,8 @@ pub struct LoadConfig {
     pub save_body: Option<PathBuf>,
     /// The API version whose records are sent and whose rule judges the answers.
     pub api: crate::profile::ApiVersion,
+    /// What is loaded: the push receiver or an auth server.
+    pub target: Target,
 }
 
 impl LoadConfig {
@@ -186,6 +211,7 @@ impl LoadConfig {
             progress: false,
             save_body: None,
             api: crate::profile::ApiVersion::default(),
+            target: Target::Push,
         }
     }
 }

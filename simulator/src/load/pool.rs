@@ -38,6 +38,8 @@ pub(crate) struct BodySpec {
     pub image_pool: usize,
     /// The API version whose records are sent.
     pub api: crate::profile::ApiVersion,
+    /// Send remote-authentication callback bodies instead of records.
+    pub auth: bool,
 }
 
 /// A pooled snapshot: its base64 text, with the comment window described.
@@ -59,6 +61,8 @@ struct PoolImage {
 #[derive(Debug)]
 pub(crate) struct Bodies {
     devices: Vec<Generator>,
+    /// Callback bodies instead of records (`--target auth`): the callers sent in turn.
+    callers: Option<Vec<crate::synth::Caller>>,
     images: Vec<PoolImage>,
     /// Width of every trace comment, in bytes.
     comment_width: usize,
@@ -134,8 +138,15 @@ impl Bodies {
                 plain.as_bytes()[..plain.len() - 1].to_vec()
             })
             .collect();
+        if spec.auth && !spec.api.profile().auth.callback {
+            return Err(LoadError::Usage(format!(
+                "API {} has no remote-authentication callback (it comes with 1.1)",
+                spec.api
+            )));
+        }
         Ok(Self {
             devices,
+            callers: spec.auth.then(auth_callers),
             images,
             comment_width,
             comment_prefixes,
@@ -156,13 +167,21 @@ impl Bodies {
         let d = self.devices.len() as u64;
         let generator = &self.devices[(n % d) as usize];
         let seq = n / d;
-        let draw = generator.draw(seq);
-        let (event, spare) = buf
-            .event
-            .get_or_insert_with(|| (generator.event(&draw, String::new(), timestamp), None));
-        generator.fill_event(&draw, timestamp, event, spare);
         buf.json.clear();
-        serde_json::to_writer(&mut buf.json, &*event).expect("an event always serialises");
+        if let Some(callers) = &self.callers {
+            // Callers in turn, drawn from the event number: every kind the guide's table
+            // sends to the server under auth_mode 1 or 3.
+            let caller = callers[(splitmix(n ^ 0xa5a5) % callers.len() as u64) as usize];
+            let request = generator.auth_request_with_image(caller, seq, String::new(), timestamp);
+            serde_json::to_writer(&mut buf.json, &request).expect("a callback always serialises");
+        } else {
+            let draw = generator.draw(seq);
+            let (event, spare) = buf
+                .event
+                .get_or_insert_with(|| (generator.event(&draw, String::new(), timestamp), None));
+            generator.fill_event(&draw, timestamp, event, spare);
+            serde_json::to_writer(&mut buf.json, &*event).expect("an event always serialises");
+        }
         let open = find(&buf.json, &self.marker)
             .map(|i| i + self.marker.len() - 1)
             .expect("serde_json writes an empty rgb_image as the marker");
@@ -227,6 +246,18 @@ impl Bodies {
             .map_or(0, |i| i + 4);
         [&front[head_end..], middle, back].concat()
     }
+}
+
+/// The callers a terminal reports under `auth_mode` 1 or 3.
+fn auth_callers() -> Vec<crate::synth::Caller> {
+    use crate::wire::AuthMode;
+    crate::synth::Caller::ALL
+        .into_iter()
+        .filter(|c| {
+            c.reaction(AuthMode::LIBRARY_TO_SERVER).calls()
+                || c.reaction(AuthMode::STRANGERS_TO_SERVER).calls()
+        })
+        .collect()
 }
 
 /// `facesim sn=<sn> seq=<seq>` with the sequence number zero-padded so that the comment is
@@ -349,6 +380,7 @@ mod tests {
             people: 10,
             image_pool: 3,
             api: crate::profile::ApiVersion::default(),
+            auth: false,
         };
         let bodies = Bodies::build(&spec).unwrap();
         let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
@@ -398,6 +430,7 @@ mod tests {
             people: 10,
             image_pool: 2,
             api: crate::profile::ApiVersion::default(),
+            auth: false,
         };
         let bodies = Bodies::build(&spec).unwrap();
         let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();

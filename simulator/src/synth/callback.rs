@@ -276,6 +276,36 @@ impl Generator {
         self.auth_body(caller, &draw, person, rgb_image_b64, timestamp)
     }
 
+    /// What a terminal makes for `caller` as record `seq`: the recognition event (its `pass`
+    /// the local verdict of `auth_mode` 0, which a callback may overturn) and the callback
+    /// body, sharing one snapshot.
+    pub fn caller_event(
+        &self,
+        caller: Caller,
+        seq: u64,
+        timestamp: i64,
+    ) -> (crate::wire::Event, AuthRequest) {
+        let (mut draw, person) = self.caller_draw(caller, seq);
+        draw.pass = caller.reaction(AuthMode::LOCAL) == Reaction::Admit;
+        let image = STANDARD.encode(self.snapshot(&draw));
+        let request = self.auth_body(caller, &draw, person, image.clone(), timestamp);
+        (self.event(&draw, image, timestamp), request)
+    }
+
+    /// The callback body of a recognised face (a scheduled record's draw), as `caller`,
+    /// with the record's snapshot.
+    pub fn auth_request_for_draw(
+        &self,
+        caller: Caller,
+        draw: &Draw,
+        rgb_image_b64: String,
+        timestamp: i64,
+    ) -> AuthRequest {
+        let mut request = self.auth_body(caller, draw, draw.person, rgb_image_b64, timestamp);
+        request.recognize_status = draw.status;
+        request
+    }
+
     /// The caller's person (library callers only), and the draw their snapshot is made from.
     fn caller_draw(&self, caller: Caller, seq: u64) -> (Draw, Option<usize>) {
         let salt = splitmix64(self.device_seed ^ DOMAIN_CALLBACK) ^ (caller.method as u64) << 1;

@@ -30,6 +30,8 @@ pub mod auth_field {
     pub const USER_NAME: &str = "user_name";
     pub const VERIFY_SCORE: &str = "verify_score";
     pub const VERIFY_CODE: &str = "verify_code";
+    /// `POST /sim/trigger`: who stands at the door (a `Caller` name); not a record field.
+    pub const SIM_CALLER: &str = "caller";
 }
 
 use super::field;
@@ -693,6 +695,60 @@ impl Judged<AuthAnswer> {
             Judged::Malformed(e) => e.to_string(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// What `/sim/trigger` and `/sim/stats` say of remote authentication.
+// ---------------------------------------------------------------------------------------
+
+/// What remote authentication did for one triggered record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthSummary {
+    /// The caller's name (`library-face`, `stranger-qr`, …).
+    pub caller: String,
+    /// The `auth_mode` in force.
+    pub auth_mode: u8,
+    /// Whether the callback was sent (the guide's table says for whom).
+    pub called: bool,
+    /// The callback's outcome class, when it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// One line describing the callback's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// The final door decision, which the pushed record carries.
+    pub pass: bool,
+    /// The text on the screen.
+    pub screen: String,
+    /// The person the server named (mode 3), as the record then names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_code: Option<VerifyCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_score: Option<f64>,
+}
+
+/// The `callbacks` section of `/sim/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbackStats {
+    /// The `auth_mode` in force (0 after a fallback).
+    pub auth_mode: u8,
+    /// Every callback sent, by outcome class (the push's classes), with latencies.
+    pub calls: super::StatsReport,
+    /// Doors opened and kept shut after a callback.
+    pub opened: u64,
+    pub refused: u64,
+    pub heartbeats_ok: u64,
+    pub heartbeats_failed: u64,
+    /// Times the terminal fell back to `auth_mode` 0.
+    pub fallbacks: u64,
+    /// The text on the screen after the last callback.
+    pub last_screen: Option<String>,
 }
 
 #[cfg(test)]

@@ -442,6 +442,10 @@ pub struct TriggerReport {
     pub answer: Option<AnswerSummary>,
     /// Whether the record is still queued for a later retry.
     pub queued: bool,
+    /// What remote authentication did before the push (under `auth_mode` 1 and 3, or
+    /// when a caller was named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthSummary>,
 }
 
 /// A decoded push answer, as reported by the simulator's control API.
@@ -481,6 +485,9 @@ pub struct SimStats {
     /// (timeouts, broken connections, bad answers): the possible duplicates.
     pub redeliveries: u64,
     pub door: DoorStats,
+    /// Remote authentication: callbacks, decisions, heartbeats, fallbacks.
+    #[serde(default)]
+    pub callbacks: CallbackStats,
 }
 
 /// Offline cache figures.

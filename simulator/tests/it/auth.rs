@@ -46,6 +46,7 @@ fn admissible(g: &Generator, method: Method) -> (u64, AuthRequest) {
 }
 
 async fn post(url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    facesim::tls::install_crypto_provider();
     let resp = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -68,6 +69,7 @@ async fn reference(api: ApiVersion, auth: AuthPolicy) -> (Running, String) {
 }
 
 async fn zoo_auth(fault: Fault, api: ApiVersion) -> (String, oneshot::Sender<()>) {
+    facesim::tls::install_crypto_provider();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();

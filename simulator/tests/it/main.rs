@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod auth_device;
 mod classify;
 mod cli;
 mod golden;

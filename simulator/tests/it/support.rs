@@ -111,6 +111,7 @@ pub fn device_config(dir: &Path, rate: f64) -> DeviceConfig {
             max: Duration::from_millis(200),
         },
         clock: ManualClock::at(1_660_625_866),
+        auth_timing: facesim::remote::AuthTiming::default(),
     }
 }
 
