@@ -36,6 +36,7 @@ pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
+    let events = crate::history::routes(device.clone());
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -64,6 +65,8 @@ pub fn routes(
         .or(trigger)
         .unify()
         .or(stats)
+        .unify()
+        .or(events)
         .unify()
         .recover(server::recover)
         .unify()

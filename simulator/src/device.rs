@@ -15,6 +15,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::history::RecordLog;
 use crate::push::{Outcome, PushOptions, Pusher};
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
@@ -112,6 +113,9 @@ pub enum DeviceError {
     /// The task making a record ended without one (it panicked or was cancelled).
     #[error("record generation failed: {0}")]
     Generate(String),
+    /// The record log in the state directory is unusable.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// An alarm was asked for under an API version without alarms.
     #[error("API {0} has no alarms (they come with API 1.3)")]
     NoAlarms(crate::profile::ApiVersion),
@@ -160,6 +164,12 @@ struct Inner {
     screen: Mutex<Option<String>>,
     /// What the identity headers say of the device (from API 1.2.1).
     identity: Identity,
+    /// The record log behind `POST /v1/event/records`.
+    history: Mutex<RecordLog>,
+    /// The live feed, `GET /v1/event`.
+    live: crate::live::Hub,
+    /// Whether the history keeps snapshots (`record_image`; see [`Device::record_image`]).
+    record_image: std::sync::atomic::AtomicBool,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -189,6 +199,10 @@ impl Device {
         let pusher = Pusher::new(&config.push)?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
+        let history = RecordLog::open(
+            &config.state_dir.join(crate::history::DIR),
+            crate::history::Limits::default(),
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -203,6 +217,9 @@ impl Device {
                 attempts,
                 screen: Mutex::new(None),
                 identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
+                history: Mutex::new(history),
+                live: crate::live::Hub::new(),
+                record_image: std::sync::atomic::AtomicBool::new(true),
                 config,
             }),
         })
@@ -258,6 +275,37 @@ impl Device {
         self.inner.subscription.send_replace(sub);
         self.inner.queued.notify_one();
         Ok(())
+    }
+
+    /// The API version in force.
+    pub fn api(&self) -> crate::profile::ApiVersion {
+        self.inner.generator.config().api
+    }
+
+    /// Runs `f` with the record log (history).
+    pub fn with_history<T>(&self, f: impl FnOnce(&RecordLog) -> T) -> T {
+        f(&self
+            .inner
+            .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The live feed.
+    pub fn live(&self) -> &crate::live::Hub {
+        &self.inner.live
+    }
+
+    /// Whether records made from now on keep their snapshot in the history: the
+    /// `record_image` setting of `/v1/device/functions`, on by default as on the terminal.
+    /// Its route sets it through [`Device::set_record_image`].
+    pub fn record_image(&self) -> bool {
+        self.inner.record_image.load(Ordering::Relaxed)
+    }
+
+    /// Turns keeping snapshots in the history on or off.
+    pub fn set_record_image(&self, on: bool) {
+        self.inner.record_image.store(on, Ordering::Relaxed);
     }
 
     /// Every delivery attempt from now on.
@@ -333,6 +381,13 @@ impl Device {
         }
         .unwrap_or_default();
         let enqueued = self.store().enqueue(seq, &body)?;
+        crate::history::record_made(
+            &self.inner.history,
+            &self.inner.live,
+            seq,
+            &body,
+            self.record_image(),
+        );
         self.inner
             .counters
             .generated

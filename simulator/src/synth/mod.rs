@@ -42,6 +42,7 @@
 //!   Strangers, unknown faces and half of the spoofs get a fresh random look; the other
 //!   spoofs show a photo of somebody from the population.
 
+pub mod avatar;
 mod canvas;
 pub mod face;
 pub mod jpeg;
