@@ -6,6 +6,7 @@ mod api;
 mod classify;
 mod cli;
 mod golden;
+mod history;
 mod load;
 mod push;
 mod reliability;
