@@ -9,6 +9,7 @@ use facesim::device::{Device, DeviceConfig};
 use facesim::profile::ApiVersion;
 use facesim::receiver::ReceiverConfig;
 use futures_util::StreamExt;
+use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -429,4 +430,90 @@ async fn a_client_that_never_reads_does_not_hold_the_device_up() {
     let sent = live["sent"].as_u64().unwrap();
     assert!(sent >= (facesim::live::QUEUE + 20) as u64, "{stats}");
     dev.stop().await;
+}
+
+fn any_method() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+}
+
+fn any_event_path() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("/v1/event/records".to_string()),
+        Just("/v1/event/records/".to_string()),
+        Just("/v1/event".to_string()),
+        Just("/sim/history".to_string()),
+        "/v1/event/[a-z0-9/._-]{0,20}",
+    ]
+}
+
+fn any_query_body() -> impl Strategy<Value = Vec<u8>> {
+    let value = "(-?[0-9]{1,12}|\"[ -~]{0,12}\"|null|true|\\[\\]|1\\.5)";
+    let field = "(begin_time|end_time|user_id|job_number|ic_number|offset|limit|sort|x)";
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..256),
+        prop::collection::vec((field, value), 0..5).prop_map(|pairs| {
+            let fields: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", fields.join(",")).into_bytes()
+        }),
+    ]
+}
+
+fn any_event_headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    let pair = prop_oneof![
+        Just(("connection".to_string(), "upgrade".to_string())),
+        Just(("upgrade".to_string(), "websocket".to_string())),
+        Just(("sec-websocket-version".to_string(), "13".to_string())),
+        Just((
+            "sec-websocket-key".to_string(),
+            "dGhlIHNhbXBsZSBub25jZQ==".to_string()
+        )),
+        ("content-type|accept|x-[a-z]{1,8}", "[ -~]{0,60}"),
+    ];
+    prop::collection::vec(pair, 0..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// Whatever arrives at the event routes, the answer is the JSON envelope with `code`
+    /// equal to the HTTP status (or a WebSocket upgrade), nothing is logged, no place on
+    /// the live feed is kept, and a query is answered exactly when it parses.
+    #[test]
+    fn hostile_requests_to_the_event_routes_get_the_envelope(
+        method in any_method(),
+        path in any_event_path(),
+        headers in any_event_headers(),
+        body in any_query_body(),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let mut cfg = support::device_config(dir.path(), 0.0);
+            cfg.synth.api = ApiVersion::V1_3;
+            let device = Device::open(cfg).unwrap();
+            let routes = facesim::api::routes(device.clone());
+            let mut request = warp::test::request().method(method).path(&path);
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let resp = request.body(body.clone()).reply(&routes).await;
+            let status = resp.status().as_u16();
+            if status != 101 {
+                let envelope: Value = serde_json::from_slice(resp.body()).expect("answer is JSON");
+                prop_assert_eq!(envelope["code"].as_u64(), Some(u64::from(status)));
+            } else {
+                prop_assert_eq!(path.as_str(), "/v1/event");
+            }
+            let is_query = method == "POST" && path.starts_with("/v1/event/records")
+                && path.trim_end_matches('/') == "/v1/event/records";
+            let parses = facesim::wire::parse_record_query(
+                &body,
+                ApiVersion::V1_3.profile().history().unwrap(),
+            )
+            .is_ok();
+            prop_assert_eq!(status == 200 && is_query, is_query && parses);
+            prop_assert_eq!(device.with_history(|log| log.len()), 0);
+            prop_assert_eq!(device.live().clients(), 0);
+            Ok(())
+        })?;
+    }
 }
