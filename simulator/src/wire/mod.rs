@@ -688,6 +688,7 @@ mod tests {
         let files = [
             ("mod.rs", include_str!("mod.rs")),
             ("answer.rs", include_str!("answer.rs")),
+            ("history.rs", include_str!("history.rs")),
             ("record.rs", include_str!("record.rs")),
         ];
         for (name, source) in files {
