@@ -37,6 +37,7 @@ pub fn routes(
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
     let functions = crate::remote::routes(device.clone());
+    let events = crate::history::routes(device.clone());
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -67,6 +68,8 @@ pub fn routes(
         .or(stats)
         .unify()
         .or(functions)
+        .unify()
+        .or(events)
         .unify()
         .recover(server::recover)
         .unify()

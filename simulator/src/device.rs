@@ -15,6 +15,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::history::RecordLog;
 use crate::push::{Outcome, PushOptions, Pusher};
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
@@ -114,6 +115,9 @@ pub enum DeviceError {
     /// The task making a record ended without one (it panicked or was cancelled).
     #[error("record generation failed: {0}")]
     Generate(String),
+    /// The record log in the state directory is unusable.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// An alarm was asked for under an API version without alarms.
     #[error("API {0} has no alarms (they come with API 1.3)")]
     NoAlarms(crate::profile::ApiVersion),
@@ -167,6 +171,10 @@ struct Inner {
     identity: Identity,
     /// Remote authentication: settings, callbacks, heartbeat.
     remote: crate::remote::RemoteAuth,
+    /// The record log behind `POST /v1/event/records`.
+    history: Mutex<RecordLog>,
+    /// The live feed, `GET /v1/event`.
+    live: crate::live::Hub,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -201,6 +209,10 @@ impl Device {
         )?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
+        let history = RecordLog::open(
+            &config.state_dir.join(crate::history::DIR),
+            crate::history::Limits::default(),
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -216,6 +228,8 @@ impl Device {
                 screen: Mutex::new(None),
                 identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
                 remote,
+                history: Mutex::new(history),
+                live: crate::live::Hub::new(),
                 config,
             }),
         })
@@ -276,6 +290,31 @@ impl Device {
         self.inner.subscription.send_replace(sub);
         self.inner.queued.notify_one();
         Ok(())
+    }
+
+    /// The API version in force.
+    pub fn api(&self) -> crate::profile::ApiVersion {
+        self.inner.generator.config().api
+    }
+
+    /// Runs `f` with the record log (history).
+    pub fn with_history<T>(&self, f: impl FnOnce(&RecordLog) -> T) -> T {
+        f(&self
+            .inner
+            .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The live feed.
+    pub fn live(&self) -> &crate::live::Hub {
+        &self.inner.live
+    }
+
+    /// Whether the history keeps snapshots: the `record_image` setting of
+    /// `/v1/device/functions` (on by default, as on the terminal).
+    pub fn record_image(&self) -> bool {
+        self.inner.remote.functions().record_image
     }
 
     /// Every delivery attempt from now on.
@@ -380,6 +419,13 @@ impl Device {
         }
         .unwrap_or_default();
         let enqueued = self.store().enqueue(seq, &body)?;
+        crate::history::record_made(
+            &self.inner.history,
+            &self.inner.live,
+            seq,
+            &body,
+            self.record_image(),
+        );
         self.inner
             .counters
             .generated

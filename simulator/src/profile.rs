@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use crate::wire::{Answer, AnswerRule, Judged, judge_answer};
+use crate::wire::{Answer, AnswerRule, ItemLayout, Judged, PageLimits, judge_answer};
 
 mod auth;
 pub use auth::AuthProfile;
@@ -371,6 +371,43 @@ impl Profile {
     /// the device, `push`, `load` and facecert's load phase all use.
     pub fn judge(&self, status: u16, body: &[u8]) -> Judged {
         judge_answer(status, body, self.answer)
+    }
+}
+
+/// History (`POST /v1/event/records`) by version, in the order of [`ApiVersion::ALL`]:
+/// it came with 1.2 with a default page of 20 and at most 25 (the English pages), and
+/// 1.2.1 raised them to 100 and 200 (the Chinese pages).
+static HISTORY: [Option<PageLimits>; 5] = [
+    None,
+    None,
+    Some(PageLimits {
+        default: 20,
+        max: 25,
+    }),
+    Some(PageLimits {
+        default: 100,
+        max: 200,
+    }),
+    Some(PageLimits {
+        default: 100,
+        max: 200,
+    }),
+];
+
+impl Profile {
+    /// The paging limits of `POST /v1/event/records`, or `None` where the version has
+    /// no history (before 1.2).
+    pub fn history(&self) -> Option<PageLimits> {
+        HISTORY[self.version as usize]
+    }
+
+    /// Which `user` fields a history item carries and how its ids travel.
+    pub fn history_layout(&self) -> ItemLayout {
+        ItemLayout {
+            text_ids: self.user_ids == UserIds::Text,
+            card_numbers: self.card_numbers,
+            record_ids: self.record_ids,
+        }
     }
 }
 

@@ -43,6 +43,7 @@
 //!   spoofs show a photo of somebody from the population.
 
 mod callback;
+pub mod avatar;
 mod canvas;
 pub mod face;
 pub mod jpeg;

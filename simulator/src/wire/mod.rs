@@ -24,10 +24,12 @@ pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
 mod answer;
 mod auth;
+mod history;
 mod record;
 
 pub use answer::*;
 pub use auth::*;
+pub use history::*;
 pub use record::*;
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance
@@ -695,6 +697,7 @@ mod tests {
         let files = [
             ("mod.rs", include_str!("mod.rs")),
             ("answer.rs", include_str!("answer.rs")),
+            ("history.rs", include_str!("history.rs")),
             ("record.rs", include_str!("record.rs")),
             ("auth.rs", include_str!("auth.rs")),
         ];

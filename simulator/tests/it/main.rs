@@ -8,6 +8,7 @@ mod auth_device;
 mod classify;
 mod cli;
 mod golden;
+mod history;
 mod load;
 mod push;
 mod reliability;
