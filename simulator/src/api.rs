@@ -36,6 +36,8 @@ pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
+    let guarded = device.clone();
+    let web = device.clone();
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -58,24 +60,27 @@ pub fn routes(
         .then(
             |d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) },
         );
-    get_subscription
+    let tree = get_subscription
         .or(set_subscription)
         .unify()
         .or(trigger)
         .unify()
         .or(stats)
         .unify()
-        .recover(server::recover)
+        .or(crate::webapi::routes(web))
         .unify()
-        .map(move |mut reply: Response| {
-            // From API 1.2.1 every answer names the device, failures included.
-            for (name, value) in identity.identity_headers().into_iter().flatten() {
-                if let Ok(value) = http::HeaderValue::from_str(&value) {
-                    reply.headers_mut().insert(name, value);
-                }
+        .recover(server::recover)
+        .unify();
+    // One credentials check in front of every route, present and future.
+    crate::access::routes::guard(guarded, tree).map(move |mut reply: Response| {
+        // From API 1.2.1 every answer names the device, failures included.
+        for (name, value) in identity.identity_headers().into_iter().flatten() {
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                reply.headers_mut().insert(name, value);
             }
-            reply
-        })
+        }
+        reply
+    })
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {

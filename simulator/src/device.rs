@@ -94,6 +94,8 @@ pub struct DeviceConfig {
     pub queue_cap: usize,
     pub backoff: Backoff,
     pub clock: Arc<dyn Clock>,
+    /// The web account and whether the API demands credentials.
+    pub account: crate::access::AccountConfig,
 }
 
 /// Why a device could not start or act.
@@ -160,6 +162,8 @@ struct Inner {
     screen: Mutex<Option<String>>,
     /// What the identity headers say of the device (from API 1.2.1).
     identity: Identity,
+    /// The web account, the token key and the run of failed logins.
+    access: crate::access::Access,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -189,6 +193,7 @@ impl Device {
         let pusher = Pusher::new(&config.push)?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
+        let access = crate::access::Access::open(&config.state_dir, config.account.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -202,7 +207,8 @@ impl Device {
                 recorder,
                 attempts,
                 screen: Mutex::new(None),
-                identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
+                identity: Identity::of(&config.sn, &config.account.username),
+                access,
                 config,
             }),
         })
@@ -211,6 +217,45 @@ impl Device {
     /// The device's serial number.
     pub fn sn(&self) -> &str {
         &self.inner.config.sn
+    }
+
+    /// The web account and the credentials check.
+    pub fn access(&self) -> &crate::access::Access {
+        &self.inner.access
+    }
+
+    /// The device's clock now, Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.inner.config.clock.unix_now()
+    }
+
+    /// Raises alarm `code` now: stored and queued like any record, delivered in turn.
+    ///
+    /// # Errors
+    /// [`DeviceError::NoAlarms`] before API 1.3; [`DeviceError::Store`] when it cannot be
+    /// stored.
+    pub async fn raise_alarm(&self, code: wire::AlarmCode) -> Result<u64, DeviceError> {
+        let _making = self.inner.making.lock().await;
+        let generator = self.inner.generator.clone();
+        if !generator.config().api.profile().alarms {
+            return Err(DeviceError::NoAlarms(generator.config().api));
+        }
+        let seq = self.store().next_seq();
+        let draw = crate::synth::AlarmDraw {
+            code,
+            ..crate::synth::AlarmDraw::raised(seq)
+        };
+        let body =
+            serde_json::to_vec(&generator.alarm_event(&draw, self.now())).unwrap_or_default();
+        if let Enqueued::DroppedOldest(_) = self.store().enqueue(seq, &body)? {
+            self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner
+            .counters
+            .generated
+            .fetch_add(1, Ordering::Relaxed);
+        self.inner.queued.notify_one();
+        Ok(seq)
     }
 
     /// The state directory's store (for the certificate and inspection).

@@ -2,6 +2,7 @@
 //! configuration, generates realistic recognition events and pushes them to a receiver.
 //! See `ARCHITECTURE.md` at the repository root for the map of modules.
 
+pub mod access;
 pub mod api;
 pub mod cli;
 pub mod clock;
@@ -19,5 +20,6 @@ pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tls;
+pub mod webapi;
 pub mod wire;
 pub mod zoo;

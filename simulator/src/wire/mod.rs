@@ -23,9 +23,13 @@ pub const MAX_USER_NAME_BYTES: usize = 128;
 pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
 mod answer;
+mod library;
+mod login;
 mod record;
 
 pub use answer::*;
+pub use library::*;
+pub use login::*;
 pub use record::*;
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance

@@ -7,6 +7,7 @@ mod classify;
 mod cli;
 mod golden;
 mod load;
+mod login;
 mod push;
 mod reliability;
 mod support;
