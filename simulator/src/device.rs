@@ -142,6 +142,8 @@ struct Counters {
     redeliveries: AtomicU64,
     opened: AtomicU64,
     kept_shut: AtomicU64,
+    /// `POST /v1/device/door` calls.
+    remote: AtomicU64,
 }
 
 struct Inner {
@@ -164,6 +166,12 @@ struct Inner {
     identity: Identity,
     /// The web account, the token key and the run of failed logins.
     access: crate::access::Access,
+    /// The person library that recognition draws known people from.
+    library: Arc<crate::library::Library>,
+    /// The settings of `/v1/device/{recognize,access,system,time,custom}`.
+    settings: crate::settings::Settings,
+    /// A remote opening's hold (`open_mode` 1 "open", 2 "closed") until the next call.
+    door_held: Mutex<Option<String>>,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -194,6 +202,13 @@ impl Device {
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
         let access = crate::access::Access::open(&config.state_dir, config.account.clone())?;
+        let profile = config.synth.api.profile();
+        let library = Arc::new(crate::library::Library::open(
+            &config.state_dir,
+            profile,
+            config.clock.clone(),
+        )?);
+        let settings = crate::settings::Settings::open(&config.state_dir, profile)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -209,6 +224,9 @@ impl Device {
                 screen: Mutex::new(None),
                 identity: Identity::of(&config.sn, &config.account.username),
                 access,
+                library,
+                settings,
+                door_held: Mutex::new(None),
                 config,
             }),
         })
@@ -222,6 +240,46 @@ impl Device {
     /// The web account and the credentials check.
     pub fn access(&self) -> &crate::access::Access {
         &self.inner.access
+    }
+
+    /// The person library.
+    pub fn library(&self) -> &Arc<crate::library::Library> {
+        &self.inner.library
+    }
+
+    /// The device settings.
+    pub fn settings(&self) -> &crate::settings::Settings {
+        &self.inner.settings
+    }
+
+    /// The API version the device speaks.
+    pub fn api(&self) -> crate::profile::ApiVersion {
+        self.inner.generator.config().api
+    }
+
+    /// `POST /v1/device/door`: acted on like a pass (0 opens, 1 holds open, 2 holds shut
+    /// until the next call) and counted; no record is made.
+    pub fn remote_door(&self, open_mode: i64) {
+        let c = &self.inner.counters;
+        c.remote.fetch_add(1, Ordering::Relaxed);
+        let held = match open_mode {
+            2 => {
+                c.kept_shut.fetch_add(1, Ordering::Relaxed);
+                Some("closed")
+            }
+            1 => {
+                c.opened.fetch_add(1, Ordering::Relaxed);
+                Some("open")
+            }
+            _ => {
+                c.opened.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        };
+        tracing::info!(open_mode, "remote door command");
+        if let Ok(mut slot) = self.inner.door_held.lock() {
+            *slot = held.map(str::to_string);
+        }
     }
 
     /// The device's clock now, Unix seconds.
@@ -334,6 +392,8 @@ impl Device {
                 opened: c.opened.load(Ordering::Relaxed),
                 kept_shut: c.kept_shut.load(Ordering::Relaxed),
                 last_screen: self.inner.screen.lock().ok().and_then(|s| s.clone()),
+                remote: c.remote.load(Ordering::Relaxed),
+                held: self.inner.door_held.lock().ok().and_then(|s| s.clone()),
             },
         }
     }
@@ -356,13 +416,15 @@ impl Device {
         }
         let seq = self.store().next_seq();
         let timestamp = self.inner.config.clock.unix_now();
+        let view = self.inner.library.view();
+        let effects = self.inner.settings.effects();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network.
         let event = tokio::task::spawn_blocking(move || {
             if alarm {
                 generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp)
             } else {
-                generator.generate(seq, timestamp).event
+                crate::library::recognise::event(&generator, &view, &effects, seq, timestamp)
             }
         })
         .await

@@ -128,6 +128,12 @@ pub struct Profile {
     pub identity_headers: bool,
     /// The device pushes alarms (event `type` 1).
     pub alarms: bool,
+    /// `show_custom_logo` of `/v1/device/custom` is an int 0–2 (1.3), not a bool.
+    pub custom_logo_int: bool,
+    /// The largest `open_door_type` (0–6 up to 1.2.1, Wiegand formats included; 0–2 in 1.3).
+    pub max_open_door_type: i64,
+    /// `/v1/device/info` has `api_ver` and `model_ver` (from 1.1).
+    pub model_versions: bool,
 }
 
 /// `mode` names of API 1.0.
@@ -183,6 +189,9 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Decision,
         identity_headers: false,
         alarms: false,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: false,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -201,6 +210,9 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: false,
         alarms: false,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -219,6 +231,9 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: false,
         alarms: false,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -237,6 +252,9 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: true,
         alarms: false,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -255,6 +273,9 @@ static PROFILES: [Profile; 5] = [
         answer: AnswerRule::Acknowledgement,
         identity_headers: true,
         alarms: true,
+        custom_logo_int: true,
+        max_open_door_type: 2,
+        model_versions: true,
     },
 ];
 

@@ -11,5 +11,11 @@ use crate::server::Response;
 pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
+    let library = crate::library::routes::routes(device.library().clone());
+    let settings = crate::settings::routes::routes(device.clone());
     crate::access::routes::routes(device)
+        .or(library)
+        .unify()
+        .or(settings)
+        .unify()
 }

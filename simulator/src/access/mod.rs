@@ -147,7 +147,7 @@ impl Access {
             Err(source) => return Err(StoreError::Io { path, source }),
         };
         Ok(Self {
-            account: account.clone(),
+            account,
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
             failures: AtomicU32::new(0),
         })

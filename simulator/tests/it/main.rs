@@ -6,6 +6,7 @@ mod api;
 mod classify;
 mod cli;
 mod golden;
+mod library;
 mod load;
 mod login;
 mod push;
