@@ -57,19 +57,23 @@ fn reply_null(result: Result<(), LibraryError>) -> Response {
     reply(result.map(|()| None::<Empty>))
 }
 
-/// A JSON object body as `T`, or the 400 answer.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    let bad = |msg: String| error_reply(StatusCode::BAD_REQUEST, msg);
+/// A JSON object body as `T`, or why not (answered 400).
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     match serde_json::from_slice::<Value>(body) {
         Ok(value @ Value::Object(_)) => {
-            serde_json::from_value(value).map_err(|e| bad(format!("body: {e}")))
+            serde_json::from_value(value).map_err(|e| format!("body: {e}"))
         }
-        Ok(other) => Err(bad(format!(
+        Ok(other) => Err(format!(
             "body must be a JSON object, got {}",
             crate::wire::json_type(&other)
-        ))),
-        Err(e) => Err(bad(format!("body is not valid JSON: {e}"))),
+        )),
+        Err(e) => Err(format!("body is not valid JSON: {e}")),
     }
+}
+
+/// The 400 answer to a body or path that does not parse.
+fn bad(msg: String) -> Response {
+    error_reply(StatusCode::BAD_REQUEST, msg)
 }
 
 /// A change's answer, once it is durable ([`Library::sync`]).
@@ -96,12 +100,11 @@ async fn blocking(
     }
 }
 
-fn page_args(offset: &str, limit: &str) -> Result<(u64, u64), Response> {
+fn page_args(offset: &str, limit: &str) -> Result<(u64, u64), String> {
     match (offset.parse::<u64>(), limit.parse::<u64>()) {
         (Ok(o), Ok(l)) => Ok((o, l)),
-        _ => Err(error_reply(
-            StatusCode::BAD_REQUEST,
-            format!("offset and limit must be whole numbers, got {offset:?} and {limit:?}"),
+        _ => Err(format!(
+            "offset and limit must be whole numbers, got {offset:?} and {limit:?}"
         )),
     }
 }
@@ -123,7 +126,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<UserInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.upsert_user(&input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -139,7 +142,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|id: String, b: Bytes, l: Arc<Library>| async move {
             match parse::<UserInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.put_user(&id, &input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -157,7 +160,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .map(
             |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
                 Ok(req) => reply(Ok(l.search_users(&req))),
-                Err(r) => r,
+                Err(msg) => bad(msg),
             },
         )
         .boxed();
@@ -167,7 +170,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|o: String, n: String, l: Arc<Library>| async move {
             match page_args(&o, &n) {
                 Ok((o, n)) => blocking(l, move |l| reply(l.page_users(o, n))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -178,7 +181,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<UserBatch>(&b) {
                 Ok(batch) => blocking(l, move |l| synced(l, l.batch_users(&batch.user_list))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -189,7 +192,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<IdBatch>(&b) {
                 Ok(batch) => blocking(l, move |l| synced(l, l.delete_users(&batch.ids))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -202,7 +205,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<GroupInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.upsert_group(&input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -223,7 +226,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|id: String, b: Bytes, l: Arc<Library>| async move {
             match parse::<GroupInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.put_group(&id, &input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -241,7 +244,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .map(
             |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
                 Ok(req) => reply(Ok(l.search_groups(req.name.as_deref()))),
-                Err(r) => r,
+                Err(msg) => bad(msg),
             },
         )
         .boxed();
@@ -251,7 +254,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .map(
             |o: String, n: String, l: Arc<Library>| match page_args(&o, &n) {
                 Ok((o, n)) => reply(l.page_groups(o, n)),
-                Err(r) => r,
+                Err(msg) => bad(msg),
             },
         )
         .boxed();
@@ -264,7 +267,7 @@ pub fn routes(library: Arc<Library>) -> Route {
                 Ok(batch) => {
                     blocking(l, move |l| synced(l, l.batch_groups(&batch.group_list))).await
                 }
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -275,7 +278,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<IdBatch>(&b) {
                 Ok(batch) => blocking(l, move |l| synced(l, l.delete_groups(&batch.ids))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -288,7 +291,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<RuleInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.upsert_rule(&input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -309,7 +312,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|id: String, b: Bytes, l: Arc<Library>| async move {
             match parse::<RuleInput>(&b) {
                 Ok(input) => blocking(l, move |l| synced(l, l.put_rule(&id, &input))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -327,7 +330,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .map(
             |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
                 Ok(req) => reply(Ok(l.search_rules(req.name.as_deref()))),
-                Err(r) => r,
+                Err(msg) => bad(msg),
             },
         )
         .boxed();
@@ -337,7 +340,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .map(
             |o: String, n: String, l: Arc<Library>| match page_args(&o, &n) {
                 Ok((o, n)) => reply(l.page_rules(o, n)),
-                Err(r) => r,
+                Err(msg) => bad(msg),
             },
         )
         .boxed();
@@ -348,7 +351,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .then(|b: Bytes, l: Arc<Library>| async move {
             match parse::<RuleBatch>(&b) {
                 Ok(batch) => blocking(l, move |l| synced(l, l.batch_rules(&batch.rule_list))).await,
-                Err(r) => r,
+                Err(msg) => bad(msg),
             }
         })
         .boxed();
@@ -371,7 +374,7 @@ pub fn routes(library: Arc<Library>) -> Route {
                         })
                         .await
                     }
-                    Err(r) => r,
+                    Err(msg) => bad(msg),
                 }
             })
             .boxed();

@@ -470,11 +470,11 @@ async fn rules_visitors_and_the_blacklist_decide_the_door() {
         let abnormal = record.abnormal_type.unwrap();
         match user.user_id.to_string().as_str() {
             "ruled" => assert!(
-                abnormal == 20002 || abnormal > 30000 || abnormal < 20000,
+                abnormal == 20002 || !(20000..=30000).contains(&abnormal),
                 "{abnormal}"
             ),
             "guest" => assert!(
-                abnormal == 20001 || abnormal > 30000 || abnormal < 20000,
+                abnormal == 20001 || !(20000..=30000).contains(&abnormal),
                 "{abnormal}"
             ),
             "banned" => assert_eq!(
