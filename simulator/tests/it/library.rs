@@ -763,3 +763,94 @@ async fn mask_refusals_and_raised_thresholds_change_the_records() {
     assert!(named > 0);
     dev.stop().await;
 }
+
+/// `kill -9` while users are being enrolled: the library opens again, and every user the
+/// device acknowledged is there with its photo byte for byte.
+#[tokio::test]
+async fn kill_9_while_enrolling_keeps_every_acknowledged_user() {
+    use std::process::{Command, Stdio};
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args([
+            "device",
+            "--plain-http",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate",
+            "0",
+            "--api-version",
+            "1.3",
+            "--state",
+        ])
+        .arg(state.path())
+        .env("RUST_LOG", "facesim=info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (api_tx, api_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut api_tx = Some(api_tx);
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(at) = line.find("api=http://") {
+                let rest = &line[at + 4..];
+                let end = rest.find("/v1").unwrap_or(rest.len());
+                if let Some(tx) = api_tx.take() {
+                    let _ = tx.send(rest[..end].to_string());
+                }
+            }
+        }
+    });
+    let api = api_rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the device announces its API address");
+    let photos: Vec<String> = (0..5).map(photo).collect();
+    let (acked_tx, mut acked_rx) = tokio::sync::mpsc::unbounded_channel();
+    let writer = {
+        let photos = photos.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for n in 0..400usize {
+                let body = json!({"user_id": format!("k-{n}"), "name": format!("K {n}"), "avatar": photos[n % 5]});
+                let sent = client
+                    .post(format!("{api}/v1/user"))
+                    .header("authorization", support::basic_auth())
+                    .json(&body)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = acked_tx.send(n);
+                    }
+                    _ => break,
+                }
+            }
+        })
+    };
+    // Killed once 25 users were acknowledged, while more are being written.
+    let mut acked = Vec::new();
+    for _ in 0..25 {
+        acked.push(acked_rx.recv().await.expect("an acknowledged user"));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = writer.await;
+    while let Ok(n) = acked_rx.try_recv() {
+        acked.push(n);
+    }
+    let library = facesim::library::Library::open(
+        state.path(),
+        ApiVersion::V1_3.profile(),
+        facesim::clock::system(),
+    )
+    .expect("the library opens after kill -9");
+    for n in acked {
+        let user = library
+            .get_user(&format!("k-{n}"))
+            .expect("acknowledged user kept");
+        assert_eq!(user.avatar, photos[n % 5], "user {n}");
+    }
+}
