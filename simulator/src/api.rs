@@ -38,6 +38,8 @@ pub fn routes(
     let identity = device.clone();
     let functions = crate::remote::routes(device.clone());
     let events = crate::history::routes(device.clone());
+    let guarded = device.clone();
+    let web = device.clone();
     let with_device = warp::any().map(move || device.clone());
     let subscribe = warp::path!("v1" / "event" / "subscribe");
     let get_subscription = subscribe
@@ -60,7 +62,7 @@ pub fn routes(
         .then(
             |d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) },
         );
-    get_subscription
+    let tree = get_subscription
         .or(set_subscription)
         .unify()
         .or(trigger)
@@ -71,17 +73,20 @@ pub fn routes(
         .unify()
         .or(events)
         .unify()
-        .recover(server::recover)
+        .or(crate::webapi::routes(web))
         .unify()
-        .map(move |mut reply: Response| {
-            // From API 1.2.1 every answer names the device, failures included.
-            for (name, value) in identity.identity_headers().into_iter().flatten() {
-                if let Ok(value) = http::HeaderValue::from_str(&value) {
-                    reply.headers_mut().insert(name, value);
-                }
+        .recover(server::recover)
+        .unify();
+    // One credentials check in front of every route, present and future.
+    crate::access::routes::guard(guarded, tree).map(move |mut reply: Response| {
+        // From API 1.2.1 every answer names the device, failures included.
+        for (name, value) in identity.identity_headers().into_iter().flatten() {
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                reply.headers_mut().insert(name, value);
             }
-            reply
-        })
+        }
+        reply
+    })
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
@@ -126,7 +131,9 @@ async fn trigger(device: &Device, body: &[u8]) -> Response {
     };
     match device.trigger(overrides.as_ref()).await {
         Ok(report) => json_reply(StatusCode::OK, &Envelope::ok(report)),
-        Err(e @ DeviceError::NotConfigured) => error_reply(StatusCode::CONFLICT, e.to_string()),
+        Err(e @ (DeviceError::NotConfigured | DeviceError::Stopped)) => {
+            error_reply(StatusCode::CONFLICT, e.to_string())
+        }
         Err(e @ (DeviceError::NoAlarms(_) | DeviceError::BadCaller(_))) => {
             error_reply(StatusCode::BAD_REQUEST, e.to_string())
         }

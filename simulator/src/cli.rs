@@ -138,6 +138,15 @@ pub struct DeviceArgs {
     /// Configure pushing to this receiver at start, as `POST /v1/event/subscribe` would.
     #[arg(long, value_name = "URL")]
     pub event_dest: Option<String>,
+    /// The web account's user name (`POST /v1/auth/login`, Basic credentials).
+    #[arg(long, default_value = crate::access::DEFAULT_USERNAME)]
+    pub username: String,
+    /// The web account's password [default: facesim-admin, printed at start].
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Answer every route without credentials (login still works), for quick experiments.
+    #[arg(long)]
+    pub no_auth: bool,
     #[command(flatten)]
     pub synth: SynthArgs,
     #[command(flatten)]

@@ -23,6 +23,9 @@ use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
 use crate::wire::{self, Destination, Identity, OutcomeClass, Subscription};
 
+/// `device_run_type` of a terminal whose recognition is stopped.
+const DEVICE_STOPPED: u8 = 2;
+
 /// The web login account the identity headers name: the terminal's factory account.
 pub const DEFAULT_ACCOUNT: &str = "admin";
 
@@ -97,6 +100,8 @@ pub struct DeviceConfig {
     pub clock: Arc<dyn Clock>,
     /// Heartbeat and fallback intervals of remote authentication.
     pub auth_timing: crate::remote::AuthTiming,
+    /// The web account and whether the API demands credentials.
+    pub account: crate::access::AccountConfig,
 }
 
 /// Why a device could not start or act.
@@ -124,6 +129,9 @@ pub enum DeviceError {
     /// `/sim/trigger` named a caller that is not one of the guide's.
     #[error(transparent)]
     BadCaller(#[from] crate::synth::UnknownCaller),
+    /// Recognition is stopped (`device_run_type` 2 in `/v1/device/functions`).
+    #[error("recognition is stopped (device_run_type 2); set device_run_type 1 to run it")]
+    Stopped,
 }
 
 /// One delivery attempt, as the device's screen and logs see it.
@@ -149,6 +157,8 @@ struct Counters {
     redeliveries: AtomicU64,
     opened: AtomicU64,
     kept_shut: AtomicU64,
+    /// `POST /v1/device/door` calls.
+    remote: AtomicU64,
 }
 
 struct Inner {
@@ -175,6 +185,14 @@ struct Inner {
     history: Mutex<RecordLog>,
     /// The live feed, `GET /v1/event`.
     live: crate::live::Hub,
+    /// The web account, the token key and the run of failed logins.
+    access: crate::access::Access,
+    /// The person library that recognition draws known people from.
+    library: Arc<crate::library::Library>,
+    /// The settings of `/v1/device/{recognize,access,system,time,custom}`.
+    settings: crate::settings::Settings,
+    /// A remote opening's hold (`open_mode` 1 "open", 2 "closed") until the next call.
+    door_held: Mutex<Option<String>>,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -213,6 +231,14 @@ impl Device {
             &config.state_dir.join(crate::history::DIR),
             crate::history::Limits::default(),
         )?;
+        let access = crate::access::Access::open(&config.state_dir, config.account.clone())?;
+        let profile = config.synth.api.profile();
+        let library = Arc::new(crate::library::Library::open(
+            &config.state_dir,
+            profile,
+            config.clock.clone(),
+        )?);
+        let settings = crate::settings::Settings::open(&config.state_dir, profile)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -226,10 +252,14 @@ impl Device {
                 recorder,
                 attempts,
                 screen: Mutex::new(None),
-                identity: Identity::of(&config.sn, DEFAULT_ACCOUNT),
                 remote,
                 history: Mutex::new(history),
                 live: crate::live::Hub::new(),
+                identity: Identity::of(&config.sn, &config.account.username),
+                access,
+                library,
+                settings,
+                door_held: Mutex::new(None),
                 config,
             }),
         })
@@ -243,6 +273,85 @@ impl Device {
     /// The device's serial number.
     pub fn sn(&self) -> &str {
         &self.inner.config.sn
+    }
+
+    /// The web account and the credentials check.
+    pub fn access(&self) -> &crate::access::Access {
+        &self.inner.access
+    }
+
+    /// The person library.
+    pub fn library(&self) -> &Arc<crate::library::Library> {
+        &self.inner.library
+    }
+
+    /// The device settings.
+    pub fn settings(&self) -> &crate::settings::Settings {
+        &self.inner.settings
+    }
+
+    /// The API version the device speaks.
+    pub fn api(&self) -> crate::profile::ApiVersion {
+        self.inner.generator.config().api
+    }
+
+    /// `POST /v1/device/door`: acted on like a pass (0 opens, 1 holds open, 2 holds shut
+    /// until the next call) and counted; no record is made.
+    pub fn remote_door(&self, open_mode: i64) {
+        let c = &self.inner.counters;
+        c.remote.fetch_add(1, Ordering::Relaxed);
+        let held = match open_mode {
+            2 => {
+                c.kept_shut.fetch_add(1, Ordering::Relaxed);
+                Some("closed")
+            }
+            1 => {
+                c.opened.fetch_add(1, Ordering::Relaxed);
+                Some("open")
+            }
+            _ => {
+                c.opened.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        };
+        tracing::info!(open_mode, "remote door command");
+        if let Ok(mut slot) = self.inner.door_held.lock() {
+            *slot = held.map(str::to_string);
+        }
+    }
+
+    /// The device's clock now, Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.inner.config.clock.unix_now()
+    }
+
+    /// Raises alarm `code` now: stored and queued like any record, delivered in turn.
+    ///
+    /// # Errors
+    /// [`DeviceError::NoAlarms`] before API 1.3; [`DeviceError::Store`] when it cannot be
+    /// stored.
+    pub async fn raise_alarm(&self, code: wire::AlarmCode) -> Result<u64, DeviceError> {
+        let _making = self.inner.making.lock().await;
+        let generator = self.inner.generator.clone();
+        if !generator.config().api.profile().alarms {
+            return Err(DeviceError::NoAlarms(generator.config().api));
+        }
+        let seq = self.store().next_seq();
+        let draw = crate::synth::AlarmDraw {
+            code,
+            ..crate::synth::AlarmDraw::raised(seq)
+        };
+        let body =
+            serde_json::to_vec(&generator.alarm_event(&draw, self.now())).unwrap_or_default();
+        if let Enqueued::DroppedOldest(_) = self.store().enqueue(seq, &body)? {
+            self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner
+            .counters
+            .generated
+            .fetch_add(1, Ordering::Relaxed);
+        self.inner.queued.notify_one();
+        Ok(seq)
     }
 
     /// The state directory's store (for the certificate and inspection).
@@ -290,11 +399,6 @@ impl Device {
         self.inner.subscription.send_replace(sub);
         self.inner.queued.notify_one();
         Ok(())
-    }
-
-    /// The API version in force.
-    pub fn api(&self) -> crate::profile::ApiVersion {
-        self.inner.generator.config().api
     }
 
     /// Runs `f` with the record log (history).
@@ -346,6 +450,8 @@ impl Device {
                 opened: c.opened.load(Ordering::Relaxed),
                 kept_shut: c.kept_shut.load(Ordering::Relaxed),
                 last_screen: self.inner.screen.lock().ok().and_then(|s| s.clone()),
+                remote: c.remote.load(Ordering::Relaxed),
+                held: self.inner.door_held.lock().ok().and_then(|s| s.clone()),
             },
             callbacks: self.inner.remote.stats().await,
         }
@@ -377,8 +483,15 @@ impl Device {
         if alarm && !generator.config().api.profile().alarms {
             return Err(DeviceError::NoAlarms(generator.config().api));
         }
+        // A stopped terminal recognises nobody; its alarms still go off.
+        if !alarm && self.inner.remote.functions().device_run_type == DEVICE_STOPPED {
+            return Err(DeviceError::Stopped);
+        }
         let seq = self.store().next_seq();
         let timestamp = self.inner.config.clock.unix_now();
+        let view = self.inner.library.view();
+        let effects = self.inner.settings.effects();
+        let library = self.inner.library.clone();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network.
         let device = self.clone();
@@ -390,10 +503,12 @@ impl Device {
                     caller: None,
                 }
             } else {
-                device
-                    .inner
-                    .remote
-                    .prepare(&generator, caller, seq, timestamp)
+                device.inner.remote.prepare(&generator, caller, seq, timestamp, || {
+                    let photo = |id: &str| library.photo(id);
+                    crate::library::recognise::event(
+                        &generator, &view, &effects, &photo, seq, timestamp,
+                    )
+                })
             }
         })
         .await
@@ -600,6 +715,8 @@ impl Device {
                 }
                 match self.make_record(None).await {
                     Ok(_) => self.inner.queued.notify_one(),
+                    // Nobody is recognised while recognition is stopped.
+                    Err(DeviceError::Stopped) => {}
                     Err(e) => tracing::error!(error = %e, "cannot store a new record; it is lost"),
                 }
             }

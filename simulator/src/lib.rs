@@ -2,6 +2,7 @@
 //! configuration, generates realistic recognition events and pushes them to a receiver.
 //! See `ARCHITECTURE.md` at the repository root for the map of modules.
 
+pub mod access;
 pub mod api;
 pub mod cli;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod histogram;
 pub mod history;
 pub mod html;
 pub mod live;
+pub mod library;
 pub mod load;
 pub mod profile;
 pub mod push;
@@ -18,9 +20,11 @@ pub mod receiver;
 pub mod remote;
 pub mod schedule;
 pub mod server;
+pub mod settings;
 pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tls;
+pub mod webapi;
 pub mod wire;
 pub mod zoo;

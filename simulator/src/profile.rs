@@ -133,6 +133,12 @@ pub struct Profile {
     pub alarms: bool,
     /// Remote authentication: the callback, its fields, the `auth_mode` values.
     pub auth: AuthProfile,
+    /// `show_custom_logo` of `/v1/device/custom` is an int 0–2 (1.3), not a bool.
+    pub custom_logo_int: bool,
+    /// The largest `open_door_type` (0–6 up to 1.2.1, Wiegand formats included; 0–2 in 1.3).
+    pub max_open_door_type: i64,
+    /// `/v1/device/info` has `api_ver` and `model_ver` (from 1.1).
+    pub model_versions: bool,
 }
 
 /// `mode` names of API 1.0.
@@ -189,6 +195,9 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_0,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: false,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -208,6 +217,9 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_1,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -227,6 +239,9 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_2,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -246,6 +261,9 @@ static PROFILES: [Profile; 5] = [
         identity_headers: true,
         alarms: false,
         auth: auth::AUTH_1_2_1,
+        custom_logo_int: false,
+        max_open_door_type: 6,
+        model_versions: true,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -265,6 +283,9 @@ static PROFILES: [Profile; 5] = [
         identity_headers: true,
         alarms: true,
         auth: auth::AUTH_1_3,
+        custom_logo_int: true,
+        max_open_door_type: 2,
+        model_versions: true,
     },
 ];
 

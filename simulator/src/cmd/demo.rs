@@ -58,6 +58,8 @@ pub async fn demo(
         backoff: Backoff::default(),
         clock: clock::system(),
         auth_timing: crate::remote::AuthTiming::default(),
+        // The demo logs in with the default account, as an integration would.
+        account: crate::access::AccountConfig::default(),
     })?;
     let cert = device.with_store(|s| s.certificate())?;
     let tls = cert.server_config()?;
@@ -103,6 +105,19 @@ pub async fn demo(
         )
         .build()
         .map_err(|e| CmdError::Broken(format!("cannot build the API client: {e}")))?;
+    // Log in first, as an integration does: the token then goes with every call.
+    let login = crate::wire::LoginRequest {
+        username: Some(crate::access::DEFAULT_USERNAME.into()),
+        password: Some(crate::access::DEFAULT_PASSWORD.into()),
+        valid_time: Some(60),
+    };
+    let token: Envelope<crate::wire::LoginToken> =
+        api_call(client.post(format!("{api}/v1/auth/login")).json(&login)).await?;
+    println!(
+        "POST /v1/auth/login       -> code {} (token for the next calls)",
+        token.code
+    );
+    let token = token.data.token;
     let subscription = Subscription {
         event_dest: Some(
             Destination::parse(&dest).map_err(|e| CmdError::Broken(format!("{dest}: {e}")))?,
@@ -112,6 +127,7 @@ pub async fn demo(
     let answer: Envelope<Empty> = api_call(
         client
             .post(format!("{api}/v1/event/subscribe"))
+            .bearer_auth(&token)
             .json(&subscription),
     )
     .await?;
@@ -119,8 +135,12 @@ pub async fn demo(
         "POST /v1/event/subscribe -> code {} {}",
         answer.code, answer.msg
     );
-    let current: Envelope<Subscription> =
-        api_call(client.get(format!("{api}/v1/event/subscribe"))).await?;
+    let current: Envelope<Subscription> = api_call(
+        client
+            .get(format!("{api}/v1/event/subscribe"))
+            .bearer_auth(&token),
+    )
+    .await?;
     println!(
         "GET  /v1/event/subscribe -> event_dest {} enabled {}\n",
         current.data.event_dest_str(),

@@ -39,6 +39,20 @@ pub async fn device(
         .sn
         .clone()
         .unwrap_or_else(|| crate::synth::device_sn(synth.seed, 0));
+    let account = crate::access::AccountConfig {
+        username: args.username.clone(),
+        password: args
+            .password
+            .clone()
+            .unwrap_or_else(|| crate::access::DEFAULT_PASSWORD.into()),
+        required: !args.no_auth,
+    };
+    if account.username.is_empty() || account.password.is_empty() {
+        return Err(
+            crate::cli::UsageError("--username and --password must not be empty".into()).into(),
+        );
+    }
+    let defaulted = args.password.is_none();
     let device = Device::open(DeviceConfig {
         sn,
         state_dir: args.state.clone(),
@@ -50,6 +64,7 @@ pub async fn device(
         backoff: Backoff::default(),
         clock: clock::system(),
         auth_timing: crate::remote::AuthTiming::default(),
+        account: account.clone(),
     })?;
     if let Some(sub) = initial {
         device.set_subscription(sub)?;
@@ -74,6 +89,15 @@ pub async fn device(
         enabled = sub.enabled,
         "device ready"
     );
+    if !account.required {
+        tracing::info!("--no-auth: the API answers without credentials");
+    } else if defaulted {
+        tracing::info!(
+            username = %account.username,
+            password = %account.password,
+            "web account (default password; set --password to change it)"
+        );
+    }
     if scheme == "https" && args.cert.is_none() {
         tracing::info!(cert = %device.with_store(|s| s.certificate_path()).display(), "clients can pin this certificate");
     }

@@ -39,7 +39,8 @@ use crate::stats::{self, Recorder, Sample};
 use crate::store::{StoreError, write_atomic};
 use crate::synth::{Caller, Generator, Method, Reaction};
 use crate::wire::{
-    self, AuthMode, AuthRequest, AuthSummary, DeviceFunctions, Event, FunctionsError, Identity,
+    self, AuthMode, AuthRequest, AuthSummary, DeviceFunctions, Event, EventData, FunctionsError,
+    Identity,
     RecognitionType, RecognizeStatus, User, UserId, VerifyCode,
 };
 
@@ -202,8 +203,8 @@ impl RemoteAuth {
         caller: Option<Caller>,
         seq: u64,
         timestamp: i64,
+        make: impl FnOnce() -> Event,
     ) -> Prepared {
-        use base64::Engine as _;
         if let Some(caller) = caller {
             let (event, request) = generator.caller_event(caller, seq, timestamp);
             let local = caller.reaction(AuthMode::LOCAL) == Reaction::Admit;
@@ -212,27 +213,28 @@ impl RemoteAuth {
                 caller: Some((caller, request, local)),
             };
         }
-        if generator.alarm(seq).is_some() || self.remote().is_none() {
-            return Prepared {
-                event: generator.generate(seq, timestamp).event,
-                caller: None,
-            };
-        }
+        // The record is made as without a server (from the library when people are
+        // enrolled); the callback then describes the same person and the same snapshot.
+        let event = make();
+        let record = match &event.data {
+            EventData::Record(record) if self.remote().is_some() => record,
+            _ => return Prepared { event, caller: None },
+        };
         let draw = generator.draw(seq);
-        let image = base64::engine::general_purpose::STANDARD.encode(generator.snapshot(&draw));
         let face = match draw.status {
             RecognizeStatus::NonLiveness | RecognizeStatus::AuthFailed => None,
-            _ if draw.person.is_some() => draw.pass.then_some(Caller::library(Method::Face)),
+            _ if record.user.is_some() => record.pass.then_some(Caller::library(Method::Face)),
             _ => Some(Caller::stranger(Method::Face)),
         };
         let caller = face.map(|caller| {
-            let request = generator.auth_request_for_draw(caller, &draw, image.clone(), timestamp);
-            (caller, request, draw.pass)
+            let mut request =
+                generator.auth_request_for_draw(caller, &draw, record.rgb_image.clone(), timestamp);
+            if let (Some(user), Some(into)) = (&record.user, request.user.as_mut()) {
+                adopt(user, into);
+            }
+            (caller, request, record.pass)
         });
-        Prepared {
-            event: generator.event(&draw, image, timestamp),
-            caller,
-        }
+        Prepared { event, caller }
     }
 
     /// Decides the door for a prepared record: locally, or by the callback when the
@@ -476,5 +478,30 @@ fn apply(profile: &Profile, event: &mut Event, summary: &AuthSummary) {
         if record.recognition_type.is_some() {
             record.recognition_type = Some(RecognitionType::Employee);
         }
+    }
+}
+
+/// Gives the callback's `user` the record's person (an enrolled one, say), keeping the
+/// callback's own set of fields, which the version decides.
+fn adopt(from: &User, into: &mut User) {
+    into.name.clone_from(&from.name);
+    into.user_id = from.user_id.clone();
+    into.kind = from.kind;
+    let keep = |field: &mut Option<String>, value: &Option<String>| {
+        if field.is_some() {
+            *field = Some(value.clone().unwrap_or_default());
+        }
+    };
+    keep(&mut into.ic_number, &from.ic_number);
+    keep(&mut into.job_number, &from.job_number);
+    keep(&mut into.id_number, &from.id_number);
+    keep(&mut into.remark, &from.remark);
+    keep(&mut into.pin, &from.pin);
+    if into.guest_time_start.is_some() {
+        into.guest_time_start = Some(from.guest_time_start.unwrap_or(0));
+        into.guest_time_end = Some(from.guest_time_end.unwrap_or(0));
+    }
+    if into.groups.is_some() {
+        into.groups = Some(from.groups.clone().unwrap_or_default());
     }
 }

@@ -25,12 +25,18 @@ pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 mod answer;
 mod auth;
 mod history;
+mod library;
+mod login;
 mod record;
+pub mod settings;
 
 pub use answer::*;
 pub use auth::*;
 pub use history::*;
+pub use library::*;
+pub use login::*;
 pub use record::*;
+pub use settings::{DeviceInfo, DoorRequest, MODEL_VERSIONS, recognize_field};
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance
 /// variants). Kept here so that field names are spelled only in this module.
@@ -508,6 +514,12 @@ pub struct DoorStats {
     pub kept_shut: u64,
     /// The text on the screen after the last answer.
     pub last_screen: Option<String>,
+    /// Remote openings (`POST /v1/device/door`).
+    #[serde(default)]
+    pub remote: u64,
+    /// A remote hold in force: `"open"` or `"closed"`.
+    #[serde(default)]
+    pub held: Option<String>,
 }
 
 // ----- push outcomes and their statistics, as reports and `/sim/stats` spell them -----

@@ -201,7 +201,10 @@ proptest! {
             let device = facesim::device::Device::open(support::device_config(dir.path(), 0.0)).unwrap();
             let routes = facesim::api::routes(device.clone());
             let before = device.subscription();
-            let mut request = warp::test::request().method(method).path(&path);
+            let mut request = warp::test::request()
+                .method(method)
+                .path(&path)
+                .header("authorization", support::basic_auth());
             for (name, value) in &headers {
                 request = request.header(name.as_str(), value.as_str());
             }

@@ -363,6 +363,34 @@ async fn mode_0_never_calls_and_unknown_callers_are_refused() {
     dev.stop().await;
 }
 
+#[tokio::test]
+async fn a_stopped_terminal_recognises_nobody_until_it_runs_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (running, _events) = support::receiver(ReceiverConfig {
+        api: ApiVersion::V1_3,
+        ..ReceiverConfig::default()
+    })
+    .await;
+    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    dev.configure(&format!("http://{}/eventRcv", running.addr), false)
+        .await;
+    let mut stopped = functions(0, "");
+    stopped["device_run_type"] = json!(2);
+    assert_eq!(set_functions(&dev, &stopped).await.0, 200);
+    let before = dev.stats().await["last_seq"].clone();
+    let (status, body) = dev.trigger(&json!({})).await;
+    assert_eq!((status, body["code"].as_i64()), (409, Some(409)), "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("device_run_type"), "{body}");
+    assert_eq!(dev.stats().await["last_seq"], before, "no record was made");
+    // Alarms still go off on a stopped terminal.
+    assert_eq!(dev.trigger(&json!({"type": 1})).await.0, 200);
+    stopped["device_run_type"] = json!(1);
+    assert_eq!(set_functions(&dev, &stopped).await.0, 200);
+    let (status, body) = dev.trigger(&json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    dev.stop().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_terminal_falls_back_to_local_auth_when_the_server_goes_away() {
     let dir = tempfile::tempdir().unwrap();

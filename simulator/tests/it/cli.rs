@@ -232,7 +232,17 @@ fn blocking_get(url: &str) -> String {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+    rt.block_on(async {
+        reqwest::Client::new()
+            .get(url)
+            .header("authorization", crate::support::basic_auth())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
 }
 
 #[test]

@@ -751,7 +751,10 @@ async fn hostile_http_gets_an_error_or_a_closed_connection_and_changes_nothing()
             }
         }
         // The API still answers, and nothing changed.
-        let ok = reqwest::get(format!("http://{addr}/v1/event/subscribe"))
+        let ok = reqwest::Client::new()
+            .get(format!("http://{addr}/v1/event/subscribe"))
+            .header("authorization", support::basic_auth())
+            .send()
             .await
             .unwrap_or_else(|e| panic!("{name}: the API stopped answering: {e}"));
         assert_eq!(ok.status(), 200, "{name}");

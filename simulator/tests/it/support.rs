@@ -43,7 +43,10 @@ pub async fn receiver(config: ReceiverConfig) -> (Running, mpsc::UnboundedReceiv
 /// A running device: its API address, the device itself and its certificate.
 pub struct TestDevice {
     pub api: String,
+    /// Sends the default account's Basic credentials with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub bare: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -112,6 +115,7 @@ pub fn device_config(dir: &Path, rate: f64) -> DeviceConfig {
         },
         clock: ManualClock::at(1_660_625_866),
         auth_timing: facesim::remote::AuthTiming::default(),
+        account: facesim::access::AccountConfig::default(),
     }
 }
 
@@ -152,10 +156,11 @@ pub async fn device(config: DeviceConfig) -> TestDevice {
             );
         }
     });
-    let client = pinned_client(&cert);
+    let client = authed_client(&cert);
     TestDevice {
         api: format!("https://{addr}"),
         client,
+        bare: pinned_client(&cert),
         stop: Some(stop),
         task: Some(task),
     }
@@ -165,6 +170,32 @@ pub async fn device(config: DeviceConfig) -> TestDevice {
 pub fn pinned_client(cert: &CertPair) -> reqwest::Client {
     reqwest::Client::builder()
         .tls_certs_only(reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// The default account's `Authorization: Basic` value.
+pub fn basic_auth() -> String {
+    use base64::Engine;
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        facesim::access::DEFAULT_USERNAME,
+        facesim::access::DEFAULT_PASSWORD
+    ));
+    format!("Basic {credentials}")
+}
+
+/// [`pinned_client`] sending the default account's Basic credentials on every request.
+pub fn authed_client(cert: &CertPair) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&basic_auth()).unwrap(),
+    );
+    reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes()).unwrap())
+        .default_headers(headers)
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap()

@@ -1,0 +1,452 @@
+//! The device settings routes' fields as data (`/v1/device/recognize`, `/access`,
+//! `/system`, `/time`, `/custom`), the door request and the device information, with the
+//! one validator of a settings body: every field's type and range, required fields,
+//! unknown fields ignored. Floats are kept as the device keeps them, 32-bit, and answered
+//! widened (`0.98` comes back as `0.9800000190734863`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What a setting holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Bool,
+    /// `true`/`false` or `0`/`1` (examples send `0`), kept as a bool.
+    BoolOrBit,
+    /// An integer in the inclusive range.
+    Int(i64, i64),
+    /// One of these integers.
+    OneOf(&'static [i64]),
+    /// A number `lo < x < hi` (or `≤ hi` when `hi_inclusive`), kept as f32.
+    Float {
+        lo: f64,
+        hi: f64,
+        hi_inclusive: bool,
+    },
+    /// A number or a numeric string in the inclusive range, kept as a number.
+    LooseInt(i64, i64),
+    /// A string of at most this many bytes.
+    Text(usize),
+    /// `"HH:MM:SS"`.
+    Clock,
+    /// An object with these fields.
+    Object(&'static [Field]),
+    /// An array of at most `max` objects with these fields.
+    List(usize, &'static [Field]),
+}
+
+/// One setting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// The factory value as JSON text (`None`: absent until set).
+    pub default: Option<&'static str>,
+}
+
+const fn f(name: &'static str, kind: Kind, required: bool, default: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required,
+        default: Some(default),
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        default: None,
+    }
+}
+
+const UNIT: Kind = Kind::Float {
+    lo: 0.0,
+    hi: 1.0,
+    hi_inclusive: false,
+};
+
+/// `/v1/device/recognize` (§3.2).
+pub const RECOGNIZE: &[Field] = &[
+    f("use_mode", Kind::OneOf(&[3, 4]), true, "3"),
+    f("multi_auth_mode", Kind::Bool, false, "false"),
+    f("multi_auth_timeout", Kind::Int(1, 60), false, "3"),
+    f("liveness", Kind::Bool, true, "true"),
+    f("liveness_threshold", UNIT, true, "0.995"),
+    f("verify_threshold", UNIT, true, "0.9"),
+    f("certificate_threshold", UNIT, true, "0.6"),
+    f(
+        "recognition_distance",
+        Kind::Float {
+            lo: 0.5,
+            hi: 2.0,
+            hi_inclusive: true,
+        },
+        true,
+        "2",
+    ),
+    f("open_interval", Kind::Int(0, 3600), true, "5"),
+    f("mask_detect", Kind::Bool, true, "true"),
+    f("no_access_without_mask", Kind::Bool, false, "false"),
+    f("no_access_with_mask", Kind::Bool, false, "false"),
+];
+
+const WIEGAND: &[Field] = &[
+    f("mode", Kind::Int(0, 2), false, "0"),
+    f("type", Kind::Int(0, 3), false, "0"),
+    f("card_number", Kind::Text(128), false, "\"12345678\""),
+    f("pulse_width", Kind::Int(50, 1000), false, "180"),
+    f("pulse_cycle", Kind::Int(500, 10_000), false, "2000"),
+    f("reverse_card_number", Kind::BoolOrBit, false, "false"),
+];
+
+const RFID: &[Field] = &[f("type", Kind::Int(0, 4), false, "0")];
+
+/// `/v1/device/access` (§3.3); `open_door_type`'s range is the profile's.
+pub const ACCESS: &[Field] = &[
+    f("open_door_type", Kind::Int(0, 6), true, "0"),
+    f("keep_door_open_duration", Kind::Int(1, 30), true, "6"),
+    f("gpio_a", Kind::Int(1, 3), false, "1"),
+    f("gpio_b", Kind::Int(1, 4), false, "1"),
+    f("gpio_c", Kind::Int(1, 4), false, "1"),
+    f("wiegand_settings", Kind::Object(WIEGAND), false, "{}"),
+    f("tamper", Kind::Bool, true, "false"),
+    f("force_open", Kind::Bool, true, "false"),
+    f("network_relay_address", Kind::Text(128), true, "\"\""),
+    f("door_sensor_timeout", Kind::Int(0, 3600), true, "3"),
+    // "Required" in the guide, yet new in 1.3: older clients omit it (§7 #21).
+    f("resign_interval", Kind::Int(0, 1800), false, "0"),
+    f("rfid_settings", Kind::Object(RFID), false, "{}"),
+    f("serial_port", Kind::Int(0, 3), false, "0"),
+    f(
+        "serial_port_baudrate",
+        Kind::Int(1, 4_000_000),
+        false,
+        "115200",
+    ),
+    opt("wigan_input", Kind::Int(1, 5)),
+];
+
+/// `/v1/device/system` (§3.4).
+pub const SYSTEM: &[Field] = &[
+    f("language_type", Kind::Int(1, 3), false, "1"),
+    f("sound_volume", Kind::Int(0, 100), false, "80"),
+    f("screen_brightness", Kind::Int(0, 100), false, "80"),
+    f("auto_reboot", Kind::Bool, false, "true"),
+    f("reboot_time", Kind::Clock, false, "\"02:00:00\""),
+    f("standby_open", Kind::Bool, false, "true"),
+    f("standby_touch_wakeup", Kind::Bool, false, "false"),
+    f("wait_time", Kind::Int(1, 10), false, "1"),
+    f("sleep_time", Kind::Int(3, 30), false, "3"),
+    f("touch_recognition", Kind::Bool, false, "false"),
+    f(
+        "touch_recognition_return_time",
+        Kind::Int(3, 30),
+        false,
+        "5",
+    ),
+    f("touch_recognition_timeout", Kind::Int(3, 30), false, "5"),
+    f("short_exposure", Kind::OneOf(&[0, 50, 60]), false, "0"),
+];
+
+/// `/v1/device/time` (§3.5). `local_time` is answered from the clock unless manual.
+pub const TIME: &[Field] = &[
+    f(
+        "local_time",
+        Kind::LooseInt(0, 4_102_415_999_000),
+        false,
+        "0",
+    ),
+    f("manual_mode", Kind::Bool, false, "false"),
+    f("time_zone", Kind::LooseInt(-11, 12), false, "8"),
+    f(
+        "server_address",
+        Kind::Text(1024),
+        false,
+        "\"ntp.aliyun.com\"",
+    ),
+];
+
+/// Largest picture in `/v1/device/custom`, as base64 text (4 MB decoded).
+pub const MAX_PICTURE_TEXT: usize = 4 * 1024 * 1024 / 3 * 4 + 4;
+
+const SCREENSAVER: &[Field] = &[
+    f("picture_id", Kind::Int(1, 5), true, "1"),
+    f("picture_data", Kind::Text(MAX_PICTURE_TEXT), false, "\"\""),
+];
+
+const SCREENSAVERS: &[Field] = &[
+    f("interval", Kind::Int(1, 255), false, "10"),
+    f("screensaver_list", Kind::List(5, SCREENSAVER), false, "[]"),
+];
+
+/// `/v1/device/custom` (§3.6) with `show_custom_logo` a bool (before 1.3).
+pub const CUSTOM_BOOL_LOGO: &[Field] = &custom(f("show_custom_logo", Kind::Bool, false, "false"));
+/// `/v1/device/custom` with `show_custom_logo` an int 0/1/2 (1.3).
+pub const CUSTOM_INT_LOGO: &[Field] = &custom(f("show_custom_logo", Kind::Int(0, 2), false, "2"));
+
+const fn custom(logo: Field) -> [Field; 9] {
+    [
+        f("welcome_tip", Kind::Text(64), false, "\"\""),
+        f("verify_success_tip", Kind::Text(64), false, "\"\""),
+        f("verify_fault_tip", Kind::Text(64), false, "\"\""),
+        f("unauthorized_user_tip", Kind::Text(64), false, "\"\""),
+        logo,
+        f(
+            "custom_picture_for_logo",
+            Kind::Text(MAX_PICTURE_TEXT),
+            false,
+            "\"\"",
+        ),
+        f(
+            "custom_screensavers",
+            Kind::Object(SCREENSAVERS),
+            false,
+            "{}",
+        ),
+        f("voice_broadcast", Kind::Bool, false, "true"),
+        opt("custom_picture_for_idle", Kind::Text(MAX_PICTURE_TEXT)),
+    ]
+}
+
+/// A section's factory values.
+pub fn defaults(fields: &[Field]) -> Map<String, Value> {
+    let mut map = Map::new();
+    for field in fields {
+        let Some(text) = field.default else { continue };
+        let mut value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        if let (Kind::Object(sub), Value::Object(_)) = (field.kind, &value) {
+            value = Value::Object(defaults(sub));
+        }
+        if let Kind::Float { .. } = field.kind
+            && let Some(x) = value.as_f64()
+        {
+            value = widen(x);
+        }
+        map.insert(field.name.into(), value);
+    }
+    map
+}
+
+/// Widens the f32 settings of `map` again after a round trip through JSON text, whose
+/// parser may land an ulp off the widened value (serde_json's default float parser).
+pub fn rewiden(fields: &[Field], map: &mut Map<String, Value>) {
+    for field in fields {
+        if let Kind::Float { .. } = field.kind
+            && let Some(v) = map.get_mut(field.name)
+            && let Some(x) = v.as_f64()
+        {
+            *v = widen(x);
+        }
+    }
+}
+
+/// `x` stored as f32 and widened back, as the device answers thresholds.
+fn widen(x: f64) -> Value {
+    serde_json::Number::from_f64(f64::from(x as f32)).map_or(Value::Null, Value::Number)
+}
+
+fn check(field: &Field, value: &Value, path: &str) -> Result<Value, String> {
+    let name = format!("{path}{}", field.name);
+    let wrong = |what: &str| format!("{name} must be {what}, got {value}");
+    Ok(match field.kind {
+        Kind::Bool => Value::Bool(value.as_bool().ok_or_else(|| wrong("true or false"))?),
+        Kind::BoolOrBit => match value {
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                Value::Bool(n.as_i64() == Some(1))
+            }
+            _ => return Err(wrong("true, false, 0 or 1")),
+        },
+        Kind::Int(lo, hi) => match value.as_i64() {
+            Some(n) if (lo..=hi).contains(&n) => Value::from(n),
+            _ => return Err(wrong(&format!("an integer from {lo} to {hi}"))),
+        },
+        Kind::OneOf(values) => match value.as_i64() {
+            Some(n) if values.contains(&n) => Value::from(n),
+            _ => return Err(wrong(&format!("one of {values:?}"))),
+        },
+        Kind::Float {
+            lo,
+            hi,
+            hi_inclusive,
+        } => match value.as_f64() {
+            Some(x) if x > lo && (x < hi || (hi_inclusive && x == hi)) => widen(x),
+            _ => {
+                let op = if hi_inclusive { "<=" } else { "<" };
+                return Err(wrong(&format!("a number {lo} < x {op} {hi}")));
+            }
+        },
+        Kind::LooseInt(lo, hi) => {
+            let n = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(n) if (lo..=hi).contains(&n) => Value::from(n),
+                _ => {
+                    return Err(wrong(&format!(
+                        "a number (or numeric string) from {lo} to {hi}"
+                    )));
+                }
+            }
+        }
+        Kind::Text(max) => match value.as_str() {
+            Some(s) if s.len() <= max => Value::String(s.into()),
+            Some(s) => return Err(format!("{name} is {} bytes; at most {max}", s.len())),
+            None => return Err(wrong("a string")),
+        },
+        Kind::Clock => {
+            let ok = value.as_str().is_some_and(|s| {
+                let parts: Vec<&str> = s.split(':').collect();
+                parts.len() == 3
+                    && parts.iter().all(|p| p.len() == 2)
+                    && parts[0].parse::<u8>().is_ok_and(|h| h < 24)
+                    && parts[1].parse::<u8>().is_ok_and(|m| m < 60)
+                    && parts[2].parse::<u8>().is_ok_and(|s| s < 60)
+            });
+            if !ok {
+                return Err(wrong("a time \"HH:MM:SS\""));
+            }
+            value.clone()
+        }
+        Kind::Object(sub) => {
+            let Value::Object(map) = value else {
+                return Err(wrong("an object"));
+            };
+            Value::Object(validate_fields(sub, map, &format!("{name}."), false)?)
+        }
+        Kind::List(max, sub) => {
+            let Value::Array(items) = value else {
+                return Err(wrong("an array"));
+            };
+            if items.len() > max {
+                return Err(format!("{name} has {} entries; at most {max}", items.len()));
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let Value::Object(map) = item else {
+                    return Err(format!("{name}[] must be objects"));
+                };
+                out.push(Value::Object(validate_fields(
+                    sub,
+                    map,
+                    &format!("{name}[]."),
+                    true,
+                )?));
+            }
+            Value::Array(out)
+        }
+    })
+}
+
+/// Validates the known fields of `body` (unknown ones are dropped); with `full`, also
+/// that required fields are present.
+fn validate_fields(
+    fields: &[Field],
+    body: &Map<String, Value>,
+    path: &str,
+    full: bool,
+) -> Result<Map<String, Value>, String> {
+    let mut out = Map::new();
+    for field in fields {
+        match body.get(field.name) {
+            Some(value) => {
+                out.insert(field.name.into(), check(field, value, path)?);
+            }
+            None if full && field.required => {
+                return Err(format!("{path}{} is required", field.name));
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Validates a POST body of a section and merges it over `current`: required fields
+/// must be present, nested objects merge field by field.
+///
+/// # Errors
+/// A message naming the first bad field.
+pub fn merge(
+    fields: &[Field],
+    current: &Map<String, Value>,
+    body: &[u8],
+) -> Result<Map<String, Value>, String> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
+    let Value::Object(body) = body else {
+        return Err(format!(
+            "body must be a JSON object, got {}",
+            super::json_type(&body)
+        ));
+    };
+    let given = validate_fields(fields, &body, "", true)?;
+    let mut merged = current.clone();
+    for (name, value) in given {
+        match (merged.get_mut(&name), value) {
+            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+            (_, value) => {
+                merged.insert(name, value);
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// `POST /v1/device/door`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorRequest {
+    /// 0 open for `keep_door_open_duration`, 1 stay open, 2 stay closed.
+    pub open_mode: Option<i64>,
+    #[serde(default)]
+    pub card_number: Option<String>,
+}
+
+/// `GET /v1/device/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub model: String,
+    pub device_sn: String,
+    pub mac_wired: String,
+    pub mac_wlan: String,
+    pub sw_ver: String,
+    pub hw_ver: String,
+    pub app_ver: String,
+    /// From 1.1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_ver: Option<String>,
+    /// From 1.1.0: algorithm versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_ver: Option<Map<String, Value>>,
+}
+
+/// The algorithm names `model_ver` lists.
+pub const MODEL_VERSIONS: [(&str, &str); 8] = [
+    ("hunter", "KM_Hunter_3.2.1"),
+    ("august", "KM_August_2.8.0"),
+    ("aligner", "KM_Aligner_1.9.4"),
+    ("headpose", "KM_Headpose_1.2.0"),
+    ("blur", "KM_Blur_1.1.2"),
+    ("liveness", "KM_Liveness_4.0.3"),
+    ("feature", "KM_Feature_5.1.0"),
+    ("attribute", "KM_Attribute_2.3.1"),
+];
+
+/// The recognition settings' fields that recognition reads.
+pub mod recognize_field {
+    pub const LIVENESS: &str = "liveness";
+    pub const LIVENESS_THRESHOLD: &str = "liveness_threshold";
+    pub const VERIFY_THRESHOLD: &str = "verify_threshold";
+    pub const MASK_DETECT: &str = "mask_detect";
+    pub const NO_ACCESS_WITHOUT_MASK: &str = "no_access_without_mask";
+    pub const NO_ACCESS_WITH_MASK: &str = "no_access_with_mask";
+    pub const OPEN_DOOR_TYPE: &str = "open_door_type";
+    pub const TIME_ZONE: &str = "time_zone";
+    pub const LOCAL_TIME: &str = "local_time";
+    pub const MANUAL_MODE: &str = "manual_mode";
+}
