@@ -24,10 +24,12 @@ pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
 mod answer;
 mod auth;
+mod functions;
 mod record;
 
 pub use answer::*;
 pub use auth::*;
+pub use functions::*;
 pub use record::*;
 
 /// Names of record fields, for callers that patch records as JSON (overrides, conformance
@@ -697,6 +699,7 @@ mod tests {
             ("answer.rs", include_str!("answer.rs")),
             ("record.rs", include_str!("record.rs")),
             ("auth.rs", include_str!("auth.rs")),
+            ("functions.rs", include_str!("functions.rs")),
         ];
         for (name, source) in files {
             let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
