@@ -713,6 +713,10 @@ impl Device {
                     () = tokio::time::sleep_until(start + offset) => {}
                     _ = sub.wait_for(|s| s.active().is_none()) => break,
                 }
+                // `device_run_type` 2: the terminal is stopped and recognises nobody.
+                if self.inner.remote.functions().device_run_type == 2 {
+                    continue;
+                }
                 match self.make_record(None).await {
                     Ok(_) => self.inner.queued.notify_one(),
                     // Nobody is recognised while recognition is stopped.

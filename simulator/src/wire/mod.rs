@@ -24,6 +24,7 @@ pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
 mod answer;
 mod auth;
+mod functions;
 mod history;
 mod library;
 mod login;
@@ -32,6 +33,7 @@ pub mod settings;
 
 pub use answer::*;
 pub use auth::*;
+pub use functions::*;
 pub use history::*;
 pub use library::*;
 pub use login::*;
@@ -712,6 +714,10 @@ mod tests {
             ("history.rs", include_str!("history.rs")),
             ("record.rs", include_str!("record.rs")),
             ("auth.rs", include_str!("auth.rs")),
+            ("functions.rs", include_str!("functions.rs")),
+            ("library.rs", include_str!("library.rs")),
+            ("login.rs", include_str!("login.rs")),
+            ("settings.rs", include_str!("settings.rs")),
         ];
         for (name, source) in files {
             let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];

@@ -517,3 +517,23 @@ async fn load_target_auth_judges_callbacks_as_auth_answers() {
             .is_err()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_terminal_recognises_nobody() {
+    let (running, _events) = support::receiver(ReceiverConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = support::device(support::device_config(dir.path(), 10.0)).await;
+    let stopped = json!({"record": true, "record_image": true, "alarm_record": true, "auth_mode": 0, "device_run_type": 2});
+    assert_eq!(set_functions(&dev, &stopped).await.0, 200);
+    dev.configure(&format!("http://{}/eventRcv", running.addr), true)
+        .await;
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert_eq!(dev.stats().await["generated"], 0);
+    let running_again = json!({"record": true, "record_image": true, "alarm_record": true, "auth_mode": 0, "device_run_type": 1});
+    assert_eq!(set_functions(&dev, &running_again).await.0, 200);
+    support::eventually("records again", async || {
+        dev.stats().await["generated"].as_u64().unwrap_or(0) > 0
+    })
+    .await;
+    dev.stop().await;
+}
