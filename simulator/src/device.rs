@@ -503,12 +503,15 @@ impl Device {
                     caller: None,
                 }
             } else {
-                device.inner.remote.prepare(&generator, caller, seq, timestamp, || {
-                    let photo = |id: &str| library.photo(id);
-                    crate::library::recognise::event(
-                        &generator, &view, &effects, &photo, seq, timestamp,
-                    )
-                })
+                device
+                    .inner
+                    .remote
+                    .prepare(&generator, caller, seq, timestamp, || {
+                        let photo = |id: &str| library.photo(id);
+                        crate::library::recognise::event(
+                            &generator, &view, &effects, &photo, seq, timestamp,
+                        )
+                    })
             }
         })
         .await

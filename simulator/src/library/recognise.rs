@@ -16,8 +16,8 @@ use rand::rngs::StdRng;
 
 use super::{Admission, View, evaluate, ids};
 use crate::profile::PersonKind;
-use crate::synth::face::{Look, Region};
 use crate::synth::avatar::{DeriveOptions, derive};
+use crate::synth::face::{Look, Region};
 use crate::synth::{Draw, Generator};
 use crate::wire::{Event, Group, Mask, RecognitionType, RecognizeStatus, User, UserOutput};
 

@@ -366,7 +366,11 @@ impl Library {
         use base64::Engine as _;
         let avatar = self.get_user(id).ok()?.avatar;
         (!avatar.is_empty())
-            .then(|| base64::engine::general_purpose::STANDARD.decode(avatar).ok())
+            .then(|| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(avatar)
+                    .ok()
+            })
             .flatten()
     }
 

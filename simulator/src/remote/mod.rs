@@ -40,8 +40,7 @@ use crate::store::{StoreError, write_atomic};
 use crate::synth::{Caller, Generator, Method, Reaction};
 use crate::wire::{
     self, AuthMode, AuthRequest, AuthSummary, DeviceFunctions, Event, EventData, FunctionsError,
-    Identity,
-    RecognitionType, RecognizeStatus, User, UserId, VerifyCode,
+    Identity, RecognitionType, RecognizeStatus, User, UserId, VerifyCode,
 };
 
 /// The file in the state directory that holds the settings.
@@ -218,7 +217,12 @@ impl RemoteAuth {
         let event = make();
         let record = match &event.data {
             EventData::Record(record) if self.remote().is_some() => record,
-            _ => return Prepared { event, caller: None },
+            _ => {
+                return Prepared {
+                    event,
+                    caller: None,
+                };
+            }
         };
         let draw = generator.draw(seq);
         let face = match draw.status {

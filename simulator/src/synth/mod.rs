@@ -42,8 +42,8 @@
 //!   Strangers, unknown faces and half of the spoofs get a fresh random look; the other
 //!   spoofs show a photo of somebody from the population.
 
-mod callback;
 pub mod avatar;
+mod callback;
 mod canvas;
 pub mod face;
 pub mod jpeg;

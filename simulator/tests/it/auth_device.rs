@@ -380,7 +380,10 @@ async fn a_stopped_terminal_recognises_nobody_until_it_runs_again() {
     let before = dev.stats().await["last_seq"].clone();
     let (status, body) = dev.trigger(&json!({})).await;
     assert_eq!((status, body["code"].as_i64()), (409, Some(409)), "{body}");
-    assert!(body["msg"].as_str().unwrap().contains("device_run_type"), "{body}");
+    assert!(
+        body["msg"].as_str().unwrap().contains("device_run_type"),
+        "{body}"
+    );
     assert_eq!(dev.stats().await["last_seq"], before, "no record was made");
     // Alarms still go off on a stopped terminal.
     assert_eq!(dev.trigger(&json!({"type": 1})).await.0, 200);

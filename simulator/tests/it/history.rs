@@ -56,7 +56,7 @@ impl Served {
         Self {
             addr,
             api: format!("https://{addr}"),
-            client: support::pinned_client(&cert),
+            client: support::authed_client(&cert),
             cert_pem: cert.cert_pem,
             stop: Some(stop),
             task: Some(task),
@@ -311,8 +311,15 @@ async fn connect(addr: SocketAddr, cert_pem: &str) -> Result<Feed, tungstenite::
         .connect(name, tcp)
         .await
         .unwrap();
-    let (feed, response) =
-        tokio_tungstenite::client_async(format!("wss://{addr}/v1/event"), tls).await?;
+    // The upgrade needs credentials like every other route.
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "wss://{addr}/v1/event"
+    ))?;
+    request.headers_mut().insert(
+        tungstenite::http::header::AUTHORIZATION,
+        tungstenite::http::HeaderValue::from_str(&support::basic_auth()).unwrap(),
+    );
+    let (feed, response) = tokio_tungstenite::client_async(request, tls).await?;
     assert_eq!(response.status(), 101);
     Ok(feed)
 }
@@ -495,7 +502,10 @@ proptest! {
             cfg.synth.api = ApiVersion::V1_3;
             let device = Device::open(cfg).unwrap();
             let routes = facesim::api::routes(device.clone());
-            let mut request = warp::test::request().method(method).path(&path);
+            let mut request = warp::test::request()
+                .method(method)
+                .path(&path)
+                .header("authorization", support::basic_auth());
             for (name, value) in &headers {
                 request = request.header(name.as_str(), value.as_str());
             }

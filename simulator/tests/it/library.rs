@@ -332,6 +332,7 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
         .await;
     assert_eq!(status, 200);
     let mut seen = HashSet::new();
+    let mut compared = 0;
     for _ in 0..40 {
         let (status, _) = dev.trigger(&json!({})).await;
         assert_eq!(status, 200);
@@ -343,6 +344,27 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
             if id.starts_with("9b2c") {
                 let n = &id[id.len() - 1..];
                 assert_eq!(user.name, format!("Person {n}"));
+                // The snapshot is made from the enrolled photo: nearer to it than to any
+                // other enrolled person's (unmasked, as in the photo).
+                let sign = |b64: &str| {
+                    use base64::Engine;
+                    let jpeg = base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .unwrap();
+                    facesim::synth::avatar::FaceSignature::of(&jpeg).unwrap()
+                };
+                let shot = sign(&record.rgb_image);
+                let own: u64 = n.parse().unwrap();
+                let mine = shot.distance(&sign(&photo(own)));
+                let unmasked = record.mask != facesim::wire::Mask::Worn;
+                compared += usize::from(unmasked);
+                for other in (0..6).filter(|&o| o != own && unmasked) {
+                    let theirs = shot.distance(&sign(&photo(other)));
+                    assert!(
+                        mine < theirs,
+                        "Person {own}: {mine} vs photo {other}: {theirs}"
+                    );
+                }
                 assert_eq!(user.ic_number.as_deref(), Some(format!("IC{n}").as_str()));
                 let groups = user.groups.unwrap();
                 assert_eq!(
@@ -354,6 +376,10 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
         }
     }
     assert!(seen.len() >= 3, "{seen:?}");
+    assert!(
+        compared > 0,
+        "no unmasked snapshot of an enrolled person to compare"
+    );
     // Delete one: never recognised again.
     let gone = seen.iter().next().unwrap().clone();
     let (status, del) = sdk
