@@ -45,6 +45,31 @@ async fn subscription_round_trip_over_https() {
 }
 
 #[tokio::test]
+async fn paths_may_end_with_a_slash_as_the_guide_writes_some() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = support::device(support::device_config(dir.path(), 0.0)).await;
+    for path in [
+        "/v1/event/subscribe/",
+        "/v1/device/info/",
+        "/v1/device/functions/",
+    ] {
+        let (status, body) = call(dev.client.get(format!("{}{path}", dev.api))).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (200, &json!(200)),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = call(dev.client.get(format!("{}/v1/device/info//", dev.api))).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (404, &json!(404)),
+        "only one slash: {body}"
+    );
+    dev.stop().await;
+}
+
+#[tokio::test]
 async fn every_bad_request_gets_the_envelope_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let dev = support::device(support::device_config(dir.path(), 0.0)).await;
