@@ -224,6 +224,7 @@ impl Device {
             &config.state_dir,
             config.synth.api.profile(),
             config.auth_timing,
+            config.synth.mode,
         )?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
@@ -474,7 +475,12 @@ impl Device {
             Some(parsed) => Some(parsed?),
             None => None,
         };
-        let generator = self.inner.generator.clone();
+        // The verification `mode` in force is `/v1/device/functions`'s: records show it,
+        // and their entry methods follow it.
+        let generator = match self.inner.remote.functions().mode {
+            mode if mode == self.inner.generator.config().mode => self.inner.generator.clone(),
+            mode => Arc::new(self.inner.generator.with_mode(mode)),
+        };
         let alarm = overrides
             .and_then(|o| o.get(wire::field::TYPE))
             .and_then(Value::as_i64)

@@ -119,7 +119,8 @@ impl std::fmt::Debug for RemoteAuth {
 }
 
 impl RemoteAuth {
-    /// Loads the settings from `state_dir` (the defaults when none were saved).
+    /// Loads the settings from `state_dir` (the defaults when none were saved, with the
+    /// verification `mode` the device was started with).
     ///
     /// # Errors
     /// [`StoreError`] when the file exists but cannot be read or does not parse.
@@ -127,6 +128,7 @@ impl RemoteAuth {
         state_dir: &Path,
         profile: &'static Profile,
         timing: AuthTiming,
+        mode: wire::Mode,
     ) -> Result<Self, StoreError> {
         let path = state_dir.join(FUNCTIONS_FILE);
         let functions = match std::fs::read(&path) {
@@ -134,9 +136,10 @@ impl RemoteAuth {
                 path: path.clone(),
                 reason: e.to_string(),
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                DeviceFunctions::defaults(&profile.functions_rules())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DeviceFunctions {
+                mode,
+                ..DeviceFunctions::defaults(&profile.functions_rules())
+            },
             Err(source) => return Err(StoreError::Io { path, source }),
         };
         let (recorder, _aggregator) = stats::spawn_aggregator();

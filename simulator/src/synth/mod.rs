@@ -314,6 +314,15 @@ impl Generator {
         }
     }
 
+    /// The same device under another verification `mode` (set through
+    /// `/v1/device/functions`): the same people and snapshots, records that show the mode
+    /// and draw their entry methods from it.
+    pub fn with_mode(&self, mode: Mode) -> Self {
+        let mut other = self.clone();
+        other.cfg.mode = mode;
+        other
+    }
+
     pub fn sn(&self) -> &str {
         &self.sn
     }

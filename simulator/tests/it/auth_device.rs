@@ -364,6 +364,40 @@ async fn mode_0_never_calls_and_unknown_callers_are_refused() {
 }
 
 #[tokio::test]
+async fn the_functions_mode_is_the_mode_records_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let (running, mut events) = support::receiver(ReceiverConfig {
+        api: ApiVersion::V1_3,
+        ..ReceiverConfig::default()
+    })
+    .await;
+    let mut config = support::device_config(dir.path(), 0.0);
+    config.synth.api = ApiVersion::V1_3;
+    config.push.api = ApiVersion::V1_3;
+    config.synth.alarm_share = Some(0.0);
+    config.synth.mode = facesim::wire::Mode::try_from(1).unwrap();
+    let dev = support::device(config).await;
+    dev.configure(&format!("http://{}/eventRcv", running.addr), false)
+        .await;
+    // The device starts with the mode it was started with.
+    assert_eq!(get_functions(&dev).await["mode"], 1);
+    assert_eq!(dev.trigger(&json!({})).await.0, 200);
+    let first = events.recv().await.unwrap();
+    assert_eq!(first.event.as_record().unwrap().mode.code(), 1);
+    let mut body = functions(0, "");
+    body["mode"] = json!(4);
+    assert_eq!(set_functions(&dev, &body).await.0, 200);
+    for _ in 0..5 {
+        assert_eq!(dev.trigger(&json!({})).await.0, 200);
+        let got = events.recv().await.unwrap();
+        let record = got.event.as_record().unwrap();
+        assert_eq!(record.mode.code(), 4, "ID card only");
+        assert_eq!(record.entry_mode, Some(5), "presented by ID card");
+    }
+    dev.stop().await;
+}
+
+#[tokio::test]
 async fn a_stopped_terminal_recognises_nobody_until_it_runs_again() {
     let dir = tempfile::tempdir().unwrap();
     let (running, _events) = support::receiver(ReceiverConfig {
