@@ -129,11 +129,7 @@ async fn compare(
     let total = probes.len();
     for probe in probes {
         let i = runner.send(probe.clone()).await;
-        let problem = match (&runner.sent[i].result, baseline) {
-            (Ok(response), Some(reference)) => like(response, reference),
-            (Ok(_), None) => None,
-            (Err(failure), _) => Some(failure.to_string()),
-        };
+        let problem = differs(&runner.sent[i].result, baseline);
         if let Some(problem) = problem {
             first.get_or_insert((probe, problem));
             if runner.sent[i].result.is_err() && !runner.alive(&format!("request {id}")).await {
@@ -156,12 +152,20 @@ async fn compare(
     runner.finish(id, finding, total, start.elapsed());
 }
 
-/// How an answer differs from the baseline callback's, if it does.
-fn like(response: &crate::wireio::Response, baseline: &Form) -> Option<String> {
-    Form::of(response)
-        .matches(baseline)
-        .err()
-        .map(|e| e.replace("a valid event", "the baseline callback"))
+/// How a callback's outcome differs from the baseline callback's answer, if it does: no
+/// answer at all always does; with no baseline answer there is nothing to differ from.
+fn differs(
+    result: &Result<crate::wireio::Response, crate::wireio::Failure>,
+    baseline: Option<&Form>,
+) -> Option<String> {
+    match (result, baseline) {
+        (Ok(response), Some(reference)) => Form::of(response)
+            .matches(reference)
+            .err()
+            .map(|e| e.replace("a valid event", "the baseline callback")),
+        (Ok(_), None) => None,
+        (Err(failure), _) => Some(failure.to_string()),
+    }
 }
 
 /// AC-04: a blacklisted person's callback is refused.
@@ -273,11 +277,7 @@ async fn bad_requests(runner: &mut Runner<'_>, factory: &AuthFactory, baseline: 
         }
         let alive = factory.alive(100 + n as u64);
         let j = runner.send(alive.clone()).await;
-        let problem = match (&runner.sent[j].result, baseline) {
-            (Ok(response), Some(reference)) => like(response, reference),
-            (Ok(_), None) => None,
-            (Err(failure), _) => Some(failure.to_string()),
-        };
+        let problem = differs(&runner.sent[j].result, baseline);
         if let Some(problem) = problem {
             dead_after.get_or_insert((
                 alive,

@@ -158,6 +158,30 @@ pub fn aimed(fault: Fault, api: ApiVersion) -> BTreeSet<&'static str> {
         .collect()
 }
 
+/// How a run against `fault` under `api` differs from the matrix: checks that found
+/// something other than those aimed at it, or an exit code other than a MUST's.
+pub fn against_matrix(fault: Fault, api: ApiVersion, report: &RunReport) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (found, want) = (findings(report), aimed(fault, api));
+    if found != want {
+        problems.push(format!(
+            "{fault} under {api}: expected {want:?}, found {found:?}\n{}",
+            explain(report)
+        ));
+    }
+    let must = aimed_under(fault, api)
+        .iter()
+        .any(|c| c.level == facecert::catalog::Level::Must);
+    let code = report.exit_code();
+    if code != u8::from(must) {
+        problems.push(format!(
+            "{fault} under {api}: exit code {code}, expected {}",
+            u8::from(must)
+        ));
+    }
+    problems
+}
+
 /// One line per check that found something, for assertion messages.
 pub fn explain(report: &RunReport) -> String {
     report
