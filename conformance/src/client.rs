@@ -2,19 +2,19 @@
 //! clients add headers, fix Content-Types, pool connections and retry; a conformance suite
 //! must control all of that, see whether the receiver kept the connection open, and still
 //! read an answer that arrives before the body is fully sent (a 413 to a huge body). So
-//! the request is written and the answer read at the same time, over plain TCP or rustls.
+//! the request is written and the answer read at the same time. It is a thin driver on
+//! facesim's HTTP/1.1 layer: the URL is taken apart by its `Origin`, the connection is
+//! its `Stream` (plain TCP or rustls), the head is written and the answer framed by its
+//! `http1` framer.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use facesim::net::{Origin, Stream, Tls, http1};
 use facesim::tls::{self, Trust};
-use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 use url::Url;
 
 use crate::wireio::{self, Failure, Response};
@@ -74,12 +74,8 @@ impl Request {
 /// The receiver under test: where to connect and how to speak to it.
 #[derive(Clone)]
 pub struct Target {
-    url: Url,
-    host: String,
-    port: u16,
-    authority: String,
-    path: String,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
+    origin: Origin,
+    tls: Option<Tls>,
     /// Headers every request carries, as the terminal's firmware sends them (the
     /// identity headers from API 1.2.1).
     identity: Vec<(&'static str, String)>,
@@ -88,7 +84,7 @@ pub struct Target {
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
-            .field("url", &self.url.as_str())
+            .field("url", &self.origin.url().as_str())
             .finish()
     }
 }
@@ -99,34 +95,15 @@ impl Target {
     /// # Errors
     /// [`ClientError`] when the URL is unusable or the trust cannot be set up.
     pub fn new(url: &Url, trust: &Trust) -> Result<Self, ClientError> {
-        let bad = || ClientError::BadUrl(url.to_string());
-        let host = match url.host().ok_or_else(bad)? {
-            url::Host::Ipv6(addr) => addr.to_string(),
-            other => other.to_string(),
-        };
-        let port = url.port_or_known_default().ok_or_else(bad)?;
-        let authority = match url.port() {
-            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_string(),
-        };
-        let path = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_string(),
-        };
-        let tls = match url.scheme() {
-            "http" => None,
-            "https" => {
-                let name = ServerName::try_from(host.clone()).map_err(|_| bad())?;
-                Some((TlsConnector::from(client_config(trust)?), name))
-            }
-            _ => return Err(bad()),
+        let origin = Origin::new(url).map_err(|_| ClientError::BadUrl(url.to_string()))?;
+        let tls = if origin.is_https() {
+            let config = tls::client_config(trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+            origin.tls(&config)
+        } else {
+            None
         };
         Ok(Self {
-            url: url.clone(),
-            host,
-            port,
-            authority,
-            path,
+            origin,
             tls,
             identity: Vec::new(),
         })
@@ -141,7 +118,7 @@ impl Target {
     }
 
     pub fn url(&self) -> &Url {
-        &self.url
+        self.origin.url()
     }
 
     pub fn is_https(&self) -> bool {
@@ -154,7 +131,7 @@ impl Target {
     /// # Errors
     /// [`Failure::Connect`].
     pub async fn reach(&self) -> Result<(), Failure> {
-        TcpStream::connect((self.host.as_str(), self.port))
+        TcpStream::connect(self.origin.host_port())
             .await
             .map(drop)
             .map_err(|e| Failure::Connect(e.to_string()))
@@ -174,9 +151,7 @@ impl Target {
     ) -> Result<(Connection, ConnectTime), (Failure, ConnectTime)> {
         let start = Instant::now();
         let tcp =
-            match tokio::time::timeout(limit, TcpStream::connect((self.host.as_str(), self.port)))
-                .await
-            {
+            match tokio::time::timeout(limit, TcpStream::connect(self.origin.host_port())).await {
                 Ok(Ok(tcp)) => tcp,
                 Ok(Err(e)) => {
                     return Err((Failure::Connect(e.to_string()), ConnectTime::failed(start)));
@@ -189,29 +164,24 @@ impl Target {
             };
         let tcp_time = start.elapsed();
         let _ = tcp.set_nodelay(true);
-        let stream: Box<dyn Io> = match &self.tls {
-            None => Box::new(tcp),
-            Some((connector, name)) => {
-                let left = limit.saturating_sub(tcp_time);
-                match tokio::time::timeout(left, connector.connect(name.clone(), tcp)).await {
-                    Ok(Ok(tls)) => Box::new(tls),
-                    Ok(Err(e)) => {
-                        let time = ConnectTime {
-                            tcp: tcp_time,
-                            total: start.elapsed(),
-                        };
-                        return Err((Failure::Tls(facesim::push::error_chain(&e)), time));
-                    }
-                    Err(_) => {
-                        let time = ConnectTime {
-                            tcp: tcp_time,
-                            total: start.elapsed(),
-                        };
-                        let failure =
-                            Failure::Tls(format!("no handshake within {} ms", limit.as_millis()));
-                        return Err((failure, time));
-                    }
-                }
+        let left = limit.saturating_sub(tcp_time);
+        let stream = match tokio::time::timeout(left, Stream::secure(tcp, self.tls.as_ref())).await
+        {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                let time = ConnectTime {
+                    tcp: tcp_time,
+                    total: start.elapsed(),
+                };
+                return Err((Failure::Tls(facesim::net::error_chain(&e)), time));
+            }
+            Err(_) => {
+                let time = ConnectTime {
+                    tcp: tcp_time,
+                    total: start.elapsed(),
+                };
+                let failure = Failure::Tls(format!("no handshake within {} ms", limit.as_millis()));
+                return Err((failure, time));
             }
         };
         let time = ConnectTime {
@@ -254,27 +224,27 @@ impl Target {
 
     /// The request head for `request`.
     fn head(&self, request: &Request) -> Vec<u8> {
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: facecert/{}\r\n",
-            request.method.as_str(),
-            self.path,
-            self.authority,
-            env!("CARGO_PKG_VERSION")
-        );
+        let user_agent = concat!("facecert/", env!("CARGO_PKG_VERSION"));
+        let mut headers = vec![("User-Agent", user_agent)];
         if let Some(ct) = &request.content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
+            headers.push(("Content-Type", ct));
         }
         if request.identity {
-            for (name, value) in &self.identity {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
+            headers.extend(self.identity.iter().map(|(n, v)| (*n, v.as_str())));
         }
         // A GET without a body sends no Content-Length, as every client does.
-        if request.method == Method::Post || !request.body.is_empty() {
-            head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
-        }
-        head.push_str("\r\n");
-        head.into_bytes()
+        let length = (request.method == Method::Post || !request.body.is_empty())
+            .then_some(request.body.len());
+        let mut head = Vec::with_capacity(256);
+        http1::write_request_head(
+            &mut head,
+            request.method.as_str(),
+            self.origin.target(),
+            self.origin.authority(),
+            &headers,
+            length,
+        );
+        head
     }
 }
 
@@ -322,13 +292,9 @@ pub struct Exchange {
     pub connection: Option<Connection>,
 }
 
-/// Anything a connection can run over: TCP or TLS over TCP.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
 /// An open connection to the target.
 pub struct Connection {
-    stream: Box<dyn Io>,
+    stream: Stream,
     answered: usize,
 }
 
@@ -413,10 +379,4 @@ impl Connection {
             Err(other) => Err(other),
         }
     }
-}
-
-/// The rustls client configuration for a trust choice (HTTP/1.1 only: the suite's
-/// byte-level checks assume it).
-fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, ClientError> {
-    tls::client_config(trust).map_err(|e| ClientError::Tls(e.to_string()))
 }

@@ -1,15 +1,16 @@
-//! Reading an HTTP/1.1 answer off the wire, byte by byte, and naming precisely how it went
-//! wrong when it did: no answer at all, a reset, a head that is not HTTP, a body that ends
-//! before its announced length. The client in `client` writes; this module only reads.
+//! Reading an HTTP/1.1 answer off the wire and naming precisely how it went wrong when it
+//! did: no answer at all, a reset, a head that is not HTTP, a body that ends before its
+//! announced length. The framing itself is facesim's `net::http1`, the one framer of the
+//! workspace; this module is the driver that reads and names. The client in `client`
+//! writes; this module only reads.
 
 use std::time::Duration;
 
+use facesim::net::http1::{self, BodyKind, FramingError};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Largest answer head read; real answers have a few hundred bytes of headers.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Largest answer body read; real answers are well under a kilobyte.
-pub const MAX_BODY_BYTES: usize = facesim::push::MAX_ANSWER_BYTES;
+pub const MAX_BODY_BYTES: usize = facesim::net::MAX_ANSWER_BYTES;
 
 /// How an exchange failed to produce an answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -191,7 +192,9 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
-/// Reads one answer from `reader`, skipping interim (1xx) answers.
+/// Reads one answer from `reader`, skipping interim (1xx) answers, with facesim's framer
+/// (the one every client of the workspace parses answers with) deciding where the head
+/// and the body end.
 ///
 /// # Errors
 /// A [`Failure`] naming what went wrong; [`Failure::Closed`] carries zero byte counts,
@@ -200,34 +203,32 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut first_byte: Option<std::time::Instant> = None;
     loop {
-        let (head_len, status, http10, headers) = loop {
-            let mut slots = [httparse::EMPTY_HEADER; 64];
-            let mut parsed = httparse::Response::new(&mut slots);
-            match parsed.parse(&buf) {
-                Ok(httparse::Status::Complete(n)) => {
-                    let headers = parsed
-                        .headers
-                        .iter()
-                        .map(|h| {
+        let mut searched = 0;
+        let (head, headers) = loop {
+            if let Some(end) = http1::find_head_end(&buf, searched) {
+                let not_http =
+                    |e: FramingError| Failure::NotHttp(format!("{e}: {}", preview(&buf, 60)));
+                let head = http1::parse_head(&buf, end).map_err(not_http)?;
+                let headers = http1::headers(&buf, end)
+                    .map(|h| {
+                        h.map(|(name, value)| {
                             (
-                                h.name.to_string(),
-                                String::from_utf8_lossy(h.value).into_owned(),
+                                String::from_utf8_lossy(name).into_owned(),
+                                String::from_utf8_lossy(value).into_owned(),
                             )
                         })
-                        .collect::<Vec<_>>();
-                    break (
-                        n,
-                        parsed.code.unwrap_or(0),
-                        parsed.version == Some(0),
-                        headers,
-                    );
-                }
-                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_BYTES => {
-                    return Err(Failure::NotHttp("answer head larger than 64 KiB".into()));
-                }
-                Ok(httparse::Status::Partial) => {}
-                Err(e) => return Err(Failure::NotHttp(format!("{e}: {}", preview(&buf, 60)))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(not_http)?;
+                break (head, headers);
             }
+            if let Err(e) = http1::check_start(&buf) {
+                return Err(Failure::NotHttp(format!("{e}: {}", preview(&buf, 60))));
+            }
+            if buf.len() > http1::MAX_HEAD_BYTES {
+                return Err(Failure::NotHttp(FramingError::HeadTooLarge.to_string()));
+            }
+            searched = buf.len();
             match fill(reader, &mut buf).await {
                 Ok(true) => {
                     first_byte.get_or_insert_with(std::time::Instant::now);
@@ -254,72 +255,64 @@ pub async fn read_response<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Respo
                 Err(e) => return Err(Failure::Truncated(e.to_string())),
             }
         };
-        buf.drain(..head_len);
-        if (100..200).contains(&status) && status != 101 {
+        buf.drain(..head.len);
+        if (100..200).contains(&head.status) && head.status != 101 {
             continue;
         }
         let mut response = Response {
-            status,
-            http10,
+            status: head.status,
+            http10: head.http10,
             headers,
             body: Vec::new(),
             reusable: false,
             spread: Duration::ZERO,
         };
-        let close = response
-            .header("connection")
-            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
-        let chunked = response
-            .header("transfer-encoding")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-        let length = response
-            .header("content-length")
-            .map(|v| v.trim().parse::<usize>());
-        let framed = if status == 204 || status == 304 {
-            true
-        } else if chunked {
-            response.body = read_chunked(reader, buf).await?;
-            true
-        } else if let Some(length) = length {
-            let length =
-                length.map_err(|_| Failure::NotHttp("unreadable Content-Length".into()))?;
-            if length > MAX_BODY_BYTES {
-                return Err(Failure::TooLarge);
+        let framed = match head.body {
+            BodyKind::Empty => true,
+            BodyKind::Chunked => {
+                response.body = read_chunked(reader, buf).await?;
+                true
             }
-            while buf.len() < length {
-                match fill(reader, &mut buf).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        return Err(Failure::Truncated(format!(
-                            "body ended after {} of {length} announced bytes",
-                            buf.len()
-                        )));
-                    }
-                    Err(e) => {
-                        return Err(Failure::Truncated(format!(
-                            "{e} after {} of {length} announced bytes",
-                            buf.len()
-                        )));
-                    }
-                }
-            }
-            buf.truncate(length);
-            response.body = buf;
-            true
-        } else {
-            // No framing: the body runs to the end of the connection.
-            while fill(reader, &mut buf)
-                .await
-                .map_err(|e| Failure::Truncated(e.to_string()))?
-            {
-                if buf.len() > MAX_BODY_BYTES {
+            BodyKind::Length(length) => {
+                if length > MAX_BODY_BYTES {
                     return Err(Failure::TooLarge);
                 }
+                while buf.len() < length {
+                    match fill(reader, &mut buf).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            return Err(Failure::Truncated(format!(
+                                "body ended after {} of {length} announced bytes",
+                                buf.len()
+                            )));
+                        }
+                        Err(e) => {
+                            return Err(Failure::Truncated(format!(
+                                "{e} after {} of {length} announced bytes",
+                                buf.len()
+                            )));
+                        }
+                    }
+                }
+                buf.truncate(length);
+                response.body = buf;
+                true
             }
-            response.body = buf;
-            false
+            BodyKind::UntilClose => {
+                // No framing: the body runs to the end of the connection.
+                while fill(reader, &mut buf)
+                    .await
+                    .map_err(|e| Failure::Truncated(e.to_string()))?
+                {
+                    if buf.len() > MAX_BODY_BYTES {
+                        return Err(Failure::TooLarge);
+                    }
+                }
+                response.body = buf;
+                false
+            }
         };
-        response.reusable = framed && !close && !http10;
+        response.reusable = framed && !head.close && !head.http10;
         response.spread = first_byte.map_or(Duration::ZERO, |t| t.elapsed());
         return Ok(response);
     }
@@ -333,63 +326,29 @@ async fn fill<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>) -> std::i
     Ok(n > 0)
 }
 
-/// Decodes a chunked body whose first bytes are already in `buf`.
+/// Decodes a chunked body whose first bytes are already in `buf`, reading until the
+/// framer says it is complete.
 async fn read_chunked<R: AsyncRead + Unpin>(
     reader: &mut R,
     mut buf: Vec<u8>,
 ) -> Result<Vec<u8>, Failure> {
-    let cut = |what: &str| Failure::Truncated(format!("connection ended inside {what}"));
     let mut body = Vec::new();
-    let mut pos = 0;
     loop {
-        let line_end = loop {
-            if let Some(i) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
-                break pos + i;
-            }
-            if !fill(reader, &mut buf)
-                .await
-                .map_err(|e| Failure::Truncated(e.to_string()))?
-            {
-                return Err(cut("a chunk size line"));
-            }
-        };
-        let line = String::from_utf8_lossy(&buf[pos..line_end]).into_owned();
-        let digits = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(digits, 16).map_err(|_| {
-            Failure::NotHttp(format!("bad chunk size `{}`", preview(line.as_bytes(), 20)))
-        })?;
-        pos = line_end + 2;
-        if size == 0 {
-            // Trailers, if any, end with an empty line.
-            loop {
-                if let Some(i) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
-                    if i == 0 {
-                        return Ok(body);
-                    }
-                    pos += i + 2;
-                    continue;
-                }
-                if !fill(reader, &mut buf)
-                    .await
-                    .map_err(|e| Failure::Truncated(e.to_string()))?
-                {
-                    return Err(cut("the chunked trailer"));
-                }
-            }
+        match http1::decode_chunked(&buf, &mut body, MAX_BODY_BYTES) {
+            Ok(Some(_)) => return Ok(body),
+            Ok(None) => {}
+            Err(FramingError::BodyTooLarge) => return Err(Failure::TooLarge),
+            Err(e) => return Err(Failure::NotHttp(e.to_string())),
         }
-        if body.len() + size > MAX_BODY_BYTES {
-            return Err(Failure::TooLarge);
+        if !fill(reader, &mut buf)
+            .await
+            .map_err(|e| Failure::Truncated(e.to_string()))?
+        {
+            return Err(Failure::Truncated(format!(
+                "connection ended inside the chunked body after {} bytes",
+                body.len()
+            )));
         }
-        while buf.len() < pos + size + 2 {
-            if !fill(reader, &mut buf)
-                .await
-                .map_err(|e| Failure::Truncated(e.to_string()))?
-            {
-                return Err(cut("a chunk"));
-            }
-        }
-        body.extend_from_slice(&buf[pos..pos + size]);
-        pos += size + 2;
     }
 }
 

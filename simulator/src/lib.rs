@@ -14,6 +14,7 @@ pub mod html;
 pub mod library;
 pub mod live;
 pub mod load;
+pub mod net;
 pub mod profile;
 pub mod push;
 pub mod receiver;

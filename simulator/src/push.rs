@@ -1,21 +1,24 @@
 //! Delivery of one event to a receiver, and the classification of what came back. Both the
 //! simulated device and the push and load commands send through a [`Pusher`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
 
+use crate::net::{Connection, Endpoint, Failure, Origin, Request};
 use crate::profile::ApiVersion;
 use crate::tls::{self, Trust};
 use crate::wire::{self, Answer, AnswerError, AnswerRule, Destination, Identity, Judged};
+
+pub use crate::net::MAX_ANSWER_BYTES;
 
 /// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
 /// every report); it is re-exported here, where callers of the pusher look for it.
 pub use crate::wire::OutcomeClass;
 
-/// Largest answer body read from a receiver; real answers are well under a kilobyte.
-pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// The default time a device waits for an answer before it counts the push as lost.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -136,15 +139,34 @@ pub struct Delivery {
     pub outcome: Outcome,
 }
 
-/// An HTTP client that pushes event bodies to receivers. Cheap to clone; clones share
-/// their connection pool.
+/// An HTTP client that pushes event bodies to receivers, over the workspace's one
+/// HTTP/1.1 layer ([`crate::net`]). Cheap to clone; clones share their idle connections.
 #[derive(Debug, Clone)]
 pub struct Pusher {
-    client: reqwest::Client,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     timeout: Duration,
     rule: AnswerRule,
     identity_headers: bool,
+    idle_per_host: usize,
+    /// Built once: the platform verifier is not free to start.
+    tls: Arc<rustls::ClientConfig>,
+    /// Per destination URL: its resolved endpoint and the connections idle on it.
+    pool: Mutex<HashMap<url::Url, Idle>>,
 }
+
+#[derive(Debug)]
+struct Idle {
+    endpoint: Arc<Endpoint>,
+    connections: Vec<Connection>,
+}
+
+/// Destinations whose endpoints are kept; a device has one, `push` one, so this only
+/// bounds a client fed ever new URLs.
+const MAX_ENDPOINTS: usize = 64;
 
 impl Pusher {
     /// Builds a client.
@@ -152,40 +174,24 @@ impl Pusher {
     /// # Errors
     /// [`PushError::Client`] when the TLS trust cannot be set up.
     pub fn new(options: &PushOptions) -> Result<Self, PushError> {
-        tls::install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .pool_max_idle_per_host(options.idle_per_host)
-            .tcp_nodelay(true)
-            .user_agent(concat!("facesim/", env!("CARGO_PKG_VERSION")));
-        match &options.trust {
-            Trust::System => {}
-            Trust::Pinned(pem) => {
-                let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                    .map_err(|e| PushError::Client(e.to_string()))?;
-                builder = builder.tls_certs_only(certs);
-            }
-            Trust::Insecure => {
-                tracing::warn!("receiver certificates are not verified (--insecure)");
-                builder = builder.danger_accept_invalid_certs(true);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| PushError::Client(error_chain(&e)))?;
+        let tls =
+            tls::client_config(&options.trust).map_err(|e| PushError::Client(e.to_string()))?;
         let profile = options.api.profile();
         Ok(Self {
-            client,
-            timeout: options.timeout,
-            rule: profile.answer,
-            identity_headers: profile.identity_headers,
+            shared: Arc::new(Shared {
+                timeout: options.timeout,
+                rule: profile.answer,
+                identity_headers: profile.identity_headers,
+                idle_per_host: options.idle_per_host,
+                tls,
+                pool: Mutex::new(HashMap::new()),
+            }),
         })
     }
 
     /// The answer timeout this client applies.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.shared.timeout
     }
 
     /// POSTs one JSON event body and classifies what came back. Never fails: every kind of
@@ -205,49 +211,118 @@ impl Pusher {
         // tokio's clock, like every timer of the device, so that under a test's paused time
         // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
-        let headers = identity
-            .filter(|_| self.identity_headers)
-            .map(|(identity, now)| identity.headers(now));
-        let outcome = self.exchange(dest.url(), body, headers).await;
+        let outcome = match self.post_json(dest.url(), &body, identity).await {
+            Ok((status, answer)) => match wire::judge_answer(status, &answer, self.shared.rule) {
+                Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
+                Judged::HttpStatus(status) => Outcome::HttpStatus(status),
+                Judged::Malformed(e) => Outcome::Malformed(e),
+            },
+            Err(outcome) => outcome,
+        };
         Delivery {
             latency: start.elapsed(),
             outcome,
         }
     }
 
-    async fn exchange(
-        &self,
-        url: &url::Url,
-        body: Bytes,
-        headers: Option<[(&'static str, String); 4]>,
-    ) -> Outcome {
-        let (status, answer) = match self.post_json(url, body, headers).await {
-            Ok(answered) => answered,
-            Err(outcome) => return outcome,
-        };
-        match wire::judge_answer(status, &answer, self.rule) {
-            Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
-            Judged::HttpStatus(status) => Outcome::HttpStatus(status),
-            Judged::Malformed(e) => Outcome::Malformed(e),
-        }
-    }
-
-    /// POSTs a JSON body and reads the whole answer (bounded): its status and bytes, or
-    /// the failure as an [`Outcome`] (timeout, connect or transport error).
+    /// POSTs a JSON body (with the identity headers where the version has them) and reads
+    /// the whole answer (bounded): its status and bytes, or the failure as an [`Outcome`]
+    /// (timeout, connect or transport error).
     async fn post_json(
         &self,
         url: &url::Url,
-        body: Bytes,
-        headers: Option<[(&'static str, String); 4]>,
+        body: &[u8],
+        identity: Option<(&Identity, i64)>,
     ) -> Result<(u16, Vec<u8>), Outcome> {
-        let mut request = self
-            .client
-            .post(url.clone())
-            .header(http::header::CONTENT_TYPE, "application/json");
-        for (name, value) in headers.into_iter().flatten() {
-            request = request.header(name, value);
+        let headers = identity
+            .filter(|_| self.shared.identity_headers)
+            .map(|(identity, now)| identity.headers(now));
+        let mut extra: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+        for (name, value) in headers.iter().flatten() {
+            extra.push((name, value));
         }
-        read_answer(request.body(body).send().await).await
+        self.send(url, "POST", &extra, body).await
+    }
+
+    /// Sends one request on an idle connection to `url` (or a new one) within the
+    /// timeout, and gives the connection back when the server kept it open.
+    async fn send(
+        &self,
+        url: &url::Url,
+        method: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(u16, Vec<u8>), Outcome> {
+        let exchange = async {
+            let mut conn = self.checkout(url).await?;
+            let mut head = Vec::with_capacity(256);
+            conn.endpoint()
+                .write_head_with(method, None, headers, body.len(), &mut head);
+            let request = Request {
+                front: &head,
+                middle: body,
+                back: &[],
+                middle_file: None,
+            };
+            let answered = conn
+                .exchange(request)
+                .await
+                .map(|(status, answer)| (status, answer.to_vec()));
+            self.checkin(url, conn);
+            answered.map_err(|failure| match failure {
+                Failure::Connect(e) => Outcome::Connect(e),
+                other => Outcome::Transport(other.detail().to_string()),
+            })
+        };
+        // A timed-out exchange drops its connection with the future: it is mid-answer.
+        tokio::time::timeout(self.shared.timeout, exchange)
+            .await
+            .unwrap_or(Err(Outcome::Timeout))
+    }
+
+    /// An idle connection to `url`, or a new one on its (cached) endpoint.
+    async fn checkout(&self, url: &url::Url) -> Result<Connection, Outcome> {
+        if let Some(idle) = self.lock().get_mut(url) {
+            return Ok(idle
+                .connections
+                .pop()
+                .unwrap_or_else(|| Connection::new(idle.endpoint.clone())));
+        }
+        let origin = Origin::new(url).map_err(|e| Outcome::Connect(e.to_string()))?;
+        let config = origin.is_https().then_some(&self.shared.tls);
+        let endpoint = Endpoint::with_config(origin, config)
+            .await
+            .map_err(|e| Outcome::Connect(e.to_string()))?;
+        let endpoint = Arc::new(endpoint);
+        let mut pool = self.lock();
+        if pool.len() >= MAX_ENDPOINTS {
+            pool.clear();
+        }
+        pool.entry(url.clone()).or_insert_with(|| Idle {
+            endpoint: endpoint.clone(),
+            connections: Vec::new(),
+        });
+        Ok(Connection::new(endpoint))
+    }
+
+    /// Keeps `conn` for the next request to `url`, up to the idle limit.
+    fn checkin(&self, url: &url::Url, conn: Connection) {
+        if !conn.is_open() {
+            return;
+        }
+        if let Some(idle) = self.lock().get_mut(url)
+            && idle.connections.len() < self.shared.idle_per_host
+        {
+            idle.connections.push(conn);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<url::Url, Idle>> {
+        // A panic elsewhere cannot leave the map inconsistent: every change is one call.
+        self.shared
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// POSTs a remote-authentication callback body to `dest` (with the identity headers
@@ -262,10 +337,7 @@ impl Pusher {
         ids: wire::IdKind,
     ) -> AuthDelivery {
         let start = Instant::now();
-        let headers = identity
-            .filter(|_| self.identity_headers)
-            .map(|(identity, now)| identity.headers(now));
-        let outcome = match self.post_json(dest.url(), body, headers).await {
+        let outcome = match self.post_json(dest.url(), &body, identity).await {
             Ok((status, answer)) => {
                 AuthOutcome::Judged(wire::judge_auth_answer(status, &answer, ids))
             }
@@ -286,35 +358,11 @@ impl Pusher {
     /// # Errors
     /// One line saying why there was no answer (timeout, refused, reset).
     pub async fn heartbeat(&self, dest: &Destination) -> Result<u16, String> {
-        match read_answer(self.client.get(dest.url().clone()).send().await).await {
+        match self.send(dest.url(), "GET", &[], &[]).await {
             Ok((status, _)) => Ok(status),
             Err(outcome) => Err(outcome.describe()),
         }
     }
-}
-
-/// Reads a whole answer, at most [`MAX_ANSWER_BYTES`].
-async fn read_answer(
-    sent: Result<reqwest::Response, reqwest::Error>,
-) -> Result<(u16, Vec<u8>), Outcome> {
-    let mut response = sent.map_err(|e| classify(&e))?;
-    let status = response.status().as_u16();
-    let mut answer = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
-                    return Err(Outcome::Transport(format!(
-                        "answer larger than {MAX_ANSWER_BYTES} bytes"
-                    )));
-                }
-                answer.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(classify(&e)),
-        }
-    }
-    Ok((status, answer))
 }
 
 /// What one remote-authentication callback came to.
@@ -368,28 +416,141 @@ pub struct AuthDelivery {
     pub outcome: AuthOutcome,
 }
 
-fn classify(e: &reqwest::Error) -> Outcome {
-    if e.is_timeout() {
-        Outcome::Timeout
-    } else if e.is_connect() {
-        Outcome::Connect(error_chain(e))
-    } else {
-        Outcome::Transport(error_chain(e))
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc;
 
-/// Joins an error and its sources, since reqwest's top-level message alone ("error sending
-/// request") hides the cause a user needs (refused, certificate, reset).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
+    /// A server that answers every request with `answer` (or never, for `None`) and
+    /// reports each request head with the number of the connection it came on.
+    async fn server(
+        answer: Option<&'static [u8]>,
+    ) -> (Destination, mpsc::UnboundedReceiver<(usize, String)>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dest =
+            Destination::parse(&format!("http://{}/e", listener.local_addr().unwrap())).unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut connection = 0;
+            while let Ok((mut socket, _)) = listener.accept().await {
+                connection += 1;
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        let end = loop {
+                            if let Some(end) = crate::net::http1::find_head_end(&buf, 0) {
+                                break end;
+                            }
+                            if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                        let length: usize = head
+                            .to_ascii_lowercase()
+                            .split("content-length: ")
+                            .nth(1)
+                            .and_then(|r| r.split("\r\n").next())
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < end + length {
+                            if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                        }
+                        buf.drain(..end + length);
+                        let _ = tx.send((connection, head));
+                        match answer {
+                            Some(a) => socket.write_all(a).await.unwrap(),
+                            // Hold the connection open and never answer.
+                            None => std::future::pending::<()>().await,
+                        }
+                    }
+                });
+            }
+        });
+        (dest, rx)
     }
-    text
+
+    const OK: &[u8] =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 44\r\n\r\n{\"code\":200,\"msg\":\"ok\",\"data\":{\"pass\":true}}";
+
+    #[tokio::test]
+    async fn pushes_share_one_kept_connection_and_say_they_are_json() {
+        let (dest, mut heads) = server(Some(OK)).await;
+        let pusher = Pusher::new(&PushOptions::default()).unwrap();
+        for _ in 0..3 {
+            let d = pusher.push(&dest, Bytes::from_static(b"{\"a\":1}")).await;
+            assert_eq!(
+                d.outcome.answer().and_then(|a| a.pass),
+                Some(true),
+                "{:?}",
+                d.outcome
+            );
+        }
+        for _ in 0..3 {
+            let (connection, head) = heads.recv().await.unwrap();
+            assert_eq!(connection, 1, "a push opened a connection of its own");
+            assert!(head.starts_with("POST /e HTTP/1.1\r\n"), "{head}");
+            assert!(
+                head.contains("Content-Type: application/json\r\n"),
+                "{head}"
+            );
+            assert!(head.contains("Content-Length: 7\r\n"), "{head}");
+        }
+        // No idle connections kept: each push opens its own.
+        let (dest, mut heads) = server(Some(OK)).await;
+        let options = PushOptions {
+            idle_per_host: 0,
+            ..PushOptions::default()
+        };
+        let fresh = Pusher::new(&options).unwrap();
+        for want in 1..=2 {
+            assert!(
+                fresh
+                    .push(&dest, Bytes::from_static(b"{}"))
+                    .await
+                    .outcome
+                    .is_success()
+            );
+            assert_eq!(heads.recv().await.unwrap().0, want);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_heartbeat_is_a_get_without_a_body() {
+        let (dest, mut heads) = server(Some(b"HTTP/1.1 204 No Content\r\n\r\n")).await;
+        let pusher = Pusher::new(&PushOptions::default()).unwrap();
+        assert_eq!(pusher.heartbeat(&dest).await, Ok(204));
+        let (_, head) = heads.recv().await.unwrap();
+        assert!(head.starts_with("GET /e HTTP/1.1\r\n"), "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("content-length"),
+            "{head}"
+        );
+    }
+
+    #[tokio::test]
+    async fn silence_is_a_timeout_and_the_connection_is_not_reused() {
+        tokio::time::pause();
+        let (dest, mut heads) = server(None).await;
+        let pusher = Pusher::new(&PushOptions::default()).unwrap();
+        for want in 1..=2 {
+            let d = pusher.push(&dest, Bytes::from_static(b"{}")).await;
+            assert_eq!(d.outcome, Outcome::Timeout);
+            assert!(d.latency >= DEFAULT_TIMEOUT, "{:?}", d.latency);
+            assert_eq!(heads.recv().await.unwrap().0, want);
+        }
+        let refused = Destination::parse("http://127.0.0.1:9/e").unwrap();
+        let d = pusher.push(&refused, Bytes::from_static(b"{}")).await;
+        assert_eq!(
+            d.outcome.class(),
+            OutcomeClass::ConnectError,
+            "{:?}",
+            d.outcome
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! are shown as they happen.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -11,11 +12,13 @@ use super::{CmdError, Finish, Stop, attempt_line, io_err};
 use crate::cli::{DemoArgs, check_rate};
 use crate::clock;
 use crate::device::{Backoff, Device, DeviceConfig};
+use crate::net::{Connection, Endpoint, Request};
 use crate::push::PushOptions;
 use crate::receiver::{self, ReceiverConfig};
 use crate::schedule::Arrival;
 use crate::store::DEFAULT_QUEUE_CAP;
 use crate::synth::{SynthConfig, device_sn};
+use crate::tls::Trust;
 use crate::wire::{Destination, Empty, Envelope, SimStats, Subscription};
 
 /// Runs the demo; [`Finish::Success`] when every watched event was delivered and answered.
@@ -98,21 +101,16 @@ pub async fn demo(
         "terminal {}   {api} (self-signed certificate, pinned)",
         device.sn()
     );
-    let client = reqwest::Client::builder()
-        .tls_certs_only(
-            reqwest::Certificate::from_pem_bundle(cert.cert_pem.as_bytes())
-                .map_err(|e| CmdError::Broken(format!("device certificate: {e}")))?,
-        )
-        .build()
-        .map_err(|e| CmdError::Broken(format!("cannot build the API client: {e}")))?;
+    let mut client = ApiClient::new(&api, &cert.cert_pem).await?;
     // Log in first, as an integration does: the token then goes with every call.
     let login = crate::wire::LoginRequest {
         username: Some(crate::access::DEFAULT_USERNAME.into()),
         password: Some(crate::access::DEFAULT_PASSWORD.into()),
         valid_time: Some(60),
     };
-    let token: Envelope<crate::wire::LoginToken> =
-        api_call(client.post(format!("{api}/v1/auth/login")).json(&login)).await?;
+    let token: Envelope<crate::wire::LoginToken> = client
+        .call("POST", "/v1/auth/login", None, Some(&login))
+        .await?;
     println!(
         "POST /v1/auth/login       -> code {} (token for the next calls)",
         token.code
@@ -124,23 +122,21 @@ pub async fn demo(
         ),
         enabled: true,
     };
-    let answer: Envelope<Empty> = api_call(
-        client
-            .post(format!("{api}/v1/event/subscribe"))
-            .bearer_auth(&token)
-            .json(&subscription),
-    )
-    .await?;
+    let answer: Envelope<Empty> = client
+        .call(
+            "POST",
+            "/v1/event/subscribe",
+            Some(&token),
+            Some(&subscription),
+        )
+        .await?;
     println!(
         "POST /v1/event/subscribe -> code {} {}",
         answer.code, answer.msg
     );
-    let current: Envelope<Subscription> = api_call(
-        client
-            .get(format!("{api}/v1/event/subscribe"))
-            .bearer_auth(&token),
-    )
-    .await?;
+    let current: Envelope<Subscription> = client
+        .call("GET", "/v1/event/subscribe", Some(&token), None::<&Empty>)
+        .await?;
     println!(
         "GET  /v1/event/subscribe -> event_dest {} enabled {}\n",
         current.data.event_dest_str(),
@@ -167,7 +163,9 @@ pub async fn demo(
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
     }
-    let stats: Envelope<SimStats> = api_call(client.get(format!("{api}/sim/stats"))).await?;
+    let stats: Envelope<SimStats> = client
+        .call("GET", "/sim/stats", None, None::<&Empty>)
+        .await?;
     let _ = stopper.send(true);
     let _ = servers.await;
     let s = stats.data;
@@ -187,25 +185,66 @@ pub async fn demo(
     })
 }
 
-/// Calls the device API and unwraps its envelope.
-async fn api_call<T: serde::de::DeserializeOwned>(
-    request: reqwest::RequestBuilder,
-) -> Result<Envelope<T>, CmdError> {
-    let broken = |e: reqwest::Error| {
-        CmdError::Broken(format!("device API: {}", crate::push::error_chain(&e)))
-    };
-    let envelope: Envelope<T> = request
-        .send()
-        .await
-        .map_err(broken)?
-        .json()
-        .await
-        .map_err(broken)?;
-    if envelope.code != crate::wire::CODE_OK {
-        return Err(CmdError::Broken(format!(
-            "device API answered code {}: {}",
-            envelope.code, envelope.msg
-        )));
+/// The demo's client of the device API: one kept-alive HTTPS connection on the
+/// workspace's HTTP/1.1 layer, trusting the device's own certificate only.
+struct ApiClient {
+    conn: Connection,
+}
+
+impl ApiClient {
+    async fn new(api: &str, cert_pem: &str) -> Result<Self, CmdError> {
+        let url = url::Url::parse(api).map_err(|e| CmdError::Broken(format!("{api}: {e}")))?;
+        let endpoint = Endpoint::new(&url, &Trust::Pinned(cert_pem.to_string()))
+            .await
+            .map_err(|e| CmdError::Broken(format!("cannot set up the API client: {e}")))?;
+        Ok(Self {
+            conn: Connection::new(Arc::new(endpoint)),
+        })
     }
-    Ok(envelope)
+
+    /// Calls the device API with an optional bearer token and JSON body, and unwraps its
+    /// envelope.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&impl serde::Serialize>,
+    ) -> Result<Envelope<T>, CmdError> {
+        let body = match body {
+            Some(b) => serde_json::to_vec(b).map_err(|e| CmdError::Broken(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(b) = &bearer {
+            headers.push(("Authorization", b));
+        }
+        let mut head = Vec::new();
+        self.conn
+            .endpoint()
+            .write_head_with(method, Some(path), &headers, body.len(), &mut head);
+        let request = Request {
+            front: &head,
+            middle: &body,
+            back: &[],
+            middle_file: None,
+        };
+        let (_, answer) =
+            tokio::time::timeout(Duration::from_secs(10), self.conn.exchange(request))
+                .await
+                .map_err(|_| {
+                    CmdError::Broken(format!("device API: no answer to {path} within 10 s"))
+                })?
+                .map_err(|e| CmdError::Broken(format!("device API: {e}")))?;
+        let envelope: Envelope<T> = serde_json::from_slice(answer)
+            .map_err(|e| CmdError::Broken(format!("device API: {path}: {e}")))?;
+        if envelope.code != crate::wire::CODE_OK {
+            return Err(CmdError::Broken(format!(
+                "device API answered code {}: {}",
+                envelope.code, envelope.msg
+            )));
+        }
+        Ok(envelope)
+    }
 }

@@ -13,12 +13,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 
 use super::aggregate::{self, LoadSample, Recorder, Totals};
-use super::client::{Connection, Endpoint, Judge, Verdict};
+use super::judge::{Judge, Verdict};
 use super::pool::{Bodies, BodySpec, EventBuf};
 use super::progress::{self, Feed};
 use super::report::{LoadResult, ThresholdReport};
 use super::source::{Limits, Source};
 use super::{LoadConfig, LoadError, Mode};
+use crate::net::{Connection, Endpoint};
 use crate::schedule::Schedule;
 use crate::stats::Sample;
 use crate::wire::OutcomeClass;
@@ -201,10 +202,10 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
                 Ok(Ok((status, body))) => judge.judge(status, body),
                 Ok(Err(failure)) => (
                     Verdict {
-                        class: failure.class,
+                        class: failure.class(),
                         pass: None,
                     },
-                    Some(failure.message),
+                    Some(failure.to_string()),
                 ),
                 Err(_) => {
                     conn.reset();

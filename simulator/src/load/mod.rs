@@ -28,10 +28,9 @@
 
 pub mod aggregate;
 pub mod cli;
-mod client;
 mod engine;
 pub mod html;
-mod http1;
+mod judge;
 pub mod merge;
 pub mod pool;
 mod progress;
@@ -235,6 +234,17 @@ pub enum LoadError {
     /// A task of the run failed unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<crate::net::EndpointError> for LoadError {
+    fn from(e: crate::net::EndpointError) -> Self {
+        use crate::net::EndpointError;
+        match e {
+            EndpointError::Url(e) => LoadError::Usage(format!("--to {e}")),
+            EndpointError::Resolve(host) => LoadError::Resolve(host),
+            EndpointError::Tls(e) => LoadError::Usage(e),
+        }
+    }
 }
 
 impl LoadError {

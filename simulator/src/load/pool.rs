@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::LoadError;
-use super::client::{Endpoint, Request};
+use crate::net::{Endpoint, Request};
 use crate::synth::{Generator, SynthConfig, device_sn, jpeg};
 use crate::wire::{self, Event, User};
 
@@ -240,10 +240,7 @@ impl Bodies {
         let mut buf = EventBuf::default();
         self.prepare(n, timestamp, endpoint, &mut buf);
         let [front, middle, back] = self.parts(&buf);
-        let head_end = front
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map_or(0, |i| i + 4);
+        let head_end = crate::net::http1::find_head_end(front, 0).unwrap_or(0);
         [&front[head_end..], middle, back].concat()
     }
 }

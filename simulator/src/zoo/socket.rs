@@ -7,6 +7,7 @@
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use crate::net::http1;
 use crate::receiver::{self, ReceiverConfig};
 use crate::server::MAX_HEAD_BYTES;
 
@@ -73,8 +74,8 @@ async fn next_request<S: AsyncRead + Unpin>(
 ) -> Option<(Option<String>, Option<Vec<u8>>, bool)> {
     let mut chunk = vec![0u8; 64 * 1024];
     let head_end = loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
+        if let Some(end) = http1::find_head_end(buf, 0) {
+            break end;
         }
         if buf.len() > MAX_HEAD_BYTES {
             return None;
@@ -82,14 +83,8 @@ async fn next_request<S: AsyncRead + Unpin>(
         let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let header = |name: &str| {
-        head.split("\r\n").skip(1).find_map(|line| {
-            let (n, v) = line.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
+        http1::header(buf, head_end, name).map(|v| String::from_utf8_lossy(v).into_owned())
     };
     let length: u64 = header("content-length")
         .and_then(|v| v.parse().ok())

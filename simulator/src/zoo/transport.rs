@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::Fault;
+use crate::net::http1;
 use crate::server::MAX_HEAD_BYTES;
 use crate::wire::AnswerBody;
 
@@ -117,8 +118,8 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<(Vec
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            return Ok((buf, end + 4));
+        if let Some(end) = http1::find_head_end(&buf, 0) {
+            return Ok((buf, end));
         }
         if buf.len() > MAX_HEAD_BYTES {
             return Err(std::io::Error::other("request head too large"));
@@ -149,16 +150,11 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<(
     Ok(())
 }
 
-/// The Content-Length of a request head, if it has a readable one.
+/// The Content-Length of a request head (through its blank line), if it has a readable
+/// one.
 fn content_length(head: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(head).ok()?;
-    text.split("\r\n").find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse().ok())
-            .flatten()
-    })
+    let value = http1::header(head, head.len(), "content-length")?;
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -1,18 +1,20 @@
-//! The HTTP/1.1 response framing the load client needs, and nothing more: the status line,
-//! the three headers that decide how the answer ends (`Content-Length`,
-//! `Transfer-Encoding: chunked`, `Connection`), and chunked decoding. Pure functions over
-//! byte slices, so the client can re-run them as bytes arrive and the tests need no socket.
+//! The HTTP/1.1 framer every client of the workspace shares, with no I/O: the request head,
+//! the answer's status line, the three headers that decide how the answer ends
+//! (`Content-Length`, `Transfer-Encoding: chunked`, `Connection`), the header lines for
+//! whoever wants them, and chunked decoding. Pure functions over byte slices, so the
+//! drivers (the keep-alive [`Connection`](super::Connection) and facecert's exact-bytes
+//! client) re-run them as bytes arrive and the tests need no socket.
 //!
 //! A general client (hyper) keeps every header in a map and hands the body over through
-//! a channel to another task; a load generator that only judges the answer can skip both,
-//! which is where its per-request CPU goes.
+//! a channel to another task; a client that only judges the answer can skip both, which is
+//! where a load generator's per-request CPU goes.
 
 /// Largest response head (status line plus headers) accepted, like the servers' limit.
-pub(crate) const MAX_HEAD_BYTES: usize = crate::server::MAX_HEAD_BYTES;
+pub const MAX_HEAD_BYTES: usize = crate::server::MAX_HEAD_BYTES;
 
 /// How the body of a response is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BodyKind {
+pub enum BodyKind {
     /// No body at all (1xx, 204, 304).
     Empty,
     /// Exactly this many bytes.
@@ -25,8 +27,10 @@ pub(crate) enum BodyKind {
 
 /// A parsed response head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Head {
+pub struct Head {
     pub status: u16,
+    /// The status line says `HTTP/1.0`.
+    pub http10: bool,
     /// Bytes of the head, up to and including the blank line.
     pub len: usize,
     pub body: BodyKind,
@@ -36,7 +40,8 @@ pub(crate) struct Head {
 
 /// Why bytes from the server are not an HTTP/1.1 response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum FramingError {
+#[non_exhaustive]
+pub enum FramingError {
     #[error("answer head larger than {MAX_HEAD_BYTES} bytes")]
     HeadTooLarge,
     #[error("answer does not start with an HTTP/1.x status line")]
@@ -47,11 +52,13 @@ pub(crate) enum FramingError {
     ContentLength,
     #[error("answer has a malformed chunk")]
     Chunk,
+    #[error("answer body larger than the limit")]
+    BodyTooLarge,
 }
 
 /// Finds `\r\n\r\n` in `buf`, looking no further back than `from` minus three bytes (the
 /// part before was searched already).
-pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     let start = from.saturating_sub(3);
     buf.get(start..)?
         .windows(4)
@@ -64,23 +71,16 @@ pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 ///
 /// # Errors
 /// A [`FramingError`] when the head is not HTTP/1.x.
-pub(crate) fn parse_head(buf: &[u8], head_end: usize) -> Result<Head, FramingError> {
-    let text = &buf[..head_end - 4];
-    let mut lines = text
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let status_line = lines.next().ok_or(FramingError::StatusLine)?;
+pub fn parse_head(buf: &[u8], head_end: usize) -> Result<Head, FramingError> {
+    let status_line = lines(buf, head_end)
+        .next()
+        .ok_or(FramingError::StatusLine)?;
     let (http10, status) = parse_status_line(status_line)?;
     let mut length: Option<usize> = None;
     let mut chunked = false;
     let mut close = http10;
-    for line in lines {
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(FramingError::HeaderLine)?;
-        let name = &line[..colon];
-        let value = line[colon + 1..].trim_ascii();
+    for header in headers(buf, head_end) {
+        let (name, value) = header?;
         if name.eq_ignore_ascii_case(b"content-length") {
             let n = std::str::from_utf8(value)
                 .ok()
@@ -119,10 +119,110 @@ pub(crate) fn parse_head(buf: &[u8], head_end: usize) -> Result<Head, FramingErr
     };
     Ok(Head {
         status,
+        http10,
         len: head_end,
         body,
         close,
     })
+}
+
+/// The lines of the head that ends at `head_end`, without their line ends.
+fn lines(buf: &[u8], head_end: usize) -> impl Iterator<Item = &[u8]> {
+    buf[..head_end - 4]
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// The header lines of the head that ends at `head_end`, as (name, value) with the value
+/// trimmed; the status line is skipped.
+///
+/// # Errors
+/// [`FramingError::HeaderLine`] for a line without a colon.
+pub fn headers(
+    buf: &[u8],
+    head_end: usize,
+) -> impl Iterator<Item = Result<(&[u8], &[u8]), FramingError>> {
+    lines(buf, head_end).skip(1).map(|line| {
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(FramingError::HeaderLine)?;
+        Ok((&line[..colon], line[colon + 1..].trim_ascii()))
+    })
+}
+
+/// The value of the first header called `name` (compared case-insensitively) in the head
+/// that ends at `head_end`; lines without a colon are passed over.
+pub fn header<'a>(buf: &'a [u8], head_end: usize, name: &str) -> Option<&'a [u8]> {
+    headers(buf, head_end)
+        .filter_map(Result::ok)
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| v)
+}
+
+/// Checks that the first bytes of an answer can begin an HTTP/1.x status line, so that a
+/// server speaking another protocol is named at once rather than after a timeout.
+///
+/// # Errors
+/// [`FramingError::StatusLine`] as soon as the bytes so far cannot start `HTTP/1.`.
+pub fn check_start(buf: &[u8]) -> Result<(), FramingError> {
+    const START: &[u8] = b"HTTP/1.";
+    let n = buf.len().min(START.len());
+    if buf[..n] == START[..n] {
+        Ok(())
+    } else {
+        Err(FramingError::StatusLine)
+    }
+}
+
+/// Appends a request head to `out`: the request line, `Host`, the given headers in order,
+/// and `Content-Length` when `content_length` is given (a GET without a body sends none,
+/// as every client does).
+pub fn write_request_head(
+    out: &mut Vec<u8>,
+    method: &str,
+    target: &str,
+    authority: &str,
+    headers: &[(&str, &str)],
+    content_length: Option<usize>,
+) {
+    for part in [
+        method,
+        " ",
+        target,
+        " HTTP/1.1\r\nHost: ",
+        authority,
+        "\r\n",
+    ] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    for (name, value) in headers {
+        for part in [name, ": ", value, "\r\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+    if let Some(n) = content_length {
+        out.extend_from_slice(b"Content-Length: ");
+        write_decimal(out, n);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal, without the allocation of `to_string` (the load client's head
+/// is written once per request).
+pub fn write_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 fn parse_status_line(line: &[u8]) -> Result<(bool, u16), FramingError> {
@@ -147,8 +247,9 @@ fn parse_status_line(line: &[u8]) -> Result<(bool, u16), FramingError> {
 /// or `None` when more bytes are needed. `limit` caps the decoded size.
 ///
 /// # Errors
-/// [`FramingError::Chunk`] for a malformed chunk or a body over `limit`.
-pub(crate) fn decode_chunked(
+/// [`FramingError::Chunk`] for a malformed chunk, [`FramingError::BodyTooLarge`] for a
+/// body over `limit`.
+pub fn decode_chunked(
     data: &[u8],
     out: &mut Vec<u8>,
     limit: usize,
@@ -185,7 +286,7 @@ pub(crate) fn decode_chunked(
             }
         }
         if out.len() + size > limit {
-            return Err(FramingError::Chunk);
+            return Err(FramingError::BodyTooLarge);
         }
         if data.len() < at + size + 2 {
             return Ok(None);
@@ -300,6 +401,30 @@ mod tests {
         assert_eq!(
             head("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"),
             Err(FramingError::ContentLength)
+        );
+    }
+
+    #[test]
+    fn headers_start_and_request_heads() {
+        let text = b"HTTP/1.0 404 Nope\r\nContent-Type:  text/plain \r\nX-A: b\r\n\r\n";
+        let end = find_head_end(text, 0).unwrap();
+        let found: Vec<_> = headers(text, end).map(Result::unwrap).collect();
+        assert_eq!(
+            found,
+            [(&b"Content-Type"[..], &b"text/plain"[..]), (b"X-A", b"b")]
+        );
+        assert!(parse_head(text, end).unwrap().http10);
+        assert!(check_start(b"HTT").is_ok());
+        assert!(check_start(b"HTTP/1.1 200").is_ok());
+        assert_eq!(check_start(b"SSH-2"), Err(FramingError::StatusLine));
+        let mut out = Vec::new();
+        write_request_head(&mut out, "GET", "/a?b", "h:1", &[("X-Y", "z")], None);
+        assert_eq!(out, b"GET /a?b HTTP/1.1\r\nHost: h:1\r\nX-Y: z\r\n\r\n");
+        out.clear();
+        write_request_head(&mut out, "POST", "/", "h", &[], Some(31_337));
+        assert_eq!(
+            out,
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 31337\r\n\r\n"
         );
     }
 

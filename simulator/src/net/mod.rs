@@ -1,0 +1,82 @@
+//! The one HTTP/1.1 client layer of the workspace: a sans-IO framer ([`http1`]), one
+//! stream type over TCP or rustls with the URL taken apart once ([`Origin`], [`Stream`]),
+//! and the keep-alive [`Connection`] that the device's pusher, `facesim push`, `facesim
+//! load` and the demo send through. facecert's exact-bytes client is a thin driver of its
+//! own on the same framer, origin and stream, because it must write a request while it
+//! reads the answer and name every way an answer breaks.
+//!
+//! Nothing here judges an answer: that is `wire::judge_answer`, the one classifier.
+
+mod conn;
+pub mod http1;
+mod stream;
+
+pub use conn::{Connection, Endpoint, EndpointError, Failure, Request, USER_AGENT};
+pub use stream::{Origin, OriginError, Stream, Tls};
+
+/// Largest answer body read from a server; real answers are well under a kilobyte.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// Joins an error and its sources into one line, since the top-level message of a TLS or
+/// I/O error alone ("error sending request") rarely says what went wrong.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file below `dir`.
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The invariant of ARCHITECTURE.md: no product code outside `net` frames HTTP/1.1 or
+    /// opens a TLS client stream by hand, and none uses another HTTP client library.
+    #[test]
+    fn only_net_frames_http() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src"), &mut files);
+        sources(&root.join("../conformance/src"), &mut files);
+        assert!(files.len() > 50, "sources not found under {}", root.display());
+        let net = root.join("src/net");
+        let forbidden = [
+            "reqwest::",
+            "httparse::",
+            concat!("b\"", "\\r\\n\\r\\n", "\""),
+            "TlsConnector",
+            "TlsStream",
+            "from_str_radix",
+        ];
+        for file in files.iter().filter(|f| !f.starts_with(&net)) {
+            let source = std::fs::read_to_string(file).unwrap();
+            let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+            for word in forbidden {
+                assert!(
+                    !code.contains(word),
+                    "{} uses {word}: HTTP framing and client streams belong to net",
+                    file.display()
+                );
+            }
+        }
+    }
+}
