@@ -57,7 +57,11 @@ mod tests {
         let mut files = Vec::new();
         sources(&root.join("src"), &mut files);
         sources(&root.join("../conformance/src"), &mut files);
-        assert!(files.len() > 50, "sources not found under {}", root.display());
+        assert!(
+            files.len() > 50,
+            "sources not found under {}",
+            root.display()
+        );
         let net = root.join("src/net");
         let forbidden = [
             "reqwest::",

@@ -1,0 +1,187 @@
+//! The load phase on the runner (P-02) and the answer rules judged over every answer
+//! gathered.
+
+use super::*;
+
+impl Runner<'_> {
+    /// P-02: the load phase.
+    pub(super) async fn load_phase(&mut self) {
+        if !self.wants(CheckId::P02) || self.skip_if_dead(CheckId::P02) {
+            return;
+        }
+        let Some(reference) = self.reference.clone() else {
+            self.finish(
+                CheckId::P02,
+                Finding::depends(CheckId::T01, NO_REFERENCE),
+                0,
+                Duration::ZERO,
+            );
+            return;
+        };
+        let cfg = self.config;
+        let probes = self.factory.load(cfg.load_events, cfg.concurrency);
+        let died = self
+            .load_check(
+                CheckId::P02,
+                probes,
+                load::like_reference(&reference),
+                "event",
+            )
+            .await;
+        if died {
+            self.alive("the load phase (P-02)").await;
+        }
+    }
+
+    /// Runs a load phase of `probes` judged by `judge` and records check `id` from it
+    /// (`noun` names a request in its findings); true when requests failed or the phase
+    /// ran out of time, so the caller can see whether the server still answers.
+    pub(crate) async fn load_check(
+        &mut self,
+        id: CheckId,
+        probes: Vec<Arc<Probe>>,
+        judge: load::Judge,
+        noun: &str,
+    ) -> bool {
+        let cfg = self.config;
+        let plan = load::Plan {
+            concurrency: cfg.concurrency,
+            timeout: cfg.timeout,
+            seed: cfg.seed,
+            budget: load::budget(cfg.load_events, cfg.concurrency, cfg.p99),
+        };
+        let outcome = load::run(&self.target, probes, &plan, judge).await;
+        let p = outcome.stats.percentiles();
+        let figures = format!(
+            "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            p.p50, p.p95, p.p99, p.max
+        );
+        let failed = outcome.stats.failed();
+        let expected = format!(
+            "no failed {noun} and a p99 answer time within {} ms",
+            cfg.p99.as_millis()
+        );
+        let finding = if !outcome.finished {
+            let actual = format!(
+                "stopped after {} s with {} of {} answered",
+                plan.budget.as_secs(),
+                outcome.stats.sent(),
+                count(outcome.events, noun)
+            );
+            Finding::unmet(expected, actual, None)
+        } else if failed > 0 {
+            let (probe, first) = outcome.first_failure.clone().unzip();
+            let first = first.unwrap_or_default();
+            let classes: Vec<String> = outcome
+                .stats
+                .report()
+                .errors
+                .iter()
+                .map(|(class, n)| format!("{n} {}", class.replace('_', " ")))
+                .collect();
+            let actual = format!(
+                "{failed} of {} failed ({}); first: {first}",
+                count(outcome.events, noun),
+                classes.join(", ")
+            );
+            Finding::unmet(expected, actual, probe)
+        } else if p.p99 > cfg.p99.as_secs_f64() * 1000.0 {
+            Finding::unmet(
+                expected,
+                format!("p99 {:.1} ms over the limit ({figures})", p.p99),
+                None,
+            )
+        } else {
+            Finding::Met(format!(
+                "{} from {} in {:.2} s: {figures}",
+                count(outcome.events, noun),
+                count(outcome.concurrency, "device"),
+                outcome.elapsed.as_secs_f64()
+            ))
+        };
+        let (events, elapsed) = (outcome.events, outcome.elapsed);
+        let died = failed > 0 || !outcome.finished;
+        self.load = Some(outcome);
+        self.finish(id, finding, events, elapsed);
+        died
+    }
+
+    /// over every answer to a valid event.
+    pub(super) fn judge_answers(&mut self) {
+        let findings: Vec<(CheckId, Finding, usize)> = {
+            let answers: Vec<(Arc<Probe>, &Response, Body)> = self
+                .sent
+                .iter()
+                .filter(|s| s.probe.valid)
+                .filter_map(|s| {
+                    let response = s.result.as_ref().ok().filter(|r| r.status == 200)?;
+                    Some((s.probe.clone(), response, Body::of(&response.body)))
+                })
+                .collect();
+            RULES
+                .iter()
+                .map(|rule| {
+                    let (finding, requests) = rules::apply(rule, &answers);
+                    (rule.id, finding, requests)
+                })
+                .collect()
+        };
+        for (id, finding, requests) in findings {
+            // A rule with nothing to judge after the receiver died says why it died.
+            let finding = match (finding, &self.dead) {
+                (Finding::NotRun(_), Some(reason)) => Finding::NotRun(reason.clone()),
+                (finding, _) => finding,
+            };
+            self.finish(id, finding, requests, Duration::ZERO);
+        }
+    }
+
+    /// P-01 over every answer but the huge body's.
+    pub(crate) fn judge_timing(&mut self, id: CheckId) {
+        let timeout = self.config.timeout;
+        let ms = |d: Duration| d.as_millis();
+        let (finding, requests) = {
+            let answered: Vec<&Sent> = self
+                .sent
+                .iter()
+                .filter(|s| s.timed && s.result.is_ok())
+                .collect();
+            match answered.iter().max_by_key(|s| s.elapsed) {
+                None => {
+                    let reason = self
+                        .dead
+                        .clone()
+                        .unwrap_or_else(|| "no answer arrived".into());
+                    (Finding::NotRun(reason), 0)
+                }
+                Some(slowest) => {
+                    let late = answered.iter().filter(|s| s.elapsed > timeout).count();
+                    let finding = if late == 0 {
+                        Finding::Met(format!(
+                            "slowest of {} took {} (limit {} ms; connecting not counted)",
+                            count(answered.len(), "answer"),
+                            millis(slowest.elapsed),
+                            ms(timeout)
+                        ))
+                    } else {
+                        Finding::unmet(
+                            format!(
+                                "every answer within {} ms of its first byte sent",
+                                ms(timeout)
+                            ),
+                            format!(
+                                "{}: answered after {} ms; {late} of {} were late",
+                                slowest.probe.name,
+                                ms(slowest.elapsed),
+                                count(answered.len(), "answer")
+                            ),
+                            Some(slowest.probe.clone()),
+                        )
+                    };
+                    (finding, answered.len())
+                }
+            }
+        };
+        self.finish(id, finding, requests, Duration::ZERO);
+    }
+}
