@@ -419,7 +419,7 @@ pub struct AuthDelivery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     use tokio::net::TcpListener;
     use tokio::sync::mpsc;
 
@@ -439,29 +439,11 @@ mod tests {
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
-                    loop {
-                        let end = loop {
-                            if let Some(end) = crate::net::http1::find_head_end(&buf, 0) {
-                                break end;
-                            }
-                            if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                        };
-                        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                        let length: usize = head
-                            .to_ascii_lowercase()
-                            .split("content-length: ")
-                            .nth(1)
-                            .and_then(|r| r.split("\r\n").next())
-                            .and_then(|n| n.parse().ok())
-                            .unwrap_or(0);
-                        while buf.len() < end + length {
-                            if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                        }
-                        buf.drain(..end + length);
+                    while let Some(request) =
+                        crate::net::testing::read_request(&mut socket, &mut buf).await
+                    {
+                        let end = crate::net::http1::find_head_end(&request, 0).unwrap_or(0);
+                        let head = String::from_utf8_lossy(&request[..end]).into_owned();
                         let _ = tx.send((connection, head));
                         match answer {
                             Some(a) => socket.write_all(a).await.unwrap(),

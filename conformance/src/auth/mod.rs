@@ -240,11 +240,7 @@ fn judge_answers(runner: &mut Runner<'_>) {
             .collect()
     };
     for (id, finding, n) in findings {
-        let finding = match (finding, &runner.dead) {
-            (Finding::NotRun(_), Some(reason)) => Finding::NotRun(reason.clone()),
-            (finding, _) => finding,
-        };
-        runner.finish(id, finding, n, Duration::ZERO);
+        runner.finish_rule(id, finding, n);
     }
 }
 

@@ -127,12 +127,7 @@ impl Runner<'_> {
                 .collect()
         };
         for (id, finding, requests) in findings {
-            // A rule with nothing to judge after the receiver died says why it died.
-            let finding = match (finding, &self.dead) {
-                (Finding::NotRun(_), Some(reason)) => Finding::NotRun(reason.clone()),
-                (finding, _) => finding,
-            };
-            self.finish(id, finding, requests, Duration::ZERO);
+            self.finish_rule(id, finding, requests);
         }
     }
 

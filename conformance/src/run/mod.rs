@@ -352,6 +352,16 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Records an answer rule's finding: a rule left with nothing to judge because the
+    /// receiver died says why it died.
+    pub fn finish_rule(&mut self, id: CheckId, finding: Finding, requests: usize) {
+        let finding = match (finding, &self.dead) {
+            (Finding::NotRun(_), Some(reason)) => Finding::NotRun(reason.clone()),
+            (finding, _) => finding,
+        };
+        self.finish(id, finding, requests, Duration::ZERO);
+    }
+
     /// Skips a check because the receiver is gone, if it is; true when it was skipped.
     pub fn skip_if_dead(&mut self, id: CheckId) -> bool {
         match self.dead.clone() {

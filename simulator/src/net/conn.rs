@@ -474,30 +474,10 @@ mod tests {
             let mut script = script.into_iter();
             while let Ok((mut socket, _)) = listener.accept().await {
                 let mut buf = Vec::new();
-                loop {
-                    // Read one request: the head, then Content-Length bytes.
-                    let end = loop {
-                        if let Some(end) = http1::find_head_end(&buf, 0) {
-                            break end;
-                        }
-                        if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                            break 0;
-                        }
-                    };
-                    if end == 0 {
-                        break;
-                    }
-                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                    let length: usize = head
-                        .split("content-length: ")
-                        .nth(1)
-                        .and_then(|r| r.split("\r\n").next())
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < end + length {
-                        socket.read_buf(&mut buf).await.unwrap();
-                    }
-                    buf.drain(..end + length);
+                while super::super::testing::read_request(&mut socket, &mut buf)
+                    .await
+                    .is_some()
+                {
                     let Some((answer, close)) = script.next() else {
                         return;
                     };
@@ -568,26 +548,10 @@ mod tests {
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
             let mut buf = Vec::new();
-            loop {
-                let end = loop {
-                    if let Some(end) = http1::find_head_end(&buf, 0) {
-                        break end;
-                    }
-                    if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                let length: usize = head
-                    .split("content-length: ")
-                    .nth(1)
-                    .and_then(|r| r.split("\r\n").next())
-                    .and_then(|n| n.parse().ok())
-                    .unwrap();
-                while buf.len() < end + length {
-                    socket.read_buf(&mut buf).await.unwrap();
-                }
-                let _ = got_tx.send(buf.drain(..end + length).collect());
+            while let Some(request) =
+                super::super::testing::read_request(&mut socket, &mut buf).await
+            {
+                let _ = got_tx.send(request);
                 let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
                 socket.write_all(ok).await.unwrap();
             }
