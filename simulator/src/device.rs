@@ -193,6 +193,8 @@ struct Inner {
     settings: crate::settings::Settings,
     /// A remote opening's hold (`open_mode` 1 "open", 2 "closed") until the next call.
     door_held: Mutex<Option<String>>,
+    /// Bumped at every change `/sim/stats` shows.
+    activity: crate::activity::Activity,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -220,12 +222,14 @@ impl Device {
         let subscription = store.subscription()?;
         let generator = Arc::new(Generator::new(&config.synth, config.sn.clone()));
         let pusher = Pusher::new(&config.push)?;
+        let activity = crate::activity::Activity::new();
         let remote = crate::remote::RemoteAuth::open(
             &config.state_dir,
             config.synth.api.profile(),
             config.auth_timing,
             config.synth.mode,
-        )?;
+        )?
+        .with_activity(activity.clone());
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
         let history = RecordLog::open(
@@ -255,13 +259,14 @@ impl Device {
                 screen: Mutex::new(None),
                 remote,
                 history: Mutex::new(history),
-                live: crate::live::Hub::new(),
+                live: crate::live::Hub::new().with_activity(activity.clone()),
                 identity: Identity::of(&config.sn, &config.account.username),
                 access,
                 library,
                 settings,
                 door_held: Mutex::new(None),
                 config,
+                activity,
             }),
         })
     }
@@ -352,6 +357,7 @@ impl Device {
             .generated
             .fetch_add(1, Ordering::Relaxed);
         self.inner.queued.notify_one();
+        self.inner.activity.bump();
         Ok(seq)
     }
 
@@ -412,6 +418,12 @@ impl Device {
     }
 
     /// The live feed.
+    /// Wakes at every change of what `/sim/stats` shows: a record made, a delivery
+    /// attempted, a heartbeat, a fallback, a live client gone.
+    pub fn activity(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.activity.watch()
+    }
+
     pub fn live(&self) -> &crate::live::Hub {
         &self.inner.live
     }
@@ -641,6 +653,7 @@ impl Device {
             queued: self.store().depth(),
         };
         let _ = self.inner.attempts.send(attempt.clone());
+        self.inner.activity.bump();
         Ok(attempt)
     }
 

@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` at the repository root for the map of modules.
 
 pub mod access;
+pub mod activity;
 pub mod api;
 pub mod cli;
 pub mod clock;

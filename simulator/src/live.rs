@@ -53,6 +53,8 @@ pub struct Hub {
     tx: broadcast::Sender<Arc<str>>,
     places: Arc<Semaphore>,
     counters: Arc<Counters>,
+    /// Told when a client leaves and its place is free again.
+    activity: crate::activity::Activity,
 }
 
 impl Default for Hub {
@@ -68,7 +70,15 @@ impl Hub {
             tx: broadcast::channel(QUEUE).0,
             places: Arc::new(Semaphore::new(MAX_CLIENTS)),
             counters: Arc::default(),
+            activity: crate::activity::Activity::new(),
         }
+    }
+
+    /// The feed, telling `activity` whenever a place frees up.
+    #[must_use]
+    pub fn with_activity(mut self, activity: crate::activity::Activity) -> Self {
+        self.activity = activity;
+        self
     }
 
     /// Sends a record to every connected client; never waits. Without clients nothing is
@@ -120,7 +130,7 @@ impl Hub {
         self,
         mut socket: WebSocket,
         mut rx: broadcast::Receiver<Arc<str>>,
-        _place: OwnedSemaphorePermit,
+        place: OwnedSemaphorePermit,
     ) {
         let c = &self.counters;
         loop {
@@ -155,8 +165,10 @@ impl Hub {
                 },
             }
         }
-        // The place is given back when `_place` drops here.
         let _ = socket.close().await;
+        // The place is free before anyone watching hears of it.
+        drop(place);
+        self.activity.bump();
     }
 }
 

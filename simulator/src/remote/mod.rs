@@ -108,6 +108,8 @@ pub struct RemoteAuth {
     counters: Counters,
     recorder: Recorder,
     screen: Mutex<Option<String>>,
+    /// Told of every heartbeat and fallback.
+    activity: crate::activity::Activity,
 }
 
 impl std::fmt::Debug for RemoteAuth {
@@ -152,7 +154,15 @@ impl RemoteAuth {
             counters: Counters::default(),
             recorder,
             screen: Mutex::new(None),
+            activity: crate::activity::Activity::new(),
         })
+    }
+
+    /// The remote authentication, telling `activity` of every heartbeat and fallback.
+    #[must_use]
+    pub fn with_activity(mut self, activity: crate::activity::Activity) -> Self {
+        self.activity = activity;
+        self
     }
 
     /// The settings in force.
@@ -427,6 +437,7 @@ impl RemoteAuth {
                 }
             }
             self.check_fallback();
+            self.activity.bump();
         }
     }
 

@@ -11,65 +11,13 @@ use facesim::receiver::ReceiverConfig;
 use futures_util::StreamExt;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 
-use crate::support::{self, call, eventually};
+use crate::support::{self, TestDevice, call};
 
-/// A device served over HTTPS.
-struct Served {
-    addr: SocketAddr,
-    api: String,
-    client: reqwest::Client,
-    cert_pem: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Served {
-    async fn start(config: DeviceConfig) -> Self {
-        facesim::tls::install_crypto_provider();
-        let device = Device::open(config).unwrap();
-        let cert = device.with_store(|s| s.certificate()).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let tls = cert.server_config().unwrap();
-        let task = tokio::spawn({
-            let device = device.clone();
-            async move {
-                let (tx, rx) = tokio::sync::watch::channel(false);
-                let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-                    let _ = rx.wait_for(|v| *v).await;
-                };
-                tokio::join!(
-                    async move {
-                        let _ = stopped.await;
-                        let _ = tx.send(true);
-                    },
-                    facesim::api::serve(listener, Some(tls), device.clone(), wait(rx.clone())),
-                    device.run(wait(rx)),
-                );
-            }
-        });
-        Self {
-            addr,
-            api: format!("https://{addr}"),
-            client: support::authed_client(&cert),
-            cert_pem: cert.cert_pem,
-            stop: Some(stop),
-            task: Some(task),
-        }
-    }
-
-    async fn stop(mut self) {
-        drop(self.stop.take());
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
-    }
-
+/// The calls these tests make of a device served over HTTPS.
+impl TestDevice {
     async fn records(&self, query: &Value) -> (u16, Value) {
         call(
             self.client
@@ -79,7 +27,7 @@ impl Served {
         .await
     }
 
-    async fn trigger(&self) -> Value {
+    async fn trigger_one(&self) -> Value {
         let (status, body) = call(
             self.client
                 .post(format!("{}/sim/trigger", self.api))
@@ -91,7 +39,7 @@ impl Served {
     }
 
     /// Points pushes at `receiver` without enabling them, so only triggers make records.
-    async fn configure(&self, receiver: SocketAddr) {
+    async fn point_at(&self, receiver: SocketAddr) {
         let body = json!({"event_dest": format!("http://{receiver}/eventRcv"), "enabled": false});
         let (status, _) = call(
             self.client
@@ -134,12 +82,12 @@ async fn history_answers_the_documented_query_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (receiver, _events) = support::receiver(receiver_config(ApiVersion::V1_3)).await;
     let clock = ManualClock::at(1_700_000_000);
-    let dev = Served::start(config(dir.path(), ApiVersion::V1_3, clock.clone())).await;
-    dev.configure(receiver.addr).await;
+    let dev = support::device(config(dir.path(), ApiVersion::V1_3, clock.clone())).await;
+    dev.point_at(receiver.addr).await;
     // Twelve records, ten seconds apart.
     for n in 0..12 {
         clock.set(1_700_000_000 + 10 * n);
-        dev.trigger().await;
+        dev.trigger_one().await;
     }
     let (status, all) = dev.records(&json!({})).await;
     assert_eq!(status, 200, "{all}");
@@ -237,7 +185,7 @@ async fn history_answers_the_documented_query_and_survives_a_restart() {
     dev.stop().await;
 
     // After a restart the log is all there.
-    let dev = Served::start(config(dir.path(), ApiVersion::V1_3, clock.clone())).await;
+    let dev = support::device(config(dir.path(), ApiVersion::V1_3, clock.clone())).await;
     let (_, again) = dev.records(&json!({})).await;
     assert_eq!(again, all);
     dev.stop().await;
@@ -248,10 +196,10 @@ async fn history_follows_the_version_ids_limits_and_record_image() {
     let dir = tempfile::tempdir().unwrap();
     let (receiver, _events) = support::receiver(receiver_config(ApiVersion::V1_2)).await;
     let clock = ManualClock::at(1_700_000_000);
-    let dev = Served::start(config(dir.path(), ApiVersion::V1_2, clock.clone())).await;
-    dev.configure(receiver.addr).await;
+    let dev = support::device(config(dir.path(), ApiVersion::V1_2, clock.clone())).await;
+    dev.point_at(receiver.addr).await;
     for _ in 0..3 {
-        dev.trigger().await;
+        dev.trigger_one().await;
     }
     // With record_image off, records keep no snapshot.
     let (status, body) = support::call(
@@ -262,7 +210,7 @@ async fn history_follows_the_version_ids_limits_and_record_image() {
     .await;
     assert_eq!(status, 200, "{body}");
     for _ in 0..3 {
-        dev.trigger().await;
+        dev.trigger_one().await;
     }
     let (status, page) = dev.records(&json!({})).await;
     assert_eq!(status, 200, "{page}");
@@ -285,7 +233,7 @@ async fn history_follows_the_version_ids_limits_and_record_image() {
 
     // Before 1.2 there is no history.
     let dir = tempfile::tempdir().unwrap();
-    let dev = Served::start(config(dir.path(), ApiVersion::V1_1, clock)).await;
+    let dev = support::device(config(dir.path(), ApiVersion::V1_1, clock)).await;
     let (status, body) = dev.records(&json!({})).await;
     assert_eq!((status, &body["code"]), (404, &json!(404)), "{body}");
     assert!(body["msg"].as_str().unwrap().contains("1.2"), "{body}");
@@ -340,8 +288,8 @@ async fn the_live_feed_sends_each_record_to_three_clients_and_refuses_a_fourth()
     let dir = tempfile::tempdir().unwrap();
     let (receiver, mut pushed) = support::receiver(receiver_config(ApiVersion::V1_3)).await;
     let clock = ManualClock::at(1_700_000_000);
-    let dev = Served::start(config(dir.path(), ApiVersion::V1_3, clock)).await;
-    dev.configure(receiver.addr).await;
+    let dev = support::device(config(dir.path(), ApiVersion::V1_3, clock)).await;
+    dev.point_at(receiver.addr).await;
     let mut feeds = Vec::new();
     for _ in 0..3 {
         feeds.push(connect(dev.addr, &dev.cert_pem).await.unwrap());
@@ -366,7 +314,7 @@ async fn the_live_feed_sends_each_record_to_three_clients_and_refuses_a_fourth()
     let profile = ApiVersion::V1_3.profile();
     let push_only = ["entry_mode", "abnormal_type", "pin"];
     for _ in 0..3 {
-        let report = dev.trigger().await;
+        let report = dev.trigger_one().await;
         let pushed = pushed.recv().await.expect("the push");
         let pushed = serde_json::to_value(pushed.event.as_record().unwrap()).unwrap();
         for feed in &mut feeds {
@@ -404,13 +352,13 @@ async fn the_live_feed_sends_each_record_to_three_clients_and_refuses_a_fourth()
     leaving.close(None).await.unwrap();
     drop(leaving);
     let mut fourth = None;
-    eventually("a place on the feed frees up", async || {
+    dev.until("a place on the feed frees up", async || {
         fourth = connect(dev.addr, &dev.cert_pem).await.ok();
         fourth.is_some()
     })
     .await;
     let mut fourth = fourth.unwrap();
-    dev.trigger().await;
+    dev.trigger_one().await;
     assert_eq!(next_message(&mut fourth).await["type"], 0);
     dev.stop().await;
 }
@@ -424,13 +372,13 @@ async fn a_client_that_never_reads_does_not_hold_the_device_up() {
     // Large snapshots fill the socket's buffers quickly.
     cfg.synth.width = 640;
     cfg.synth.height = 640;
-    let dev = Served::start(cfg).await;
-    dev.configure(receiver.addr).await;
+    let dev = support::device(cfg).await;
+    dev.point_at(receiver.addr).await;
     let _silent = connect(dev.addr, &dev.cert_pem).await.unwrap();
     let mut reader = connect(dev.addr, &dev.cert_pem).await.unwrap();
     // Well past the per-client queue: every trigger still completes.
     for n in 0..(facesim::live::QUEUE + 20) {
-        dev.trigger().await;
+        dev.trigger_one().await;
         // The reading client keeps up and misses nothing.
         let message = next_message(&mut reader).await;
         assert_eq!(message["type"], 0, "record {n}");

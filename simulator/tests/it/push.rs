@@ -9,7 +9,7 @@ use facesim::synth::jpeg;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::support::{self, TestDevice, eventually};
+use crate::support::{self, TestDevice};
 
 async fn subscribe(dev: &TestDevice, dest: &str) {
     dev.configure(dest, true).await;
@@ -127,7 +127,7 @@ async fn backlog_is_delivered_in_order_once_the_receiver_is_up() {
         seqs.push(got.trace.unwrap().1);
     }
     assert_eq!(seqs, vec![1, 2, 3]);
-    eventually("an empty queue", async || {
+    dev.until("an empty queue", async || {
         stats(&dev).await["queue"]["depth"] == 0
     })
     .await;

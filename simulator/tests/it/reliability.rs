@@ -156,7 +156,7 @@ async fn every_receiver_fault_is_classified_kept_and_delivered_after_recovery() 
         // The receiver recovers (here: the destination is switched to a healthy one).
         subscribe(&dev, &good, true).await;
         assert_eq!(seqs(&mut events, 2).await, vec![1, 2], "{bad:?}");
-        eventually("an empty queue", async || {
+        dev.until("an empty queue", async || {
             stats(&dev).await["queue"]["depth"] == 0
         })
         .await;
@@ -226,7 +226,7 @@ async fn at_the_queue_cap_the_oldest_are_dropped_and_counted() {
     let (receiver, mut events) = support::receiver(Default::default()).await;
     subscribe(&dev, &format!("http://{}/eventRcv", receiver.addr), true).await;
     assert_eq!(seqs(&mut events, 3).await, vec![3, 4, 5]);
-    eventually("an empty queue", async || {
+    dev.until("an empty queue", async || {
         stats(&dev).await["queue"]["depth"] == 0
     })
     .await;
@@ -239,7 +239,7 @@ async fn a_receiver_that_never_answers_leaves_the_backlog_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let dev = support::device(small_config(dir.path(), 50.0)).await;
     subscribe(&dev, &dest, true).await;
-    eventually("a backlog of 20", async || {
+    dev.until("a backlog of 20", async || {
         stats(&dev).await["queue"]["depth"].as_u64().unwrap() >= 20
     })
     .await;

@@ -43,6 +43,11 @@ pub async fn receiver(config: ReceiverConfig) -> (Running, mpsc::UnboundedReceiv
 /// A running device: its API address, the device itself and its certificate.
 pub struct TestDevice {
     pub api: String,
+    pub addr: std::net::SocketAddr,
+    /// The device's certificate, for clients of its own (the live feed's).
+    pub cert_pem: String,
+    /// The device itself, for what only a process sees (its activity).
+    pub device: Device,
     /// Sends the default account's Basic credentials with every request.
     pub client: reqwest::Client,
     /// Sends no credentials.
@@ -79,6 +84,28 @@ impl TestDevice {
         let (status, body) = call(self.client.get(format!("{}/sim/stats", self.api))).await;
         assert_eq!(status, 200);
         body["data"].clone()
+    }
+
+    /// Waits until `check` holds, checking again at every change the device reports
+    /// (a record made, a delivery attempted, a live client gone), never on a timer. For
+    /// tests on the real clock: the 10 s bound is tokio's.
+    pub async fn until(&self, what: &str, mut check: impl AsyncFnMut() -> bool) {
+        let mut changes = self.device.activity();
+        let wait = async {
+            loop {
+                changes.borrow_and_update();
+                if check().await {
+                    return;
+                }
+                changes.changed().await.expect("the device is gone");
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .is_err()
+        {
+            panic!("timed out waiting for {what}");
+        }
     }
 
     /// Stops the device and waits until it has.
@@ -159,6 +186,9 @@ pub async fn device(config: DeviceConfig) -> TestDevice {
     let client = authed_client(&cert);
     TestDevice {
         api: format!("https://{addr}"),
+        addr,
+        cert_pem: cert.cert_pem.clone(),
+        device,
         client,
         bare: pinned_client(&cert),
         stop: Some(stop),
@@ -211,7 +241,10 @@ pub async fn call(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
     (status, json)
 }
 
-/// Waits (bounded) until `check` holds.
+/// Waits (bounded) until `check` holds, polling: for what no in-process signal reports
+/// (a child process's files), and under paused time, where each poll's 25 ms of virtual
+/// time is what lets the clock move, in small steps, while real I/O completes (waiting
+/// on a signal alone would let the clock leap to the next timeout meanwhile).
 pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     for _ in 0..200 {
         if check().await {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use warp::Filter;
 
-use crate::support::{self, TestDevice, eventually};
+use crate::support::{self, TestDevice};
 
 /// A device of `api` with its records' settings.
 async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
@@ -152,7 +152,8 @@ async fn redeliveries_keep_the_uuid_and_every_answer_names_the_device() {
     // The delivery loop sends the queued record again once pushing is enabled.
     dev.configure(&format!("http://{addr}/eventRcv"), true)
         .await;
-    eventually("the redelivery", async || seen.lock().unwrap().len() >= 2).await;
+    dev.until("the redelivery", async || seen.lock().unwrap().len() >= 2)
+        .await;
     let seen = seen.lock().unwrap().clone();
     let (first, again) = (&seen[0], &seen[1]);
     assert_eq!(
