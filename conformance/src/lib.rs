@@ -4,7 +4,7 @@
 //! (`catalog`), and reports verdicts with evidence (`verdict`, `report`). The suite proves
 //! itself against the simulator's reference receiver and its zoo of faulty receivers.
 //!
-//! Flow: `cli` validates the command line into a `run::Config`; `run` builds the requests
+//! Flow: the binary validates the command line into a `run::Config`; `run` builds the requests
 //! (`probe`), sends them with its own exact-bytes HTTP client (`client`, `wireio`), reads
 //! each answer field by field (`shape`, `rules`), runs the bad requests (`robust`) and the
 //! load phase (`load`), and returns a `report::RunReport` that the writers print.
@@ -16,7 +16,6 @@
 
 pub mod auth;
 pub mod catalog;
-pub mod cli;
 pub mod client;
 mod connection;
 pub mod load;
@@ -33,7 +32,7 @@ pub mod wireio;
 use std::future::Future;
 use std::path::Path;
 
-pub use cli::Outputs;
+pub use report::Outputs;
 pub use report::RunReport;
 pub use run::{Config, Selection, SuiteError};
 

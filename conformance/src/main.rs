@@ -6,8 +6,10 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use facecert::cli::{Cli, Mode};
+use app::cli::{Cli, Mode};
 use tracing_subscriber::EnvFilter;
+
+mod app;
 
 fn main() -> ExitCode {
     let filter = EnvFilter::try_from_default_env()
@@ -17,10 +19,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     // A usage error exits 2, as the suite does when it cannot run.
-    let cli: Cli = match facesim::cli::parse_args() {
+    let cli: Cli = match <Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
+        // --help and --version, printed in full.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            eprintln!("facecert: {e}");
+            eprintln!(
+                "facecert: {}",
+                facesim::usage::one_line(&e.render().to_string())
+            );
             return ExitCode::from(2);
         }
     };

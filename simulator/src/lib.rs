@@ -5,9 +5,7 @@
 pub mod access;
 pub mod activity;
 pub mod api;
-pub mod cli;
 pub mod clock;
-pub mod cmd;
 pub mod device;
 pub mod histogram;
 pub mod history;
@@ -27,6 +25,7 @@ pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tls;
+pub mod usage;
 pub mod webapi;
 pub mod wire;
 pub mod zoo;

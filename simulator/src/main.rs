@@ -3,12 +3,14 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use facesim::cli::{Cli, Command};
-use facesim::cmd::{self, Finish};
+use app::cli::{Cli, Command};
+use app::cmd::{self, Finish};
 use tracing_subscriber::EnvFilter;
 
+mod app;
+
 fn main() -> ExitCode {
-    let cli: Cli = match facesim::cli::parse_args() {
+    let cli: Cli = match app::cli::parse_args() {
         Ok(cli) => cli,
         Err(e) => {
             eprintln!("error: {e}");

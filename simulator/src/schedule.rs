@@ -9,17 +9,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 /// How arrivals are spaced.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arrival {
     /// Exponential gaps: people walk up independently, as at a real door.
@@ -27,6 +17,20 @@ pub enum Arrival {
     Poisson,
     /// Even gaps of exactly 1/rate.
     Constant,
+}
+
+impl std::str::FromStr for Arrival {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "poisson" => Ok(Arrival::Poisson),
+            "constant" => Ok(Arrival::Constant),
+            other => Err(format!(
+                "unknown arrival `{other}`; use poisson or constant"
+            )),
+        }
+    }
 }
 
 /// Why a rate or ramp could not be used.

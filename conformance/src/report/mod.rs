@@ -8,7 +8,9 @@ pub mod json;
 pub mod junit;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
+use facesim::profile::ApiVersion;
 use facesim::stats::{Percentiles, StatsReport};
 use serde::Serialize;
 
@@ -228,5 +230,35 @@ impl RunReport {
     /// The result of one check, if it was part of the run.
     pub fn check(&self, id: &str) -> Option<&CheckResult> {
         self.checks.iter().find(|c| c.id.as_str() == id)
+    }
+}
+/// Where the report files go.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// The report files of one version's run under `--api-version all`: the version
+    /// goes into each name, before the extension.
+    pub fn for_version(&self, version: ApiVersion) -> Outputs {
+        let named = |path: &Option<PathBuf>| {
+            path.as_ref().map(|p| {
+                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+                let mut name = format!("{}-{version}", stem.unwrap_or_default());
+                if let Some(ext) = p.extension() {
+                    name.push('.');
+                    name.push_str(&ext.to_string_lossy());
+                }
+                p.with_file_name(name)
+            })
+        };
+        Outputs {
+            json: named(&self.json),
+            junit: named(&self.junit),
+            html: named(&self.html),
+        }
     }
 }

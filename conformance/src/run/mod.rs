@@ -38,6 +38,17 @@ mod load_phase;
 mod records;
 mod report;
 
+/// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
+pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
+/// The default p99 limit under load: a person at the door expects it to open within
+/// about a second of being recognised, and the terminal's own recognition takes part of
+/// that second.
+pub const DEFAULT_P99_MS: u64 = 500;
+/// The default p99 limit for an auth server: the terminal waits for its answer before it
+/// opens the door, after its own recognition (a few hundred milliseconds) and before the
+/// relay and the screen, so the server gets less of the second than a push receiver.
+pub const DEFAULT_AUTH_P99_MS: u64 = 300;
+
 /// What a record check expects of every answer.
 const LIKE_BASELINE: &str =
     "HTTP 200 and an answer of the same form and `code` as the baseline event's";

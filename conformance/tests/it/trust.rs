@@ -21,8 +21,8 @@ use crate::support::{Kind, config, explain, run, start};
 /// The documented defaults of `facecert run`, against `server`.
 fn defaults(server: &crate::support::Server) -> facecert::Config {
     let mut cfg = config(server);
-    cfg.timeout = Duration::from_millis(facecert::cli::DEFAULT_TIMEOUT_MS);
-    cfg.p99 = Duration::from_millis(facecert::cli::DEFAULT_P99_MS);
+    cfg.timeout = Duration::from_millis(facecert::run::DEFAULT_TIMEOUT_MS);
+    cfg.p99 = Duration::from_millis(facecert::run::DEFAULT_P99_MS);
     cfg.load_events = 300;
     cfg.concurrency = 8;
     cfg

@@ -17,17 +17,18 @@
 //! - [`pool`] builds the bodies: per-device generators with their own serial numbers and
 //!   people, and a pool of pre-rendered snapshots whose trace comment is patched per
 //!   event, so synthesis never limits the rate.
-//! - [`client`] sends them over HTTP/1.1 (plain or rustls): over TLS one vectored write
+//! - each worker sends them on its `net::Connection` (plain or rustls): over TLS one vectored write
 //!   per event; over plain TCP on Linux the shared snapshot part goes by `sendfile` from
 //!   an in-memory file, so the kernel never copies it, and the small per-event parts from
 //!   memory, all corked into one stream of segments.
 //! - [`aggregate`] owns the histograms; [`report`] turns its totals into a [`LoadResult`]
 //!   (JSON, console summary, thresholds), [`html`] into a self-contained page, and
 //!   [`merge`] adds results of shards exactly, histogram bucket by histogram bucket.
-//! - [`cli`] holds the clap arguments and the entry points the binary calls.
+//! - [`judge`] is the one classifier behind a memo of the last answer.
+//! - The binary's `app::load_cli` holds the command-line arguments and turns them into a
+//!   [`LoadConfig`].
 
 pub mod aggregate;
-pub mod cli;
 mod engine;
 pub mod html;
 mod judge;

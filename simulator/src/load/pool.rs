@@ -357,7 +357,7 @@ fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Ve
 
 /// The default population per device: the device default (200) for small fleets, fewer
 /// for large ones so that the fleet stays near [`FLEET_PEOPLE_BUDGET`] people.
-pub(crate) fn default_people(devices: usize) -> usize {
+pub fn default_people(devices: usize) -> usize {
     (FLEET_PEOPLE_BUDGET / devices.max(1)).clamp(10, SynthConfig::default().people)
 }
 

@@ -11,8 +11,8 @@ use std::future::Future;
 
 use tokio::sync::watch;
 
-use crate::cli::{Cli, Command, UsageError};
-use crate::device::Attempt;
+use crate::app::cli::{Cli, Command, UsageError};
+use facesim::device::Attempt;
 
 pub use demo::demo;
 pub use device::device;
@@ -37,16 +37,16 @@ pub enum CmdError {
     Usage(#[from] UsageError),
     /// The device could not start.
     #[error(transparent)]
-    Device(#[from] crate::device::DeviceError),
+    Device(#[from] facesim::device::DeviceError),
     /// The state directory is unusable.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] facesim::store::StoreError),
     /// TLS material is unusable.
     #[error(transparent)]
-    Tls(#[from] crate::tls::TlsError),
+    Tls(#[from] facesim::tls::TlsError),
     /// An HTTP client could not be built.
     #[error(transparent)]
-    Push(#[from] crate::push::PushError),
+    Push(#[from] facesim::push::PushError),
     /// A socket or file operation failed.
     #[error("{what}: {source}")]
     Io {
@@ -56,7 +56,7 @@ pub enum CmdError {
     },
     /// A load run or merge could not be done.
     #[error(transparent)]
-    Load(#[from] crate::load::LoadError),
+    Load(#[from] facesim::load::LoadError),
     /// Something the command relies on did not happen.
     #[error("{0}")]
     Broken(String),
@@ -106,9 +106,9 @@ pub async fn run(
         Command::Receiver(args) => receiver(args, shutdown).await,
         Command::Demo(args) => demo(args, shutdown).await,
         Command::Load(args) => Ok(finish(
-            crate::load::cli::load_command(&args, shutdown).await?,
+            crate::app::load_cli::load_command(&args, shutdown).await?,
         )),
-        Command::Merge(args) => Ok(finish(crate::load::cli::merge_command(&args)?)),
+        Command::Merge(args) => Ok(finish(crate::app::load_cli::merge_command(&args)?)),
     }
 }
 
@@ -217,7 +217,7 @@ pub fn fit_columns(text: &str, columns: usize) -> String {
 }
 
 /// The closing summary of a set of pushes.
-pub fn summary_lines(stats: &crate::stats::Stats, elapsed: std::time::Duration) -> Vec<String> {
+pub fn summary_lines(stats: &facesim::stats::Stats, elapsed: std::time::Duration) -> Vec<String> {
     let r = stats.report();
     let p = r.latency_ms;
     let secs = elapsed.as_secs_f64().max(1e-9);

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::profile::ApiVersion;
-use crate::push::PushOptions;
-use crate::schedule::Arrival;
-use crate::synth::{StatusMix, SynthConfig};
-use crate::tls::Trust;
-use crate::wire::Mode;
+use facesim::profile::ApiVersion;
+use facesim::push::PushOptions;
+use facesim::schedule::Arrival;
+use facesim::synth::{StatusMix, SynthConfig};
+use facesim::tls::Trust;
+use facesim::wire::Mode;
 
 /// A simulated face-recognition access terminal and its tools.
 ///
@@ -42,9 +42,9 @@ pub enum Command {
     /// Run a receiver and a terminal on loopback and watch the door decisions.
     Demo(DemoArgs),
     /// Load-test a receiver: open-model arrivals from many devices, HDR latency, thresholds.
-    Load(Box<crate::load::cli::LoadArgs>),
+    Load(Box<crate::app::load_cli::LoadArgs>),
     /// Merge the JSON results of several load shards exactly (histograms added, not averaged).
-    Merge(crate::load::cli::MergeArgs),
+    Merge(crate::app::load_cli::MergeArgs),
 }
 
 /// What the events look like.
@@ -129,17 +129,18 @@ pub struct DeviceArgs {
     /// Recognitions per second while pushing is enabled (0: only on `POST /sim/trigger`).
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
-    /// How recognitions are spaced in time.
-    #[arg(long, value_enum, default_value_t = Arrival::Poisson)]
+    /// How recognitions are spaced in time: poisson (people walking up independently) or
+    /// constant.
+    #[arg(long, value_name = "poisson|constant", default_value = "poisson")]
     pub arrival: Arrival,
     /// Most undelivered records kept in the offline cache; at the cap the oldest is dropped.
-    #[arg(long, default_value_t = crate::store::DEFAULT_QUEUE_CAP)]
+    #[arg(long, default_value_t = facesim::store::DEFAULT_QUEUE_CAP)]
     pub queue_cap: usize,
     /// Configure pushing to this receiver at start, as `POST /v1/event/subscribe` would.
     #[arg(long, value_name = "URL")]
     pub event_dest: Option<String>,
     /// The web account's user name (`POST /v1/auth/login`, Basic credentials).
-    #[arg(long, default_value = crate::access::DEFAULT_USERNAME)]
+    #[arg(long, default_value = facesim::access::DEFAULT_USERNAME)]
     pub username: String,
     /// The web account's password [default: facesim-admin, printed at start].
     #[arg(long)]
@@ -219,7 +220,7 @@ pub struct ReceiverArgs {
     /// Remote authentication: a stranger's face the server recognises, named by its
     /// snapshot's trace, as `[SN/]SEQ=USER_ID:NAME` (repeatable), e.g. `7=u-42:Li Wei`.
     #[arg(long, value_name = "FACE")]
-    pub known_face: Vec<crate::receiver::auth::KnownFace>,
+    pub known_face: Vec<facesim::receiver::auth::KnownFace>,
 }
 
 /// `facesim demo`.
@@ -239,10 +240,9 @@ pub struct DemoArgs {
     pub api_version: ApiVersion,
 }
 
-/// Parses the process's arguments for either binary. `--help` and `--version` are printed
-/// in full and end the process with 0; a usage error is turned into one readable line
-/// (what clap says before its usage block: the problem, the missing arguments, a tip),
-/// and returned for the caller to print and exit 2 with.
+/// Parses the process's arguments. `--help` and `--version` are printed in full and end
+/// the process with 0; a usage error is turned into one readable line
+/// ([`facesim::usage::one_line`]) and returned for the caller to print and exit 2 with.
 ///
 /// # Errors
 /// The one-line usage error.
@@ -253,23 +253,9 @@ pub fn parse_args<T: Parser>() -> Result<T, UsageError> {
             let _ = e.print();
             std::process::exit(0);
         }
-        Err(e) => {
-            let rendered = e.render().to_string();
-            let mut line = String::new();
-            for part in rendered
-                .lines()
-                .take_while(|l| !l.starts_with("Usage:"))
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
-            {
-                if !line.is_empty() {
-                    line.push_str(if line.ends_with(':') { " " } else { "; " });
-                }
-                line.push_str(part);
-            }
-            let line = line.strip_prefix("error: ").unwrap_or(&line).to_string();
-            Err(UsageError(format!("{line} (see --help)")))
-        }
+        Err(e) => Err(UsageError(facesim::usage::one_line(
+            &e.render().to_string(),
+        ))),
     }
 }
 

@@ -5,11 +5,11 @@ use std::future::Future;
 use tokio::sync::mpsc;
 
 use super::{CmdError, Finish, io_err};
-use crate::cli::{ReceiverArgs, UsageError};
-use crate::receiver::auth::{AuthDecided, AuthPolicy};
-use crate::receiver::{self, Policy, Received, ReceiverConfig};
-use crate::tls::CertPair;
-use crate::zoo::Fault;
+use crate::app::cli::{ReceiverArgs, UsageError};
+use facesim::receiver::auth::{AuthDecided, AuthPolicy};
+use facesim::receiver::{self, Policy, Received, ReceiverConfig};
+use facesim::tls::CertPair;
+use facesim::zoo::Fault;
 
 /// Runs the reference receiver until `shutdown`.
 ///
@@ -51,11 +51,11 @@ pub async fn receiver(
             "faulty receiver ({fault}: {}) listening on {scheme}://{addr}/eventRcv",
             fault.description()
         );
-        let options = crate::zoo::ZooOptions {
+        let options = facesim::zoo::ZooOptions {
             api: args.api_version,
-            ..crate::zoo::ZooOptions::default()
+            ..facesim::zoo::ZooOptions::default()
         };
-        crate::zoo::serve_faulty_with(listener, tls, fault, options, shutdown).await;
+        facesim::zoo::serve_faulty_with(listener, tls, fault, options, shutdown).await;
         return Ok(Finish::Success);
     }
     println!(

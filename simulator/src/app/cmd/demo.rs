@@ -9,17 +9,17 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use super::{CmdError, Finish, Stop, attempt_line, io_err};
-use crate::cli::{DemoArgs, check_rate};
-use crate::clock;
-use crate::device::{Backoff, Device, DeviceConfig};
-use crate::net::{Connection, Endpoint, Request};
-use crate::push::PushOptions;
-use crate::receiver::{self, ReceiverConfig};
-use crate::schedule::Arrival;
-use crate::store::DEFAULT_QUEUE_CAP;
-use crate::synth::{SynthConfig, device_sn};
-use crate::tls::Trust;
-use crate::wire::{Destination, Empty, Envelope, SimStats, Subscription};
+use crate::app::cli::{DemoArgs, check_rate};
+use facesim::clock;
+use facesim::device::{Backoff, Device, DeviceConfig};
+use facesim::net::{Connection, Endpoint, Request};
+use facesim::push::PushOptions;
+use facesim::receiver::{self, ReceiverConfig};
+use facesim::schedule::Arrival;
+use facesim::store::DEFAULT_QUEUE_CAP;
+use facesim::synth::{SynthConfig, device_sn};
+use facesim::tls::Trust;
+use facesim::wire::{Destination, Empty, Envelope, SimStats, Subscription};
 
 /// Runs the demo; [`Finish::Success`] when every watched event was delivered and answered.
 ///
@@ -60,9 +60,9 @@ pub async fn demo(
         queue_cap: DEFAULT_QUEUE_CAP,
         backoff: Backoff::default(),
         clock: clock::system(),
-        auth_timing: crate::remote::AuthTiming::default(),
+        auth_timing: facesim::remote::AuthTiming::default(),
         // The demo logs in with the default account, as an integration would.
-        account: crate::access::AccountConfig::default(),
+        account: facesim::access::AccountConfig::default(),
     })?;
     let cert = device.with_store(|s| s.certificate())?;
     let tls = cert.server_config()?;
@@ -83,7 +83,7 @@ pub async fn demo(
                     None,
                     stop.clone().wait()
                 ),
-                crate::api::serve(
+                facesim::api::serve(
                     device_listener,
                     Some(tls),
                     device.clone(),
@@ -103,12 +103,12 @@ pub async fn demo(
     );
     let mut client = ApiClient::new(&api, &cert.cert_pem).await?;
     // Log in first, as an integration does: the token then goes with every call.
-    let login = crate::wire::LoginRequest {
-        username: Some(crate::access::DEFAULT_USERNAME.into()),
-        password: Some(crate::access::DEFAULT_PASSWORD.into()),
+    let login = facesim::wire::LoginRequest {
+        username: Some(facesim::access::DEFAULT_USERNAME.into()),
+        password: Some(facesim::access::DEFAULT_PASSWORD.into()),
         valid_time: Some(60),
     };
-    let token: Envelope<crate::wire::LoginToken> = client
+    let token: Envelope<facesim::wire::LoginToken> = client
         .call("POST", "/v1/auth/login", None, Some(&login))
         .await?;
     println!(
@@ -239,7 +239,7 @@ impl ApiClient {
                 .map_err(|e| CmdError::Broken(format!("device API: {e}")))?;
         let envelope: Envelope<T> = serde_json::from_slice(answer)
             .map_err(|e| CmdError::Broken(format!("device API: {path}: {e}")))?;
-        if envelope.code != crate::wire::CODE_OK {
+        if envelope.code != facesim::wire::CODE_OK {
             return Err(CmdError::Broken(format!(
                 "device API answered code {}: {}",
                 envelope.code, envelope.msg

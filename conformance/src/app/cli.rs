@@ -1,5 +1,6 @@
 //! The command line: clap structures whose doc comments are the `--help` text, validated
-//! once into a [`Mode`] the library runs. Nothing past this module sees a clap type.
+//! once into a [`Mode`] the library runs. Only the binary holds this module: the library
+//! never sees a clap type.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,9 +10,12 @@ use facesim::profile::ApiVersion;
 use facesim::tls::{TlsError, Trust};
 use url::Url;
 
-use crate::catalog::Suite;
-use crate::run::{Config, Selection, SuiteError};
-use crate::verdict::quote;
+use facecert::Outputs;
+use facecert::catalog::Suite;
+use facecert::run::{
+    Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, DEFAULT_TIMEOUT_MS, Selection, SuiteError,
+};
+use facecert::verdict::quote;
 
 /// Certifies a receiver of face-terminal recognition pushes (the server at a terminal's
 /// `event_dest`) against the push protocol. Exit status: 0 when no MUST check failed, 1
@@ -134,48 +138,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
 }
-
-/// Where the report files go.
-#[derive(Debug, Clone, Default)]
-pub struct Outputs {
-    pub json: Option<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub html: Option<PathBuf>,
-}
-
-impl Outputs {
-    /// The report files of one version's run under `--api-version all`: the version
-    /// goes into each name, before the extension.
-    pub fn for_version(&self, version: ApiVersion) -> Outputs {
-        let named = |path: &Option<PathBuf>| {
-            path.as_ref().map(|p| {
-                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
-                let mut name = format!("{}-{version}", stem.unwrap_or_default());
-                if let Some(ext) = p.extension() {
-                    name.push('.');
-                    name.push_str(&ext.to_string_lossy());
-                }
-                p.with_file_name(name)
-            })
-        };
-        Outputs {
-            json: named(&self.json),
-            junit: named(&self.junit),
-            html: named(&self.html),
-        }
-    }
-}
-
-/// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
-pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
-/// The default p99 limit under load: a person at the door expects it to open within
-/// about a second of being recognised, and the terminal's own recognition takes part of
-/// that second.
-pub const DEFAULT_P99_MS: u64 = 500;
-/// The default p99 limit for an auth server: the terminal waits for its answer before it
-/// opens the door, after its own recognition (a few hundred milliseconds) and before the
-/// relay and the screen, so the server gets less of the second than a push receiver.
-pub const DEFAULT_AUTH_P99_MS: u64 = 300;
 
 /// What the binary is asked to do, validated.
 #[derive(Debug)]

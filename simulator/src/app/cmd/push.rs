@@ -9,14 +9,14 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::{CmdError, Finish, Stop, attempt_line, summary_lines};
-use crate::cli::{PushArgs, UsageError, check_rate};
-use crate::clock::{self, Clock};
-use crate::device::Attempt;
-use crate::push::Pusher;
-use crate::schedule::{Arrival, RateProfile, Schedule};
-use crate::stats::{self, Recorder, Sample};
-use crate::synth::{Generator, device_sn};
-use crate::wire::{self, Destination, Identity};
+use crate::app::cli::{PushArgs, UsageError, check_rate};
+use facesim::clock::{self, Clock};
+use facesim::device::Attempt;
+use facesim::push::Pusher;
+use facesim::schedule::{Arrival, RateProfile, Schedule};
+use facesim::stats::{self, Recorder, Sample};
+use facesim::synth::{Generator, device_sn};
+use facesim::wire::{self, Destination, Identity};
 
 /// Pushes `--count` events and reports; [`Finish::Failed`] unless every one got a
 /// well-formed success answer.
@@ -56,7 +56,7 @@ pub async fn push(
     for index in 0..args.devices {
         let sn = device_sn(synth.seed, index);
         let job = DeviceJob {
-            identity: Identity::of(&sn, crate::device::DEFAULT_ACCOUNT),
+            identity: Identity::of(&sn, facesim::device::DEFAULT_ACCOUNT),
             generator: Arc::new(Generator::new(&synth, sn)),
             pusher: pusher.clone(),
             dest: dest.clone(),

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::html;
-use super::report::{LoadResult, Thresholds};
-use super::{LoadConfig, LoadError, Mode, Shard, pool};
-use crate::schedule::{Arrival, RateProfile, parse_duration};
-use crate::tls::Trust;
+use facesim::load::html;
+use facesim::load::report::{LoadResult, Thresholds};
+use facesim::load::{LoadConfig, LoadError, Mode, Shard, pool};
+use facesim::schedule::{Arrival, RateProfile, parse_duration};
+use facesim::tls::Trust;
 
 /// Load-test a receiver with realistic recognition events from many simulated devices.
 #[derive(Debug, Clone, Args)]
@@ -24,12 +24,12 @@ pub struct LoadArgs {
     /// API version of the simulated terminals: decides the records sent and the answer a
     /// receiver must give (see `facesim device --help`).
     #[arg(long, value_name = "VERSION", default_value = "1.0")]
-    pub api_version: crate::profile::ApiVersion,
+    pub api_version: facesim::profile::ApiVersion,
     /// What to load: `push` (records to a receiver's event URL) or `auth` (remote-
     /// authentication callbacks to an auth server's URL, from API 1.1; every kind of caller
     /// the guide's table sends under auth_mode 1 or 3; answers judged as auth answers).
     #[arg(long, value_name = "TARGET", default_value = "push")]
-    pub target: super::Target,
+    pub target: facesim::load::Target,
     /// Target rate in events per second over all shards (open model: events are sent on
     /// schedule whatever the receiver does). Default 10 when neither --ramp nor --max.
     #[arg(long, value_name = "R")]
@@ -62,8 +62,8 @@ pub struct LoadArgs {
     pub connections: usize,
     /// How arrivals are spaced in the open model: constant gaps hit the target rate
     /// exactly; Poisson gaps model people walking up independently (the count then varies
-    /// by chance, about 1/sqrt(n)).
-    #[arg(long, value_enum, default_value_t = Arrival::Constant)]
+    /// by chance, about 1/sqrt(n)). One of constant, poisson.
+    #[arg(long, value_name = "constant|poisson", default_value = "constant")]
     pub arrival: Arrival,
     /// Snapshots rendered before the run and reused (each event still gets its own trace
     /// comment), so that synthesis never limits the rate.
@@ -78,7 +78,7 @@ pub struct LoadArgs {
     /// How receivers' certificates are checked, and the answer timeout: the same flags as
     /// every other command that pushes.
     #[command(flatten)]
-    pub trust: crate::cli::TrustArgs,
+    pub trust: crate::app::cli::TrustArgs,
     /// Seed of serial numbers, people and arrivals; the same seed gives the same events.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
@@ -199,10 +199,10 @@ impl LoadArgs {
         let people = self
             .people
             .unwrap_or_else(|| pool::default_people(self.devices as usize));
-        if !(1..=crate::synth::MAX_PEOPLE).contains(&people) {
+        if !(1..=facesim::synth::MAX_PEOPLE).contains(&people) {
             return Err(usage(format!(
                 "--people must be between 1 and {}",
-                crate::synth::MAX_PEOPLE
+                facesim::synth::MAX_PEOPLE
             )));
         }
         if self.trust.timeout == 0 {
@@ -268,7 +268,7 @@ pub async fn load_command(
     shutdown: impl Future<Output = ()>,
 ) -> Result<bool, LoadError> {
     let config = args.to_config()?;
-    let result = super::run_load(config, shutdown).await?;
+    let result = facesim::load::run_load(config, shutdown).await?;
     finish(
         &result,
         args.outputs.json.as_deref(),
@@ -283,7 +283,7 @@ pub async fn load_command(
 /// A [`LoadError`]; [`LoadError::exit_code`] gives the process exit code (2 for usage).
 pub fn merge_command(args: &MergeArgs) -> Result<bool, LoadError> {
     let limits = thresholds(args.outputs.max_p99, args.outputs.max_error_rate)?;
-    let result = super::run_merge(&args.inputs, limits.any().then_some(limits))?;
+    let result = facesim::load::run_merge(&args.inputs, limits.any().then_some(limits))?;
     finish(
         &result,
         args.outputs.json.as_deref(),

@@ -3,11 +3,11 @@
 use std::future::Future;
 
 use super::{CmdError, Finish, Stop};
-use crate::cli::{DeviceArgs, check_rate};
-use crate::clock;
-use crate::device::{Backoff, Device, DeviceConfig};
-use crate::tls::CertPair;
-use crate::wire::{Destination, Subscription};
+use crate::app::cli::{DeviceArgs, check_rate};
+use facesim::clock;
+use facesim::device::{Backoff, Device, DeviceConfig};
+use facesim::tls::CertPair;
+use facesim::wire::{Destination, Subscription};
 
 /// Runs a device until `shutdown`.
 ///
@@ -22,12 +22,12 @@ pub async fn device(
     let mut push = args.trust.push_options()?;
     push.api = synth.api;
     if args.queue_cap == 0 {
-        return Err(crate::cli::UsageError("--queue-cap must be at least 1".into()).into());
+        return Err(crate::app::cli::UsageError("--queue-cap must be at least 1".into()).into());
     }
     let initial = match &args.event_dest {
         Some(dest) => {
             let dest = Destination::parse(dest)
-                .map_err(|e| crate::cli::UsageError(format!("--event-dest: {e}")))?;
+                .map_err(|e| crate::app::cli::UsageError(format!("--event-dest: {e}")))?;
             Some(Subscription {
                 event_dest: Some(dest),
                 enabled: true,
@@ -38,19 +38,20 @@ pub async fn device(
     let sn = args
         .sn
         .clone()
-        .unwrap_or_else(|| crate::synth::device_sn(synth.seed, 0));
-    let account = crate::access::AccountConfig {
+        .unwrap_or_else(|| facesim::synth::device_sn(synth.seed, 0));
+    let account = facesim::access::AccountConfig {
         username: args.username.clone(),
         password: args
             .password
             .clone()
-            .unwrap_or_else(|| crate::access::DEFAULT_PASSWORD.into()),
+            .unwrap_or_else(|| facesim::access::DEFAULT_PASSWORD.into()),
         required: !args.no_auth,
     };
     if account.username.is_empty() || account.password.is_empty() {
-        return Err(
-            crate::cli::UsageError("--username and --password must not be empty".into()).into(),
-        );
+        return Err(crate::app::cli::UsageError(
+            "--username and --password must not be empty".into(),
+        )
+        .into());
     }
     let defaulted = args.password.is_none();
     let device = Device::open(DeviceConfig {
@@ -63,7 +64,7 @@ pub async fn device(
         queue_cap: args.queue_cap,
         backoff: Backoff::default(),
         clock: clock::system(),
-        auth_timing: crate::remote::AuthTiming::default(),
+        auth_timing: facesim::remote::AuthTiming::default(),
         account: account.clone(),
     })?;
     if let Some(sub) = initial {
@@ -103,7 +104,7 @@ pub async fn device(
     }
     let (stop, _keep) = Stop::after(shutdown);
     tokio::join!(
-        crate::api::serve(listener, tls, device.clone(), stop.clone().wait()),
+        facesim::api::serve(listener, tls, device.clone(), stop.clone().wait()),
         device.run(stop.wait()),
     );
     Ok(Finish::Success)
