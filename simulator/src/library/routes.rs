@@ -86,6 +86,35 @@ fn synced_null(library: &Library, result: Result<(), LibraryError>) -> Response 
     synced(library, result.map(|()| None::<Empty>))
 }
 
+/// A read with a JSON body of type `T` (a search): parsed (400 when it does not parse)
+/// and answered.
+fn query<T: DeserializeOwned, R: Serialize>(
+    body: &[u8],
+    read: impl FnOnce(T) -> Result<R, LibraryError>,
+) -> Response {
+    match parse::<T>(body) {
+        Ok(input) => reply(read(input)),
+        Err(msg) => bad(msg),
+    }
+}
+
+/// A change with a JSON body of type `T`: parsed (400 when it does not parse), applied
+/// on the blocking pool, answered once durable.
+async fn change<T, R>(
+    library: Arc<Library>,
+    body: Bytes,
+    apply: impl FnOnce(&Library, T) -> Result<R, LibraryError> + Send + 'static,
+) -> Response
+where
+    T: DeserializeOwned + Send + 'static,
+    R: Serialize,
+{
+    match parse::<T>(&body) {
+        Ok(input) => blocking(library, move |l| synced(l, apply(l, input))).await,
+        Err(msg) => bad(msg),
+    }
+}
+
 /// Runs `work` on the blocking pool.
 async fn blocking(
     library: Arc<Library>,
@@ -123,11 +152,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_USER_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<UserInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.upsert_user(&input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: UserInput| {
+                l.upsert_user(&input)
+            })
         })
         .boxed();
     let user_get = warp::path!("v1" / "user" / "id" / String)
@@ -139,11 +167,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::put())
         .and(body(MAX_USER_BODY))
         .and(lib())
-        .then(|id: String, b: Bytes, l: Arc<Library>| async move {
-            match parse::<UserInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.put_user(&id, &input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|id: String, b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: UserInput| {
+                l.put_user(&id, &input)
+            })
         })
         .boxed();
     let user_delete = warp::path!("v1" / "user" / "id" / String)
@@ -157,12 +184,7 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .map(
-            |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
-                Ok(req) => reply(Ok(l.search_users(&req))),
-                Err(msg) => bad(msg),
-            },
-        )
+        .map(|b: Bytes, l: Arc<Library>| query(&b, |req: SearchRequest| Ok(l.search_users(&req))))
         .boxed();
     let user_page = warp::path!("v1" / "user" / "offset" / String / "limit" / String)
         .and(warp::get())
@@ -178,22 +200,20 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_BATCH_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<UserBatch>(&b) {
-                Ok(batch) => blocking(l, move |l| synced(l, l.batch_users(&batch.user_list))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: UserBatch| {
+                l.batch_users(&batch.user_list)
+            })
         })
         .boxed();
     let users_delete = warp::path!("v2" / "user")
         .and(warp::delete())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<IdBatch>(&b) {
-                Ok(batch) => blocking(l, move |l| synced(l, l.delete_users(&batch.ids))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: IdBatch| {
+                l.delete_users(&batch.ids)
+            })
         })
         .boxed();
 
@@ -202,11 +222,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<GroupInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.upsert_group(&input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: GroupInput| {
+                l.upsert_group(&input)
+            })
         })
         .boxed();
     let group_get = warp::path!("v1" / "group" / "id" / String)
@@ -223,11 +242,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::put())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|id: String, b: Bytes, l: Arc<Library>| async move {
-            match parse::<GroupInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.put_group(&id, &input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|id: String, b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: GroupInput| {
+                l.put_group(&id, &input)
+            })
         })
         .boxed();
     let group_delete = warp::path!("v1" / "group" / "id" / String)
@@ -241,12 +259,11 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .map(
-            |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
-                Ok(req) => reply(Ok(l.search_groups(req.name.as_deref()))),
-                Err(msg) => bad(msg),
-            },
-        )
+        .map(|b: Bytes, l: Arc<Library>| {
+            query(&b, |req: SearchRequest| {
+                Ok(l.search_groups(req.name.as_deref()))
+            })
+        })
         .boxed();
     let group_page = warp::path!("v1" / "group" / "offset" / String / "limit" / String)
         .and(warp::get())
@@ -262,24 +279,20 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_BATCH_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<GroupBatch>(&b) {
-                Ok(batch) => {
-                    blocking(l, move |l| synced(l, l.batch_groups(&batch.group_list))).await
-                }
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: GroupBatch| {
+                l.batch_groups(&batch.group_list)
+            })
         })
         .boxed();
     let groups_delete = warp::path!("v2" / "group")
         .and(warp::delete())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<IdBatch>(&b) {
-                Ok(batch) => blocking(l, move |l| synced(l, l.delete_groups(&batch.ids))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: IdBatch| {
+                l.delete_groups(&batch.ids)
+            })
         })
         .boxed();
 
@@ -288,11 +301,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<RuleInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.upsert_rule(&input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: RuleInput| {
+                l.upsert_rule(&input)
+            })
         })
         .boxed();
     let rule_get = warp::path!("v1" / "rule" / "id" / String)
@@ -309,11 +321,10 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::put())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .then(|id: String, b: Bytes, l: Arc<Library>| async move {
-            match parse::<RuleInput>(&b) {
-                Ok(input) => blocking(l, move |l| synced(l, l.put_rule(&id, &input))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|id: String, b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: RuleInput| {
+                l.put_rule(&id, &input)
+            })
         })
         .boxed();
     let rule_delete = warp::path!("v1" / "rule" / "id" / String)
@@ -327,12 +338,11 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_SMALL_BODY))
         .and(lib())
-        .map(
-            |b: Bytes, l: Arc<Library>| match parse::<SearchRequest>(&b) {
-                Ok(req) => reply(Ok(l.search_rules(req.name.as_deref()))),
-                Err(msg) => bad(msg),
-            },
-        )
+        .map(|b: Bytes, l: Arc<Library>| {
+            query(&b, |req: SearchRequest| {
+                Ok(l.search_rules(req.name.as_deref()))
+            })
+        })
         .boxed();
     let rule_page = warp::path!("v1" / "rule" / "offset" / String / "limit" / String)
         .and(warp::get())
@@ -348,36 +358,29 @@ pub fn routes(library: Arc<Library>) -> Route {
         .and(warp::post())
         .and(body(MAX_BATCH_BODY))
         .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| async move {
-            match parse::<RuleBatch>(&b) {
-                Ok(batch) => blocking(l, move |l| synced(l, l.batch_rules(&batch.rule_list))).await,
-                Err(msg) => bad(msg),
-            }
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: RuleBatch| {
+                l.batch_rules(&batch.rule_list)
+            })
         })
         .boxed();
     // The guide answers this one with `data: null` (sic), unlike the other batch deletes;
     // refused ids are then only in the log.
-    let rules_delete =
-        warp::path!("v2" / "rule")
-            .and(warp::delete())
-            .and(body(MAX_SMALL_BODY))
-            .and(lib())
-            .then(|b: Bytes, l: Arc<Library>| async move {
-                match parse::<IdBatch>(&b) {
-                    Ok(batch) => {
-                        blocking(l, move |l| {
-                            synced_null(l, l.delete_rules(&batch.ids).map(|errors| {
-                            for e in errors.errors {
-                                tracing::info!(id = %e.id, msg = %e.msg, "rule not deleted");
-                            }
-                        }))
-                        })
-                        .await
+    let rules_delete = warp::path!("v2" / "rule")
+        .and(warp::delete())
+        .and(body(MAX_SMALL_BODY))
+        .and(lib())
+        .then(|b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: IdBatch| {
+                l.delete_rules(&batch.ids).map(|refused| {
+                    for e in refused.errors {
+                        tracing::info!(id = %e.id, msg = %e.msg, "rule not deleted");
                     }
-                    Err(msg) => bad(msg),
-                }
+                    None::<Empty>
+                })
             })
-            .boxed();
+        })
+        .boxed();
 
     // Data sync.
     let ping = warp::path!("v2" / "datasync" / "ping")
