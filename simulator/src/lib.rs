@@ -10,6 +10,8 @@ pub mod device;
 pub mod histogram;
 pub mod history;
 pub mod html;
+#[cfg(test)]
+mod invariants;
 pub mod library;
 pub mod live;
 pub mod load;

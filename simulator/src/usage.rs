@@ -38,42 +38,4 @@ mod tests {
             "the following required arguments were not provided: --to <URL> (see --help)"
         );
     }
-
-    /// Every `.rs` file below `dir`.
-    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
-    /// The invariant of ARCHITECTURE.md: in both crates only the binary (`main.rs` and
-    /// `app/`) names the command-line parser.
-    #[test]
-    fn only_the_binaries_see_clap() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for krate in [root.join("src"), root.join("../conformance/src")] {
-            let mut files = Vec::new();
-            sources(&krate, &mut files);
-            assert!(
-                files.len() > 10,
-                "sources not found under {}",
-                krate.display()
-            );
-            for file in files {
-                let binary = file.starts_with(krate.join("app")) || file.ends_with("main.rs");
-                let source = std::fs::read_to_string(&file).unwrap();
-                let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
-                assert!(
-                    binary || !code.contains("clap"),
-                    "{} names clap: only the binary parses the command line",
-                    file.display()
-                );
-            }
-        }
-    }
 }
