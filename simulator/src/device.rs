@@ -228,8 +228,8 @@ impl Device {
             config.synth.api.profile(),
             config.auth_timing,
             config.synth.mode,
-        )?
-        .with_activity(activity.clone());
+            activity.clone(),
+        )?;
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
         let history = RecordLog::open(
@@ -259,7 +259,7 @@ impl Device {
                 screen: Mutex::new(None),
                 remote,
                 history: Mutex::new(history),
-                live: crate::live::Hub::new().with_activity(activity.clone()),
+                live: crate::live::Hub::new(activity.clone()),
                 identity: Identity::of(&config.sn, &config.account.username),
                 access,
                 library,
@@ -352,12 +352,8 @@ impl Device {
         if let Enqueued::DroppedOldest(_) = self.store().enqueue(seq, &body)? {
             self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        self.inner
-            .counters
-            .generated
-            .fetch_add(1, Ordering::Relaxed);
+        self.count_made();
         self.inner.queued.notify_one();
-        self.inner.activity.bump();
         Ok(seq)
     }
 
@@ -562,10 +558,7 @@ impl Device {
             &body,
             self.record_image(),
         );
-        self.inner
-            .counters
-            .generated
-            .fetch_add(1, Ordering::Relaxed);
+        self.count_made();
         if let Enqueued::DroppedOldest(old) = enqueued {
             self.inner.counters.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
@@ -574,6 +567,15 @@ impl Device {
             );
         }
         Ok((seq, body, auth))
+    }
+
+    /// Counts a record (or alarm) made and stored, and tells whoever watches.
+    fn count_made(&self) {
+        self.inner
+            .counters
+            .generated
+            .fetch_add(1, Ordering::Relaxed);
+        self.inner.activity.bump();
     }
 
     /// `POST /sim/trigger`: makes one record now and delivers it at once, ahead of any

@@ -57,28 +57,15 @@ pub struct Hub {
     activity: crate::activity::Activity,
 }
 
-impl Default for Hub {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Hub {
-    /// A feed with no clients.
-    pub fn new() -> Self {
+    /// A feed with no clients, telling `activity` whenever a place frees up.
+    pub fn new(activity: crate::activity::Activity) -> Self {
         Self {
             tx: broadcast::channel(QUEUE).0,
             places: Arc::new(Semaphore::new(MAX_CLIENTS)),
             counters: Arc::default(),
-            activity: crate::activity::Activity::new(),
+            activity,
         }
-    }
-
-    /// The feed, telling `activity` whenever a place frees up.
-    #[must_use]
-    pub fn with_activity(mut self, activity: crate::activity::Activity) -> Self {
-        self.activity = activity;
-        self
     }
 
     /// Sends a record to every connected client; never waits. Without clients nothing is

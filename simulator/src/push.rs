@@ -237,7 +237,7 @@ impl Pusher {
         let headers = identity
             .filter(|_| self.shared.identity_headers)
             .map(|(identity, now)| identity.headers(now));
-        let mut extra: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+        let mut extra: Vec<(&str, &str)> = vec![crate::net::JSON_CONTENT_TYPE];
         for (name, value) in headers.iter().flatten() {
             extra.push((name, value));
         }

@@ -27,7 +27,7 @@ use crate::tls::Trust;
 use crate::wire::OutcomeClass;
 
 /// The `User-Agent` of every request facesim sends.
-pub const USER_AGENT: &str = concat!("facesim/", env!("CARGO_PKG_VERSION"));
+const USER_AGENT: &str = concat!("facesim/", env!("CARGO_PKG_VERSION"));
 
 /// Why an endpoint cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,11 +138,14 @@ impl Endpoint {
     }
 }
 
+/// The `Content-Type` header of a JSON body.
+pub const JSON_CONTENT_TYPE: (&str, &str) = ("Content-Type", "application/json");
+
 /// The headers of a JSON push, after `Host`.
 const JSON_HEADERS: [(&str, &str); 3] = [
     ("User-Agent", USER_AGENT),
     ("Accept", "*/*"),
-    ("Content-Type", "application/json"),
+    JSON_CONTENT_TYPE,
 ];
 
 impl std::fmt::Debug for Endpoint {

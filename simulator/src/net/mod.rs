@@ -11,7 +11,7 @@ mod conn;
 pub mod http1;
 mod stream;
 
-pub use conn::{Connection, Endpoint, EndpointError, Failure, Request, USER_AGENT};
+pub use conn::{Connection, Endpoint, EndpointError, Failure, JSON_CONTENT_TYPE, Request};
 pub use stream::{Origin, OriginError, Stream, Tls};
 
 /// Largest answer body read from a server; real answers are well under a kilobyte.

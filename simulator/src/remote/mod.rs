@@ -122,7 +122,8 @@ impl std::fmt::Debug for RemoteAuth {
 
 impl RemoteAuth {
     /// Loads the settings from `state_dir` (the defaults when none were saved, with the
-    /// verification `mode` the device was started with).
+    /// verification `mode` the device was started with); every heartbeat and fallback is
+    /// told to `activity`.
     ///
     /// # Errors
     /// [`StoreError`] when the file exists but cannot be read or does not parse.
@@ -131,6 +132,7 @@ impl RemoteAuth {
         profile: &'static Profile,
         timing: AuthTiming,
         mode: wire::Mode,
+        activity: crate::activity::Activity,
     ) -> Result<Self, StoreError> {
         let path = state_dir.join(FUNCTIONS_FILE);
         let functions = match std::fs::read(&path) {
@@ -154,15 +156,8 @@ impl RemoteAuth {
             counters: Counters::default(),
             recorder,
             screen: Mutex::new(None),
-            activity: crate::activity::Activity::new(),
+            activity,
         })
-    }
-
-    /// The remote authentication, telling `activity` of every heartbeat and fallback.
-    #[must_use]
-    pub fn with_activity(mut self, activity: crate::activity::Activity) -> Self {
-        self.activity = activity;
-        self
     }
 
     /// The settings in force.

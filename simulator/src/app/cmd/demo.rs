@@ -216,7 +216,11 @@ impl ApiClient {
             None => Vec::new(),
         };
         let bearer = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("Content-Type", "application/json")];
+        // A body is JSON; a GET has neither body nor Content-Type.
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if !body.is_empty() {
+            headers.push(facesim::net::JSON_CONTENT_TYPE);
+        }
         if let Some(b) = &bearer {
             headers.push(("Authorization", b));
         }
