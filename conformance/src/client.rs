@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use facesim::net::{Origin, Stream, Tls, http1};
-use facesim::tls::{self, Trust};
+use facesim::tls::Trust;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use url::Url;
@@ -96,12 +96,9 @@ impl Target {
     /// [`ClientError`] when the URL is unusable or the trust cannot be set up.
     pub fn new(url: &Url, trust: &Trust) -> Result<Self, ClientError> {
         let origin = Origin::new(url).map_err(|_| ClientError::BadUrl(url.to_string()))?;
-        let tls = if origin.is_https() {
-            let config = tls::client_config(trust).map_err(|e| ClientError::Tls(e.to_string()))?;
-            origin.tls(&config)
-        } else {
-            None
-        };
+        let tls = origin
+            .tls_under(trust)
+            .map_err(|e| ClientError::Tls(e.to_string()))?;
         Ok(Self {
             origin,
             tls,

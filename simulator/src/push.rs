@@ -289,8 +289,8 @@ impl Pusher {
                 .unwrap_or_else(|| Connection::new(idle.endpoint.clone())));
         }
         let origin = Origin::new(url).map_err(|e| Outcome::Connect(e.to_string()))?;
-        let config = origin.is_https().then_some(&self.shared.tls);
-        let endpoint = Endpoint::with_config(origin, config)
+        let tls = origin.tls(&self.shared.tls);
+        let endpoint = Endpoint::with_tls(origin, tls)
             .await
             .map_err(|e| Outcome::Connect(e.to_string()))?;
         let endpoint = Arc::new(endpoint);

@@ -16,7 +16,6 @@ use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rustls::ClientConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -63,24 +62,19 @@ impl Endpoint {
     /// [`EndpointError`] for an unusable URL or trust setting, or a host with no address.
     pub async fn new(url: &url::Url, trust: &Trust) -> Result<Self, EndpointError> {
         let origin = Origin::new(url)?;
-        let config = if origin.is_https() {
-            Some(crate::tls::client_config(trust).map_err(|e| EndpointError::Tls(e.to_string()))?)
-        } else {
-            None
-        };
-        Self::with_config(origin, config.as_ref()).await
+        let tls = origin
+            .tls_under(trust)
+            .map_err(|e| EndpointError::Tls(e.to_string()))?;
+        Self::with_tls(origin, tls).await
     }
 
-    /// [`Endpoint::new`] with a TLS configuration built once for many endpoints.
+    /// [`Endpoint::new`] with TLS prepared by the caller (from a configuration built once
+    /// for many endpoints), or none.
     ///
     /// # Errors
     /// [`EndpointError::Resolve`] when the host has no address.
-    pub async fn with_config(
-        origin: Origin,
-        config: Option<&Arc<ClientConfig>>,
-    ) -> Result<Self, EndpointError> {
+    pub async fn with_tls(origin: Origin, tls: Option<Tls>) -> Result<Self, EndpointError> {
         let addrs = origin.resolve().await.map_err(EndpointError::Resolve)?;
-        let tls = config.and_then(|c| origin.tls(c));
         let mut head_prefix = Vec::with_capacity(192);
         http1::write_request_head(
             &mut head_prefix,

@@ -16,6 +16,8 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use url::Url;
 
+use crate::tls::{TlsError, Trust};
+
 /// Why a URL cannot be reached by an HTTP/1.1 client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -134,12 +136,25 @@ impl Origin {
         Ok(found)
     }
 
-    /// The TLS connector and server name for an `https` origin under `config`.
+    /// The TLS connector and server name for an `https` origin under `config`; `None`
+    /// for `http`.
     pub fn tls(&self, config: &Arc<ClientConfig>) -> Option<Tls> {
         self.server_name.clone().map(|name| Tls {
             connector: TlsConnector::from(config.clone()),
             name,
         })
+    }
+
+    /// [`Origin::tls`] under a trust choice, the client configuration built only for an
+    /// `https` origin.
+    ///
+    /// # Errors
+    /// [`TlsError`] when the trust cannot be set up (a CA file without a certificate).
+    pub fn tls_under(&self, trust: &Trust) -> Result<Option<Tls>, TlsError> {
+        if !self.is_https() {
+            return Ok(None);
+        }
+        Ok(self.tls(&crate::tls::client_config(trust)?))
     }
 }
 
