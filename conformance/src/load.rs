@@ -9,12 +9,16 @@
 //! after the device's back-off. Connecting and answering are measured apart: the answer
 //! time runs from the first byte of the request sent, and every connect's time is kept
 //! on its own, so that a listen backlog that overflowed (a connect that waited for a SYN
-//! retransmission) is reported as what it is (T-05) and not as a late answer. Samples go
-//! through the simulator's statistics aggregator.
+//! retransmission) is reported as what it is (T-05) and not as a late answer.
+//!
+//! The phase is the simulator's one send loop ([`facesim::load::drive`]) with
+//! [`Terminals`] as its sender: the probes are dealt round-robin to the terminals, and
+//! the samples go through the simulator's statistics aggregator.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use facesim::load::{Ended, Job, Sender, Source, drive};
 use facesim::push::OutcomeClass;
 use facesim::stats::{Sample, Stats, spawn_aggregator};
 use tokio::sync::Mutex;
@@ -167,57 +171,34 @@ pub async fn run(
 ) -> LoadOutcome {
     let events = probes.len();
     let concurrency = plan.concurrency.clamp(1, events.max(1));
-    let probes = Arc::new(probes);
-    let first_failure = Arc::new(Mutex::new(None));
-    let connects = Arc::new(Mutex::new(Connects::default()));
+    let terminals = Arc::new(Terminals {
+        target: target.clone(),
+        probes,
+        judge,
+        timeout: plan.timeout,
+        seed: plan.seed,
+        count: concurrency,
+        first_failure: Mutex::new(None),
+        connects: Mutex::new(Connects::default()),
+    });
     let (recorder, aggregator) = spawn_aggregator();
     let start = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for k in 0..concurrency {
-        let (target, probes) = (target.clone(), probes.clone());
-        let (judge, recorder, first_failure) =
-            (judge.clone(), recorder.clone(), first_failure.clone());
-        let connects = connects.clone();
-        let (offset, timeout) = (start_offset(plan.seed, k, concurrency), plan.timeout);
-        workers.spawn(async move {
-            tokio::time::sleep(offset).await;
-            let mut connection: Option<Connection> = None;
-            // Each terminal pushes its own backlog: every `concurrency`-th event, so that
-            // an early starter does not take the others' records and every terminal
-            // connects, however fast the receiver answers.
-            for i in (k..probes.len()).step_by(concurrency) {
-                let probe = &probes[i];
-                let (latency, result) =
-                    deliver(&target, &mut connection, probe, timeout, &connects).await;
-                let (class, pass, problem) = judge(&result);
-                if let Some(problem) = problem {
-                    first_failure
-                        .lock()
-                        .await
-                        .get_or_insert((probe.clone(), problem));
-                }
-                recorder
-                    .record(Sample {
-                        latency,
-                        class,
-                        pass,
-                    })
-                    .await;
-            }
-        });
-    }
-    drop(recorder);
-    let finished = tokio::time::timeout(plan.budget, async {
-        while workers.join_next().await.is_some() {}
-    })
-    .await
-    .is_ok();
-    // Stopping the workers drops their recorders, which lets the aggregator finish.
-    workers.shutdown().await;
+    // Each terminal pushes its own backlog: every `concurrency`-th event, so that an early
+    // starter does not take the others' records and every terminal connects, however fast
+    // the receiver answers.
+    let source = Source::dealt(start, events as u64, concurrency, None);
+    let ended = drive(
+        &source,
+        terminals.clone(),
+        concurrency,
+        recorder,
+        tokio::time::sleep(plan.budget),
+    )
+    .await;
     let elapsed = start.elapsed();
     let stats = aggregator.await.unwrap_or_default();
-    let first_failure = first_failure.lock().await.take();
-    let connects = connects.lock().await.clone();
+    let first_failure = terminals.first_failure.lock().await.take();
+    let connects = terminals.connects.lock().await.clone();
     LoadOutcome {
         events,
         concurrency,
@@ -225,7 +206,58 @@ pub async fn run(
         stats,
         connects,
         first_failure,
-        finished,
+        finished: ended == Ended::Completed,
+    }
+}
+
+/// The terminals of the load phase: the [`Sender`] of the send loop. Each worker is one
+/// terminal with its kept connection.
+struct Terminals {
+    target: Target,
+    probes: Vec<Arc<Probe>>,
+    judge: Judge,
+    timeout: Duration,
+    /// Seeds the start offsets.
+    seed: u64,
+    /// How many terminals there are.
+    count: usize,
+    /// The first event that was not answered like a valid event, and how.
+    first_failure: Mutex<Option<(Arc<Probe>, String)>>,
+    connects: Mutex<Connects>,
+}
+
+impl Sender for Terminals {
+    type Worker = Option<Connection>;
+    type Tally = Stats;
+
+    /// A terminal starts at its seeded offset, with no connection yet.
+    async fn worker(&self, index: usize) -> Option<Connection> {
+        tokio::time::sleep(start_offset(self.seed, index, self.count)).await;
+        None
+    }
+
+    async fn send(&self, connection: &mut Option<Connection>, job: Job) -> Sample {
+        let probe = &self.probes[usize::try_from(job.n).unwrap_or(usize::MAX)];
+        let (latency, result) = deliver(
+            &self.target,
+            connection,
+            probe,
+            self.timeout,
+            &self.connects,
+        )
+        .await;
+        let (class, pass, problem) = (self.judge)(&result);
+        if let Some(problem) = problem {
+            self.first_failure
+                .lock()
+                .await
+                .get_or_insert((probe.clone(), problem));
+        }
+        Sample {
+            latency,
+            class,
+            pass,
+        }
     }
 }
 

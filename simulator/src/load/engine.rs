@@ -1,23 +1,22 @@
-//! The run itself: build the fleet and the snapshot pool, start the job source, one worker
-//! per connection, the aggregator and the progress display; wait for the end or for
-//! shutdown; turn the totals into a [`LoadResult`].
+//! The run itself: build the fleet and the snapshot pool, start the job source, the
+//! aggregator and the progress display, and drive one worker per connection through the
+//! one send loop ([`drive`]); turn the totals into a [`LoadResult`].
 //!
-//! There is exactly one worker loop ([`worker`]); the load model lives entirely in the
-//! [`Source`] it takes jobs from.
+//! How a load event is sent is [`Wire`], the [`Sender`] of `facesim load`; the load model
+//! lives entirely in the [`Source`] it takes jobs from.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::task::JoinSet;
-
-use super::aggregate::{self, LoadSample, Recorder, Totals};
+use super::aggregate::{self, LoadSample, Totals};
+use super::drive::{Ended, Sender, drive};
 use super::judge::{Judge, Verdict};
 use super::pool::{Bodies, BodySpec, EventBuf};
 use super::progress::{self, Feed};
 use super::report::{LoadResult, ThresholdReport};
-use super::source::{Limits, Source};
+use super::source::{Job, Limits, Source};
 use super::{LoadConfig, LoadError, Mode};
 use crate::net::{Connection, Endpoint};
 use crate::schedule::Schedule;
@@ -36,9 +35,9 @@ pub(crate) struct Counters {
     pub last_send_us: AtomicU64,
 }
 
-/// What every worker shares.
-struct Shared {
-    source: Source,
+/// How `facesim load` sends an event: from the pool of bodies, on the worker's own
+/// keep-alive connection, judged by the version's rule behind a memo.
+struct Wire {
     endpoint: Arc<Endpoint>,
     bodies: Arc<Bodies>,
     counters: Arc<Counters>,
@@ -110,8 +109,7 @@ pub async fn run_load(
         }
         Mode::Max => Source::closed(start, limits),
     };
-    let shared = Arc::new(Shared {
-        source: source.clone(),
+    let wire = Arc::new(Wire {
         endpoint,
         bodies: bodies.clone(),
         counters: counters.clone(),
@@ -121,10 +119,6 @@ pub async fn run_load(
         rule: config.api.profile().answer,
         auth: (config.target == super::Target::Auth).then(|| config.api.profile().auth_ids()),
     });
-    let mut workers = JoinSet::new();
-    for _ in 0..config.connections {
-        workers.spawn(worker(shared.clone(), recorder.clone()));
-    }
     let display = progress::spawn(Feed {
         recorder: recorder.clone(),
         counters: counters.clone(),
@@ -135,19 +129,9 @@ pub async fn run_load(
         target_rate: target_rate(&config, None),
         enabled: config.progress,
     });
-    drop(recorder);
-    tokio::pin!(shutdown);
-    let interrupted = tokio::select! {
-        () = join_all(&mut workers) => false,
-        () = &mut shutdown => true,
-    };
-    if interrupted {
-        source.cancel();
-        workers.abort_all();
-        join_all(&mut workers).await;
-    }
+    let ended = drive(&source, wire, config.connections, recorder, shutdown).await;
+    let interrupted = ended == Ended::Interrupted;
     display.finish().await;
-    drop(shared);
     let elapsed = start.elapsed();
     let totals = aggregator
         .await
@@ -164,19 +148,30 @@ pub async fn run_load(
     ))
 }
 
-async fn join_all(workers: &mut JoinSet<()>) {
-    while workers.join_next().await.is_some() {}
+/// What one worker of `facesim load` keeps between events.
+struct Line {
+    conn: Connection,
+    judge: Judge,
+    buf: EventBuf,
+    /// Classes this worker has already described; only the first of each carries text.
+    described: [bool; OutcomeClass::ALL.len()],
 }
 
-/// The one worker loop: take a job, send it on this worker's connection, record it.
-async fn worker(shared: Arc<Shared>, recorder: Recorder) {
-    let mut conn = Connection::new(shared.endpoint.clone());
-    let mut judge = Judge::new(shared.rule, shared.auth);
-    let mut buf = EventBuf::default();
-    // Classes this worker has already described; only the first of each carries text.
-    let mut described = [false; OutcomeClass::ALL.len()];
-    let counters = &shared.counters;
-    while let Some(job) = shared.source.next().await {
+impl Sender for Wire {
+    type Worker = Line;
+    type Tally = Totals;
+
+    async fn worker(&self, _index: usize) -> Line {
+        Line {
+            conn: Connection::new(self.endpoint.clone()),
+            judge: Judge::new(self.rule, self.auth),
+            buf: EventBuf::default(),
+            described: [false; OutcomeClass::ALL.len()],
+        }
+    }
+
+    async fn send(&self, line: &mut Line, job: Job) -> LoadSample {
+        let counters = &self.counters;
         let (verdict, why, service, done) = if job.expired {
             counters.unsent.fetch_add(1, Ordering::Relaxed);
             let verdict = Verdict {
@@ -186,20 +181,19 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
             let why = "never sent: every connection was busy until the run ended".to_string();
             (verdict, Some(why), None, Instant::now())
         } else {
-            let offset = job.due.saturating_duration_since(shared.start);
+            let offset = job.due.saturating_duration_since(self.start);
             let timestamp =
-                i64::try_from((shared.started_unix + offset).as_secs()).unwrap_or(i64::MAX);
-            shared
-                .bodies
-                .prepare(job.n, timestamp, &shared.endpoint, &mut buf);
+                i64::try_from((self.started_unix + offset).as_secs()).unwrap_or(i64::MAX);
+            self.bodies
+                .prepare(job.n, timestamp, &self.endpoint, &mut line.buf);
             let sent_at = Instant::now();
-            let sent_us = u64::try_from((sent_at - shared.start).as_micros()).unwrap_or(u64::MAX);
+            let sent_us = u64::try_from((sent_at - self.start).as_micros()).unwrap_or(u64::MAX);
             counters.last_send_us.fetch_max(sent_us, Ordering::Relaxed);
             counters.sent.fetch_add(1, Ordering::Relaxed);
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
-            let exchange = conn.exchange(shared.bodies.request(&buf));
-            let (verdict, why) = match tokio::time::timeout(shared.timeout, exchange).await {
-                Ok(Ok((status, body))) => judge.judge(status, body),
+            let exchange = line.conn.exchange(self.bodies.request(&line.buf));
+            let (verdict, why) = match tokio::time::timeout(self.timeout, exchange).await {
+                Ok(Ok((status, body))) => line.judge.judge(status, body),
                 Ok(Err(failure)) => (
                     Verdict {
                         class: failure.class(),
@@ -208,17 +202,14 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
                     Some(failure.to_string()),
                 ),
                 Err(_) => {
-                    conn.reset();
+                    line.conn.reset();
                     let verdict = Verdict {
                         class: OutcomeClass::Timeout,
                         pass: None,
                     };
                     (
                         verdict,
-                        Some(format!(
-                            "no answer within {} ms",
-                            shared.timeout.as_millis()
-                        )),
+                        Some(format!("no answer within {} ms", self.timeout.as_millis())),
                     )
                 }
             };
@@ -230,20 +221,18 @@ async fn worker(shared: Arc<Shared>, recorder: Recorder) {
             .iter()
             .position(|c| *c == verdict.class)
             .unwrap_or(0);
-        let failure = why.filter(|_| !std::mem::replace(&mut described[slot], true));
-        recorder
-            .record(LoadSample {
-                sample: Sample {
-                    latency: done.saturating_duration_since(job.due),
-                    class: verdict.class,
-                    pass: verdict.pass,
-                },
-                service,
-                done_ms: u64::try_from(done.saturating_duration_since(shared.start).as_millis())
-                    .unwrap_or(u64::MAX),
-                failure,
-            })
-            .await;
+        let failure = why.filter(|_| !std::mem::replace(&mut line.described[slot], true));
+        LoadSample {
+            sample: Sample {
+                latency: done.saturating_duration_since(job.due),
+                class: verdict.class,
+                pass: verdict.pass,
+            },
+            service,
+            done_ms: u64::try_from(done.saturating_duration_since(self.start).as_millis())
+                .unwrap_or(u64::MAX),
+            failure,
+        }
     }
 }
 

@@ -25,10 +25,15 @@
 //!   (JSON, console summary, thresholds), [`html`] into a self-contained page, and
 //!   [`merge`] adds results of shards exactly, histogram bucket by histogram bucket.
 //! - [`judge`] is the one classifier behind a memo of the last answer.
+//! - [`drive`] is the one send loop: workers take [`Job`]s from a [`Source`] and hand
+//!   them to a [`Sender`]. `facesim load` is it with the pool and a keep-alive
+//!   connection per worker; `facesim push` with a device's pusher per worker; facecert's
+//!   load phase with its exact-bytes terminals.
 //! - The binary's `app::load_cli` holds the command-line arguments and turns them into a
 //!   [`LoadConfig`].
 
 pub mod aggregate;
+mod drive;
 mod engine;
 pub mod html;
 mod judge;
@@ -42,9 +47,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use drive::{Ended, Sender, drive};
 pub use engine::run_load;
 pub use merge::run_merge;
 pub use report::{LoadResult, Thresholds};
+pub use source::{Job, Limits, Source};
 
 use crate::schedule::{Arrival, RateProfile};
 use crate::tls::Trust;

@@ -17,6 +17,11 @@
 //!
 //! **Closed model** ([`Source::closed`], `--max`): no schedule; a worker takes the next
 //! number as soon as its previous answer is in, and the event is due at that moment.
+//!
+//! **Dealt** ([`Source::dealt`], `facesim push` and facecert's load phase): a fixed number
+//! of events dealt round-robin to a fixed set of workers, worker `w` of `W` taking events
+//! `w`, `w + W`, `w + 2W`…, as terminals each push their own backlog; each event either
+//! at once or at its own due offset. A fast worker never takes another's events.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,7 +40,7 @@ const PACER_SPIN: Duration = Duration::from_micros(20);
 
 /// One event to send.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Job {
+pub struct Job {
     /// Position on this process's schedule, from 0.
     pub n: u64,
     /// When it was due; latency is measured from here.
@@ -46,20 +51,24 @@ pub(crate) struct Job {
 
 /// When to stop producing events.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Limits {
+pub struct Limits {
     pub duration: Option<Duration>,
     pub count: Option<u64>,
 }
 
-/// The job source shared by every worker.
+/// The job source shared by every worker (clones share it).
 #[derive(Debug, Clone)]
-pub(crate) enum Source {
+pub struct Source(Model);
+
+#[derive(Debug, Clone)]
+enum Model {
     Paced(Arc<Paced>),
     Closed(Arc<Closed>),
+    Dealt(Arc<Dealt>),
 }
 
 #[derive(Debug)]
-pub(crate) struct Paced {
+struct Paced {
     state: Mutex<PacedState>,
     /// One permit per queued arrival, plus one per worker once the schedule is over.
     permits: Semaphore,
@@ -81,16 +90,27 @@ struct PacedState {
 }
 
 #[derive(Debug)]
-pub(crate) struct Closed {
+struct Closed {
     next: AtomicU64,
     count: Option<u64>,
     deadline: Option<Instant>,
 }
 
+#[derive(Debug)]
+struct Dealt {
+    /// The next event of each worker.
+    next: Vec<AtomicU64>,
+    count: u64,
+    start: Instant,
+    /// Each event's due offset from `start`; `None`: every event is due when taken.
+    due: Option<Arc<[Duration]>>,
+    cancelled: AtomicBool,
+}
+
 impl Source {
     /// Starts the pacer thread for `schedule` from `start`. `grace` is how long queued
     /// arrivals may still be sent after the schedule ends.
-    pub(crate) fn paced(
+    pub fn paced(
         mut schedule: Schedule,
         start: Instant,
         limits: Limits,
@@ -120,29 +140,66 @@ impl Source {
             // Without a pacer nothing is ever due; release the workers at once.
             Err(_) => paced.finish(Instant::now()),
         }
-        Source::Paced(paced)
+        Source(Model::Paced(paced))
     }
 
     /// A closed-loop source: events as fast as workers take them.
-    pub(crate) fn closed(start: Instant, limits: Limits) -> Self {
-        Source::Closed(Arc::new(Closed {
+    pub fn closed(start: Instant, limits: Limits) -> Self {
+        Source(Model::Closed(Arc::new(Closed {
             next: AtomicU64::new(0),
             count: limits.count,
             deadline: limits.duration.map(|d| start + d),
-        }))
+        })))
     }
 
-    /// The next event for a worker, or `None` when the run is over.
-    pub(crate) async fn next(&self) -> Option<Job> {
-        match self {
-            Source::Paced(p) => {
+    /// `count` events dealt round-robin to `workers` workers; event `n` is due at
+    /// `start + due[n]` when `due` is given (it must then hold `count` offsets), else
+    /// when its worker takes it.
+    pub fn dealt(start: Instant, count: u64, workers: usize, due: Option<Arc<[Duration]>>) -> Self {
+        Source(Model::Dealt(Arc::new(Dealt {
+            next: (0..workers as u64).map(AtomicU64::new).collect(),
+            count,
+            start,
+            due,
+            cancelled: AtomicBool::new(false),
+        })))
+    }
+
+    /// The next event for worker `worker`, or `None` when the run is over (for it).
+    pub async fn next(&self, worker: usize) -> Option<Job> {
+        match &self.0 {
+            Model::Dealt(d) => {
+                let step = d.next.len() as u64;
+                let n = d.next.get(worker)?.fetch_add(step, Ordering::Relaxed);
+                if n >= d.count || d.cancelled.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let offset = d
+                    .due
+                    .as_ref()
+                    .and_then(|due| due.get(usize::try_from(n).ok()?).copied());
+                let due = match offset {
+                    Some(offset) => {
+                        let due = d.start + offset;
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
+                Some(Job {
+                    n,
+                    due,
+                    expired: false,
+                })
+            }
+            Model::Paced(p) => {
                 p.permits.acquire().await.ok()?.forget();
                 let mut state = p.lock();
                 let (n, due) = state.queue.pop_front()?;
                 let expired = state.drain_by.is_some_and(|d| Instant::now() > d);
                 Some(Job { n, due, expired })
             }
-            Source::Closed(c) => {
+            Model::Closed(c) => {
                 let now = Instant::now();
                 if c.deadline.is_some_and(|d| now >= d) {
                     return None;
@@ -162,38 +219,39 @@ impl Source {
 
     /// Arrivals due but not yet taken by a worker.
     pub(crate) fn queued(&self) -> usize {
-        match self {
-            Source::Paced(p) => p.lock().queue.len(),
-            Source::Closed(_) => 0,
+        match &self.0 {
+            Model::Paced(p) => p.lock().queue.len(),
+            Model::Closed(_) | Model::Dealt(_) => 0,
         }
     }
 
     /// The due offset of the last arrival released, for an open-model source.
     pub(crate) fn last_due(&self) -> Option<Duration> {
-        match self {
-            Source::Paced(p) => Some(Duration::from_micros(p.last_due_us.load(Ordering::Relaxed))),
-            Source::Closed(_) => None,
+        match &self.0 {
+            Model::Paced(p) => Some(Duration::from_micros(p.last_due_us.load(Ordering::Relaxed))),
+            Model::Closed(_) | Model::Dealt(_) => None,
         }
     }
 
     /// Arrivals the schedule has produced so far (open model only).
     pub(crate) fn scheduled(&self) -> Option<u64> {
-        match self {
-            Source::Paced(p) => Some(p.released.load(Ordering::Relaxed)),
-            Source::Closed(_) => None,
+        match &self.0 {
+            Model::Paced(p) => Some(p.released.load(Ordering::Relaxed)),
+            Model::Closed(_) | Model::Dealt(_) => None,
         }
     }
 
     /// Stops producing events (on interrupt); queued ones are dropped.
-    pub(crate) fn cancel(&self) {
-        match self {
-            Source::Paced(p) => {
+    pub fn cancel(&self) {
+        match &self.0 {
+            Model::Paced(p) => {
                 p.cancelled.store(true, Ordering::Relaxed);
                 p.lock().queue.clear();
             }
-            Source::Closed(c) => {
+            Model::Closed(c) => {
                 c.next.store(u64::MAX / 2, Ordering::Relaxed);
             }
+            Model::Dealt(d) => d.cancelled.store(true, Ordering::Relaxed),
         }
     }
 }
@@ -288,7 +346,7 @@ mod tests {
         };
         let source = Source::paced(schedule(100.0), start, limits, 2, Duration::from_secs(1));
         let mut seen = Vec::new();
-        while let Some(job) = source.next().await {
+        while let Some(job) = source.next(0).await {
             let late = job.due.elapsed();
             assert!(late < Duration::from_millis(50), "released {late:?} late");
             assert!(!job.expired);
@@ -296,7 +354,7 @@ mod tests {
         }
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
         // The second worker is released too.
-        assert!(source.next().await.is_none());
+        assert!(source.next(1).await.is_none());
         assert_eq!(source.last_due(), Some(Duration::from_millis(200)));
     }
 
@@ -309,7 +367,7 @@ mod tests {
         };
         let source = Source::paced(schedule(1000.0), start, limits, 1, Duration::ZERO);
         // The pacer has released every arrival and closed the schedule once it has ended.
-        let Source::Paced(p) = &source else {
+        let Model::Paced(p) = &source.0 else {
             unreachable!("a paced source")
         };
         let pacer = p
@@ -326,7 +384,7 @@ mod tests {
     }
 
     fn futures_now(source: &Source) -> Option<Job> {
-        let Source::Paced(p) = source else {
+        let Model::Paced(p) = &source.0 else {
             return None;
         };
         p.permits.try_acquire().ok()?.forget();
@@ -334,6 +392,30 @@ mod tests {
         let (n, due) = state.queue.pop_front()?;
         let expired = state.drain_by.is_some_and(|d| Instant::now() > d);
         Some(Job { n, due, expired })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dealt_events_go_to_their_worker_each_at_its_due_offset() {
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let due: Arc<[Duration]> = [ms(0), ms(100), ms(200), ms(300), ms(400)].into();
+        let source = Source::dealt(start, 5, 2, Some(due));
+        for (worker, n, offset) in [(1, 1, 100), (1, 3, 300), (0, 0, 0), (0, 2, 200)] {
+            let job = source.next(worker).await.expect("an event for this worker");
+            assert_eq!((job.n, job.due), (n, start + ms(offset)));
+            assert!(!job.expired);
+            assert!(
+                tokio::time::Instant::now() >= job.due.into(),
+                "taken before due"
+            );
+        }
+        assert!(
+            source.next(1).await.is_none(),
+            "worker 1 has no third event"
+        );
+        source.cancel();
+        assert!(source.next(0).await.is_none(), "cancelled before event 4");
+        assert!(source.next(7).await.is_none(), "no such worker");
     }
 
     #[tokio::test]
@@ -346,7 +428,7 @@ mod tests {
             },
         );
         let mut n = 0;
-        while source.next().await.is_some() {
+        while source.next(0).await.is_some() {
             n += 1;
         }
         assert_eq!(n, 3);

@@ -39,6 +39,31 @@ async fn push_reports_each_event_and_exits_zero() {
 }
 
 #[tokio::test]
+async fn push_at_a_rate_spreads_the_events_over_the_schedule() {
+    let (receiver, mut events) = support::receiver(Default::default()).await;
+    let to = format!("http://{}/eventRcv", receiver.addr);
+    let started = std::time::Instant::now();
+    let args = ["push", "--to", &to, "--count", "4", "--devices", "2"];
+    let sizes = ["--width", "64", "--height", "80", "--rate", "20", "--quiet"];
+    let out = facesim_async(args.iter().chain(&sizes).map(|s| s.to_string()).collect()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // At 20 events per second the first is due at once and the fourth 150 ms later.
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let mut traces = Vec::new();
+    for _ in 0..4 {
+        let event = events.recv().await.expect("four events arrive");
+        traces.push(event.trace.expect("a trace comment"));
+    }
+    traces.sort();
+    let sns: std::collections::BTreeSet<_> = traces.iter().map(|(sn, _)| sn.clone()).collect();
+    assert_eq!(sns.len(), 2, "two devices: {traces:?}");
+    assert!(
+        traces.iter().all(|(_, seq)| *seq == 1 || *seq == 2),
+        "{traces:?}"
+    );
+}
+
+#[tokio::test]
 async fn push_speaks_every_api_version_to_a_receiver_of_the_same_version() {
     for api in ["1.0", "1.1", "1.2", "1.2.1", "1.3"] {
         let config = facesim::receiver::ReceiverConfig {

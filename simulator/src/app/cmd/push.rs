@@ -1,22 +1,25 @@
 //! `facesim push`: events straight to a receiver from one or many simulated devices, a
-//! line per event and a summary.
+//! line per event and a summary. It is the load engine's one send loop
+//! ([`facesim::load::drive`]) with a device per worker: events are dealt to the devices
+//! round-robin, each generated and pushed by its device's [`Pusher`], as the device's
+//! delivery does.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::time::Instant;
 
-use super::{CmdError, Finish, Stop, attempt_line, summary_lines};
+use super::{CmdError, Finish, attempt_line, summary_lines};
 use crate::app::cli::{PushArgs, UsageError, check_rate};
 use facesim::clock::{self, Clock};
 use facesim::device::Attempt;
+use facesim::load::{Job, Sender, Source, drive};
 use facesim::push::Pusher;
 use facesim::schedule::{Arrival, RateProfile, Schedule};
-use facesim::stats::{self, Recorder, Sample};
+use facesim::stats::{self, Sample, Stats};
 use facesim::synth::{Generator, device_sn};
-use facesim::wire::{self, Destination, Identity};
+use facesim::wire::{self, Destination, Identity, OutcomeClass};
 
 /// Pushes `--count` events and reports; [`Finish::Failed`] unless every one got a
 /// well-formed success answer.
@@ -38,49 +41,37 @@ pub async fn push(
             let profile = RateProfile::fixed(rate).map_err(|e| UsageError(e.to_string()))?;
             let mut schedule =
                 Schedule::new(profile, Arrival::Constant, synth.seed).with_phase(1.0);
-            Some(Arc::new(
+            Some(
                 (0..args.count)
                     .filter_map(|_| schedule.next_offset())
-                    .collect::<Vec<Duration>>(),
-            ))
+                    .collect::<Arc<[Duration]>>(),
+            )
         }
         None => None,
     };
     let mut options = args.trust.push_options()?;
     options.api = synth.api;
-    let pusher = Pusher::new(&options)?;
-    let (recorder, aggregator) = stats::spawn_aggregator();
-    let (stop, _keep) = Stop::after(shutdown);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for index in 0..args.devices {
-        let sn = device_sn(synth.seed, index);
-        let job = DeviceJob {
-            identity: Identity::of(&sn, facesim::device::DEFAULT_ACCOUNT),
-            generator: Arc::new(Generator::new(&synth, sn)),
-            pusher: pusher.clone(),
-            dest: dest.clone(),
-            recorder: recorder.clone(),
-            clock: clock::system(),
-            quiet: args.quiet,
-        };
-        // Event k goes to device k mod D, so devices share the load evenly and in order.
-        let mine: Vec<u64> = (u64::from(index)..args.count)
-            .step_by(args.devices as usize)
-            .collect();
-        let due = due.clone();
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            tokio::select! {
-                () = job.run(&mine, u64::from(index), due.as_deref().map(Vec::as_slice), start) => {}
-                () = stop.wait() => {}
+    let devices = (0..args.devices)
+        .map(|index| {
+            let sn = device_sn(synth.seed, index);
+            Device {
+                identity: Identity::of(&sn, facesim::device::DEFAULT_ACCOUNT),
+                generator: Arc::new(Generator::new(&synth, sn)),
             }
-        }));
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
-    drop(recorder);
+        })
+        .collect();
+    let fleet = Arc::new(Fleet {
+        devices,
+        pusher: Pusher::new(&options)?,
+        dest,
+        clock: clock::system(),
+        quiet: args.quiet,
+    });
+    let (recorder, aggregator) = stats::spawn_aggregator();
+    let start = Instant::now();
+    // Event k goes to device k mod D, so devices share the load evenly and in order.
+    let source = Source::dealt(start, args.count, args.devices as usize, due);
+    drive(&source, fleet, args.devices as usize, recorder, shutdown).await;
     let stats = aggregator
         .await
         .map_err(|e| CmdError::Broken(e.to_string()))?;
@@ -94,64 +85,82 @@ pub async fn push(
     })
 }
 
-struct DeviceJob {
-    generator: Arc<Generator>,
+/// The simulated devices of a `push` run: the [`Sender`] of the send loop.
+struct Fleet {
+    devices: Vec<Device>,
     pusher: Pusher,
     dest: Destination,
-    /// What the identity headers say of this device.
-    identity: Identity,
-    recorder: Recorder,
     clock: Arc<dyn Clock>,
     quiet: bool,
 }
 
-impl DeviceJob {
-    /// Sends this device's share of the events, one at a time, each at its due time.
-    async fn run(&self, events: &[u64], index: u64, due: Option<&[Duration]>, start: Instant) {
-        let devices = events.get(1).map_or(1, |second| second - events[0]);
-        for &k in events {
-            if let Some(offset) = due.and_then(|d| d.get(usize::try_from(k).unwrap_or(usize::MAX)))
-            {
-                tokio::time::sleep_until(start + *offset).await;
-            }
-            let seq = (k - index) / devices.max(1) + 1;
-            let generator = self.generator.clone();
-            let timestamp = self.clock.unix_now();
-            let Ok(generated) =
-                tokio::task::spawn_blocking(move || generator.generate(seq, timestamp)).await
-            else {
-                continue;
+struct Device {
+    generator: Arc<Generator>,
+    /// What the identity headers say of this device.
+    identity: Identity,
+}
+
+/// A worker of the loop: device `index` and the sequence number of its last event.
+struct Turn {
+    index: usize,
+    seq: u64,
+}
+
+impl Sender for Fleet {
+    type Worker = Turn;
+    type Tally = Stats;
+
+    async fn worker(&self, index: usize) -> Turn {
+        Turn { index, seq: 0 }
+    }
+
+    /// Generates the device's next event (on the blocking pool: synthesis is CPU work),
+    /// pushes it, and prints its line.
+    async fn send(&self, turn: &mut Turn, _job: Job) -> Sample {
+        turn.seq += 1;
+        let (seq, device) = (turn.seq, &self.devices[turn.index]);
+        let generator = device.generator.clone();
+        let timestamp = self.clock.unix_now();
+        let body =
+            match tokio::task::spawn_blocking(move || generator.generate(seq, timestamp)).await {
+                Ok(generated) => serde_json::to_vec(&generated.event).unwrap_or_default(),
+                // Synthesis has no failure of its own; a panic in it is a bug. The event is
+                // counted as a failure that never left, so the run cannot pass.
+                Err(e) => {
+                    tracing::error!(sn = device.generator.sn(), seq, "event not generated: {e}");
+                    return Sample {
+                        latency: Duration::ZERO,
+                        class: OutcomeClass::TransportError,
+                        pass: None,
+                    };
+                }
             };
-            let body = serde_json::to_vec(&generated.event).unwrap_or_default();
-            let head = wire::RecordHead::read(&body).unwrap_or_default();
-            let identity = (&self.identity, timestamp);
-            let delivery = self
-                .pusher
-                .push_as(&self.dest, Bytes::from(body), Some(identity))
-                .await;
-            let door = head.door(self.generator.config().api.profile(), &delivery.outcome);
-            self.recorder
-                .record(Sample {
+        let head = wire::RecordHead::read(&body).unwrap_or_default();
+        let identity = (&device.identity, timestamp);
+        let delivery = self
+            .pusher
+            .push_as(&self.dest, Bytes::from(body), Some(identity))
+            .await;
+        let door = head.door(device.generator.config().api.profile(), &delivery.outcome);
+        if !self.quiet {
+            println!(
+                "{}",
+                attempt_line(&Attempt {
+                    sn: device.generator.sn().to_string(),
+                    seq,
+                    label: head.label(),
+                    person: head.name().map(str::to_string),
+                    door,
+                    outcome: delivery.outcome.clone(),
                     latency: delivery.latency,
-                    class: delivery.outcome.class(),
-                    pass: door,
+                    queued: 0,
                 })
-                .await;
-            if !self.quiet {
-                println!(
-                    "{}",
-                    attempt_line(&Attempt {
-                        sn: self.generator.sn().to_string(),
-                        seq,
-                        label: head.label(),
-                        person: head.name().map(str::to_string),
-                        door,
-                        outcome: delivery.outcome,
-                        latency: delivery.latency,
-                        queued: 0,
-                    })
-                );
-            }
+            );
+        }
+        Sample {
+            latency: delivery.latency,
+            class: delivery.outcome.class(),
+            pass: door,
         }
     }
 }
