@@ -97,6 +97,7 @@ impl Histogram {
     }
 
     /// Latencies recorded.
+    #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.inner.len()
     }

@@ -1,5 +1,6 @@
 //! The structural invariants of ARCHITECTURE.md that a test can read off the sources of
-//! both crates: where HTTP is framed, and where the command line is parsed.
+//! both crates: where HTTP is framed, where the command line is parsed, and what of the
+//! library is public.
 
 use std::path::{Path, PathBuf};
 
@@ -78,5 +79,45 @@ fn only_the_binaries_see_clap() {
                 file.display()
             );
         }
+    }
+}
+
+/// The invariant of ARCHITECTURE.md: a module of the library is `pub` only when a user
+/// outside it names it: the binary (`main.rs`, `app/`), facecert, an integration test or a
+/// benchmark. Every other module is `pub(crate)`.
+#[test]
+fn a_module_is_public_only_when_used_outside_the_library() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut users = Vec::new();
+    sources(&root.join("src/app"), &mut users);
+    users.push(root.join("src/main.rs"));
+    for dir in [
+        "tests",
+        "../conformance/src",
+        "../conformance/tests",
+        "../benches",
+    ] {
+        sources(&root.join(dir), &mut users);
+    }
+    let used: String = users
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let public: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .collect();
+    assert!(public.len() > 10, "no public modules read in lib.rs");
+    for module in public {
+        let path = format!("facesim::{module}");
+        let named = used.match_indices(&path).any(|(at, _)| {
+            let next = used[at + path.len()..].chars().next();
+            next.is_none_or(|c| !c.is_alphanumeric() && c != '_')
+        });
+        assert!(
+            named,
+            "facesim::{module} is pub but nothing outside the library names it; make it pub(crate)"
+        );
     }
 }

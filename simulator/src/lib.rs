@@ -3,12 +3,12 @@
 //! See `ARCHITECTURE.md` at the repository root for the map of modules.
 
 pub mod access;
-pub mod activity;
+pub(crate) mod activity;
 pub mod api;
 pub mod clock;
 pub mod device;
-pub mod histogram;
-pub mod history;
+pub(crate) mod histogram;
+pub(crate) mod history;
 pub mod html;
 #[cfg(test)]
 mod invariants;
@@ -22,12 +22,12 @@ pub mod receiver;
 pub mod remote;
 pub mod schedule;
 pub mod server;
-pub mod settings;
+pub(crate) mod settings;
 pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tls;
 pub mod usage;
-pub mod webapi;
+pub(crate) mod webapi;
 pub mod wire;
 pub mod zoo;

@@ -226,39 +226,90 @@ enum Judged {
     Taken(Box<Received>),
 }
 
-fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Judged {
-    let rule = config.api.profile().answer;
-    let refuse = |status: StatusCode, msg: &str| {
-        Judged::Refused(status, AnswerBody::failure(i64::from(status.as_u16()), msg))
-    };
+/// Why a request is not an event: the status and the message of the failure answer.
+pub(crate) struct Refusal(pub StatusCode, pub String);
+
+impl Refusal {
+    fn bad(msg: impl Into<String>) -> Self {
+        Refusal(StatusCode::BAD_REQUEST, msg.into())
+    }
+}
+
+/// The first step of every receiver's pipeline (the reference's and the zoo's): a JSON
+/// body under a JSON Content-Type.
+pub(crate) fn read_event(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<serde_json::Value, Refusal> {
     if !content_type.is_some_and(is_json_content_type) {
-        return refuse(
+        return Err(Refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be application/json",
-        );
+            "Content-Type must be application/json".into(),
+        ));
     }
     if body.is_empty() {
-        return refuse(StatusCode::BAD_REQUEST, "empty body");
+        return Err(Refusal::bad("empty body"));
     }
-    let value: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}")),
-    };
-    // Events of other types (later firmware adds alarms) are acknowledged without opening
-    // the door, so a device does not retry them forever.
-    let kind = value
+    serde_json::from_slice(body).map_err(|e| Refusal::bad(format!("body is not JSON: {e}")))
+}
+
+/// The event's type when it is not a recognition record (later firmware adds alarms).
+pub(crate) fn other_type(value: &serde_json::Value) -> Option<i64> {
+    value
         .get(wire::field::TYPE)
-        .and_then(serde_json::Value::as_i64);
-    if kind.is_some_and(|k| k != wire::EVENT_TYPE_RECOGNITION) {
-        let answer = match rule {
-            AnswerRule::Decision => AnswerBody {
-                msg: format!("event type {} ignored", kind.unwrap_or_default()),
-                ..AnswerBody::decision(false, None)
-            },
-            AnswerRule::Acknowledgement => AnswerBody::ack(),
-        };
+        .and_then(serde_json::Value::as_i64)
+        .filter(|&k| k != wire::EVENT_TYPE_RECOGNITION)
+}
+
+/// The answer to an event of another type: acknowledged without opening the door, so a
+/// device does not retry it forever.
+pub(crate) fn other_type_answer(rule: AnswerRule, kind: i64) -> AnswerBody {
+    match rule {
+        AnswerRule::Decision => AnswerBody {
+            msg: format!("event type {kind} ignored"),
+            ..AnswerBody::decision(false, None)
+        },
+        AnswerRule::Acknowledgement => AnswerBody::ack(),
+    }
+}
+
+/// The recognition record in an event's `data`.
+pub(crate) fn read_record(value: &serde_json::Value) -> Result<Record, Refusal> {
+    match value
+        .get(wire::field::DATA)
+        .map(|data| serde_json::from_value(data.clone()))
+    {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(Refusal::bad(format!("not a recognition record: {e}"))),
+        None => Err(Refusal::bad("no `data` in the event")),
+    }
+}
+
+/// The answer to a record taken, by the version's rule: the decision under API 1.0, an
+/// acknowledgement later.
+pub(crate) fn taken_answer(rule: AnswerRule, pass: bool, tips: Option<String>) -> AnswerBody {
+    match rule {
+        AnswerRule::Decision => AnswerBody::decision(pass, tips),
+        AnswerRule::Acknowledgement => AnswerBody::ack(),
+    }
+}
+
+fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Judged {
+    let rule = config.api.profile().answer;
+    let refuse = |Refusal(status, msg): Refusal| {
+        Judged::Refused(
+            status,
+            AnswerBody::failure(i64::from(status.as_u16()), &msg),
+        )
+    };
+    let value = match read_event(content_type, body) {
+        Ok(value) => value,
+        Err(refusal) => return refuse(refusal),
+    };
+    if let Some(kind) = other_type(&value) {
+        let answer = other_type_answer(rule, kind);
         // An alarm (API 1.3) is taken like a record: printed, counted, acknowledged.
-        let alarm = (kind == Some(wire::EVENT_TYPE_ALARM))
+        let alarm = (kind == wire::EVENT_TYPE_ALARM)
             .then(|| value.get(wire::field::DATA))
             .flatten()
             .and_then(|data| serde_json::from_value::<wire::Alarm>(data.clone()).ok());
@@ -271,28 +322,14 @@ fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Ju
             None => Judged::Acknowledged(StatusCode::OK, answer),
         };
     }
-    let record: Record = match value
-        .get(wire::field::DATA)
-        .map(|data| serde_json::from_value(data.clone()))
-    {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                &format!("not a recognition record: {e}"),
-            );
-        }
-        None => return refuse(StatusCode::BAD_REQUEST, "no `data` in the event"),
+    let record = match read_record(&value) {
+        Ok(record) => record,
+        Err(refusal) => return refuse(refusal),
     };
     let (pass, tips) = config.policy.decide(&record);
-    let event = Event::record(record);
-    let answer = match rule {
-        AnswerRule::Decision => AnswerBody::decision(pass, Some(tips)),
-        AnswerRule::Acknowledgement => AnswerBody::ack(),
-    };
     Judged::Taken(Box::new(Received {
-        event,
-        answer,
+        event: Event::record(record),
+        answer: taken_answer(rule, pass, Some(tips)),
         trace: None,
     }))
 }

@@ -15,9 +15,9 @@ use tokio::sync::Notify;
 use warp::Filter;
 
 use super::{Fault, ZooOptions};
-use crate::receiver::{Policy, ReceiverConfig, fit_tips, is_json_content_type};
+use crate::receiver::{self, Policy, ReceiverConfig, Refusal, fit_tips, taken_answer};
 use crate::server::{self, Response};
-use crate::wire::{self, AnswerBody, AnswerRule, RecognizeStatus, Record, field};
+use crate::wire::{self, AnswerBody, RecognizeStatus, field};
 
 /// The reference receiver's body limit, which the zoo shares.
 pub(super) fn default_max_body() -> u64 {
@@ -214,26 +214,16 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    if !lenient {
-        if !content_type.is_some_and(is_json_content_type) {
-            return refuse(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json",
-            );
-        }
-        if body.is_empty() {
-            return refuse(StatusCode::BAD_REQUEST, "empty body");
-        }
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return if lenient {
-            accept(fault, taken(rule, false, None))
-        } else {
-            refuse(StatusCode::BAD_REQUEST, "body is not JSON")
-        };
+    let value = match receiver::read_event(content_type, body) {
+        Ok(value) => value,
+        // A lenient receiver takes any Content-Type, and an answer it cannot read too.
+        Err(_) if lenient => match serde_json::from_slice::<Value>(body) {
+            Ok(value) => value,
+            Err(_) => return accept(fault, taken_answer(rule, false, None)),
+        },
+        Err(Refusal(status, msg)) => return refuse(status, &msg),
     };
-    let kind = value.get(field::TYPE).and_then(Value::as_i64);
-    if let Some(kind) = kind.filter(|&k| k != wire::EVENT_TYPE_RECOGNITION) {
+    if let Some(kind) = receiver::other_type(&value) {
         if matches!(fault, Fault::RejectsTypeNonzero | Fault::RejectsAlarms) {
             return plain(StatusCode::BAD_REQUEST, "unsupported event type");
         }
@@ -247,14 +237,7 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
             // The code looked up `data.code` and assumed it was there.
             return server::error_reply(StatusCode::INTERNAL_SERVER_ERROR, "KeyError: 'code'");
         }
-        let ack = match rule {
-            AnswerRule::Decision => AnswerBody {
-                msg: format!("event type {kind} ignored"),
-                ..AnswerBody::decision(false, None)
-            },
-            AnswerRule::Acknowledgement => AnswerBody::ack(),
-        };
-        return accept(fault, ack);
+        return accept(fault, receiver::other_type_answer(rule, kind));
     }
     let data = value.get(field::DATA);
     let user = data.and_then(|d| d.get(field::USER));
@@ -281,16 +264,10 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     if refused {
         return refuse(StatusCode::BAD_REQUEST, "record not accepted");
     }
-    let record: Record = match data.map(|d| serde_json::from_value(d.clone())) {
-        Some(Ok(r)) => r,
-        _ if lenient => return accept(fault, taken(rule, false, None)),
-        Some(Err(e)) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                &format!("not a recognition record: {e}"),
-            );
-        }
-        None => return refuse(StatusCode::BAD_REQUEST, "no `data` in the event"),
+    let record = match receiver::read_record(&value) {
+        Ok(record) => record,
+        Err(_) if lenient => return accept(fault, taken_answer(rule, false, None)),
+        Err(Refusal(status, msg)) => return refuse(status, &msg),
     };
     if fault == Fault::DuplicateUuid500 {
         if let Some(uuid) = &record.uuid {
@@ -332,16 +309,7 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
         (false, _) if fault == Fault::FailsOpen => (true, fit_tips("Welcome")),
         decision => decision,
     };
-    accept(fault, taken(rule, pass, Some(tips)))
-}
-
-/// The answer to an event taken, by the version's rule: the decision under API 1.0, an
-/// acknowledgement later.
-fn taken(rule: AnswerRule, pass: bool, tips: Option<String>) -> AnswerBody {
-    match rule {
-        AnswerRule::Decision => AnswerBody::decision(pass, tips),
-        AnswerRule::Acknowledgement => AnswerBody::ack(),
-    }
+    accept(fault, taken_answer(rule, pass, Some(tips)))
 }
 
 /// A success answer, bent by the answer-shape faults.
