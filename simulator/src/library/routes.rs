@@ -19,7 +19,7 @@ use warp::filters::BoxedFilter;
 use super::{Library, LibraryError};
 use crate::server::{Response, error_reply, json_reply};
 use crate::wire::{
-    Empty, Envelope, GroupBatch, GroupInput, IdBatch, RuleBatch, RuleInput, SearchRequest,
+    BatchErrors, Empty, Envelope, GroupBatch, IdBatch, IdList, Page, RuleBatch, SearchRequest,
     UserBatch, UserInput,
 };
 
@@ -142,8 +142,148 @@ fn body(limit: u64) -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> 
     warp::body::content_length_limit(limit).and(warp::body::bytes())
 }
 
+/// The group and rule collections, which the guide shapes alike: `POST /v1/{name}`
+/// (upsert), `GET`/`PUT`/`DELETE /v1/{name}/id/{id}`, `GET /v1/{name}/id/{id}/{related}`,
+/// `POST /v1/{name}/search`, `GET /v1/{name}/offset/{o}/limit/{l}`, and `POST`/`DELETE
+/// /v2/{name}` (batches). Each route is one of the library's methods.
+struct Collection<I, O, B, D> {
+    name: &'static str,
+    related: &'static str,
+    upsert: fn(&Library, &I) -> Result<O, LibraryError>,
+    put: fn(&Library, &str, &I) -> Result<O, LibraryError>,
+    get: fn(&Library, &str) -> Result<O, LibraryError>,
+    related_ids: fn(&Library, &str) -> Result<IdList, LibraryError>,
+    delete: fn(&Library, &str) -> Result<(), LibraryError>,
+    search: fn(&Library, Option<&str>) -> IdList,
+    page: fn(&Library, u64, u64) -> Result<Page<O>, LibraryError>,
+    batch: fn(&Library, &B) -> Result<BatchErrors, LibraryError>,
+    delete_many: fn(&Library, &[Value]) -> Result<D, LibraryError>,
+}
+
+/// The routes of one [`Collection`].
+fn collection<I, O, B, D>(library: Arc<Library>, c: Collection<I, O, B, D>) -> Route
+where
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize + 'static,
+    B: DeserializeOwned + Send + 'static,
+    D: Serialize + 'static,
+{
+    let lib = warp::any().map(move || library.clone());
+    let lib = move || lib.clone();
+    let v1 = move || warp::path("v1").and(warp::path(c.name));
+    let by_id = move || {
+        v1().and(warp::path("id"))
+            .and(warp::path::param::<String>())
+    };
+    let end = warp::path::end;
+    let upsert = v1()
+        .and(end())
+        .and(warp::post())
+        .and(body(MAX_SMALL_BODY))
+        .and(lib())
+        .then(move |b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: I| (c.upsert)(l, &input))
+        })
+        .boxed();
+    let get = by_id()
+        .and(end())
+        .and(warp::get())
+        .and(lib())
+        .map(move |id: String, l: Arc<Library>| reply((c.get)(&l, &id)))
+        .boxed();
+    let related = by_id()
+        .and(warp::path(c.related))
+        .and(end())
+        .and(warp::get())
+        .and(lib())
+        .map(move |id: String, l: Arc<Library>| reply((c.related_ids)(&l, &id)))
+        .boxed();
+    let put = by_id()
+        .and(end())
+        .and(warp::put())
+        .and(body(MAX_SMALL_BODY))
+        .and(lib())
+        .then(move |id: String, b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, input: I| (c.put)(l, &id, &input))
+        })
+        .boxed();
+    let delete = by_id()
+        .and(end())
+        .and(warp::delete())
+        .and(lib())
+        .then(move |id: String, l: Arc<Library>| {
+            blocking(l, move |l| synced_null(l, (c.delete)(l, &id)))
+        })
+        .boxed();
+    let search = v1()
+        .and(warp::path("search"))
+        .and(end())
+        .and(warp::post())
+        .and(body(MAX_SMALL_BODY))
+        .and(lib())
+        .map(move |b: Bytes, l: Arc<Library>| {
+            query(&b, |req: SearchRequest| {
+                Ok((c.search)(&l, req.name.as_deref()))
+            })
+        })
+        .boxed();
+    let page = v1()
+        .and(warp::path("offset"))
+        .and(warp::path::param::<String>())
+        .and(warp::path("limit"))
+        .and(warp::path::param::<String>())
+        .and(end())
+        .and(warp::get())
+        .and(lib())
+        .map(
+            move |o: String, n: String, l: Arc<Library>| match page_args(&o, &n) {
+                Ok((o, n)) => reply((c.page)(&l, o, n)),
+                Err(msg) => bad(msg),
+            },
+        )
+        .boxed();
+    let v2 = move || warp::path("v2").and(warp::path(c.name)).and(end());
+    let batch = v2()
+        .and(warp::post())
+        .and(body(MAX_BATCH_BODY))
+        .and(lib())
+        .then(move |b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: B| (c.batch)(l, &batch))
+        })
+        .boxed();
+    let delete_many = v2()
+        .and(warp::delete())
+        .and(body(MAX_SMALL_BODY))
+        .and(lib())
+        .then(move |b: Bytes, l: Arc<Library>| {
+            change(l, b, move |l: &Library, batch: IdBatch| {
+                (c.delete_many)(l, &batch.ids)
+            })
+        })
+        .boxed();
+    upsert
+        .or(get)
+        .unify()
+        .or(related)
+        .unify()
+        .or(put)
+        .unify()
+        .or(delete)
+        .unify()
+        .or(search)
+        .unify()
+        .or(page)
+        .unify()
+        .or(batch)
+        .unify()
+        .or(delete_many)
+        .unify()
+        .boxed()
+}
+
 /// Every library route.
 pub fn routes(library: Arc<Library>) -> Route {
+    let (groups, rules) = (library.clone(), library.clone());
     let lib = warp::any().map(move || library.clone());
     let lib = move || lib.clone();
 
@@ -217,170 +357,47 @@ pub fn routes(library: Arc<Library>) -> Route {
         })
         .boxed();
 
-    // Groups.
-    let group_upsert = warp::path!("v1" / "group")
-        .and(warp::post())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, input: GroupInput| {
-                l.upsert_group(&input)
-            })
-        })
-        .boxed();
-    let group_get = warp::path!("v1" / "group" / "id" / String)
-        .and(warp::get())
-        .and(lib())
-        .map(|id: String, l: Arc<Library>| reply(l.get_group(&id)))
-        .boxed();
-    let group_users = warp::path!("v1" / "group" / "id" / String / "users")
-        .and(warp::get())
-        .and(lib())
-        .map(|id: String, l: Arc<Library>| reply(l.group_users(&id)))
-        .boxed();
-    let group_put = warp::path!("v1" / "group" / "id" / String)
-        .and(warp::put())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|id: String, b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, input: GroupInput| {
-                l.put_group(&id, &input)
-            })
-        })
-        .boxed();
-    let group_delete = warp::path!("v1" / "group" / "id" / String)
-        .and(warp::delete())
-        .and(lib())
-        .then(|id: String, l: Arc<Library>| {
-            blocking(l, move |l| synced_null(l, l.delete_group(&id)))
-        })
-        .boxed();
-    let group_search = warp::path!("v1" / "group" / "search")
-        .and(warp::post())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .map(|b: Bytes, l: Arc<Library>| {
-            query(&b, |req: SearchRequest| {
-                Ok(l.search_groups(req.name.as_deref()))
-            })
-        })
-        .boxed();
-    let group_page = warp::path!("v1" / "group" / "offset" / String / "limit" / String)
-        .and(warp::get())
-        .and(lib())
-        .map(
-            |o: String, n: String, l: Arc<Library>| match page_args(&o, &n) {
-                Ok((o, n)) => reply(l.page_groups(o, n)),
-                Err(msg) => bad(msg),
-            },
-        )
-        .boxed();
-    let groups_batch = warp::path!("v2" / "group")
-        .and(warp::post())
-        .and(body(MAX_BATCH_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, batch: GroupBatch| {
-                l.batch_groups(&batch.group_list)
-            })
-        })
-        .boxed();
-    let groups_delete = warp::path!("v2" / "group")
-        .and(warp::delete())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, batch: IdBatch| {
-                l.delete_groups(&batch.ids)
-            })
-        })
-        .boxed();
-
-    // Rules.
-    let rule_upsert = warp::path!("v1" / "rule")
-        .and(warp::post())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, input: RuleInput| {
-                l.upsert_rule(&input)
-            })
-        })
-        .boxed();
-    let rule_get = warp::path!("v1" / "rule" / "id" / String)
-        .and(warp::get())
-        .and(lib())
-        .map(|id: String, l: Arc<Library>| reply(l.get_rule(&id)))
-        .boxed();
-    let rule_groups = warp::path!("v1" / "rule" / "id" / String / "groups")
-        .and(warp::get())
-        .and(lib())
-        .map(|id: String, l: Arc<Library>| reply(l.rule_groups(&id)))
-        .boxed();
-    let rule_put = warp::path!("v1" / "rule" / "id" / String)
-        .and(warp::put())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|id: String, b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, input: RuleInput| {
-                l.put_rule(&id, &input)
-            })
-        })
-        .boxed();
-    let rule_delete = warp::path!("v1" / "rule" / "id" / String)
-        .and(warp::delete())
-        .and(lib())
-        .then(|id: String, l: Arc<Library>| {
-            blocking(l, move |l| synced_null(l, l.delete_rule(&id)))
-        })
-        .boxed();
-    let rule_search = warp::path!("v1" / "rule" / "search")
-        .and(warp::post())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .map(|b: Bytes, l: Arc<Library>| {
-            query(&b, |req: SearchRequest| {
-                Ok(l.search_rules(req.name.as_deref()))
-            })
-        })
-        .boxed();
-    let rule_page = warp::path!("v1" / "rule" / "offset" / String / "limit" / String)
-        .and(warp::get())
-        .and(lib())
-        .map(
-            |o: String, n: String, l: Arc<Library>| match page_args(&o, &n) {
-                Ok((o, n)) => reply(l.page_rules(o, n)),
-                Err(msg) => bad(msg),
-            },
-        )
-        .boxed();
-    let rules_batch = warp::path!("v2" / "rule")
-        .and(warp::post())
-        .and(body(MAX_BATCH_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, batch: RuleBatch| {
-                l.batch_rules(&batch.rule_list)
-            })
-        })
-        .boxed();
-    // The guide answers this one with `data: null` (sic), unlike the other batch deletes;
-    // refused ids are then only in the log.
-    let rules_delete = warp::path!("v2" / "rule")
-        .and(warp::delete())
-        .and(body(MAX_SMALL_BODY))
-        .and(lib())
-        .then(|b: Bytes, l: Arc<Library>| {
-            change(l, b, move |l: &Library, batch: IdBatch| {
-                l.delete_rules(&batch.ids).map(|refused| {
+    let groups = collection(
+        groups,
+        Collection {
+            name: "group",
+            related: "users",
+            upsert: Library::upsert_group,
+            put: Library::put_group,
+            get: Library::get_group,
+            related_ids: Library::group_users,
+            delete: Library::delete_group,
+            search: Library::search_groups,
+            page: Library::page_groups,
+            batch: |l, b: &GroupBatch| l.batch_groups(&b.group_list),
+            delete_many: |l, ids| l.delete_groups(ids),
+        },
+    );
+    let rules = collection(
+        rules,
+        Collection {
+            name: "rule",
+            related: "groups",
+            upsert: Library::upsert_rule,
+            put: Library::put_rule,
+            get: Library::get_rule,
+            related_ids: Library::rule_groups,
+            delete: Library::delete_rule,
+            search: Library::search_rules,
+            page: Library::page_rules,
+            batch: |l, b: &RuleBatch| l.batch_rules(&b.rule_list),
+            // The guide answers this one with `data: null` (sic), unlike the other batch
+            // deletes; refused ids are then only in the log.
+            delete_many: |l, ids| {
+                l.delete_rules(ids).map(|refused| {
                     for e in refused.errors {
                         tracing::info!(id = %e.id, msg = %e.msg, "rule not deleted");
                     }
                     None::<Empty>
                 })
-            })
-        })
-        .boxed();
+            },
+        },
+    );
 
     // Data sync.
     let ping = warp::path!("v2" / "datasync" / "ping")
@@ -414,42 +431,6 @@ pub fn routes(library: Arc<Library>) -> Route {
         .or(users_batch)
         .unify()
         .or(users_delete)
-        .unify()
-        .boxed();
-    let groups = group_upsert
-        .or(group_get)
-        .unify()
-        .or(group_users)
-        .unify()
-        .or(group_put)
-        .unify()
-        .or(group_delete)
-        .unify()
-        .or(group_search)
-        .unify()
-        .or(group_page)
-        .unify()
-        .or(groups_batch)
-        .unify()
-        .or(groups_delete)
-        .unify()
-        .boxed();
-    let rules = rule_upsert
-        .or(rule_get)
-        .unify()
-        .or(rule_groups)
-        .unify()
-        .or(rule_put)
-        .unify()
-        .or(rule_delete)
-        .unify()
-        .or(rule_search)
-        .unify()
-        .or(rule_page)
-        .unify()
-        .or(rules_batch)
-        .unify()
-        .or(rules_delete)
         .unify()
         .boxed();
     users

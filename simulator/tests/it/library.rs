@@ -247,6 +247,79 @@ async fn the_vendor_sdk_sequence_passes_under_1_2_with_integer_ids() {
 }
 
 #[tokio::test]
+async fn groups_and_rules_answer_every_route_of_their_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = device_at(dir.path(), ApiVersion::V1_2).await;
+    let sdk = Sdk {
+        dev: &dev,
+        token: sdk_token(&dev).await,
+    };
+    let schedule = json!({
+        "onset_point": 1_670_818_332_000i64, "expire_point": 4_000_000_000_000i64,
+        "mon_period": [], "the_period": [], "wed_period": [], "thur_period": [],
+        "fri_period": [], "sat_period": [], "sun_period": [], "special_days": []
+    });
+    let rule = json!({"rule_id": 7, "name": "Weekdays", "schedule": schedule});
+    let (status, r) = sdk.send("POST", "/v1/rule", Some(rule)).await;
+    assert_eq!(status, 200, "{r}");
+    let group = json!({"group_id": 5, "name": "Night shift", "type": 1, "rule_id": 7});
+    let (status, g) = sdk.send("POST", "/v1/group", Some(group)).await;
+    assert_eq!(status, 200, "{g}");
+    let user = json!({"user_id": 9, "name": "Member", "groups": [5]});
+    assert_eq!(sdk.send("POST", "/v1/user", Some(user)).await.0, 200);
+    // Each collection's related ids: a group's users, a rule's groups.
+    let (_, members) = sdk.send("GET", "/v1/group/id/5/users", None).await;
+    assert_eq!(members["data"]["items"], json!([9]), "{members}");
+    let (_, bound) = sdk.send("GET", "/v1/rule/id/7/groups", None).await;
+    assert_eq!(bound["data"]["items"], json!([5]), "{bound}");
+    // Batches, then batch deletes: groups name what they refused, rules answer null.
+    let batch = json!({"group_list": [{"group_id": 6, "name": "Day shift", "type": 1}]});
+    let (status, b) = sdk.send("POST", "/v2/group", Some(batch)).await;
+    assert_eq!(
+        (status, b["data"]["errors"].clone()),
+        (200, json!([])),
+        "{b}"
+    );
+    let batch = json!({"rule_list": [{"rule_id": 8, "name": "Weekends", "schedule": schedule}]});
+    let (status, b) = sdk.send("POST", "/v2/rule", Some(batch)).await;
+    assert_eq!(
+        (status, b["data"]["errors"].clone()),
+        (200, json!([])),
+        "{b}"
+    );
+    for (name, other) in [("group", 6), ("rule", 8)] {
+        let (_, page) = sdk
+            .send("GET", &format!("/v1/{name}/offset/0/limit/10"), None)
+            .await;
+        assert_eq!(page["data"]["total"], 2, "{name}: {page}");
+        let (status, _) = sdk
+            .send("GET", &format!("/v1/{name}/offset/x/limit/10"), None)
+            .await;
+        assert_eq!(status, 400, "{name}: a page offset that is not a number");
+        let ids = json!({"ids": [other, 404]});
+        let (status, d) = sdk.send("DELETE", &format!("/v2/{name}"), Some(ids)).await;
+        assert_eq!(status, 200, "{name}: {d}");
+        let (status, _) = sdk
+            .send("GET", &format!("/v1/{name}/id/{other}"), None)
+            .await;
+        assert_eq!(status, 404, "{name} {other} is gone");
+        let (status, _) = sdk
+            .send("PUT", &format!("/v1/{name}/id/{other}"), Some(json!([])))
+            .await;
+        assert_eq!(status, 400, "{name}: a body that is not an object");
+    }
+    let (_, d) = sdk
+        .send("DELETE", "/v2/group", Some(json!({"ids": [404]})))
+        .await;
+    assert_eq!(d["data"]["errors"][0]["code"], 404, "{d}");
+    let (_, d) = sdk
+        .send("DELETE", "/v2/rule", Some(json!({"ids": [404]})))
+        .await;
+    assert_eq!(d["data"], Value::Null, "{d}");
+    dev.stop().await;
+}
+
+#[tokio::test]
 async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again() {
     let (rx_srv, mut received) = support::receiver(facesim::receiver::ReceiverConfig {
         api: ApiVersion::V1_3,
