@@ -4,8 +4,7 @@
 
 use serde_json::Value;
 
-use super::users::{batch_error, check_batch, check_page};
-use super::{Library, LibraryError, MAX_GROUPS, State, Stored, ids, invalid};
+use super::{Library, LibraryError, MAX_GROUPS, State, Stored, batch, ids, invalid};
 use crate::wire::{BatchErrors, GroupInput, GroupOutput, IdList, Page, UserId};
 
 /// Longest group or rule name, in bytes.
@@ -208,16 +207,9 @@ impl Library {
     /// `POST /v1/group/search`: `name` substring; empty finds nothing.
     pub fn search_groups(&self, name: Option<&str>) -> IdList {
         let state = self.lock();
-        let items = match name.filter(|n| !n.is_empty()) {
-            None => Vec::new(),
-            Some(name) => state
-                .groups
-                .iter()
-                .filter(|g| g.name.contains(name))
-                .map(|g| ids::render(&ids::text(&g.group_id), self.profile))
-                .collect(),
-        };
-        IdList { items }
+        batch::named(&state.groups, name, self.profile, |g| {
+            (&g.name, &g.group_id)
+        })
     }
 
     /// `GET /v1/group/offset/{offset}/limit/{limit}`.
@@ -225,22 +217,8 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] beyond the documented bounds.
     pub fn page_groups(&self, offset: u64, limit: u64) -> Result<Page<GroupOutput>, LibraryError> {
-        check_page(offset, limit)?;
         let state = self.lock();
-        let items: Vec<GroupOutput> = state
-            .groups
-            .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|g| self.render_group(g))
-            .collect();
-        Ok(Page {
-            offset,
-            limit,
-            count: items.len() as u64,
-            total: state.groups.len() as u64,
-            items,
-        })
+        batch::page(offset, limit, &state.groups, |x| self.render_group(x))
     }
 
     /// `POST /v2/group`.
@@ -248,20 +226,9 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many items; a failing disk stops the batch.
     pub fn batch_groups(&self, items: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(items.len())?;
-        let mut errors = Vec::new();
-        for item in items {
-            let id_sent = item.get("group_id").cloned().unwrap_or(Value::Null);
-            let result = serde_json::from_value::<GroupInput>(item.clone())
-                .map_err(|e| invalid(format!("not a group: {e}")))
-                .and_then(|input| self.upsert_group(&input).map(|_| ()));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(id_sent, &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::upsert_each(items, "group_id", "group", |input: &GroupInput| {
+            self.upsert_group(input).map(|_| ())
+        })
     }
 
     /// `DELETE /v2/group`.
@@ -269,18 +236,6 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many ids; a failing disk stops the batch.
     pub fn delete_groups(&self, list: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(list.len())?;
-        let mut errors = Vec::new();
-        for value in list {
-            let result = ids::parse(Some(value), "id", self.profile)
-                .map_err(invalid)
-                .and_then(|id| self.delete_group(&id));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(value.clone(), &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::delete_each(list, self.profile, |id| self.delete_group(id))
     }
 }

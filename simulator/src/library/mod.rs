@@ -13,6 +13,7 @@
 //! sync, 10,000 users would take minutes): the routes call [`Library::sync`] (one
 //! `syncfs`) before they answer, so what was acknowledged also survives a power cut.
 
+mod batch;
 mod groups;
 pub mod ids;
 pub mod recognise;

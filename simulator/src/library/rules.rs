@@ -13,8 +13,7 @@
 use serde_json::Value;
 
 use super::groups::MAX_NAME_BYTES;
-use super::users::{batch_error, check_batch, check_page};
-use super::{Library, LibraryError, MAX_RULES, State, View, ids, invalid};
+use super::{Library, LibraryError, MAX_RULES, State, View, batch, ids, invalid};
 use crate::profile::{PersonKind, Profile};
 use crate::wire::{
     BatchErrors, IdList, Page, Period, RuleInput, RuleOutput, Schedule, UserId, UserOutput,
@@ -365,16 +364,7 @@ impl Library {
     /// `POST /v1/rule/search`: `name` substring; empty finds nothing.
     pub fn search_rules(&self, name: Option<&str>) -> IdList {
         let state = self.lock();
-        let items = match name.filter(|n| !n.is_empty()) {
-            None => Vec::new(),
-            Some(name) => state
-                .rules
-                .iter()
-                .filter(|r| r.name.contains(name))
-                .map(|r| ids::render(&ids::text(&r.rule_id), self.profile))
-                .collect(),
-        };
-        IdList { items }
+        batch::named(&state.rules, name, self.profile, |r| (&r.name, &r.rule_id))
     }
 
     /// `GET /v1/rule/offset/{offset}/limit/{limit}`.
@@ -382,22 +372,8 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] beyond the documented bounds.
     pub fn page_rules(&self, offset: u64, limit: u64) -> Result<Page<RuleOutput>, LibraryError> {
-        check_page(offset, limit)?;
         let state = self.lock();
-        let items: Vec<RuleOutput> = state
-            .rules
-            .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|r| self.render_rule(r))
-            .collect();
-        Ok(Page {
-            offset,
-            limit,
-            count: items.len() as u64,
-            total: state.rules.len() as u64,
-            items,
-        })
+        batch::page(offset, limit, &state.rules, |x| self.render_rule(x))
     }
 
     /// `POST /v2/rule`.
@@ -405,20 +381,9 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many items; a failing disk stops the batch.
     pub fn batch_rules(&self, items: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(items.len())?;
-        let mut errors = Vec::new();
-        for item in items {
-            let id_sent = item.get("rule_id").cloned().unwrap_or(Value::Null);
-            let result = serde_json::from_value::<RuleInput>(item.clone())
-                .map_err(|e| invalid(format!("not a rule: {e}")))
-                .and_then(|input| self.upsert_rule(&input).map(|_| ()));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(id_sent, &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::upsert_each(items, "rule_id", "rule", |input: &RuleInput| {
+            self.upsert_rule(input).map(|_| ())
+        })
     }
 
     /// `DELETE /v2/rule` (answered with `data: null`, as the guide shows).
@@ -426,19 +391,7 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many ids; a failing disk stops the batch.
     pub fn delete_rules(&self, list: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(list.len())?;
-        let mut errors = Vec::new();
-        for value in list {
-            let result = ids::parse(Some(value), "id", self.profile)
-                .map_err(invalid)
-                .and_then(|id| self.delete_rule(&id));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(value.clone(), &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::delete_each(list, self.profile, |id| self.delete_rule(id))
     }
 }
 

@@ -8,11 +8,11 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 
 use super::{
-    Library, LibraryError, MAX_AVATAR_BYTES, MAX_BATCH_ITEMS, MAX_FEATURE_BYTES, State, Stored,
-    digest_hex, ids, invalid, io,
+    Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, batch, digest_hex,
+    ids, invalid, io,
 };
 use crate::profile::PersonKind;
-use crate::wire::{BatchError, BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
+use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
 
 /// Longest card, ID-card, staff number and PIN, in bytes.
 pub const MAX_NUMBER_BYTES: usize = 128;
@@ -421,7 +421,7 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] beyond the documented bounds.
     pub fn page_users(&self, offset: u64, limit: u64) -> Result<Page<UserOutput>, LibraryError> {
-        check_page(offset, limit)?;
+        batch::check_page(offset, limit)?;
         let state = self.lock();
         let mut items = Vec::new();
         for (_, id) in state
@@ -447,20 +447,9 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many items; a failing disk stops the batch.
     pub fn batch_users(&self, items: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(items.len())?;
-        let mut errors = Vec::new();
-        for item in items {
-            let id_sent = item.get("user_id").cloned().unwrap_or(Value::Null);
-            let result = serde_json::from_value::<UserInput>(item.clone())
-                .map_err(|e| invalid(format!("not a user: {e}")))
-                .and_then(|input| self.upsert_user_quiet(&input));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(id_sent, &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::upsert_each(items, "user_id", "user", |input: &UserInput| {
+            self.upsert_user_quiet(input)
+        })
     }
 
     fn upsert_user_quiet(&self, input: &UserInput) -> Result<(), LibraryError> {
@@ -474,50 +463,6 @@ impl Library {
     /// # Errors
     /// [`LibraryError::Invalid`] for too many ids; a failing disk stops the batch.
     pub fn delete_users(&self, list: &[Value]) -> Result<BatchErrors, LibraryError> {
-        check_batch(list.len())?;
-        let mut errors = Vec::new();
-        for value in list {
-            let result = ids::parse(Some(value), "id", self.profile)
-                .map_err(invalid)
-                .and_then(|id| self.delete_user(&id));
-            match result {
-                Ok(()) => {}
-                Err(LibraryError::Store(e)) => return Err(LibraryError::Store(e)),
-                Err(e) => errors.push(batch_error(value.clone(), &e)),
-            }
-        }
-        Ok(BatchErrors { errors })
+        batch::delete_each(list, self.profile, |id| self.delete_user(id))
     }
-}
-
-/// The `errors` entry of a refused batch item.
-pub(super) fn batch_error(id: Value, e: &LibraryError) -> BatchError {
-    let code = match e {
-        LibraryError::NotFound(_) => 404,
-        LibraryError::Invalid(_) => 400,
-        LibraryError::Store(_) => 500,
-    };
-    BatchError {
-        id,
-        code,
-        msg: e.to_string(),
-    }
-}
-
-pub(super) fn check_batch(len: usize) -> Result<(), LibraryError> {
-    if len > MAX_BATCH_ITEMS {
-        return Err(invalid(format!(
-            "a batch holds at most {MAX_BATCH_ITEMS} items, got {len}"
-        )));
-    }
-    Ok(())
-}
-
-pub(super) fn check_page(offset: u64, limit: u64) -> Result<(), LibraryError> {
-    if offset > MAX_OFFSET || limit > MAX_LIMIT {
-        return Err(invalid(format!(
-            "offset must be 0 to {MAX_OFFSET} and limit 0 to {MAX_LIMIT}, got {offset} and {limit}"
-        )));
-    }
-    Ok(())
 }
