@@ -104,8 +104,9 @@ pub struct RunArgs {
     pub skip: Vec<String>,
     /// Longest time an answer may take, in milliseconds from its first byte sent (P-01;
     /// also the load phase's timeout). The default is the terminal's own push timeout:
-    /// a later answer is lost, and the terminal sends the record again.
-    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+    /// a later answer is lost, and the terminal sends the record again. `--timeout` is
+    /// the same flag, under the name facesim gives it.
+    #[arg(long, visible_alias = "timeout", value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
     pub timeout_ms: u64,
     /// Highest p99 answer time allowed under load, in milliseconds (P-02, AP-02). The
     /// default for `run` (500) leaves the server half a second of the second a person at
@@ -307,6 +308,17 @@ mod tests {
         );
         assert_eq!(config.trust, Trust::System);
         assert_eq!(config.api, ApiVersion::V1_0);
+    }
+
+    #[test]
+    fn the_answer_timeout_has_facesims_name_too() {
+        for flag in ["--timeout-ms", "--timeout"] {
+            let Ok(Mode::Run(config, _)) = parse(&["run", "http://127.0.0.1:9/", flag, "750"])
+            else {
+                panic!("a run with {flag}")
+            };
+            assert_eq!(config.timeout, Duration::from_millis(750), "{flag}");
+        }
     }
 
     #[test]

@@ -100,8 +100,14 @@ pub struct TrustArgs {
     /// Trust this CA or self-signed certificate (PEM) for `https` receivers.
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
-    /// Time allowed for a receiver's answer, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    /// Time allowed for a receiver's answer, in milliseconds (`--timeout-ms` is the same
+    /// flag, under the name facecert gives it).
+    #[arg(
+        long,
+        visible_alias = "timeout-ms",
+        value_name = "MS",
+        default_value_t = 3000
+    )]
     pub timeout: u64,
 }
 

@@ -161,6 +161,9 @@ fn bad_usage_exits_two_with_one_line() {
             "/nonexistent.pem",
         ],
         vec!["device", "--rate=-1"],
+        // facecert's name of the answer timeout is facesim's too.
+        vec!["push", "--to", "http://127.0.0.1:9/", "--timeout-ms", "0"],
+        vec!["load", "--to", "http://127.0.0.1:9/", "--timeout-ms", "0"],
         vec!["push", "--to"],
         vec!["demo", "--rate", "0"],
         vec![
