@@ -1,7 +1,8 @@
 //! The catalog of checks: a stable ID, a level (MUST, SHOULD, INFO), the requirement in
-//! one sentence, the spec section it comes from, and the faulty receivers of the zoo that
-//! each check is aimed at. The catalog is data; `run` executes it and `verdict` judges it.
-//! IDs never change meaning: a check that changes gets a new ID.
+//! one sentence, the spec section it comes from, the faulty receivers of the zoo that
+//! each check is aimed at, and how it runs (its phase and the function that sends and
+//! judges its requests, `run::how`). The catalog is data; `run` executes it, row by row,
+//! and `verdict` judges it. IDs never change meaning: a check that changes gets a new ID.
 //!
 //! Each check also names the API versions it applies to (a run of another version does not
 //! run or list it), and each aim the versions under which the check must find its fault
@@ -13,8 +14,15 @@
 use std::fmt;
 
 use facesim::profile::ApiVersion;
+use facesim::wire::RecognizeStatus;
 use facesim::zoo::Fault;
 use serde::Serialize;
+
+use crate::auth::{self, answer, probes::AuthFactory};
+use crate::probe::Factory;
+use crate::run::Runner;
+use crate::run::how::{Auth, How, Over, Phase, Push};
+use crate::{connection, rules};
 
 /// The API versions a check applies to, or a fault is aimed at under: a range, oldest
 /// to newest, since every difference between versions so far starts at one version and
@@ -215,7 +223,7 @@ impl Group {
 }
 
 /// One check of the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Check {
     /// Stable identifier such as `A-03`.
     pub id: CheckId,
@@ -232,6 +240,9 @@ pub struct Check {
     /// under which versions.
     #[serde(serialize_with = "fault_names")]
     pub aimed: &'static [Aim],
+    /// How the check runs: its phase, and what sends and judges its requests.
+    #[serde(skip)]
+    pub(crate) run: How,
 }
 
 fn fault_names<S: serde::Serializer>(aims: &&'static [Aim], s: S) -> Result<S::Ok, S::Error> {
@@ -322,9 +333,11 @@ macro_rules! aim_versions {
 }
 
 /// Defines [`CheckId`] and [`CATALOG`] from one table, so that an ID is spelled once and
-/// code names checks by a variant the compiler checks.
+/// code names checks by a variant the compiler checks. A row ends with how the check runs
+/// (`Push::…` or `Auth::…`, see `run::how`), so that the runner finds it there and in no
+/// list of its own.
 macro_rules! catalog {
-    ($($variant:ident = $id:literal, $level:ident, $group:ident, $section:expr, $vers:tt, $requirement:literal, [$($fault:ident $(@ $fv:tt)?),*];)+) => {
+    ($($variant:ident = $id:literal, $level:ident, $group:ident, $section:expr, $vers:tt, $requirement:literal, [$($fault:ident $(@ $fv:tt)?),*], $suite:ident :: $how:ident $(($($arg:tt)*))?;)+) => {
         /// A check's stable identifier, such as `A-03`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum CheckId {
@@ -353,6 +366,7 @@ macro_rules! catalog {
                     fault: Fault::$fault,
                     versions: aim_versions!($($fv)?),
                 }),*],
+                run: How::$suite($suite::$how $(($($arg)*))?),
             },)+
         ];
     };
@@ -385,28 +399,32 @@ catalog! {
             CloseWithoutAnswer,
             TruncatedAnswer,
             GarbageAnswer
-        ];
+        ],
+        Push::Baseline;
     T02 = "T-02",
         Must,
         Transport,
         DEST,
         (all),
         "An https receiver completes the TLS handshake with a certificate the terminal trusts.",
-        [];
+        [],
+        Push::Baseline;
     T03 = "T-03",
         Info,
         Transport,
         RECEIVING,
         (all),
         "The connection stays open for a second event (closing is allowed; it costs a handshake per event).",
-        [NoKeepAlive];
+        [NoKeepAlive],
+        Push::Own(Phase::Connections, connection::keep_alive);
     T04 = "T-04",
         Must,
         Transport,
         RECEIVING,
         (all),
         "Twenty valid events in a row, each on a fresh connection, are all answered with HTTP 200.",
-        [RefusesAfterN];
+        [RefusesAfterN],
+        Push::Own(Phase::Connections, connection::burst);
     // SHOULD, not MUST: a SYN the receiver's kernel dropped is sent again a second later,
     // so the event is late, not lost; but a door that opens a second late is noticed.
     T05 = "T-05",
@@ -415,7 +433,8 @@ catalog! {
         NOTES,
         (all),
         "Terminals connecting at once are all accepted without waiting for a SYN retransmission (the listen backlog holds them).",
-        [SmallBacklog];
+        [SmallBacklog],
+        Push::Judged(connection::backlog);
     // INFO: nothing breaks, but a terminal draining its offline queue one record at a
     // time goes about 40 times slower, which an integrator wants to know.
     T06 = "T-06",
@@ -424,7 +443,8 @@ catalog! {
         RECEIVING,
         (all),
         "Answers on a kept-alive connection come as fast as on a fresh one (no ~40 ms stall from Nagle's algorithm meeting the terminal's delayed ACK).",
-        [NagleDelay];
+        [NagleDelay],
+        Push::Judged(connection::stall);
     // MUST: from 1.2.1 every push carries them, so a receiver that refuses them refuses
     // every event; the check tells that apart from a receiver that refuses the records.
     T07 = "T-07",
@@ -433,147 +453,168 @@ catalog! {
         HEADERS,
         (from V1_2_1),
         "Events carrying the identity headers `model`, `sn`, `timestamp` and `account` are taken like events without them.",
-        [];
+        [],
+        Push::Own(Phase::Baseline, Runner::identity_check);
     A01 = "A-01",
         Must,
         Answer,
         RESPOND,
         (all),
         "The answer to a valid event is a JSON object.",
-        [NotJson];
+        [NotJson],
+        Push::Rule(&rules::OBJECT);
     A02 = "A-02",
         Must,
         Answer,
         RESPOND,
         (all),
         "The answer has `code`, an integer.",
-        [CodeAsString];
+        [CodeAsString],
+        Push::Rule(&rules::CODE);
     A03 = "A-03",
         Must,
         Answer,
         RESPOND,
         (all),
         "The answer's `code` is 200 for a valid event.",
-        [CodeNot200];
+        [CodeNot200],
+        Push::Rule(&rules::CODE_200);
     A04 = "A-04",
         Must,
         Answer,
         RESPOND,
         (all),
         "The answer has a text field named `msg` or `message`, a string.",
-        [MissingMsg];
+        [MissingMsg],
+        Push::Rule(&rules::TEXT);
     A05 = "A-05",
         Info,
         Answer,
         RESPOND,
         (all),
         "The text field is named `msg` as in every example; `message`, the table's name, conforms too and is reported.",
-        [MessageField];
+        [MessageField],
+        Push::Rule(&rules::MSG);
     A06 = "A-06",
         Must,
         Answer,
         RESPOND,
         (all),
         "The answer has `data`, an object.",
-        [DataMissing];
+        [DataMissing],
+        Push::Rule(&rules::DATA);
     A07 = "A-07",
         Must,
         Answer,
         RESPOND,
         (only V1_0),
         "The answer's `data` has `pass`.",
-        [PassMissing];
+        [PassMissing],
+        Push::Rule(&rules::PASS);
     A08 = "A-08",
         Must,
         Answer,
         RESPOND,
         (only V1_0),
         "The answer's `data.pass` is a boolean.",
-        [PassAsString];
+        [PassAsString],
+        Push::Rule(&rules::PASS_BOOL);
     A09 = "A-09",
         Must,
         Answer,
         RESPOND,
         (only V1_0),
         "The answer's `data.customtips`, when present, is a string.",
-        [CustomtipsNumber];
+        [CustomtipsNumber],
+        Push::Rule(&rules::TIPS);
     A10 = "A-10",
         Should,
         Answer,
         RESPOND,
         (only V1_0),
         "The answer's `data.customtips` has at most 10 characters (characters, not bytes).",
-        [LongCustomtips];
+        [LongCustomtips],
+        Push::Rule(&rules::TIPS_LENGTH);
     A11 = "A-11",
         Should,
         Answer,
         RECEIVING,
         (all),
         "The answer's Content-Type is application/json (parameters such as charset are fine).",
-        [HtmlContentType];
+        [HtmlContentType],
+        Push::Rule(&rules::CONTENT_TYPE);
     R01 = "R-01",
         Must,
         Records,
         RECORD,
         (all),
         "Records of every recognition outcome the version defines get a conforming answer (recognizeStatus 0 to 6 in 1.0, recognitionType 1 to 5 from 1.1).",
-        [RejectsRareStatus @ (only V1_0), RequiresUser];
+        [RejectsRareStatus @ (only V1_0), RequiresUser],
+        Push::Records(Factory::outcomes);
     R02 = "R-02",
         Must,
         Records,
         RECORD,
         (all),
         "Records with every mask value from 0 to 2 get a conforming answer.",
-        [];
+        [],
+        Push::Records(Factory::masks);
     R03 = "R-03",
         Must,
         Records,
         RECORD,
         (all),
         "Records with every mode the version defines get a conforming answer (0 to 6; 0 to 9 from 1.2.1).",
-        [RejectsNewModes];
+        [RejectsNewModes],
+        Push::Records(Factory::modes);
     R04 = "R-04",
         Must,
         Records,
         RECORD,
         (all),
         "A record without `user` (a stranger) gets a conforming answer.",
-        [RequiresUser];
+        [RequiresUser],
+        Push::Records(|f| vec![f.user_absent()]);
     R05 = "R-05",
         Must,
         Records,
         RECORD,
         (all),
         "A record with `\"user\": null` gets a conforming answer.",
-        [RequiresUser, RejectsUserNull];
+        [RequiresUser, RejectsUserNull],
+        Push::Records(|f| vec![f.user_null()]);
     R06 = "R-06",
         Must,
         Records,
         NOTES,
         (all),
         "Records whose user names are in CJK and other non-ASCII scripts get a conforming answer.",
-        [FailsNonAscii];
+        [FailsNonAscii],
+        Push::Records(Factory::non_ascii_names);
     R07 = "R-07",
         Must,
         Records,
         NOTES,
         (all),
         "A record whose user name is at the version's byte limit gets a conforming answer (32 bytes before 1.2, 128 from 1.2).",
-        [RejectsLongNames @ (from V1_2)];
+        [RejectsLongNames @ (from V1_2)],
+        Push::Records(|f| vec![f.long_name()]);
     R08 = "R-08",
         Must,
         Records,
         NOTES,
         (all),
         "An event with a large snapshot (a body of at least 512 KiB) gets a conforming answer.",
-        [FailsLargeBodies];
+        [FailsLargeBodies],
+        Push::Records(|f| vec![f.large()]);
     R09 = "R-09",
         Must,
         Records,
         RECORD,
         (all),
         "The smallest valid record (no user, zero scores, a tiny snapshot) gets a conforming answer.",
-        [RequiresUser];
+        [RequiresUser],
+        Push::Records(|f| vec![f.smallest()]);
     // MUST: a 1.3 terminal sends `entry_mode` on every record, and a record it cannot
     // deliver stays at the head of its queue, blocking every later one.
     R10 = "R-10",
@@ -582,7 +623,8 @@ catalog! {
         RECORD,
         (only V1_3),
         "Records with every entry_mode from 1 to 12 get a conforming answer.",
-        [];
+        [],
+        Push::Records(Factory::entry_modes);
     // MUST: as R-10; `abnormal_type` is on every 1.3 record, and the rare codes come
     // exactly when something at the door went wrong.
     R11 = "R-11",
@@ -591,7 +633,8 @@ catalog! {
         RECORD,
         (only V1_3),
         "Records with every abnormal_type the guide lists get a conforming answer.",
-        [];
+        [],
+        Push::Records(Factory::abnormal_types);
     // MUST: from 1.2.1 every record of a known person carries a string `user_id`, often
     // a UUID; a receiver that parses it as a number refuses them all.
     R12 = "R-12",
@@ -600,7 +643,8 @@ catalog! {
         RECORD,
         (from V1_2_1),
         "Records whose `user_id` is a non-numeric string (a UUID, letters, CJK) get a conforming answer.",
-        [ParsesUserIdInt];
+        [ParsesUserIdInt],
+        Push::Records(Factory::text_user_ids);
     // MUST: `groups` is on every 1.2.1 record of a known person, empty for most.
     R13 = "R-13",
         Must,
@@ -608,7 +652,8 @@ catalog! {
         RECORD,
         (from V1_2_1),
         "Records whose user has no groups (`[]`) and several groups get a conforming answer.",
-        [];
+        [],
+        Push::Records(Factory::groups);
     // MUST, not SHOULD: a 1.3 terminal pushes alarms through the same queue as records,
     // one at a time, oldest first; an alarm it cannot deliver holds back every record
     // made after it. A clear may leave `code` out (the guide's table marks it optional).
@@ -618,7 +663,8 @@ catalog! {
         ALARM,
         (only V1_3),
         "Alarms (`type` 1) of every code and status, including a clear without `code`, get a success answer.",
-        [RejectsTypeNonzero, RejectsAlarms, CrashesOnClearWithoutCode];
+        [RejectsTypeNonzero, RejectsAlarms, CrashesOnClearWithoutCode],
+        Push::Records(Factory::alarms);
     // MUST: a terminal that timed out on an answer sends the same record again, same
     // `uuid`; a receiver that answers the repeat with an error (a unique key on `uuid`)
     // makes the terminal retry that record forever, and the queue behind it never drains.
@@ -628,133 +674,152 @@ catalog! {
         NOTES,
         (from V1_2_1),
         "A redelivered record (the same body and `uuid` sent again, as after a timeout) gets a success answer.",
-        [DuplicateUuid500];
+        [DuplicateUuid500],
+        Push::Records(Factory::redelivery);
     C01 = "C-01",
         Should,
         Compatibility,
         NOTES,
         (all),
         "Unknown extra fields in the event, the record and the user are ignored.",
-        [RejectsUnknownFields];
+        [RejectsUnknownFields],
+        Push::Records(|f| vec![f.unknown_fields()]);
     C02 = "C-02",
         Should,
         Compatibility,
         EXAMPLE,
         (all),
         "An event of a `type` the version does not define gets HTTP 200 and a well-formed answer.",
-        [RejectsTypeNonzero, RejectsAlarms];
+        [RejectsTypeNonzero, RejectsAlarms],
+        Push::Own(Phase::Compared, Runner::other_type);
     D01 = "D-01",
         Info,
         Decisions,
         RECORD,
         (only V1_0),
         "A stranger (recognizeStatus 3) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen];
+        [FailsOpen],
+        Push::Decision(RecognizeStatus::Stranger, "stranger");
     D02 = "D-02",
         Info,
         Decisions,
         RECORD,
         (only V1_0),
         "A non-live face (recognizeStatus 1) is not let through; `pass: true` is reported as failing open.",
-        [FailsOpen];
+        [FailsOpen],
+        Push::Decision(RecognizeStatus::NonLiveness, "non-live face");
     B01 = "B-01",
         Should,
         Robustness,
         RESPOND,
         (all),
         "Malformed JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage];
+        [AcceptsGarbage],
+        Push::Bad(Factory::malformed);
     B02 = "B-02",
         Should,
         Robustness,
         RESPOND,
         (all),
         "An empty body is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage];
+        [AcceptsGarbage],
+        Push::Bad(Factory::empty);
     B03 = "B-03",
         Should,
         Robustness,
         RECEIVING,
         (all),
         "A body sent with a Content-Type other than JSON is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage];
+        [AcceptsGarbage],
+        Push::Bad(Factory::mislabelled);
     B04 = "B-04",
         Should,
         Robustness,
         RESPOND,
         (all),
         "A 16 MiB body, far larger than any real event, is refused with an HTTP status of 400 to 599 or a `code` other than 200.",
-        [AcceptsGarbage];
+        [AcceptsGarbage],
+        Push::Huge(Factory::huge);
     B05 = "B-05",
         Must,
         Robustness,
         RECEIVING,
         (all),
         "After each bad request the receiver still answers a valid event with HTTP 200.",
-        [DiesAfterBadInput];
+        [DiesAfterBadInput],
+        Push::Survives;
     P01 = "P-01",
         Must,
         Timing,
         NOTES,
         (all),
         "Every answer arrives within the terminal's push timeout (--timeout-ms, from the first byte sent).",
-        [SlowAnswer];
+        [SlowAnswer],
+        Push::Judged(Runner::timing);
     P02 = "P-02",
         Must,
         Timing,
         NOTES,
         (all),
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
-        [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime];
+        [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime],
+        Push::Own(Phase::Load, Runner::load_phase);
     AH01 = "AH-01",
         Must,
         AuthHeartbeat,
         AUTH_CONFIG,
         (from V1_2),
         "A GET on the callback URL (the terminal's heartbeat, every 30 s) is answered with HTTP 200.",
-        [AuthHeartbeat405];
+        [AuthHeartbeat405],
+        Auth::Own(Phase::Opening, auth::heartbeat);
     AU01 = "AU-01",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "A valid callback (a library person recognised by face) is answered with HTTP 200 and a JSON object.",
-        [];
+        [],
+        Auth::Rule(&answer::OBJECT, Over::Baseline);
     AU02 = "AU-02",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "The answer has `code` 200 and `msg`, a string.",
-        [AuthNoEnvelope];
+        [AuthNoEnvelope],
+        Auth::Rule(&answer::ENVELOPE, Over::Taken);
     AU03 = "AU-03",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "The answer has `data`, an object, with `pass`.",
-        [AuthNoPass, AuthNoEnvelope];
+        [AuthNoPass, AuthNoEnvelope],
+        Auth::Rule(&answer::PASS, Over::Taken);
     AU04 = "AU-04",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "The answer's `data.pass` is a boolean.",
-        [AuthPassString];
+        [AuthPassString],
+        Auth::Rule(&answer::PASS_BOOL, Over::Taken);
     AU05 = "AU-05",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "The answer's `data.verify_code`, when present, is an integer from 1 to 5.",
-        [AuthVerifyCodeRange];
+        [AuthVerifyCodeRange],
+        Auth::Rule(&answer::VERIFY_CODE, Over::Taken);
     AU06 = "AU-06",
         Must,
         AuthAnswer,
         AUTH_ANSWER,
         (from V1_1),
         "The answer's optional fields have their documented types: `user_id` an integer up to 1.2 and a string from 1.2.1, `user_name`, `customtips` and `ic_number` strings, `verify_score` a number.",
-        [AuthUserIdType];
+        [AuthUserIdType],
+        Auth::Rule(&answer::FIELD_TYPES, Over::Taken);
     // SHOULD: the guide does not say which wins, and the terminal follows `pass`; but a
     // server whose two answers disagree has a bug one of them shows.
     AU07 = "AU-07",
@@ -763,28 +828,32 @@ catalog! {
         AUTH_EFFECT,
         (from V1_1),
         "The answer's `verify_code` agrees with `pass`: 2 (recognised) when the door opens, another code when it stays shut.",
-        [AuthVerifyContradicts];
+        [AuthVerifyContradicts],
+        Auth::Rule(&answer::AGREES, Over::Taken);
     AC01 = "AC-01",
         Must,
         AuthCallers,
         AUTH_WHEN,
         (from V1_1),
         "Library people verified by card, ID card, PIN or a face-vs-ID-card check (auth_mode 1) are answered like the baseline.",
-        [];
+        [],
+        Auth::Callers(AuthFactory::library_callers);
     AC02 = "AC-02",
         Must,
         AuthCallers,
         AUTH_WHEN,
         (from V1_1),
         "Strangers, whose callbacks carry no `user` (a face under auth_mode 3, a face-vs-ID-card check under 1), are answered like the baseline.",
-        [AuthCrashStranger];
+        [AuthCrashStranger],
+        Auth::Callers(AuthFactory::stranger_callers);
     AC03 = "AC-03",
         Must,
         AuthCallers,
         AUTH_WHEN,
         (from V1_1),
         "QR-code callbacks, from library people and from strangers, are answered like the baseline.",
-        [AuthCrashStranger];
+        [AuthCrashStranger],
+        Auth::Callers(AuthFactory::qr_callers);
     // SHOULD: the server decides, and a site may let a blacklisted type through on
     // purpose; but a reference-minded server keeps them out, and an integrator wants to know.
     AC04 = "AC-04",
@@ -793,49 +862,56 @@ catalog! {
         AUTH_EFFECT,
         (from V1_1),
         "A blacklisted person's callback is refused (`pass: false`).",
-        [];
+        [],
+        Auth::Own(Phase::Compared, auth::blacklisted);
     AC05 = "AC-05",
         Must,
         AuthCallers,
         AUTH_REQUEST,
         (from V1_1),
         "A callback with fields a later firmware may add is answered like the baseline.",
-        [];
+        [],
+        Auth::Callers(|f| vec![f.unknown_fields()]);
     AB01 = "AB-01",
         Must,
         AuthRobustness,
         AUTH_ANSWER,
         (from V1_1),
         "A request that is not a callback (not JSON, empty, a JSON array, an empty object, a push record) never opens the door.",
-        [];
+        [],
+        Auth::Refuses(auth::opens_nothing);
     AB02 = "AB-02",
         Should,
         AuthRobustness,
         AUTH_ANSWER,
         (from V1_1),
         "A request that is not a callback is refused with an HTTP status from 400 to 499.",
-        [];
+        [],
+        Auth::Refuses(auth::refused);
     AB03 = "AB-03",
         Must,
         AuthRobustness,
         AUTH_ANSWER,
         (from V1_1),
         "After each bad request the server still answers a valid callback like the baseline.",
-        [];
+        [],
+        Auth::Refuses(auth::survived);
     AP01 = "AP-01",
         Must,
         AuthTiming,
         NOTES,
         (from V1_1),
         "Every answer arrives within the terminal's callback timeout (--timeout-ms, from the first byte sent); past it the door stays shut.",
-        [AuthSlow];
+        [AuthSlow],
+        Auth::Judged(Runner::timing);
     AP02 = "AP-02",
         Must,
         AuthTiming,
         NOTES,
         (from V1_1),
         "Under load (--concurrency devices, --load-events callbacks, one in five a stranger's face) no callback fails and the p99 answer time stays within --p99-ms.",
-        [AuthSlow, AuthCrashStranger];
+        [AuthSlow, AuthCrashStranger],
+        Auth::Own(Phase::Load, auth::load_phase);
 }
 
 /// The check with this ID.

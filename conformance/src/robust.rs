@@ -4,14 +4,15 @@
 //! answer. A refusal is an HTTP status of 400 to 599, or a `code` other than 200: a
 //! terminal never sends these requests, so how a receiver says no matters less than that
 //! it does not take them as events (a 500 with a JSON error is a refusal too; whether the
-//! receiver survived it is B-05's question).
+//! receiver survived it is B-05's question). The catalog rows say which bad request each
+//! check sends; the runner walks them in order and judges B-05 after the last.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::catalog::CheckId;
 use crate::probe::{Factory, Probe};
-use crate::run::{Runner, Sent};
+use crate::run::{NO_REFERENCE, Runner, Sent};
 use crate::shape::Form;
 use crate::verdict::Finding;
 use crate::wireio::Failure;
@@ -19,89 +20,90 @@ use crate::wireio::Failure;
 /// Extra time the huge body gets on top of the answer limit, for the upload itself.
 const UPLOAD_TIME: Duration = Duration::from_secs(10);
 
-/// Builds one bad request.
-type Make = fn(&Factory) -> Arc<Probe>;
+/// What the valid events sent after the bad requests showed, for B-05.
+pub(crate) struct Survival {
+    start: Instant,
+    /// How many were sent.
+    sent: u64,
+    /// The first that was not answered like a valid event, and how.
+    unmet: Option<(Arc<Probe>, String)>,
+}
 
-/// The bad requests, in the order they are sent.
-const CASES: [(CheckId, Make); 4] = [
-    (CheckId::B01, Factory::malformed),
-    (CheckId::B02, Factory::empty),
-    (CheckId::B03, Factory::mislabelled),
-    (CheckId::B04, Factory::huge),
-];
-
-/// Runs B-01 to B-05.
-pub(crate) async fn run(runner: &mut Runner<'_>) {
-    let want_liveness = runner.wants(CheckId::B05);
-    let start = Instant::now();
-    let mut probes = 0;
-    let mut unmet: Option<(Arc<Probe>, String)> = None;
-    for (id, make) in CASES {
-        if !runner.wants(id) && !want_liveness {
-            continue;
-        }
-        if runner.skip_if_dead(id) {
-            continue;
-        }
-        let probe = make(&runner.factory);
-        let huge = id == CheckId::B04;
-        let limit = if huge {
-            runner.limit + UPLOAD_TIME
-        } else {
-            runner.limit
-        };
-        let i = runner.send_with(probe.clone(), limit, !huge).await;
-        let finding = refusal(&runner.sent[i]);
-        let spent = runner.sent[i].elapsed;
-        runner.finish(id, finding, 1, spent);
-
-        let alive = runner
-            .factory
-            .plain(&format!("alive-after-{}", probe.name), 200 + probes);
-        let j = runner.send(alive.clone()).await;
-        probes += 1;
-        if runner.reference.is_none() {
-            // Nothing to compare with, but a receiver that no longer answers at all is
-            // still dead, and the checks after this one must say so.
-            if runner.sent[j].result.is_err() {
-                runner.dead = Some(format!(
-                    "not run: the receiver stopped answering after the {} request (B-05)",
-                    probe.name
-                ));
-            }
-            continue;
-        }
-        if let Err(actual) = runner.accepted(j) {
-            unmet.get_or_insert_with(|| {
-                (alive, format!("after the {} request: {actual}", probe.name))
-            });
-            if runner.sent[j].result.is_err() {
-                runner.dead = Some(format!(
-                    "not run: the receiver stopped answering after the {} request (B-05)",
-                    probe.name
-                ));
-            }
+impl Survival {
+    /// Starts counting, as the robustness phase starts.
+    pub(crate) fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            sent: 0,
+            unmet: None,
         }
     }
-    if !want_liveness {
+}
+
+/// B-01 to B-04: sends the bad request of check `id` (when it or B-05 is selected), judges
+/// its refusal, and sends a valid event after it; `huge` marks a body that takes long to
+/// upload and whose answer time P-01 leaves out.
+pub(crate) async fn bad(
+    runner: &mut Runner,
+    id: CheckId,
+    make: fn(&Factory) -> Arc<Probe>,
+    huge: bool,
+    survival: &mut Survival,
+) {
+    if !runner.wants(id) && !runner.wants(CheckId::B05) {
         return;
     }
-    let finding = match (unmet, probes) {
-        (_, 0) => Finding::NotRun(runner.dead.clone().unwrap_or_else(|| "not run".into())),
-        _ if runner.reference.is_none() => Finding::depends(
-            CheckId::T01,
-            "no valid event was answered with HTTP 200 and code 200, so there is no answer to compare with",
-        ),
+    if runner.skip_if_dead(id) {
+        return;
+    }
+    let probe = make(runner.factory());
+    let i = if huge {
+        runner.send_untimed(probe.clone(), UPLOAD_TIME).await
+    } else {
+        runner.send(probe.clone()).await
+    };
+    let finding = refusal(&runner.sent()[i]);
+    let spent = runner.sent()[i].elapsed;
+    runner.finish(id, finding, 1, spent);
+
+    let alive = runner
+        .factory()
+        .plain(&format!("alive-after-{}", probe.name), 200 + survival.sent);
+    let j = runner.send(alive.clone()).await;
+    survival.sent += 1;
+    // With nothing to compare with, only a receiver that no longer answers at all is
+    // known to be hurt; it is dead either way, and the checks after this one must say so.
+    if runner.reference().is_some()
+        && let Err(actual) = runner.accepted(j)
+    {
+        survival
+            .unmet
+            .get_or_insert_with(|| (alive, format!("after the {} request: {actual}", probe.name)));
+    }
+    if runner.sent()[j].result.is_err() {
+        runner.declare_dead(format!(
+            "not run: the receiver stopped answering after the {} request (B-05)",
+            probe.name
+        ));
+    }
+}
+
+/// B-05: a valid event was answered like one after each bad request.
+pub(crate) fn survived(runner: &mut Runner, id: CheckId, survival: &Survival) {
+    let finding = match (&survival.unmet, survival.sent) {
+        (_, 0) => Finding::NotRun(runner.dead().unwrap_or("not run").to_string()),
+        _ if runner.reference().is_none() => Finding::depends(CheckId::T01, NO_REFERENCE),
         (Some((probe, actual)), _) => Finding::unmet(
             "HTTP 200 and an answer like the baseline's to a valid event sent after each bad request",
-            actual,
-            Some(probe),
+            actual.clone(),
+            Some(probe.clone()),
         ),
         (None, n) => Finding::Met(format!(
             "a valid event was answered after each of {n} bad requests"
         )),
     };
-    runner.finish(CheckId::B05, finding, probes as usize, start.elapsed());
+    let requests = usize::try_from(survival.sent).unwrap_or(usize::MAX);
+    runner.finish(id, finding, requests, survival.start.elapsed());
 }
 
 /// What a refusal is, for the evidence.

@@ -1,8 +1,8 @@
 //! A remote-authentication answer read field by field, and the answer checks (AU-01 to
-//! AU-07) as a table of rules over every answer to a valid callback. As for the push
-//! answer (`shape`, `rules`), each fact is judged on its own, so one flaw fails one check:
-//! an answer without `data` fails AU-03 and is not judged again by the checks of the
-//! fields inside `data`.
+//! AU-07) as rules over the answers to valid callbacks, one constant each, which their
+//! catalog rows name. As for the push answer (`shape`, `rules`), each fact is judged on
+//! its own, so one flaw fails one check: an answer without `data` fails AU-03 and is
+//! not judged again by the checks of the fields inside `data`.
 
 use facesim::profile::{Profile, UserIds};
 use facesim::wire::{auth_field, field, json_type};
@@ -180,150 +180,158 @@ impl AuthFacts {
     }
 }
 
-/// The answer checks of the auth suite, in catalog order. Each judges every answer to a
-/// valid callback that came back with HTTP 200; AU-01 judges the status too.
-pub fn rules() -> [Rule<(AuthBody, &'static Profile)>; 7] {
-    [
-        Rule {
-            id: CheckId::AU01,
-            expected: "HTTP 200 and a JSON object",
-            holds: "HTTP 200 and a JSON object",
-            needs: "an answer",
-            depends: CheckId::AU01,
-            optional: None,
-            judge: |response, (body, _)| {
-                Some(match body {
-                    _ if response.status != 200 => Err(response.summary()),
-                    AuthBody::Object(_) => Ok(()),
-                    AuthBody::NotJson(e) => Err(format!("not JSON ({e})")),
-                    AuthBody::NotObject(t) => Err(format!("JSON {t}, not an object")),
+/// A callback answer rule: the body read field by field, and the version's profile (the
+/// type of `user_id` changed with 1.2.1).
+pub type AuthRule = Rule<(AuthBody, &'static Profile)>;
+
+// The answer checks of the auth suite. Each judges every answer to a valid callback that
+// came back with HTTP 200, except AU-01, which judges the baseline's answer and its status
+// too (the catalog row says which answers: `Over`).
+
+/// AU-01: the baseline callback is answered with HTTP 200 and a JSON object.
+pub const OBJECT: AuthRule = Rule {
+    expected: "HTTP 200 and a JSON object",
+    holds: "HTTP 200 and a JSON object",
+    needs: "an answer",
+    depends: CheckId::AU01,
+    optional: None,
+    judge: |response, (body, _)| {
+        Some(match body {
+            _ if response.status != 200 => Err(response.summary()),
+            AuthBody::Object(_) => Ok(()),
+            AuthBody::NotJson(e) => Err(format!("not JSON ({e})")),
+            AuthBody::NotObject(t) => Err(format!("JSON {t}, not an object")),
+        })
+    },
+};
+
+/// AU-02: `code` 200 and a string `msg`.
+pub const ENVELOPE: AuthRule = Rule {
+    expected: "`code` 200 and a string `msg`",
+    holds: "`code` 200 and a string `msg`",
+    needs: "a JSON object",
+    depends: CheckId::AU01,
+    optional: None,
+    judge: |_, (body, _)| {
+        let facts = body.facts()?;
+        Some(match (&facts.code, &facts.msg) {
+            (Field::Ok(200), Field::Ok(())) => Ok(()),
+            (Field::Ok(200), msg) => Err(match msg {
+                Field::Wrong(t) => format!("`msg` is {t}"),
+                _ => "no `msg`".into(),
+            }),
+            (Field::Ok(code), _) => Err(format!("`code` {code}")),
+            (Field::Missing, _) => Err("no `code`".into()),
+            (Field::Wrong(t), _) => Err(format!("`code` is {t}")),
+        })
+    },
+};
+
+/// AU-03: `data`, an object, with `pass`.
+pub const PASS: AuthRule = Rule {
+    expected: "`data`, an object, with `pass`",
+    holds: "`data.pass`",
+    needs: "a JSON object",
+    depends: CheckId::AU01,
+    optional: None,
+    judge: |_, (body, _)| {
+        let facts = body.facts()?;
+        Some(match (&facts.data, &facts.pass) {
+            (Field::Ok(()), Some(Field::Missing)) => Err("`data` has no `pass`".into()),
+            (Field::Ok(()), _) => Ok(()),
+            (Field::Missing, _) => Err("no `data`".into()),
+            (Field::Wrong(t), _) => Err(format!("`data` is {t}")),
+        })
+    },
+};
+
+/// AU-04: `data.pass` is a boolean.
+pub const PASS_BOOL: AuthRule = Rule {
+    expected: "`data.pass` a boolean",
+    holds: "a boolean `data.pass`",
+    needs: "`data.pass`",
+    depends: CheckId::AU03,
+    optional: None,
+    judge: |_, (body, _)| match body.facts()?.pass.as_ref()? {
+        Field::Ok(_) => Some(Ok(())),
+        Field::Wrong(t) => Some(Err(format!("`data.pass` is {t}"))),
+        Field::Missing => None,
+    },
+};
+
+/// AU-05: `data.verify_code`, when present, is from 1 to 5.
+pub const VERIFY_CODE: AuthRule = Rule {
+    expected: "`data.verify_code` an integer from 1 to 5",
+    holds: "`verify_code` from 1 to 5",
+    needs: "`data.verify_code`",
+    depends: CheckId::AU03,
+    optional: Some(|(body, _)| body.facts().is_some_and(|f| f.verify_code.is_some())),
+    judge: |_, (body, _)| match body.facts()?.verify_code.as_ref()? {
+        Field::Ok(code) if (1..=5).contains(code) => Some(Ok(())),
+        Field::Ok(code) => Some(Err(format!("`data.verify_code` is {code}"))),
+        Field::Wrong(t) => Some(Err(format!("`data.verify_code` is {t}"))),
+        Field::Missing => None,
+    },
+};
+
+/// AU-06: the optional fields have their documented types.
+pub const FIELD_TYPES: AuthRule = Rule {
+    expected: "`data.user_id` of the version's type; `user_name`, `customtips`, `ic_number` strings; `verify_score` a number",
+    holds: "optional fields of the documented types",
+    needs: "a `data` object",
+    depends: CheckId::AU03,
+    optional: None,
+    judge: |_, (body, profile)| {
+        let facts = body.facts()?;
+        if !matches!(facts.data, Field::Ok(())) {
+            return None;
+        }
+        let wanted = match profile.user_ids {
+            UserIds::Text => IdType::Text,
+            UserIds::Integer(_) => IdType::Integer,
+        };
+        Some(
+            match (
+                &facts.user_id,
+                facts.not_text.first(),
+                facts.score_not_number,
+            ) {
+                (Some(Field::Ok(found)), _, _) if *found != wanted => Err(format!(
+                    "`data.user_id` is {}; API {} sends and expects {}",
+                    found.name(),
+                    profile.version,
+                    wanted.name()
+                )),
+                (Some(Field::Wrong(t)), _, _) => Err(format!("`data.user_id` is {t}")),
+                (_, Some((name, t)), _) => Err(format!("`data.{name}` is {t}")),
+                (_, _, Some(t)) => Err(format!("`data.verify_score` is {t}")),
+                _ => Ok(()),
+            },
+        )
+    },
+};
+
+/// AU-07: `verify_code` agrees with `pass`.
+pub const AGREES: AuthRule = Rule {
+    expected: "`verify_code` 2 (recognised) when `pass` is true, another code when it is false",
+    holds: "a `verify_code` that agrees with `pass`",
+    needs: "a boolean `pass` and an integer `verify_code`",
+    depends: CheckId::AU05,
+    optional: Some(|(body, _)| body.facts().is_some_and(|f| f.verify_code.is_some())),
+    judge: |_, (body, _)| {
+        let facts = body.facts()?;
+        match (facts.pass.as_ref()?, facts.verify_code.as_ref()?) {
+            (Field::Ok(pass), Field::Ok(code)) if (1..=5).contains(code) => {
+                Some(if *pass == (*code == 2) {
+                    Ok(())
+                } else {
+                    Err(format!("`pass` {pass} with `verify_code` {code}"))
                 })
-            },
-        },
-        Rule {
-            id: CheckId::AU02,
-            expected: "`code` 200 and a string `msg`",
-            holds: "`code` 200 and a string `msg`",
-            needs: "a JSON object",
-            depends: CheckId::AU01,
-            optional: None,
-            judge: |_, (body, _)| {
-                let facts = body.facts()?;
-                Some(match (&facts.code, &facts.msg) {
-                    (Field::Ok(200), Field::Ok(())) => Ok(()),
-                    (Field::Ok(200), msg) => Err(match msg {
-                        Field::Wrong(t) => format!("`msg` is {t}"),
-                        _ => "no `msg`".into(),
-                    }),
-                    (Field::Ok(code), _) => Err(format!("`code` {code}")),
-                    (Field::Missing, _) => Err("no `code`".into()),
-                    (Field::Wrong(t), _) => Err(format!("`code` is {t}")),
-                })
-            },
-        },
-        Rule {
-            id: CheckId::AU03,
-            expected: "`data`, an object, with `pass`",
-            holds: "`data.pass`",
-            needs: "a JSON object",
-            depends: CheckId::AU01,
-            optional: None,
-            judge: |_, (body, _)| {
-                let facts = body.facts()?;
-                Some(match (&facts.data, &facts.pass) {
-                    (Field::Ok(()), Some(Field::Missing)) => Err("`data` has no `pass`".into()),
-                    (Field::Ok(()), _) => Ok(()),
-                    (Field::Missing, _) => Err("no `data`".into()),
-                    (Field::Wrong(t), _) => Err(format!("`data` is {t}")),
-                })
-            },
-        },
-        Rule {
-            id: CheckId::AU04,
-            expected: "`data.pass` a boolean",
-            holds: "a boolean `data.pass`",
-            needs: "`data.pass`",
-            depends: CheckId::AU03,
-            optional: None,
-            judge: |_, (body, _)| match body.facts()?.pass.as_ref()? {
-                Field::Ok(_) => Some(Ok(())),
-                Field::Wrong(t) => Some(Err(format!("`data.pass` is {t}"))),
-                Field::Missing => None,
-            },
-        },
-        Rule {
-            id: CheckId::AU05,
-            expected: "`data.verify_code` an integer from 1 to 5",
-            holds: "`verify_code` from 1 to 5",
-            needs: "`data.verify_code`",
-            depends: CheckId::AU03,
-            optional: Some(|(body, _)| body.facts().is_some_and(|f| f.verify_code.is_some())),
-            judge: |_, (body, _)| match body.facts()?.verify_code.as_ref()? {
-                Field::Ok(code) if (1..=5).contains(code) => Some(Ok(())),
-                Field::Ok(code) => Some(Err(format!("`data.verify_code` is {code}"))),
-                Field::Wrong(t) => Some(Err(format!("`data.verify_code` is {t}"))),
-                Field::Missing => None,
-            },
-        },
-        Rule {
-            id: CheckId::AU06,
-            expected: "`data.user_id` of the version's type; `user_name`, `customtips`, `ic_number` strings; `verify_score` a number",
-            holds: "optional fields of the documented types",
-            needs: "a `data` object",
-            depends: CheckId::AU03,
-            optional: None,
-            judge: |_, (body, profile)| {
-                let facts = body.facts()?;
-                if !matches!(facts.data, Field::Ok(())) {
-                    return None;
-                }
-                let wanted = match profile.user_ids {
-                    UserIds::Text => IdType::Text,
-                    UserIds::Integer(_) => IdType::Integer,
-                };
-                Some(
-                    match (
-                        &facts.user_id,
-                        facts.not_text.first(),
-                        facts.score_not_number,
-                    ) {
-                        (Some(Field::Ok(found)), _, _) if *found != wanted => Err(format!(
-                            "`data.user_id` is {}; API {} sends and expects {}",
-                            found.name(),
-                            profile.version,
-                            wanted.name()
-                        )),
-                        (Some(Field::Wrong(t)), _, _) => Err(format!("`data.user_id` is {t}")),
-                        (_, Some((name, t)), _) => Err(format!("`data.{name}` is {t}")),
-                        (_, _, Some(t)) => Err(format!("`data.verify_score` is {t}")),
-                        _ => Ok(()),
-                    },
-                )
-            },
-        },
-        Rule {
-            id: CheckId::AU07,
-            expected: "`verify_code` 2 (recognised) when `pass` is true, another code when it is false",
-            holds: "a `verify_code` that agrees with `pass`",
-            needs: "a boolean `pass` and an integer `verify_code`",
-            depends: CheckId::AU05,
-            optional: Some(|(body, _)| body.facts().is_some_and(|f| f.verify_code.is_some())),
-            judge: |_, (body, _)| {
-                let facts = body.facts()?;
-                match (facts.pass.as_ref()?, facts.verify_code.as_ref()?) {
-                    (Field::Ok(pass), Field::Ok(code)) if (1..=5).contains(code) => {
-                        Some(if *pass == (*code == 2) {
-                            Ok(())
-                        } else {
-                            Err(format!("`pass` {pass} with `verify_code` {code}"))
-                        })
-                    }
-                    _ => None,
-                }
-            },
-        },
-    ]
-}
+            }
+            _ => None,
+        }
+    },
+};
 
 /// Whether a callback's answer came as a decision the terminal can act on (for the
 /// caller and load checks): HTTP 200, `code` 200, a boolean `pass`.

@@ -4,12 +4,14 @@
 //! findings, the load phase, verdicts and reports) with its own requests (`probes`) and
 //! answer checks (`answer`).
 //!
-//! Order: the heartbeat (AH-01), then the baseline callback (a library person by face),
-//! whose answer every other caller's is compared with, so that a server whose every
-//! answer has the same flaw fails the answer check about that flaw (AU-*) and no caller
-//! check (AC-*); then every kind of caller the guide lists, the requests a terminal never
-//! sends (AB-*), each followed by a valid callback, and last the timing: every answer
-//! within the terminal's callback timeout (AP-01) and the load phase (AP-02).
+//! Order (`PLAN`; each catalog row says in which phase its check runs): the heartbeat
+//! (AH-01), then the baseline callback (a library person by face), whose answer every
+//! other caller's is compared with, so that a server whose every answer has the same flaw
+//! fails the answer check about that flaw (AU-*) and no caller check (AC-*); then every
+//! kind of caller the guide lists and the blacklisted person, the answer rules over their
+//! answers, the requests a terminal never sends (AB-*), each followed by a valid callback,
+//! and last the load phase (AP-02) and the timing: every answer within the terminal's
+//! callback timeout (AP-01).
 
 pub mod answer;
 pub mod probes;
@@ -17,122 +19,129 @@ pub mod probes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use facesim::synth::Method;
-
 use crate::catalog::CheckId;
 use crate::load;
 use crate::probe::Probe;
 use crate::rules::{self, count};
+use crate::run::how::{self, Auth, Over, Phase, Step};
 use crate::run::{NO_REFERENCE, Runner};
 use crate::shape::Form;
 use crate::verdict::Finding;
-use answer::AuthBody;
-use probes::{AuthFactory, CallerProbe};
+use answer::{AuthBody, AuthRule};
+use probes::AuthFactory;
 
 /// What a caller check expects of every answer.
 const LIKE_BASELINE: &str =
     "HTTP 200 and an answer of the same form and `code` as the baseline callback's";
 
-/// Runs the auth suite's checks on `runner`.
-pub(crate) async fn run_all(runner: &mut Runner<'_>) {
-    let (seed, api) = (runner.config.seed, runner.config.api);
-    let Ok(factory) = tokio::task::spawn_blocking(move || AuthFactory::new(seed, api)).await else {
-        runner.dead = Some("not run: the requests could not be built".into());
-        return;
-    };
-    let factory = Arc::new(factory);
-    let alive = factory.clone();
-    runner.alive_probe = Some(Box::new(move |n| alive.alive(n)));
+/// The auth suite's phases, in the order they run: the heartbeat before anything else;
+/// the baseline callback, which every other caller's answer is compared with; the callers,
+/// then the blacklisted person; the answer rules, over the callers' answers; the bad
+/// requests, each followed by a valid callback; last the load phase and the timing.
+const PLAN: [Phase; 8] = [
+    Phase::Opening,
+    Phase::Baseline,
+    Phase::Records,
+    Phase::Compared,
+    Phase::Answers,
+    Phase::Robust,
+    Phase::Load,
+    Phase::Judged,
+];
 
-    heartbeat(runner, &factory).await;
-    let baseline = baseline(runner, &factory).await;
-    callers(runner, &factory, baseline.as_ref()).await;
-    judge_answers(runner);
-    bad_requests(runner, &factory, baseline.as_ref()).await;
-    load_phase(runner, &factory, baseline.as_ref()).await;
-    runner.judge_timing(CheckId::AP01);
+/// What the auth suite's checks share: its requests, and the baseline callback's answer.
+pub(crate) struct Callbacks {
+    factory: Arc<AuthFactory>,
+    /// The form of the baseline callback's answer, when there was one.
+    baseline: Option<Form>,
+}
+
+/// Runs the auth suite's checks on `runner`: each phase's rows, in the plan's order.
+pub(crate) async fn run_all(runner: &mut Runner, factory: Arc<AuthFactory>) {
+    let mut suite = Callbacks {
+        factory,
+        baseline: None,
+    };
+    for phase in PLAN {
+        if phase == Phase::Baseline {
+            suite.baseline = baseline(runner, &suite.factory).await;
+        }
+        let mut bad = None;
+        for (id, how) in how::auth_rows(phase, runner.config().api) {
+            match how {
+                Auth::Own(_, step) => step(runner, &suite).await,
+                Auth::Callers(make) => compare(runner, id, make, &suite).await,
+                Auth::Rule(rule, over) => judge_rule(runner, id, rule, over),
+                Auth::Refuses(judge) => refuses(runner, id, judge, &suite, &mut bad).await,
+                Auth::Judged(judge) => {
+                    let (finding, requests) = judge(runner);
+                    runner.finish(id, finding, requests, Duration::ZERO);
+                }
+            }
+        }
+    }
 }
 
 /// AH-01: the heartbeat, a GET on the callback URL.
-async fn heartbeat(runner: &mut Runner<'_>, factory: &AuthFactory) {
-    if !runner.wants(CheckId::AH01) {
-        return;
-    }
-    let probe = factory.heartbeat(1);
-    let i = runner.send(probe.clone()).await;
-    let sent = &runner.sent[i];
-    let expected = "HTTP 200 to a GET on the callback URL";
-    let finding = match &sent.result {
-        Ok(response) if response.status == 200 => {
-            Finding::Met(format!("HTTP 200 in {}", crate::run::millis(sent.elapsed)))
+pub(crate) fn heartbeat<'r>(runner: &'r mut Runner, suite: &'r Callbacks) -> Step<'r> {
+    Box::pin(async move {
+        if !runner.wants(CheckId::AH01) {
+            return;
         }
-        Ok(response) => Finding::unmet(expected, response.summary(), Some(probe)),
-        Err(failure) => Finding::unmet(expected, failure.to_string(), Some(probe)),
-    };
-    let finding = finding.with_fix(
-        "answer GET on the callback's own URL with HTTP 200: the terminal polls it every 30 s \
-         and, after remote_auth_timeout_to_local_auth minutes without an answer, stops \
-         calling the server and decides alone",
-    );
-    let spent = runner.sent[i].elapsed;
-    runner.finish(CheckId::AH01, finding, 1, spent);
+        let probe = suite.factory.heartbeat(1);
+        let i = runner.send(probe.clone()).await;
+        let sent = &runner.sent()[i];
+        let expected = "HTTP 200 to a GET on the callback URL";
+        let finding = match &sent.result {
+            Ok(response) if response.status == 200 => {
+                Finding::Met(format!("HTTP 200 in {}", crate::run::millis(sent.elapsed)))
+            }
+            Ok(response) => Finding::unmet(expected, response.summary(), Some(probe)),
+            Err(failure) => Finding::unmet(expected, failure.to_string(), Some(probe)),
+        };
+        let finding = finding.with_fix(
+            "answer GET on the callback's own URL with HTTP 200: the terminal polls it every 30 s \
+             and, after remote_auth_timeout_to_local_auth minutes without an answer, stops \
+             calling the server and decides alone",
+        );
+        let spent = sent.elapsed;
+        runner.finish(CheckId::AH01, finding, 1, spent);
+    })
 }
 
 /// The baseline callback; its answer's form, when there was an answer.
-async fn baseline(runner: &mut Runner<'_>, factory: &AuthFactory) -> Option<Form> {
+async fn baseline(runner: &mut Runner, factory: &AuthFactory) -> Option<Form> {
     let i = runner.send(factory.baseline()).await;
-    let form = runner.sent[i].result.as_ref().ok().map(Form::of);
+    let form = runner.sent()[i].result.as_ref().ok().map(Form::of);
     if form.is_none() {
         runner.alive("the baseline callback").await;
     }
     form
 }
 
-/// AC-01 to AC-05: every kind of caller, compared with the baseline.
-async fn callers(runner: &mut Runner<'_>, factory: &AuthFactory, baseline: Option<&Form>) {
-    let all = factory.callers();
-    let (qr, rest): (Vec<&CallerProbe>, Vec<&CallerProbe>) =
-        all.iter().partition(|c| c.caller.method == Method::QrCode);
-    let (library, strangers): (Vec<&CallerProbe>, Vec<&CallerProbe>) =
-        rest.into_iter().partition(|c| c.caller.library);
-    let groups = [
-        (CheckId::AC01, library),
-        (CheckId::AC02, strangers),
-        (CheckId::AC03, qr),
-    ];
-    for (id, group) in groups {
-        let probes = group.iter().map(|c| c.probe.clone()).collect();
-        compare(runner, id, probes, baseline).await;
-    }
-    compare(
-        runner,
-        CheckId::AC05,
-        vec![factory.unknown_fields()],
-        baseline,
-    )
-    .await;
-    blacklisted(runner, factory).await;
-}
-
-/// Sends `probes` and records check `id`: each must be answered like the baseline.
+/// AC-01 to AC-03, AC-05: sends check `id`'s callbacks, each of which must be answered
+/// like the baseline.
 async fn compare(
-    runner: &mut Runner<'_>,
+    runner: &mut Runner,
     id: CheckId,
-    probes: Vec<Arc<Probe>>,
-    baseline: Option<&Form>,
+    make: fn(&AuthFactory) -> Vec<Arc<Probe>>,
+    suite: &Callbacks,
 ) {
     if !runner.wants(id) || runner.skip_if_dead(id) {
         return;
     }
+    let probes = make(&suite.factory);
+    let baseline = suite.baseline.as_ref();
     let start = Instant::now();
     let mut first: Option<(Arc<Probe>, String)> = None;
     let total = probes.len();
     for probe in probes {
         let i = runner.send(probe.clone()).await;
-        let problem = differs(&runner.sent[i].result, baseline);
-        if let Some(problem) = problem {
+        let result = &runner.sent()[i].result;
+        if let Some(problem) = differs(result, baseline) {
+            let broken = result.is_err();
             first.get_or_insert((probe, problem));
-            if runner.sent[i].result.is_err() && !runner.alive(&format!("request {id}")).await {
+            if broken && !runner.alive(&format!("request {id}")).await {
                 break;
             }
         }
@@ -169,118 +178,135 @@ fn differs(
 }
 
 /// AC-04: a blacklisted person's callback is refused.
-async fn blacklisted(runner: &mut Runner<'_>, factory: &AuthFactory) {
-    let id = CheckId::AC04;
-    if !runner.wants(id) || runner.skip_if_dead(id) {
-        return;
-    }
-    let Some(probe) = factory.blacklisted() else {
-        let finding = Finding::NotRun("the version has no blacklist".into());
-        runner.finish(id, finding, 0, Duration::ZERO);
-        return;
-    };
-    let i = runner.send(probe.clone()).await;
-    let spent = runner.sent[i].elapsed;
-    let finding = match &runner.sent[i].result {
-        Err(failure) => Finding::unmet("`pass: false`", failure.to_string(), Some(probe)),
-        Ok(response) => match AuthBody::of(&response.body).decides() {
-            Some(false) => Finding::Met("refused (`pass: false`)".into()),
-            Some(true) => Finding::unmet(
-                "`pass: false` for a person of the blacklisted type",
-                "`pass: true`: the door opens for a blacklisted person",
-                Some(probe),
-            ),
-            None => Finding::depends(CheckId::AU04, "the answer is not a decision"),
-        },
-    };
-    runner.finish(id, finding, 1, spent);
+pub(crate) fn blacklisted<'r>(runner: &'r mut Runner, suite: &'r Callbacks) -> Step<'r> {
+    Box::pin(async move {
+        let id = CheckId::AC04;
+        if !runner.wants(id) || runner.skip_if_dead(id) {
+            return;
+        }
+        let Some(probe) = suite.factory.blacklisted() else {
+            let finding = Finding::NotRun("the version has no blacklist".into());
+            runner.finish(id, finding, 0, Duration::ZERO);
+            return;
+        };
+        let i = runner.send(probe.clone()).await;
+        let spent = runner.sent()[i].elapsed;
+        let finding = match &runner.sent()[i].result {
+            Err(failure) => Finding::unmet("`pass: false`", failure.to_string(), Some(probe)),
+            Ok(response) => match AuthBody::of(&response.body).decides() {
+                Some(false) => Finding::Met("refused (`pass: false`)".into()),
+                Some(true) => Finding::unmet(
+                    "`pass: false` for a person of the blacklisted type",
+                    "`pass: true`: the door opens for a blacklisted person",
+                    Some(probe),
+                ),
+                None => Finding::depends(CheckId::AU04, "the answer is not a decision"),
+            },
+        };
+        runner.finish(id, finding, 1, spent);
+    })
 }
 
-/// AU-01 to AU-07 over the answers to valid callbacks: AU-01 over the baseline's (the
-/// caller checks judge the others' status), the rest over every answer with HTTP 200.
-fn judge_answers(runner: &mut Runner<'_>) {
-    let profile = runner.config.api.profile();
-    let findings: Vec<(CheckId, Finding, usize)> = {
+/// AU-01 to AU-07: an answer rule over the answers to valid callbacks it is about (AU-01
+/// over the baseline's, since the caller checks judge the others' status; the rest over
+/// every answer with HTTP 200).
+fn judge_rule(runner: &mut Runner, id: CheckId, rule: &AuthRule, over: Over) {
+    let profile = runner.config().api.profile();
+    let (finding, requests) = {
         let answers: Vec<_> = runner
-            .sent
+            .sent()
             .iter()
             .filter(|s| s.probe.valid)
             .filter_map(|s| {
                 let response = s.result.as_ref().ok()?;
-                let body = (AuthBody::of(&response.body), profile);
-                Some((s.probe.clone(), response, body))
-            })
-            .collect();
-        let baseline: Vec<_> = answers
-            .iter()
-            .filter(|(p, _, _)| p.name == "auth-baseline")
-            .cloned()
-            .collect();
-        let taken: Vec<_> = answers
-            .iter()
-            .filter(|(_, r, _)| r.status == 200)
-            .cloned()
-            .collect();
-        answer::rules()
-            .iter()
-            .map(|rule| {
-                let over = if rule.id == CheckId::AU01 {
-                    &baseline
-                } else {
-                    &taken
+                let about = match over {
+                    Over::Baseline => s.probe.name == "auth-baseline",
+                    Over::Taken => response.status == 200,
                 };
-                let (finding, n) = rules::apply_to(rule, over, || {
-                    Finding::depends(
-                        CheckId::AU01,
-                        "no valid callback was answered with HTTP 200",
-                    )
-                });
-                (rule.id, finding, n)
+                let body = (AuthBody::of(&response.body), profile);
+                about.then(|| (s.probe.clone(), response, body))
             })
-            .collect()
+            .collect();
+        rules::apply_to(rule, &answers, || {
+            Finding::depends(
+                CheckId::AU01,
+                "no valid callback was answered with HTTP 200",
+            )
+        })
     };
-    for (id, finding, n) in findings {
-        runner.finish_rule(id, finding, n);
+    runner.finish_rule(id, finding, requests);
+}
+
+/// What the requests that are not callbacks came to, each followed by a valid callback.
+pub(crate) struct BadRequests {
+    total: usize,
+    spent: Duration,
+    /// Their names, for the PASS line.
+    names: String,
+    /// The first that opened the door, and its answer.
+    opened: Option<(Arc<Probe>, String)>,
+    /// The first not refused with a 4xx, and how it was answered.
+    not_refused: Option<(Arc<Probe>, String)>,
+    /// The first valid callback after one of them not answered like the baseline.
+    dead_after: Option<(Arc<Probe>, String)>,
+    /// Whether there was a baseline answer to compare the valid callbacks with.
+    compared: bool,
+}
+
+/// AB-01 to AB-03: judges check `id` from the bad requests, sent for the first of them
+/// that runs (into `bad`) and judged again by the others.
+async fn refuses(
+    runner: &mut Runner,
+    id: CheckId,
+    judge: fn(&BadRequests) -> Finding,
+    suite: &Callbacks,
+    bad: &mut Option<BadRequests>,
+) {
+    if !runner.wants(id) {
+        return;
+    }
+    if bad.is_none() {
+        if runner.skip_if_dead(id) {
+            return;
+        }
+        *bad = Some(send_bad(runner, suite).await);
+    }
+    if let Some(bad) = bad {
+        runner.finish(id, judge(bad), bad.total, bad.spent);
     }
 }
 
-/// AB-01 to AB-03: requests a terminal never sends, each followed by a valid callback.
-async fn bad_requests(runner: &mut Runner<'_>, factory: &AuthFactory, baseline: Option<&Form>) {
-    let wanted = [CheckId::AB01, CheckId::AB02, CheckId::AB03];
-    if !wanted.iter().any(|&id| runner.wants(id)) {
-        return;
-    }
-    if runner.dead.is_some() {
-        for id in wanted {
-            runner.skip_if_dead(id);
-        }
-        return;
-    }
+/// Sends every request that is not a callback, each followed by a valid callback.
+async fn send_bad(runner: &mut Runner, suite: &Callbacks) -> BadRequests {
     let start = Instant::now();
     let (mut opened, mut not_refused, mut dead_after) = (None, None, None);
-    let bad = factory.bad();
+    let bad = suite.factory.bad();
     for (n, probe) in bad.iter().enumerate() {
         let i = runner.send(probe.clone()).await;
-        if let Ok(response) = &runner.sent[i].result {
-            if AuthBody::of(&response.body).opens() {
-                opened.get_or_insert((probe.clone(), response.summary()));
+        match &runner.sent()[i].result {
+            Ok(response) => {
+                if AuthBody::of(&response.body).opens() {
+                    opened.get_or_insert((probe.clone(), response.summary()));
+                }
+                if !(400..500).contains(&response.status) {
+                    not_refused.get_or_insert((probe.clone(), response.summary()));
+                }
             }
-            if !(400..500).contains(&response.status) {
-                not_refused.get_or_insert((probe.clone(), response.summary()));
+            Err(failure) => {
+                not_refused.get_or_insert((probe.clone(), failure.to_string()));
             }
-        } else if let Err(failure) = &runner.sent[i].result {
-            not_refused.get_or_insert((probe.clone(), failure.to_string()));
         }
-        let alive = factory.alive(100 + n as u64);
+        let alive = suite.factory.alive(100 + n as u64);
         let j = runner.send(alive.clone()).await;
-        let problem = differs(&runner.sent[j].result, baseline);
-        if let Some(problem) = problem {
+        let result = &runner.sent()[j].result;
+        if let Some(problem) = differs(result, suite.baseline.as_ref()) {
+            let broken = result.is_err();
             dead_after.get_or_insert((
                 alive,
                 format!("after the {} request: {problem}", probe.name),
             ));
-            if runner.sent[j].result.is_err() {
-                runner.dead = Some(format!(
+            if broken {
+                runner.declare_dead(format!(
                     "not run: the server stopped answering after the {} request (AB-03)",
                     probe.name
                 ));
@@ -288,57 +314,80 @@ async fn bad_requests(runner: &mut Runner<'_>, factory: &AuthFactory, baseline: 
             }
         }
     }
-    let total = bad.len();
-    let spent = start.elapsed();
-    let names = bad
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let finding = match opened {
+    BadRequests {
+        total: bad.len(),
+        spent: start.elapsed(),
+        names: bad
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        opened,
+        not_refused,
+        dead_after,
+        compared: suite.baseline.is_some(),
+    }
+}
+
+/// AB-01: no bad request opened the door.
+pub(crate) fn opens_nothing(bad: &BadRequests) -> Finding {
+    match &bad.opened {
         Some((probe, actual)) => Finding::unmet(
             "no `pass: true` for a request that is not a callback",
             format!("{}: {actual}", probe.name),
-            Some(probe),
+            Some(probe.clone()),
         )
         .with_fix("decode the callback strictly and refuse what does not decode; never default to opening"),
-        None => Finding::Met(format!("none of {total} bad requests opened the door ({names})")),
-    };
-    runner.finish(CheckId::AB01, finding, total, spent);
-    let finding = match not_refused {
+        None => Finding::Met(format!(
+            "none of {} bad requests opened the door ({})",
+            bad.total, bad.names
+        )),
+    }
+}
+
+/// AB-02: every bad request was refused with a 4xx.
+pub(crate) fn refused(bad: &BadRequests) -> Finding {
+    match &bad.not_refused {
         Some((probe, actual)) => Finding::unmet(
             "HTTP 400 to 499 (the request is at fault)",
             format!("{}: {actual}", probe.name),
-            Some(probe),
+            Some(probe.clone()),
         ),
-        None => Finding::Met(format!("each of {total} bad requests got a 4xx")),
-    };
-    runner.finish(CheckId::AB02, finding, total, spent);
-    let finding = match (dead_after, baseline) {
-        (Some((probe, actual)), _) => Finding::unmet(LIKE_BASELINE, actual, Some(probe)),
-        (None, None) => Finding::depends(CheckId::AU01, NO_REFERENCE),
-        (None, Some(_)) => Finding::Met(format!(
-            "a valid callback was answered after each of {total} bad requests"
+        None => Finding::Met(format!("each of {} bad requests got a 4xx", bad.total)),
+    }
+}
+
+/// AB-03: after each bad request, a valid callback was answered like the baseline.
+pub(crate) fn survived(bad: &BadRequests) -> Finding {
+    match (&bad.dead_after, bad.compared) {
+        (Some((probe, actual)), _) => {
+            Finding::unmet(LIKE_BASELINE, actual.clone(), Some(probe.clone()))
+        }
+        (None, false) => Finding::depends(CheckId::AU01, NO_REFERENCE),
+        (None, true) => Finding::Met(format!(
+            "a valid callback was answered after each of {} bad requests",
+            bad.total
         )),
-    };
-    runner.finish(CheckId::AB03, finding, total, spent);
+    }
 }
 
 /// AP-02: callbacks from many terminals at once, each answer judged like the baseline's.
-async fn load_phase(runner: &mut Runner<'_>, factory: &AuthFactory, baseline: Option<&Form>) {
-    let id = CheckId::AP02;
-    if !runner.wants(id) || runner.skip_if_dead(id) {
-        return;
-    }
-    let Some(reference) = baseline.filter(|f| f.takes()) else {
-        let finding = Finding::depends(CheckId::AU01, NO_REFERENCE);
-        runner.finish(id, finding, 0, Duration::ZERO);
-        return;
-    };
-    let cfg = runner.config;
-    let probes = factory.load(cfg.load_events, cfg.concurrency);
-    let judge = load::like_reference(reference);
-    if runner.load_check(id, probes, judge, "callback").await {
-        runner.alive("the load phase (AP-02)").await;
-    }
+pub(crate) fn load_phase<'r>(runner: &'r mut Runner, suite: &'r Callbacks) -> Step<'r> {
+    Box::pin(async move {
+        let id = CheckId::AP02;
+        if !runner.wants(id) || runner.skip_if_dead(id) {
+            return;
+        }
+        let Some(reference) = suite.baseline.as_ref().filter(|f| f.takes()) else {
+            let finding = Finding::depends(CheckId::AU01, NO_REFERENCE);
+            runner.finish(id, finding, 0, Duration::ZERO);
+            return;
+        };
+        let cfg = runner.config();
+        let probes = suite.factory.load(cfg.load_events, cfg.concurrency);
+        let judge = load::like_reference(reference);
+        if runner.load_check(id, probes, judge, "callback").await {
+            runner.alive("the load phase (AP-02)").await;
+        }
+    })
 }

@@ -116,6 +116,29 @@ impl AuthFactory {
             .collect()
     }
 
+    /// The callbacks of library people identified other than by QR code (AC-01).
+    pub fn library_callers(&self) -> Vec<Arc<Probe>> {
+        self.callers_where(|c| c.library && c.method != Method::QrCode)
+    }
+
+    /// The callbacks of strangers identified other than by QR code (AC-02).
+    pub fn stranger_callers(&self) -> Vec<Arc<Probe>> {
+        self.callers_where(|c| !c.library && c.method != Method::QrCode)
+    }
+
+    /// Every QR-code callback, library people's and strangers' (AC-03).
+    pub fn qr_callers(&self) -> Vec<Arc<Probe>> {
+        self.callers_where(|c| c.method == Method::QrCode)
+    }
+
+    fn callers_where(&self, pick: impl Fn(&Caller) -> bool) -> Vec<Arc<Probe>> {
+        self.callers()
+            .into_iter()
+            .filter(|c| pick(&c.caller))
+            .map(|c| c.probe)
+            .collect()
+    }
+
     /// A blacklisted library person's callback (by face, mode 1), when the version has
     /// a blacklist and the population a blacklisted person.
     pub fn blacklisted(&self) -> Option<Arc<Probe>> {

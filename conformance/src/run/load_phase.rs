@@ -1,36 +1,39 @@
-//! The load phase on the runner (P-02) and the answer rules judged over every answer
-//! gathered.
+//! The load phase on the runner (P-02, and AP-02's for the auth suite), the answer rules
+//! judged over every answer gathered, and the answer times judged over every request
+//! (P-01, AP-01).
 
 use super::*;
 
-impl Runner<'_> {
+impl Runner {
     /// P-02: the load phase.
-    pub(super) async fn load_phase(&mut self) {
-        if !self.wants(CheckId::P02) || self.skip_if_dead(CheckId::P02) {
-            return;
-        }
-        let Some(reference) = self.reference.clone() else {
-            self.finish(
-                CheckId::P02,
-                Finding::depends(CheckId::T01, NO_REFERENCE),
-                0,
-                Duration::ZERO,
-            );
-            return;
-        };
-        let cfg = self.config;
-        let probes = self.factory.load(cfg.load_events, cfg.concurrency);
-        let died = self
-            .load_check(
-                CheckId::P02,
-                probes,
-                load::like_reference(&reference),
-                "event",
-            )
-            .await;
-        if died {
-            self.alive("the load phase (P-02)").await;
-        }
+    pub(crate) fn load_phase(&mut self) -> Step<'_> {
+        Box::pin(async move {
+            if !self.wants(CheckId::P02) || self.skip_if_dead(CheckId::P02) {
+                return;
+            }
+            let Some(reference) = self.reference.clone() else {
+                self.finish(
+                    CheckId::P02,
+                    Finding::depends(CheckId::T01, NO_REFERENCE),
+                    0,
+                    Duration::ZERO,
+                );
+                return;
+            };
+            let cfg = &self.config;
+            let probes = self.factory.load(cfg.load_events, cfg.concurrency);
+            let died = self
+                .load_check(
+                    CheckId::P02,
+                    probes,
+                    load::like_reference(&reference),
+                    "event",
+                )
+                .await;
+            if died {
+                self.alive("the load phase (P-02)").await;
+            }
+        })
     }
 
     /// Runs a load phase of `probes` judged by `judge` and records check `id` from it
@@ -43,7 +46,7 @@ impl Runner<'_> {
         judge: load::Judge,
         noun: &str,
     ) -> bool {
-        let cfg = self.config;
+        let cfg = &self.config;
         let plan = load::Plan {
             concurrency: cfg.concurrency,
             timeout: cfg.timeout,
@@ -106,9 +109,9 @@ impl Runner<'_> {
         died
     }
 
-    /// over every answer to a valid event.
-    pub(super) fn judge_answers(&mut self) {
-        let findings: Vec<(CheckId, Finding, usize)> = {
+    /// An answer rule over every answer to a valid event.
+    pub(super) fn judge_rule(&mut self, id: CheckId, rule: &Rule) {
+        let (finding, requests) = {
             let answers: Vec<(Arc<Probe>, &Response, Body)> = self
                 .sent
                 .iter()
@@ -118,65 +121,54 @@ impl Runner<'_> {
                     Some((s.probe.clone(), response, Body::of(&response.body)))
                 })
                 .collect();
-            RULES
-                .iter()
-                .map(|rule| {
-                    let (finding, requests) = rules::apply(rule, &answers);
-                    (rule.id, finding, requests)
-                })
-                .collect()
+            rules::apply(rule, &answers)
         };
-        for (id, finding, requests) in findings {
-            self.finish_rule(id, finding, requests);
-        }
+        self.finish_rule(id, finding, requests);
     }
 
-    /// P-01 over every answer but the huge body's.
-    pub(crate) fn judge_timing(&mut self, id: CheckId) {
+    /// P-01 (AP-01) over every answer but the huge body's.
+    pub(crate) fn timing(&self) -> (Finding, usize) {
         let timeout = self.config.timeout;
         let ms = |d: Duration| d.as_millis();
-        let (finding, requests) = {
-            let answered: Vec<&Sent> = self
-                .sent
-                .iter()
-                .filter(|s| s.timed && s.result.is_ok())
-                .collect();
-            match answered.iter().max_by_key(|s| s.elapsed) {
-                None => {
-                    let reason = self
-                        .dead
-                        .clone()
-                        .unwrap_or_else(|| "no answer arrived".into());
-                    (Finding::NotRun(reason), 0)
-                }
-                Some(slowest) => {
-                    let late = answered.iter().filter(|s| s.elapsed > timeout).count();
-                    let finding = if late == 0 {
-                        Finding::Met(format!(
-                            "slowest of {} took {} (limit {} ms; connecting not counted)",
-                            count(answered.len(), "answer"),
-                            millis(slowest.elapsed),
-                            ms(timeout)
-                        ))
-                    } else {
-                        Finding::unmet(
-                            format!(
-                                "every answer within {} ms of its first byte sent",
-                                ms(timeout)
-                            ),
-                            format!(
-                                "{}: answered after {} ms; {late} of {} were late",
-                                slowest.probe.name,
-                                ms(slowest.elapsed),
-                                count(answered.len(), "answer")
-                            ),
-                            Some(slowest.probe.clone()),
-                        )
-                    };
-                    (finding, answered.len())
-                }
+        let answered: Vec<&Sent> = self
+            .sent
+            .iter()
+            .filter(|s| s.timed && s.result.is_ok())
+            .collect();
+        match answered.iter().max_by_key(|s| s.elapsed) {
+            None => {
+                let reason = self
+                    .dead
+                    .clone()
+                    .unwrap_or_else(|| "no answer arrived".into());
+                (Finding::NotRun(reason), 0)
             }
-        };
-        self.finish(id, finding, requests, Duration::ZERO);
+            Some(slowest) => {
+                let late = answered.iter().filter(|s| s.elapsed > timeout).count();
+                let finding = if late == 0 {
+                    Finding::Met(format!(
+                        "slowest of {} took {} (limit {} ms; connecting not counted)",
+                        count(answered.len(), "answer"),
+                        millis(slowest.elapsed),
+                        ms(timeout)
+                    ))
+                } else {
+                    Finding::unmet(
+                        format!(
+                            "every answer within {} ms of its first byte sent",
+                            ms(timeout)
+                        ),
+                        format!(
+                            "{}: answered after {} ms; {late} of {} were late",
+                            slowest.probe.name,
+                            ms(slowest.elapsed),
+                            count(answered.len(), "answer")
+                        ),
+                        Some(slowest.probe.clone()),
+                    )
+                };
+                (finding, answered.len())
+            }
+        }
     }
 }

@@ -1,9 +1,13 @@
-//! Running the catalog against a receiver. The baseline event goes first: the other
-//! checks compare with its answer. Then come the connection checks, the real records,
-//! forward compatibility, the decisions, the load phase and, last, the bad requests, each
-//! followed by a liveness probe. Requests are sent one at a time, each on a fresh
-//! connection, except on the kept-alive connection and in the load phase. Connecting and
-//! answering are timed apart everywhere: an answer's time runs from its first byte sent.
+//! Running the catalog against a receiver. Each catalog row says how its check runs
+//! (`how`); a suite's plan walks the phases in a fixed order and, in each, the phase's rows
+//! in catalog order. The push suite opens with the baseline event, since the other checks
+//! compare with its answer; then come the connection checks, the real records and forward
+//! compatibility, the checks that need the reference (another type, the decisions), the
+//! load phase and the bad requests, each followed by a liveness probe; last, the answer
+//! rules and the timing are judged over everything sent. Requests are sent one at a time,
+//! each on a fresh connection, except on the kept-alive connection and in the load phase.
+//! Connecting and answering are timed apart everywhere: an answer's time runs from its
+//! first byte sent.
 //!
 //! A refused baseline does not end the run. When the receiver still answers, every check
 //! that can be judged without the baseline runs: records are compared with the first
@@ -12,42 +16,40 @@
 //! tells a dead receiver from a broken request; once the receiver is dead, the checks not
 //! yet run are skipped with the reason, so an early death is reported once, where it
 //! happened. Every skip names what it depends on.
+//!
+//! The check modules outside `run` (`connection`, `robust`, `auth`) see the `Runner`
+//! only through its methods: they send, ask whether the receiver is alive, record
+//! findings, and read what was sent; only the runner writes its own state.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use facesim::profile::ApiVersion;
 use facesim::tls::Trust;
 use facesim::wire::RecognizeStatus;
-use url::Url;
 
-use crate::catalog::{CATALOG, Check, CheckId, Suite};
-use crate::client::{ClientError, ConnectTime, Target};
+use crate::auth::probes::AuthFactory;
+use crate::catalog::{CATALOG, CheckId, Suite};
+use crate::client::{ConnectTime, Connection, Target};
 use crate::load::{self, Connects};
 use crate::probe::{Factory, Probe};
 use crate::report::{ConnectReport, Counts, LoadReport, RunReport, SUITE, Settings, VERSION};
 use crate::robust;
-use crate::rules::{self, RULES, count};
+use crate::rules::{self, Rule, count};
 use crate::shape::{Body, Form, lets_through};
 use crate::verdict::{CheckResult, Finding, Reproduction, judge};
 use crate::wireio::{Failure, Response};
+use how::{Phase, Push, Step};
 
+mod config;
+pub(crate) mod how;
 mod load_phase;
 mod records;
 mod report;
 
-/// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
-pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
-/// The default p99 limit under load: a person at the door expects it to open within
-/// about a second of being recognised, and the terminal's own recognition takes part of
-/// that second.
-pub const DEFAULT_P99_MS: u64 = 500;
-/// The default p99 limit for an auth server: the terminal waits for its answer before it
-/// opens the door, after its own recognition (a few hundred milliseconds) and before the
-/// relay and the screen, so the server gets less of the second than a push receiver.
-pub const DEFAULT_AUTH_P99_MS: u64 = 300;
+pub use config::{
+    Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, DEFAULT_TIMEOUT_MS, Selection, SuiteError,
+};
 
 /// What a record check expects of every answer.
 const LIKE_BASELINE: &str =
@@ -59,116 +61,21 @@ const LIKE_OTHERS: &str =
 pub(crate) const NO_REFERENCE: &str =
     "no valid event was answered with HTTP 200 and code 200, so there is no answer to compare with";
 
-/// Why the suite could not run.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SuiteError {
-    /// The target does not accept connections.
-    #[error("cannot reach {url}: {reason}")]
-    Unreachable { url: String, reason: String },
-    /// The target or its TLS settings are unusable.
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    /// `--only` or `--skip` names a check that does not exist.
-    #[error("unknown check `{0}` (see `facecert list`)")]
-    UnknownCheck(String),
-    /// The selection leaves no check to run.
-    #[error("no check selected")]
-    NothingSelected,
-    /// A report or artifact could not be written.
-    #[error("cannot write {path}: {reason}")]
-    Write { path: PathBuf, reason: String },
-    /// The request bodies could not be built (a bug: it should never happen).
-    #[error("cannot build the requests: {0}")]
-    Requests(String),
-    /// The run was interrupted.
-    #[error("interrupted")]
-    Interrupted,
-}
-
-/// Which checks to run: all, or those in `--only`, minus those in `--skip`.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    only: Option<Vec<CheckId>>,
-    skip: Vec<CheckId>,
-}
-
-impl Selection {
-    /// Builds a selection from check IDs (case-insensitive).
-    ///
-    /// # Errors
-    /// [`SuiteError::UnknownCheck`] for an ID not in the catalog.
-    pub fn new(only: &[String], skip: &[String]) -> Result<Self, SuiteError> {
-        let resolve = |ids: &[String]| -> Result<Vec<CheckId>, SuiteError> {
-            ids.iter()
-                .map(|id| {
-                    crate::catalog::find(id.trim())
-                        .map(|c| c.id)
-                        .ok_or_else(|| SuiteError::UnknownCheck(id.clone()))
-                })
-                .collect()
-        };
-        Ok(Self {
-            only: if only.is_empty() {
-                None
-            } else {
-                Some(resolve(only)?)
-            },
-            skip: resolve(skip)?,
-        })
-    }
-
-    pub fn includes(&self, id: CheckId) -> bool {
-        self.only.as_ref().is_none_or(|only| only.contains(&id)) && !self.skip.contains(&id)
-    }
-
-    /// The selected checks, in catalog order.
-    pub fn checks(&self) -> Vec<&'static Check> {
-        CATALOG.iter().filter(|c| self.includes(c.id)).collect()
-    }
-
-    /// The selected checks of `suite` that apply to `version`: the ones a run reports.
-    pub fn checks_for(&self, suite: Suite, version: ApiVersion) -> Vec<&'static Check> {
-        CATALOG
-            .iter()
-            .filter(|c| self.includes(c.id) && c.runs_in(suite, version))
-            .collect()
-    }
-}
-
-/// Everything a run needs, validated.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub target: Url,
-    pub trust: Trust,
-    /// The curl option matching the trust (`--cacert FILE`, `--insecure`), for
-    /// reproduction lines.
-    pub curl_tls: Option<String>,
-    /// Longest an answer may take (P-01), and the load phase's per-request timeout: the
-    /// terminal's own push timeout, past which it gives the answer up.
-    pub timeout: Duration,
-    /// Highest p99 latency allowed in the load phase (P-02).
-    pub p99: Duration,
-    pub load_events: usize,
-    pub concurrency: usize,
-    pub seed: u64,
-    /// Which server is certified: the push receiver or the remote-authentication server.
-    pub suite: Suite,
-    /// The API version whose terminal the suite plays: its records, its headers, the
-    /// checks that apply to it.
-    pub api: ApiVersion,
-    pub selection: Selection,
-    /// Where the bodies of requests behind findings are saved.
-    pub artifacts: Option<PathBuf>,
-}
-
-impl Config {
-    /// How long the suite waits for an answer before it gives up on it: well past the
-    /// timeout, so that a late answer is measured (and judged by P-01) rather than lost.
-    pub fn answer_limit(&self) -> Duration {
-        self.timeout + self.timeout.max(Duration::from_secs(2))
-    }
-}
+/// The push suite's phases, in the order they run: the baseline first, since everything
+/// compares with its answer; the connection checks while the receiver is fresh; the
+/// records, which settle the reference when the baseline was refused; the checks that need
+/// the reference; the load phase before the bad requests, so that a receiver that bad
+/// input kills still has its load judged; then the judgements over every answer.
+const PUSH: [Phase; 8] = [
+    Phase::Baseline,
+    Phase::Connections,
+    Phase::Records,
+    Phase::Compared,
+    Phase::Load,
+    Phase::Robust,
+    Phase::Answers,
+    Phase::Judged,
+];
 
 /// One request the suite sent, and what came of it.
 #[derive(Debug)]
@@ -176,6 +83,8 @@ pub(crate) struct Sent {
     pub probe: Arc<Probe>,
     /// How long its connection took to open; `None` on a connection already open.
     pub connect: Option<ConnectTime>,
+    /// Which request this was on its connection: 1 on a fresh one.
+    pub turn: usize,
     /// From the first byte sent to the end of the answer (or the failure).
     pub elapsed: Duration,
     pub result: Result<Response, Failure>,
@@ -223,45 +132,74 @@ pub async fn execute(config: &Config) -> Result<RunReport, SuiteError> {
         .await
         .map_err(|e| SuiteError::Requests(e.to_string()))?;
     let target = target.with_identity(factory.identity_headers());
-    let mut runner = Runner::new(config, target, factory);
     match config.suite {
-        Suite::Push => runner.run_all().await,
-        Suite::Auth => crate::auth::run_all(&mut runner).await,
+        Suite::Push => {
+            let mut runner = Runner::new(config, target, factory, None);
+            runner.run_push().await;
+            runner.report(started, started_unix)
+        }
+        Suite::Auth => {
+            let callbacks = tokio::task::spawn_blocking(move || AuthFactory::new(seed, api))
+                .await
+                .map(Arc::new)
+                .map_err(|e| SuiteError::Requests(e.to_string()))?;
+            // The auth server is alive when it still answers a valid callback.
+            let alive = callbacks.clone();
+            let probe: AliveProbe = Box::new(move |n| alive.alive(n));
+            let mut runner = Runner::new(config, target, factory, Some(probe));
+            crate::auth::run_all(&mut runner, callbacks).await;
+            runner.report(started, started_unix)
+        }
     }
-    runner.report(started, started_unix)
 }
 
-pub(crate) struct Runner<'a> {
-    pub config: &'a Config,
-    pub target: Target,
-    pub factory: Factory,
-    pub limit: Duration,
+/// Builds the request that tells whether the server still answers, by its number.
+type AliveProbe = Box<dyn Fn(u64) -> Arc<Probe> + Send + Sync>;
+
+/// The run's state: what was sent and what came back, the reference answer, whether the
+/// receiver still answers, and the results so far.
+pub(crate) struct Runner {
+    config: Config,
+    target: Target,
+    factory: Factory,
+    limit: Duration,
     /// The form of the baseline event's answer, when it was HTTP 200.
-    pub baseline: Option<Form>,
+    baseline: Option<Form>,
     /// What other answers are compared with: the baseline, or (when it was refused) the
     /// first valid event that was taken.
-    pub reference: Option<Form>,
+    reference: Option<Form>,
     /// The request whose answer stands in for a refused baseline.
-    pub stand_in: Option<String>,
-    pub sent: Vec<Sent>,
+    stand_in: Option<String>,
+    sent: Vec<Sent>,
     results: HashMap<CheckId, CheckResult>,
-    pub dead: Option<String>,
-    pub load: Option<load::LoadOutcome>,
+    /// Why the checks not yet run are skipped, once the receiver stopped answering.
+    dead: Option<String>,
+    load: Option<load::LoadOutcome>,
     repro: Reproduction,
     /// Record number of the next liveness probe, above every other probe's.
     alive_seq: u64,
     /// Every connection opened outside the load phase.
-    pub connects: Connects,
+    connects: Connects,
     /// The request a suite other than the push suite sends to see whether the server
-    /// still answers (by its number); `None`: a plain event.
-    pub alive_probe: Option<Box<dyn Fn(u64) -> Arc<Probe> + Send + Sync>>,
-    /// Answer times and first-to-last-byte times on the kept-alive connection, past its
-    /// first two answers (T-06).
-    pub kept: Vec<(Duration, Duration)>,
+    /// still answers; `None`: a plain event.
+    alive_probe: Option<AliveProbe>,
 }
 
-impl<'a> Runner<'a> {
-    fn new(config: &'a Config, target: Target, factory: Factory) -> Self {
+/// What the rows of one phase share while it runs.
+struct Shared {
+    /// The record checks' requests, judged when the phase ends.
+    batches: Vec<Batch>,
+    /// The valid events sent after the bad requests.
+    survival: robust::Survival,
+}
+
+impl Runner {
+    fn new(
+        config: &Config,
+        target: Target,
+        factory: Factory,
+        alive_probe: Option<AliveProbe>,
+    ) -> Self {
         let repro = Reproduction {
             url: config.target.to_string(),
             tls_option: config.curl_tls.clone(),
@@ -272,7 +210,7 @@ impl<'a> Runner<'a> {
         };
         Self {
             limit: config.answer_limit(),
-            config,
+            config: config.clone(),
             target,
             factory,
             baseline: None,
@@ -285,56 +223,49 @@ impl<'a> Runner<'a> {
             repro,
             alive_seq: 300,
             connects: Connects::default(),
-            alive_probe: None,
-            kept: Vec::new(),
+            alive_probe,
         }
     }
 
-    async fn run_all(&mut self) {
-        self.baseline_checks().await;
-        self.identity_check().await;
-        self.keep_alive().await;
-        self.burst().await;
-        let f = &self.factory;
-        let groups = [
-            (CheckId::R01, f.outcomes()),
-            (CheckId::R02, f.masks()),
-            (CheckId::R03, f.modes()),
-            (CheckId::R04, vec![f.user_absent()]),
-            (CheckId::R05, vec![f.user_null()]),
-            (CheckId::R06, f.non_ascii_names()),
-            (CheckId::R07, vec![f.long_name()]),
-            (CheckId::R08, vec![f.large()]),
-            (CheckId::R09, vec![f.smallest()]),
-            (CheckId::R10, f.entry_modes()),
-            (CheckId::R11, f.abnormal_types()),
-            (CheckId::R12, f.text_user_ids()),
-            (CheckId::R13, f.groups()),
-            (CheckId::R14, f.alarms()),
-            (CheckId::R15, f.redelivery()),
-            (CheckId::C01, vec![f.unknown_fields()]),
-        ];
-        let mut sent = Vec::new();
-        for (id, probes) in groups {
-            if let Some(batch) = self.records(id, probes).await {
-                sent.push(batch);
+    /// The push suite: each phase's rows, in the plan's order.
+    async fn run_push(&mut self) {
+        for phase in PUSH {
+            if phase == Phase::Baseline {
+                self.baseline_checks().await;
+            }
+            let mut shared = Shared {
+                batches: Vec::new(),
+                survival: robust::Survival::new(),
+            };
+            for (id, how) in how::push_rows(phase, self.config.api) {
+                self.run_row(id, how, &mut shared).await;
+            }
+            if phase == Phase::Records {
+                self.choose_reference();
+                for batch in shared.batches {
+                    self.judge_records(batch);
+                }
             }
         }
-        self.choose_reference();
-        for batch in sent {
-            self.judge_records(batch);
+    }
+
+    /// Runs one row of the push suite.
+    async fn run_row(&mut self, id: CheckId, how: Push, shared: &mut Shared) {
+        match how {
+            // Judged from the baseline exchange the phase opened with.
+            Push::Baseline => {}
+            Push::Own(_, step) => step(self).await,
+            Push::Records(make) => shared.batches.extend(self.records(id, make).await),
+            Push::Decision(status, who) => self.decision(id, status, who).await,
+            Push::Bad(make) => robust::bad(self, id, make, false, &mut shared.survival).await,
+            Push::Huge(make) => robust::bad(self, id, make, true, &mut shared.survival).await,
+            Push::Survives => robust::survived(self, id, &shared.survival),
+            Push::Rule(rule) => self.judge_rule(id, rule),
+            Push::Judged(judge) => {
+                let (finding, requests) = judge(self);
+                self.finish(id, finding, requests, Duration::ZERO);
+            }
         }
-        self.other_type().await;
-        self.decision(CheckId::D01, RecognizeStatus::Stranger, "stranger")
-            .await;
-        self.decision(CheckId::D02, RecognizeStatus::NonLiveness, "non-live face")
-            .await;
-        self.load_phase().await;
-        robust::run(self).await;
-        self.judge_answers();
-        self.judge_timing(CheckId::P01);
-        self.judge_backlog();
-        self.judge_stall();
     }
 
     /// Whether check `id` is selected and applies to the version under test.
@@ -384,26 +315,60 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Sends a probe on a fresh connection, waiting up to the answer limit.
-    pub async fn send(&mut self, probe: Arc<Probe>) -> usize {
-        self.send_with(probe, self.limit, true).await
+    /// Declares the receiver gone: the checks not yet run are skipped with `reason`.
+    pub fn declare_dead(&mut self, reason: String) {
+        self.dead = Some(reason);
     }
 
-    pub async fn send_with(&mut self, probe: Arc<Probe>, limit: Duration, timed: bool) -> usize {
-        let exchange = self.target.exchange(&probe.request(), limit).await;
+    /// Sends a probe on a fresh connection, waiting up to the answer limit.
+    pub async fn send(&mut self, probe: Arc<Probe>) -> usize {
+        self.send_on(probe, &mut None).await
+    }
+
+    /// Sends a probe too large to time (the huge body): it gets `upload` on top of the
+    /// answer limit, and P-01 leaves its answer out.
+    pub async fn send_untimed(&mut self, probe: Arc<Probe>, upload: Duration) -> usize {
+        let exchange = self
+            .target
+            .exchange(&probe.request(), self.limit + upload)
+            .await;
         self.push(
             probe,
             exchange.connect,
+            1,
             exchange.elapsed,
             exchange.result,
-            timed,
+            false,
         )
     }
 
-    pub(crate) fn push(
+    /// Sends a probe on `kept` when it is open, else on a fresh connection, and leaves in
+    /// `kept` the connection when the receiver keeps it open for another request.
+    pub async fn send_on(&mut self, probe: Arc<Probe>, kept: &mut Option<Connection>) -> usize {
+        let request = probe.request();
+        let (connect, turn, elapsed, result) = match kept.as_mut() {
+            Some(open) => {
+                let turn = open.answered() + 1;
+                let (elapsed, result) = open.send_within(&self.target, &request, self.limit).await;
+                if !matches!(&result, Ok(r) if r.reusable) {
+                    *kept = None;
+                }
+                (None, turn, elapsed, result)
+            }
+            None => {
+                let exchange = self.target.exchange(&request, self.limit).await;
+                *kept = exchange.connection;
+                (exchange.connect, 1, exchange.elapsed, exchange.result)
+            }
+        };
+        self.push(probe, connect, turn, elapsed, result, true)
+    }
+
+    fn push(
         &mut self,
         probe: Arc<Probe>,
         connect: Option<ConnectTime>,
+        turn: usize,
         elapsed: Duration,
         result: Result<Response, Failure>,
         timed: bool,
@@ -416,38 +381,12 @@ impl<'a> Runner<'a> {
         self.sent.push(Sent {
             probe,
             connect,
+            turn,
             elapsed,
             result,
             timed,
         });
         self.sent.len() - 1
-    }
-
-    /// Whether answer `i` takes its event as the reference answer did.
-    pub fn accepted(&self, i: usize) -> Result<(), String> {
-        match (&self.sent[i].result, &self.reference) {
-            (Ok(response), Some(reference)) => Form::of(response).matches(reference),
-            (Ok(response), None) => Err(response.summary()),
-            (Err(failure), _) => Err(failure.to_string()),
-        }
-    }
-
-    /// After the records: the baseline is the reference when it was answered with HTTP
-    /// 200; otherwise the first valid event that was taken stands in for it.
-    fn choose_reference(&mut self) {
-        if self.baseline.is_some() {
-            self.reference = self.baseline.clone();
-            return;
-        }
-        let taken = self.sent.iter().find_map(|s| {
-            let response = s.result.as_ref().ok().filter(|_| s.probe.valid)?;
-            let form = Form::of(response);
-            form.takes().then(|| (form, s.probe.name.clone()))
-        });
-        if let Some((form, name)) = taken {
-            self.reference = Some(form);
-            self.stand_in = Some(name);
-        }
     }
 
     /// Sends a valid event to see whether the receiver still answers at all; when it
@@ -467,6 +406,55 @@ impl<'a> Runner<'a> {
             ));
         }
         self.dead.is_none()
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The push suite's requests.
+    pub fn factory(&self) -> &Factory {
+        &self.factory
+    }
+
+    /// Every request sent so far (outside the load phase), in order; `send` returns the
+    /// place of its request here.
+    pub fn sent(&self) -> &[Sent] {
+        &self.sent
+    }
+
+    /// The form of the baseline event's answer, when it was HTTP 200.
+    pub fn baseline(&self) -> Option<&Form> {
+        self.baseline.as_ref()
+    }
+
+    /// What answers are compared with: the baseline's, or the answer standing in for it.
+    pub fn reference(&self) -> Option<&Form> {
+        self.reference.as_ref()
+    }
+
+    /// Why the receiver is considered gone, once it is.
+    pub fn dead(&self) -> Option<&str> {
+        self.dead.as_deref()
+    }
+
+    /// Every connection the run opened, or tried to, the load phase's included.
+    pub fn connects(&self) -> Connects {
+        let mut all = self.connects.clone();
+        if let Some(load) = &self.load {
+            all.merge(&load.connects);
+        }
+        all
+    }
+
+    /// Whether answer `i` takes its event as the reference answer did.
+    pub fn accepted(&self, i: usize) -> Result<(), String> {
+        match (&self.sent[i].result, &self.reference) {
+            (Ok(response), Some(reference)) => Form::of(response).matches(reference),
+            (Ok(response), None) => Err(response.summary()),
+            (Err(failure), _) => Err(failure.to_string()),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Runner<'_> {
+impl Runner {
     /// T-01 and T-02: the baseline event.
     pub(super) async fn baseline_checks(&mut self) {
         let probe = self.factory.baseline();
@@ -70,10 +70,15 @@ impl Runner<'_> {
     }
 
     /// A record check's requests; they are judged once the reference is known.
-    pub(super) async fn records(&mut self, id: CheckId, probes: Vec<Arc<Probe>>) -> Option<Batch> {
+    pub(super) async fn records(
+        &mut self,
+        id: CheckId,
+        make: fn(&Factory) -> Vec<Arc<Probe>>,
+    ) -> Option<Batch> {
         if !self.wants(id) || self.skip_if_dead(id) {
             return None;
         }
+        let probes = make(&self.factory);
         let start = Instant::now();
         let mut sent = Vec::new();
         for probe in probes {
@@ -92,6 +97,24 @@ impl Runner<'_> {
             sent,
             spent: start.elapsed(),
         })
+    }
+
+    /// After the records: the baseline is the reference when it was answered with HTTP
+    /// 200; otherwise the first valid event that was taken stands in for it.
+    pub(super) fn choose_reference(&mut self) {
+        if self.baseline.is_some() {
+            self.reference = self.baseline.clone();
+            return;
+        }
+        let taken = self.sent.iter().find_map(|s| {
+            let response = s.result.as_ref().ok().filter(|_| s.probe.valid)?;
+            let form = Form::of(response);
+            form.takes().then(|| (form, s.probe.name.clone()))
+        });
+        if let Some((form, name)) = taken {
+            self.reference = Some(form);
+            self.stand_in = Some(name);
+        }
     }
 
     /// A record check: every answer like the reference's.
@@ -149,78 +172,84 @@ impl Runner<'_> {
     /// T-07: the identity headers are tolerated. The baseline went with them; when it was
     /// taken they are, and when it was not, the same kind of record without them tells
     /// whether the headers are what the receiver refuses.
-    pub(super) async fn identity_check(&mut self) {
-        if !self.wants(CheckId::T07) || self.skip_if_dead(CheckId::T07) {
-            return;
-        }
-        let names = "`model`, `sn`, `timestamp` and `account`";
-        let baseline = self
-            .sent
-            .iter()
-            .find(|s| s.probe.name == "baseline")
-            .and_then(|s| s.result.as_ref().ok())
-            .map(Form::of);
-        if baseline.as_ref().is_some_and(Form::takes) {
-            let finding = Finding::Met(format!(
-                "the baseline event went with {names} and was taken"
-            ));
-            self.finish(CheckId::T07, finding, 1, Duration::ZERO);
-            return;
-        }
-        // Two fresh records, one without the headers and one with: only when the first is
-        // taken and the second refused are the headers what the receiver refuses.
-        let [without, with] = self.factory.bare();
-        let i = self.send(without.clone()).await;
-        let j = self.send(with.clone()).await;
-        let taken = |k: usize, sent: &[Sent]| {
-            sent[k]
-                .result
-                .as_ref()
-                .ok()
-                .map(Form::of)
-                .is_some_and(|f| f.takes())
-        };
-        let finding = match (taken(i, &self.sent), taken(j, &self.sent)) {
-            (true, false) => Finding::unmet(
-                format!("an event with {names} taken like one without them"),
-                format!("{}: taken; {}: refused", without.name, with.name),
-                Some(with),
-            ),
-            (_, true) => Finding::Met(format!(
-                "a record with {names} was taken (the baseline was refused for another reason)"
-            )),
-            (false, false) => Finding::depends(
-                CheckId::T01,
-                "events are refused with and without the identity headers",
-            ),
-        };
-        let spent = self.sent[i].elapsed + self.sent[j].elapsed;
-        self.finish(CheckId::T07, finding, 2, spent);
+    pub(crate) fn identity_check(&mut self) -> Step<'_> {
+        Box::pin(async move {
+            if !self.wants(CheckId::T07) || self.skip_if_dead(CheckId::T07) {
+                return;
+            }
+            let names = "`model`, `sn`, `timestamp` and `account`";
+            let baseline = self
+                .sent
+                .iter()
+                .find(|s| s.probe.name == "baseline")
+                .and_then(|s| s.result.as_ref().ok())
+                .map(Form::of);
+            if baseline.as_ref().is_some_and(Form::takes) {
+                let finding = Finding::Met(format!(
+                    "the baseline event went with {names} and was taken"
+                ));
+                self.finish(CheckId::T07, finding, 1, Duration::ZERO);
+                return;
+            }
+            // Two fresh records, one without the headers and one with: only when the first is
+            // taken and the second refused are the headers what the receiver refuses.
+            let [without, with] = self.factory.bare();
+            let i = self.send(without.clone()).await;
+            let j = self.send(with.clone()).await;
+            let taken = |k: usize, sent: &[Sent]| {
+                sent[k]
+                    .result
+                    .as_ref()
+                    .ok()
+                    .map(Form::of)
+                    .is_some_and(|f| f.takes())
+            };
+            let finding = match (taken(i, &self.sent), taken(j, &self.sent)) {
+                (true, false) => Finding::unmet(
+                    format!("an event with {names} taken like one without them"),
+                    format!("{}: taken; {}: refused", without.name, with.name),
+                    Some(with),
+                ),
+                (_, true) => Finding::Met(format!(
+                    "a record with {names} was taken (the baseline was refused for another reason)"
+                )),
+                (false, false) => Finding::depends(
+                    CheckId::T01,
+                    "events are refused with and without the identity headers",
+                ),
+            };
+            let spent = self.sent[i].elapsed + self.sent[j].elapsed;
+            self.finish(CheckId::T07, finding, 2, spent);
+        })
     }
 
     /// C-02: an event of another type gets a well-formed answer.
-    pub(super) async fn other_type(&mut self) {
-        if !self.wants(CheckId::C02) || self.skip_if_dead(CheckId::C02) {
-            return;
-        }
-        let probe = self.factory.other_type();
-        let i = self.send(probe.clone()).await;
-        let expected = "HTTP 200 and an answer formed like a valid event's (any `code`)";
-        let finding = match (&self.sent[i].result, &self.reference) {
-            (Ok(r), Some(reference)) if Form::of(r).same_kind(reference) => Finding::Met(format!(
-                "answered HTTP 200 with code {}",
-                Form::of(r).code.unwrap_or_default()
-            )),
-            (Ok(_), None) => Finding::depends(CheckId::T01, NO_REFERENCE),
-            (Ok(r), _) => Finding::unmet(expected, r.summary(), Some(probe)),
-            (Err(f), _) => {
-                let actual = f.to_string();
-                self.alive("an event of another type (C-02)").await;
-                Finding::unmet(expected, actual, Some(probe))
+    pub(crate) fn other_type(&mut self) -> Step<'_> {
+        Box::pin(async move {
+            if !self.wants(CheckId::C02) || self.skip_if_dead(CheckId::C02) {
+                return;
             }
-        };
-        let spent = self.sent[i].elapsed;
-        self.finish(CheckId::C02, finding, 1, spent);
+            let probe = self.factory.other_type();
+            let i = self.send(probe.clone()).await;
+            let expected = "HTTP 200 and an answer formed like a valid event's (any `code`)";
+            let finding = match (&self.sent[i].result, &self.reference) {
+                (Ok(r), Some(reference)) if Form::of(r).same_kind(reference) => {
+                    Finding::Met(format!(
+                        "answered HTTP 200 with code {}",
+                        Form::of(r).code.unwrap_or_default()
+                    ))
+                }
+                (Ok(_), None) => Finding::depends(CheckId::T01, NO_REFERENCE),
+                (Ok(r), _) => Finding::unmet(expected, r.summary(), Some(probe)),
+                (Err(f), _) => {
+                    let actual = f.to_string();
+                    self.alive("an event of another type (C-02)").await;
+                    Finding::unmet(expected, actual, Some(probe))
+                }
+            };
+            let spent = self.sent[i].elapsed;
+            self.finish(CheckId::C02, finding, 1, spent);
+        })
     }
 
     /// D-01, D-02: a record that must not open the door.

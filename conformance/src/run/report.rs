@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Runner<'_> {
+impl Runner {
     /// Completes the results, saves the artifacts and builds the report.
     pub(super) fn report(
         mut self,
@@ -32,11 +32,10 @@ impl Runner<'_> {
         if let Some(dir) = &self.config.artifacts {
             save_artifacts(dir, &checks, &self.repro)?;
         }
-        let cfg = self.config;
-        let mut all = self.connects.clone();
+        let all = self.connects();
+        let cfg = &self.config;
         let load = self.load.take().map(|outcome| {
             let stats = outcome.stats.report();
-            all.merge(&outcome.connects);
             LoadReport {
                 events: outcome.events,
                 concurrency: outcome.concurrency,
