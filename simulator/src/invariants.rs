@@ -1,6 +1,6 @@
 //! The structural invariants of ARCHITECTURE.md that a test can read off the sources of
-//! both crates: where HTTP is framed, where the command line is parsed, and what of the
-//! library is public.
+//! both crates: where HTTP is framed, where the command line is parsed, what of the
+//! library is public, and that the protocol core depends on nothing above it.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ fn only_net_frames_http() {
         "sources not found under {}",
         root.display()
     );
-    let net = root.join("src/net");
+    let net = root.join("src/protocol/net");
     let forbidden = [
         "reqwest::",
         "httparse::",
@@ -104,10 +104,26 @@ fn a_module_is_public_only_when_used_outside_the_library() {
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
     let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
-    let public: Vec<&str> = lib
-        .lines()
-        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
-        .collect();
+    // The public modules: the crate root's own and those it re-exports by their short
+    // names; the folders themselves (`protocol`, `terminal`, `receivers`) are only paths.
+    let folders = ["protocol", "terminal", "receivers"];
+    let mut public: Vec<&str> = Vec::new();
+    for line in lib.lines() {
+        if let Some(name) = line
+            .strip_prefix("pub mod ")
+            .and_then(|l| l.strip_suffix(';'))
+        {
+            if !folders.contains(&name) {
+                public.push(name);
+            }
+        } else if let Some(list) = line
+            .strip_prefix("pub use ")
+            .and_then(|l| l.split_once("::{"))
+            .and_then(|(_, l)| l.strip_suffix("};"))
+        {
+            public.extend(list.split(", "));
+        }
+    }
     assert!(public.len() > 10, "no public modules read in lib.rs");
     for module in public {
         let path = format!("facesim::{module}");
@@ -119,5 +135,37 @@ fn a_module_is_public_only_when_used_outside_the_library() {
             named,
             "facesim::{module} is pub but nothing outside the library names it; make it pub(crate)"
         );
+    }
+}
+
+/// The invariant of ARCHITECTURE.md: the protocol core (`src/protocol/`) uses no module
+/// of the crate outside it, so the terminal, the receivers and the load engine all sit on
+/// one core and none of them can leak into it.
+#[test]
+fn the_protocol_core_uses_nothing_above_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/protocol");
+    let core: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| Some(p.file_stem()?.to_str()?.to_string()))
+        .filter(|name| name != "mod")
+        .collect();
+    assert!(core.len() >= 6, "protocol modules not found: {core:?}");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        for (at, _) in code.match_indices("crate::") {
+            let name: String = code[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                name == "protocol" || core.contains(&name),
+                "{} uses crate::{name}: the protocol core must not depend on it",
+                file.display()
+            );
+        }
     }
 }
