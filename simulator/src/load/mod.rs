@@ -17,10 +17,9 @@
 //! - [`pool`] builds the bodies: per-device generators with their own serial numbers and
 //!   people, and a pool of pre-rendered snapshots whose trace comment is patched per
 //!   event, so synthesis never limits the rate.
-//! - each worker sends them on its `net::Connection` (plain or rustls): over TLS one vectored write
-//!   per event; over plain TCP on Linux the shared snapshot part goes by `sendfile` from
-//!   an in-memory file, so the kernel never copies it, and the small per-event parts from
-//!   memory, all corked into one stream of segments.
+//! - each worker sends them on its `net::Connection` (plain or rustls): one vectored
+//!   write per event of the small per-event front, the shared snapshot's base64 (never
+//!   copied in memory) and the small per-event back.
 //! - [`aggregate`] owns the histograms; [`report`] turns its totals into a [`LoadResult`]
 //!   (JSON, console summary, thresholds), [`html`] into a self-contained page, and
 //!   [`merge`] adds results of shards exactly, histogram bucket by histogram bucket.

@@ -47,8 +47,6 @@ pub(crate) struct BodySpec {
 struct PoolImage {
     /// The base64 of the whole JPEG, with a placeholder comment.
     b64: Arc<[u8]>,
-    /// Where `b64` starts in the spool file, when there is one.
-    spool_at: u64,
     /// The JPEG bytes that the window's base64 characters encode: a multiple of 3 long.
     raw: Vec<u8>,
     /// Where the comment starts within `raw`.
@@ -70,12 +68,6 @@ pub(crate) struct Bodies {
     comment_prefixes: Vec<Vec<u8>>,
     /// `"rgb_image":""`, as serde_json writes it for an empty image.
     marker: Vec<u8>,
-    /// Every pooled image's base64 again, back to back, in an in-memory file (Linux
-    /// only), so that a plain connection can pass the shared part of a body to the
-    /// kernel by reference (`sendfile`) instead of copying 30 KB into the socket per
-    /// event. The file is written once, before the run, and never changed, which is what
-    /// makes handing out references to its pages safe.
-    spool: Option<std::fs::File>,
 }
 
 /// A worker's reusable buffers for one event: once they have grown to an event's size,
@@ -121,7 +113,7 @@ impl Bodies {
             .max()
             .unwrap_or(0);
         let slots: Vec<usize> = (0..spec.image_pool).collect();
-        let mut images = parallel_map(&slots, |&k| {
+        let images = parallel_map(&slots, |&k| {
             let generator = &devices[k % devices.len()];
             let draw = generator.draw(k as u64);
             let placeholder = padded_comment(generator.sn(), 0, comment_width);
@@ -129,7 +121,6 @@ impl Bodies {
             pool_image(&snapshot, placeholder.as_bytes())
         });
         let marker = format!("\"{}\":\"\"", wire::field::RGB_IMAGE).into_bytes();
-        let spool = spool(&mut images);
         let comment_prefixes = devices
             .iter()
             .map(|g| {
@@ -151,7 +142,6 @@ impl Bodies {
             comment_width,
             comment_prefixes,
             marker,
-            spool,
         })
     }
 
@@ -219,20 +209,9 @@ impl Bodies {
         ]
     }
 
-    /// The prepared request as the client sends it: [`parts`](Self::parts), and where the
-    /// shared middle part also lies in the spool file.
+    /// The prepared request as the client sends it: [`parts`](Self::parts).
     pub(crate) fn request<'a>(&'a self, buf: &'a EventBuf) -> Request<'a> {
-        let [front, middle, back] = self.parts(buf);
-        let image = &self.images[buf.image];
-        Request {
-            front,
-            middle,
-            back,
-            middle_file: self
-                .spool
-                .as_ref()
-                .map(|f| (f, image.spool_at + image.chars.end as u64)),
-        }
+        self.parts(buf).into()
     }
 
     /// The complete body of event `n`, as sent (for `--save-body`).
@@ -272,28 +251,6 @@ pub(crate) fn padded_comment(sn: &str, seq: u64, width: usize) -> String {
     out
 }
 
-/// Writes every image's base64 into one in-memory file and notes where each starts;
-/// `None` where there is no such file (another OS, or memfd refused), and the client then
-/// writes the bytes from memory as before.
-#[cfg(target_os = "linux")]
-fn spool(images: &mut [PoolImage]) -> Option<std::fs::File> {
-    use std::io::Write;
-    let fd = rustix::fs::memfd_create("facesim-images", rustix::fs::MemfdFlags::CLOEXEC).ok()?;
-    let mut file = std::fs::File::from(fd);
-    let mut at = 0u64;
-    for image in images.iter_mut() {
-        file.write_all(&image.b64).ok()?;
-        image.spool_at = at;
-        at += image.b64.len() as u64;
-    }
-    Some(file)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn spool(_images: &mut [PoolImage]) -> Option<std::fs::File> {
-    None
-}
-
 /// Writes what [`padded_comment`] makes into `out` (exactly the width long), given the
 /// comment's `prefix` before the sequence number, without allocating.
 fn write_padded_comment(prefix: &[u8], seq: u64, out: &mut [u8]) {
@@ -316,7 +273,6 @@ fn pool_image(snapshot: &[u8], placeholder: &[u8]) -> PoolImage {
     let end = end.min(snapshot.len() / 3 * 3);
     PoolImage {
         b64: STANDARD.encode(snapshot).into_bytes().into(),
-        spool_at: 0,
         raw: snapshot[start..end].to_vec(),
         comment_at: at - start,
         chars: start / 3 * 4..end / 3 * 4,
@@ -365,35 +321,6 @@ pub fn default_people(devices: usize) -> usize {
 mod tests {
     use super::*;
     use crate::wire::Event;
-
-    /// Where the spool says an event's middle is, the file holds exactly its bytes.
-    #[cfg(target_os = "linux")]
-    #[tokio::test]
-    async fn the_spool_holds_every_middle_where_the_request_says() {
-        use std::os::unix::fs::FileExt as _;
-        let spec = BodySpec {
-            seed: 5,
-            devices: vec![0, 1, 2],
-            people: 10,
-            image_pool: 3,
-            api: crate::profile::ApiVersion::default(),
-            auth: false,
-        };
-        let bodies = Bodies::build(&spec).unwrap();
-        let url = url::Url::parse("http://127.0.0.1:9/e").unwrap();
-        let endpoint = Endpoint::new(&url, &crate::tls::Trust::System)
-            .await
-            .unwrap();
-        let mut buf = EventBuf::default();
-        for n in 0..12 {
-            bodies.prepare(n, 1_700_000_000, &endpoint, &mut buf);
-            let request = bodies.request(&buf);
-            let (file, offset) = request.middle_file.expect("a spool on Linux");
-            let mut on_disk = vec![0; request.middle.len()];
-            file.read_exact_at(&mut on_disk, offset).unwrap();
-            assert!(on_disk == request.middle, "event {n}: the spool differs");
-        }
-    }
 
     #[test]
     fn comments_written_in_place_equal_padded_ones() {

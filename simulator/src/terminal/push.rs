@@ -262,7 +262,6 @@ impl Pusher {
                 front: &head,
                 middle: body,
                 back: &[],
-                middle_file: None,
             };
             let answered = conn
                 .exchange(request)

@@ -232,7 +232,6 @@ impl ApiClient {
             front: &head,
             middle: &body,
             back: &[],
-            middle_file: None,
         };
         let (_, answer) =
             tokio::time::timeout(Duration::from_secs(10), self.conn.exchange(request))
