@@ -89,12 +89,30 @@ pub fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn wrong(field: &'static str, expected: &'static str, found: &Value) -> AnswerError {
+pub(super) fn wrong(field: &'static str, expected: &'static str, found: &Value) -> AnswerError {
     AnswerError::WrongType {
         field,
         expected,
         found: json_type(found),
     }
+}
+
+/// The first steps of reading any answer, a push's or a callback's: a JSON object with an
+/// integer `code`.
+pub(super) fn object_with_code(
+    body: &[u8],
+) -> Result<(serde_json::Map<String, Value>, i64), AnswerError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| AnswerError::NotJson(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(AnswerError::NotObject(json_type(&value)));
+    };
+    let code = match obj.get(field::CODE) {
+        None => return Err(AnswerError::MissingField("code")),
+        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
+        Some(other) => return Err(wrong("code", "an integer", other)),
+    };
+    Ok((obj, code))
 }
 
 /// Decodes a receiver's answer by the rule of API 1.0 ([`AnswerRule::Decision`]).
@@ -111,16 +129,7 @@ pub fn decode_answer(body: &[u8]) -> Result<Answer, AnswerError> {
 /// An [`AnswerError`] naming the first field that does not conform.
 pub fn decode_push_answer(body: &[u8], rule: AnswerRule) -> Result<Answer, AnswerError> {
     let decision = rule == AnswerRule::Decision;
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AnswerError::NotJson(e.to_string()))?;
-    let Value::Object(obj) = value else {
-        return Err(AnswerError::NotObject(json_type(&value)));
-    };
-    let code = match obj.get(field::CODE) {
-        None => return Err(AnswerError::MissingField("code")),
-        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
-        Some(other) => return Err(wrong("code", "an integer", other)),
-    };
+    let (obj, code) = object_with_code(body)?;
     let (message, message_field) = match (obj.get(field::MSG), obj.get(field::MESSAGE)) {
         (Some(Value::String(s)), _) => (s.clone(), Some(MessageField::Msg)),
         (None, Some(Value::String(s))) => (s.clone(), Some(MessageField::Message)),

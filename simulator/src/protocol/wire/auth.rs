@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AnswerError, CODE_OK, Judged, Mask, RecognizeStatus, User, UserId, json_type};
+use super::answer::{object_with_code, wrong};
+use super::{AnswerError, CODE_OK, Judged, Mask, RecognizeStatus, User, UserId};
 
 /// Field names of the callback, its answer and `/v1/device/functions`, for code that
 /// patches or inspects them as JSON (the zoo, the conformance probes).
@@ -191,22 +192,7 @@ pub fn decode_auth_answer(body: &[u8]) -> Result<AuthAnswer, AnswerError> {
 /// # Errors
 /// An [`AnswerError`] naming the first field that does not conform.
 pub fn decode_auth_answer_as(body: &[u8], ids: IdKind) -> Result<AuthAnswer, AnswerError> {
-    let wrong =
-        |field: &'static str, expected: &'static str, found: &Value| AnswerError::WrongType {
-            field,
-            expected,
-            found: json_type(found),
-        };
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AnswerError::NotJson(e.to_string()))?;
-    let Value::Object(obj) = value else {
-        return Err(AnswerError::NotObject(json_type(&value)));
-    };
-    let code = match obj.get(field::CODE) {
-        None => return Err(AnswerError::MissingField("code")),
-        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
-        Some(other) => return Err(wrong("code", "an integer", other)),
-    };
+    let (obj, code) = object_with_code(body)?;
     let msg = match obj.get(field::MSG) {
         None => return Err(AnswerError::MissingField("msg")),
         Some(Value::String(s)) => s.clone(),
