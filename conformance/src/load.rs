@@ -190,7 +190,6 @@ pub async fn run(
     let ended = drive(
         &source,
         terminals.clone(),
-        concurrency,
         recorder,
         tokio::time::sleep(plan.budget),
     )

@@ -228,7 +228,7 @@ pub fn count(n: usize, noun: &str) -> String {
 }
 
 /// Judges one rule over every answer: met when it holds for all that it applies to.
-pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding, usize) {
+pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, &Body)]) -> (Finding, usize) {
     apply_to(rule, answers, || {
         Finding::depends(CheckId::T01, "no valid event was answered with HTTP 200")
     })
@@ -237,7 +237,7 @@ pub fn apply(rule: &Rule, answers: &[(Arc<Probe>, &Response, Body)]) -> (Finding
 /// [`apply`] for any kind of answer body; `nothing` is the finding when no answer came.
 pub fn apply_to<B>(
     rule: &Rule<B>,
-    answers: &[(Arc<Probe>, &Response, B)],
+    answers: &[(Arc<Probe>, &Response, &B)],
     nothing: impl FnOnce() -> Finding,
 ) -> (Finding, usize) {
     let total = answers.len();
@@ -360,10 +360,8 @@ mod tests {
 
     fn finding(rule: &Rule, bodies: &[&str]) -> Finding {
         let owned = answers(bodies);
-        let borrowed: Vec<(Arc<Probe>, &Response, Body)> = owned
-            .iter()
-            .map(|(p, r, b)| (p.clone(), r, b.clone()))
-            .collect();
+        let borrowed: Vec<(Arc<Probe>, &Response, &Body)> =
+            owned.iter().map(|(p, r, b)| (p.clone(), r, b)).collect();
         apply(rule, &borrowed).0
     }
 

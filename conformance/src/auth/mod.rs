@@ -67,11 +67,15 @@ pub(crate) async fn run_all(runner: &mut Runner, factory: Arc<AuthFactory>) {
             suite.baseline = baseline(runner, &suite.factory).await;
         }
         let mut bad = None;
+        let mut answers = None;
         for (id, how) in how::auth_rows(phase, runner.config().api) {
             match how {
                 Auth::Own(_, step) => step(runner, &suite).await,
                 Auth::Callers(make) => compare(runner, id, make, &suite).await,
-                Auth::Rule(rule, over) => judge_rule(runner, id, rule, over),
+                Auth::Rule(rule, over) => {
+                    let answers = answers.get_or_insert_with(|| valid_answers(runner));
+                    judge_rule(runner, id, rule, over, answers);
+                }
                 Auth::Refuses(judge) => refuses(runner, id, judge, &suite, &mut bad).await,
                 Auth::Judged(judge) => {
                     let (finding, requests) = judge(runner);
@@ -207,23 +211,45 @@ pub(crate) fn blacklisted<'r>(runner: &'r mut Runner, suite: &'r Callbacks) -> S
     })
 }
 
+/// Every answer to a valid callback, by its place in the requests sent, with its body read
+/// (and the version's profile the rules judge it by): what the answer rules judge.
+fn valid_answers(runner: &Runner) -> Vec<(usize, AnswerBody)> {
+    let profile = runner.config().api.profile();
+    runner
+        .sent()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.probe.valid)
+        .filter_map(|(i, s)| {
+            let response = s.result.as_ref().ok()?;
+            Some((i, (AuthBody::of(&response.body), profile)))
+        })
+        .collect()
+}
+
+/// A body as the auth rules read it.
+type AnswerBody = (AuthBody, &'static facesim::profile::Profile);
+
 /// AU-01 to AU-07: an answer rule over the answers to valid callbacks it is about (AU-01
 /// over the baseline's, since the caller checks judge the others' status; the rest over
-/// every answer with HTTP 200).
-fn judge_rule(runner: &mut Runner, id: CheckId, rule: &AuthRule, over: Over) {
-    let profile = runner.config().api.profile();
+/// every answer with HTTP 200), out of [`valid_answers`].
+fn judge_rule(
+    runner: &mut Runner,
+    id: CheckId,
+    rule: &AuthRule,
+    over: Over,
+    answers: &[(usize, AnswerBody)],
+) {
     let (finding, requests) = {
-        let answers: Vec<_> = runner
-            .sent()
+        let answers: Vec<_> = answers
             .iter()
-            .filter(|s| s.probe.valid)
-            .filter_map(|s| {
+            .filter_map(|(i, body)| {
+                let s = &runner.sent()[*i];
                 let response = s.result.as_ref().ok()?;
                 let about = match over {
                     Over::Baseline => s.probe.name == "auth-baseline",
                     Over::Taken => response.status == 200,
                 };
-                let body = (AuthBody::of(&response.body), profile);
                 about.then(|| (s.probe.clone(), response, body))
             })
             .collect();

@@ -109,16 +109,28 @@ impl Runner {
         died
     }
 
-    /// An answer rule over every answer to a valid event.
-    pub(super) fn judge_rule(&mut self, id: CheckId, rule: &Rule) {
+    /// Every HTTP 200 answer to a valid event, by its place in the requests sent, with
+    /// its body read: what the answer rules judge.
+    pub(super) fn valid_answers(&self) -> Vec<(usize, Body)> {
+        self.sent
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.probe.valid)
+            .filter_map(|(i, s)| {
+                let response = s.result.as_ref().ok().filter(|r| r.status == 200)?;
+                Some((i, Body::of(&response.body)))
+            })
+            .collect()
+    }
+
+    /// An answer rule over `answers` ([`valid_answers`](Self::valid_answers)).
+    pub(super) fn judge_rule(&mut self, id: CheckId, rule: &Rule, answers: &[(usize, Body)]) {
         let (finding, requests) = {
-            let answers: Vec<(Arc<Probe>, &Response, Body)> = self
-                .sent
+            let answers: Vec<(Arc<Probe>, &Response, &Body)> = answers
                 .iter()
-                .filter(|s| s.probe.valid)
-                .filter_map(|s| {
-                    let response = s.result.as_ref().ok().filter(|r| r.status == 200)?;
-                    Some((s.probe.clone(), response, Body::of(&response.body)))
+                .filter_map(|(i, body)| {
+                    let sent = &self.sent[*i];
+                    Some((sent.probe.clone(), sent.result.as_ref().ok()?, body))
                 })
                 .collect();
             rules::apply(rule, &answers)

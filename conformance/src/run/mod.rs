@@ -191,6 +191,8 @@ struct Shared {
     batches: Vec<Batch>,
     /// The valid events sent after the bad requests.
     survival: robust::Survival,
+    /// The answers the answer rules judge, each body read once for all of them.
+    answers: Option<Vec<(usize, Body)>>,
 }
 
 impl Runner {
@@ -236,6 +238,7 @@ impl Runner {
             let mut shared = Shared {
                 batches: Vec::new(),
                 survival: robust::Survival::new(),
+                answers: None,
             };
             for (id, how) in how::push_rows(phase, self.config.api) {
                 self.run_row(id, how, &mut shared).await;
@@ -260,7 +263,10 @@ impl Runner {
             Push::Bad(make) => robust::bad(self, id, make, false, &mut shared.survival).await,
             Push::Huge(make) => robust::bad(self, id, make, true, &mut shared.survival).await,
             Push::Survives => robust::survived(self, id, &shared.survival),
-            Push::Rule(rule) => self.judge_rule(id, rule),
+            Push::Rule(rule) => {
+                let answers = shared.answers.get_or_insert_with(|| self.valid_answers());
+                self.judge_rule(id, rule, answers);
+            }
             Push::Judged(judge) => {
                 let (finding, requests) = judge(self);
                 self.finish(id, finding, requests, Duration::ZERO);

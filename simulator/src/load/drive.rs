@@ -45,18 +45,17 @@ pub enum Ended {
     Interrupted,
 }
 
-/// Runs `workers` workers of `sender` over `source` until the source is done or
-/// `shutdown` resolves. `recorder` is dropped when the workers are, so the aggregator
+/// Runs one worker of `sender` for each worker `source` serves, until the source is done
+/// or `shutdown` resolves. `recorder` is dropped when the workers are, so the aggregator
 /// behind it finishes once this returns.
 pub async fn drive<S: Sender>(
     source: &Source,
     sender: Arc<S>,
-    workers: usize,
     recorder: Recorder<S::Tally>,
     shutdown: impl Future<Output = ()>,
 ) -> Ended {
     let mut set = JoinSet::new();
-    for index in 0..workers {
+    for index in 0..source.workers() {
         let (source, sender, recorder) = (source.clone(), sender.clone(), recorder.clone());
         set.spawn(async move {
             let mut worker = sender.worker(index).await;
@@ -143,7 +142,7 @@ mod tests {
         let source = Source::dealt(Instant::now(), 7, 3, None);
         let (recorder, tally) = spawn(Seen::default(), 16);
         let sender = echo(None);
-        let ended = drive(&source, sender.clone(), 3, recorder, std::future::pending()).await;
+        let ended = drive(&source, sender.clone(), recorder, std::future::pending()).await;
         assert_eq!(ended, Ended::Completed);
         let mut seen = tally.await.unwrap().0;
         seen.sort_unstable();
@@ -164,11 +163,12 @@ mod tests {
                 duration: None,
                 count: Some(10),
             },
+            1,
         );
         let (recorder, tally) = spawn(Seen::default(), 16);
         // One worker: it records jobs 0 to 3 and hangs on job 4 until shutdown.
         let shutdown = tokio::time::sleep(Duration::from_secs(1));
-        let ended = drive(&source, echo(Some(4)), 1, recorder, shutdown).await;
+        let ended = drive(&source, echo(Some(4)), recorder, shutdown).await;
         assert_eq!(ended, Ended::Interrupted);
         let seen = tally.await.unwrap().0;
         assert_eq!(seen, vec![(0, 0), (0, 1), (0, 2), (0, 3)]);

@@ -107,7 +107,7 @@ pub async fn run_load(
             let schedule = Schedule::new(profile, *arrival, seed).with_phase(shard.phase());
             Source::paced(schedule, start, limits, config.connections, config.timeout)
         }
-        Mode::Max => Source::closed(start, limits),
+        Mode::Max => Source::closed(start, limits, config.connections),
     };
     let wire = Arc::new(Wire {
         endpoint,
@@ -129,7 +129,7 @@ pub async fn run_load(
         target_rate: target_rate(&config, None),
         enabled: config.progress,
     });
-    let ended = drive(&source, wire, config.connections, recorder, shutdown).await;
+    let ended = drive(&source, wire, recorder, shutdown).await;
     let interrupted = ended == Ended::Interrupted;
     display.finish().await;
     let elapsed = start.elapsed();

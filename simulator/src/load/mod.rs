@@ -50,7 +50,7 @@ pub use drive::{Ended, Sender, drive};
 pub use engine::run_load;
 pub use merge::run_merge;
 pub use report::{LoadResult, Thresholds};
-pub use source::{Job, Limits, Source};
+pub use source::{Job, Source};
 
 use crate::schedule::{Arrival, RateProfile};
 use crate::tls::Trust;

@@ -51,7 +51,7 @@ pub struct Job {
 
 /// When to stop producing events.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub duration: Option<Duration>,
     pub count: Option<u64>,
 }
@@ -94,6 +94,7 @@ struct Closed {
     next: AtomicU64,
     count: Option<u64>,
     deadline: Option<Instant>,
+    workers: usize,
 }
 
 #[derive(Debug)]
@@ -108,9 +109,9 @@ struct Dealt {
 }
 
 impl Source {
-    /// Starts the pacer thread for `schedule` from `start`. `grace` is how long queued
-    /// arrivals may still be sent after the schedule ends.
-    pub fn paced(
+    /// Starts the pacer thread for `schedule` from `start`, for `workers` workers.
+    /// `grace` is how long queued arrivals may still be sent after the schedule ends.
+    pub(crate) fn paced(
         mut schedule: Schedule,
         start: Instant,
         limits: Limits,
@@ -143,13 +144,23 @@ impl Source {
         Source(Model::Paced(paced))
     }
 
-    /// A closed-loop source: events as fast as workers take them.
-    pub fn closed(start: Instant, limits: Limits) -> Self {
+    /// A closed-loop source: events as fast as `workers` workers take them.
+    pub(crate) fn closed(start: Instant, limits: Limits, workers: usize) -> Self {
         Source(Model::Closed(Arc::new(Closed {
             next: AtomicU64::new(0),
             count: limits.count,
             deadline: limits.duration.map(|d| start + d),
+            workers,
         })))
+    }
+
+    /// How many workers the source serves; [`drive`](super::drive()) runs that many.
+    pub fn workers(&self) -> usize {
+        match &self.0 {
+            Model::Paced(p) => p.workers,
+            Model::Closed(c) => c.workers,
+            Model::Dealt(d) => d.next.len(),
+        }
     }
 
     /// `count` events dealt round-robin to `workers` workers; event `n` is due at
@@ -426,6 +437,7 @@ mod tests {
                 duration: None,
                 count: Some(3),
             },
+            1,
         );
         let mut n = 0;
         while source.next(0).await.is_some() {

@@ -71,7 +71,7 @@ pub async fn push(
     let start = Instant::now();
     // Event k goes to device k mod D, so devices share the load evenly and in order.
     let source = Source::dealt(start, args.count, args.devices as usize, due);
-    drive(&source, fleet, args.devices as usize, recorder, shutdown).await;
+    drive(&source, fleet, recorder, shutdown).await;
     let stats = aggregator
         .await
         .map_err(|e| CmdError::Broken(e.to_string()))?;

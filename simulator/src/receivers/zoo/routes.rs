@@ -214,14 +214,17 @@ fn answer(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let value = match receiver::read_event(content_type, body) {
-        Ok(value) => value,
-        // A lenient receiver takes any Content-Type, and an answer it cannot read too.
-        Err(_) if lenient => match serde_json::from_slice::<Value>(body) {
+    // A lenient receiver takes any Content-Type, and a body it cannot read too.
+    let value = if lenient {
+        match serde_json::from_slice::<Value>(body) {
             Ok(value) => value,
             Err(_) => return accept(fault, taken_answer(rule, false, None)),
-        },
-        Err(Refusal(status, msg)) => return refuse(status, &msg),
+        }
+    } else {
+        match receiver::read_event(content_type, body) {
+            Ok(value) => value,
+            Err(Refusal(status, msg)) => return refuse(status, &msg),
+        }
     };
     if let Some(kind) = receiver::other_type(&value) {
         if matches!(fault, Fault::RejectsTypeNonzero | Fault::RejectsAlarms) {
