@@ -144,13 +144,11 @@ pub(crate) fn push_rows(
     phase: Phase,
     version: ApiVersion,
 ) -> impl Iterator<Item = (CheckId, Push)> {
-    CATALOG
-        .iter()
-        .filter(move |c| c.applies(version))
-        .filter_map(move |c| match c.run {
-            How::Push(how) if how.phase() == phase => Some((c.id, how)),
-            _ => None,
-        })
+    let push = |how| match how {
+        How::Push(how) => Some(how),
+        How::Auth(_) => None,
+    };
+    rows(phase, version, push, Push::phase)
 }
 
 /// The auth suite's rows of `phase` that apply to `version`, in catalog order.
@@ -158,12 +156,27 @@ pub(crate) fn auth_rows(
     phase: Phase,
     version: ApiVersion,
 ) -> impl Iterator<Item = (CheckId, Auth)> {
+    let auth = |how| match how {
+        How::Auth(how) => Some(how),
+        How::Push(_) => None,
+    };
+    rows(phase, version, auth, Auth::phase)
+}
+
+/// The rows of one suite (those `suite` picks) in `phase` under `version`.
+fn rows<H: Copy>(
+    phase: Phase,
+    version: ApiVersion,
+    suite: fn(How) -> Option<H>,
+    phase_of: fn(H) -> Phase,
+) -> impl Iterator<Item = (CheckId, H)> {
     CATALOG
         .iter()
         .filter(move |c| c.applies(version))
-        .filter_map(move |c| match c.run {
-            How::Auth(how) if how.phase() == phase => Some((c.id, how)),
-            _ => None,
+        .filter_map(move |c| {
+            suite(c.run)
+                .filter(|h| phase_of(*h) == phase)
+                .map(|h| (c.id, h))
         })
 }
 
