@@ -10,14 +10,8 @@ impl Runner {
         let i = self.send(probe.clone()).await;
         let spent = self.sent[i].elapsed;
         if let Err(Failure::Tls(reason)) = &self.sent[i].result {
-            let hint = match self.config.trust {
-                Trust::System => {
-                    "; pass --ca-cert PEM to trust the receiver's certificate, or --insecure"
-                }
-                Trust::Pinned(_) => "; the certificate does not match --ca-cert",
-                Trust::Insecure => "",
-            };
-            let actual = format!("{reason}{hint}");
+            // The reason already names the fact that failed and its fix (`tls::tls_error`).
+            let actual = reason.clone();
             self.finish(
                 CheckId::T02,
                 Finding::unmet(

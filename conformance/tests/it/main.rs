@@ -8,6 +8,7 @@
 mod auth;
 mod binary;
 mod matrix_doc;
+mod pinning;
 mod reference;
 mod support;
 mod trust;

@@ -22,9 +22,10 @@ pub struct LoadArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// API version of the simulated terminals: decides the records sent and the answer a
-    /// receiver must give (see `facesim device --help`).
-    #[arg(long, value_name = "VERSION", default_value = "1.0")]
-    pub api_version: facesim::profile::ApiVersion,
+    /// receiver must give (see `facesim device --help`). Default 1.0 for `--target push`,
+    /// 1.3 for `--target auth`.
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<facesim::profile::ApiVersion>,
     /// What to load: `push` (records to a receiver's event URL) or `auth` (remote-
     /// authentication callbacks to an auth server's URL, from API 1.1; every kind of caller
     /// the guide's table sends under auth_mode 1 or 3; answers judged as auth answers).
@@ -227,7 +228,9 @@ impl LoadArgs {
             thresholds,
             progress: !self.quiet,
             save_body: self.save_body.clone(),
-            api: self.api_version,
+            api: self
+                .api_version
+                .unwrap_or_else(|| self.target.default_api()),
             target: self.target,
         })
     }

@@ -126,7 +126,10 @@ pub async fn run_load(
         start,
         duration: config.duration,
         count: limits.count,
-        target_rate: target_rate(&config, None),
+        target: match &config.mode {
+            Mode::Open { profile, .. } => Some(profile.scaled(config.shard.fraction())),
+            Mode::Max => None,
+        },
         enabled: config.progress,
     });
     let ended = drive(&source, wire, recorder, shutdown).await;

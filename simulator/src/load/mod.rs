@@ -66,6 +66,18 @@ pub enum Target {
     Auth,
 }
 
+impl Target {
+    /// The API version a run of this target speaks unless told otherwise: the first
+    /// version for pushes (whose answer decides the door), the newest for callbacks
+    /// (which 1.0 does not have), as `facecert auth` defaults.
+    pub fn default_api(self) -> crate::profile::ApiVersion {
+        match self {
+            Target::Push => crate::profile::ApiVersion::V1_0,
+            Target::Auth => crate::profile::ApiVersion::V1_3,
+        }
+    }
+}
+
 impl FromStr for Target {
     type Err = String;
 

@@ -28,7 +28,10 @@ pub(crate) struct Feed {
     pub start: Instant,
     pub duration: Option<Duration>,
     pub count: Option<u64>,
-    pub target_rate: Option<f64>,
+    /// The schedule's rate over time for this process (`None` in the closed loop): the
+    /// display shows the rate due now, so a ramp is judged against where it is, not
+    /// against its average.
+    pub target: Option<crate::schedule::RateProfile>,
     pub enabled: bool,
 }
 
@@ -82,9 +85,11 @@ async fn run(feed: Feed, mut stopped: oneshot::Receiver<()>) {
         let sent = feed.counters.sent.load(Ordering::Relaxed);
         let rate = (sent - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-9);
         last = (now, sent);
+        let elapsed = feed.start.elapsed().as_secs_f64();
         let target = feed
-            .target_rate
-            .map(|t| format!(" (target {t:.0}/s)"))
+            .target
+            .as_ref()
+            .map(|p| format!(" (target {:.0}/s)", p.rate_at(elapsed)))
             .unwrap_or_default();
         let line = format!(
             "sent {sent}  {rate:.0}/s{target}  in flight {}  queued {}  errors {}  p99 {:.2} ms",
@@ -101,7 +106,7 @@ async fn run(feed: Feed, mut stopped: oneshot::Receiver<()>) {
                 }
                 bar.set_message(line);
             }
-            None => eprintln!("[{:>7.1}s] {line}", feed.start.elapsed().as_secs_f64()),
+            None => eprintln!("[{elapsed:>7.1}s] {line}"),
         }
     }
     if let Some(bar) = bar {

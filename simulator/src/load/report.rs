@@ -31,9 +31,24 @@ impl Thresholds {
         self.max_p99_ms.is_some() || self.max_error_rate_pct.is_some()
     }
 
-    /// One line per limit the result breaks.
+    /// One line per limit the result breaks. A run in which no event succeeded breaks
+    /// one limit whatever was set: it measured nothing about the receiver.
     pub fn check(&self, result: &LoadResult) -> Vec<String> {
         let mut violations = Vec::new();
+        if result.stats.ok == 0 {
+            let worst = result
+                .stats
+                .errors
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .max_by_key(|(_, n)| **n)
+                .map(|(class, n)| format!(" ({n} {class})"))
+                .unwrap_or_default();
+            violations.push(format!(
+                "no event succeeded: 0 of {} sent{worst}",
+                result.stats.sent
+            ));
+        }
         if let Some(limit) = self.max_p99_ms {
             let p99 = result.stats.latency_ms.p99;
             if p99 > limit {
@@ -214,10 +229,14 @@ impl LoadResult {
                 ""
             }
         );
-        let target = self.target_rate.map_or_else(
-            || "as fast as possible".to_string(),
-            |t| format!("{t:.1}/s"),
-        );
+        // A ramp's target changes over the run; its average is what the achieved rate
+        // compares with, and the ramp itself says where it was at each moment.
+        let ramp = self.rate_spec.as_deref().filter(|spec| spec.contains(':'));
+        let target = match (self.target_rate, ramp) {
+            (None, _) => "as fast as possible".to_string(),
+            (Some(t), Some(spec)) => format!("{t:.1}/s on average over the ramp {spec},"),
+            (Some(t), None) => format!("{t:.1}/s"),
+        };
         let _ = writeln!(
             out,
             "  rate        target {target}   achieved {:.1}/s over {:.2} s",
@@ -279,13 +298,11 @@ impl LoadResult {
         for (class, example) in &self.error_examples {
             let _ = writeln!(out, "  first {class}: {example}");
         }
-        if self.thresholds.limits.any() {
-            if self.passed() {
-                let _ = writeln!(out, "  thresholds  all met");
-            }
-            for v in &self.thresholds.violations {
-                let _ = writeln!(out, "  THRESHOLD   {v}");
-            }
+        if self.thresholds.limits.any() && self.passed() {
+            let _ = writeln!(out, "  thresholds  all met");
+        }
+        for v in &self.thresholds.violations {
+            let _ = writeln!(out, "  FAILED      {v}");
         }
         out
     }

@@ -181,7 +181,18 @@ pub fn error_reply(status: http::StatusCode, msg: impl Into<String>) -> Response
 /// bad headers) into the JSON error envelope, so no request ever gets a bare text error.
 pub async fn recover(rejection: warp::Rejection) -> Result<Response, Infallible> {
     use warp::reject;
-    let (status, msg) = if rejection.is_not_found() {
+    let (status, msg) = if let Some(e) = rejection.find::<crate::body::BodyError>() {
+        match e {
+            crate::body::BodyError::TooLarge => (
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large".to_string(),
+            ),
+            crate::body::BodyError::Unreadable => (
+                http::StatusCode::BAD_REQUEST,
+                "request body ended before it was complete".to_string(),
+            ),
+        }
+    } else if rejection.is_not_found() {
         (http::StatusCode::NOT_FOUND, "no such path".to_string())
     } else if rejection.find::<reject::PayloadTooLarge>().is_some() {
         (

@@ -5,10 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+use rustls::{ClientConfig, ServerConfig};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+mod explain;
+mod verify;
+
+pub use explain::{handshake_error, tls_error};
 
 /// Why TLS material could not be made or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +125,9 @@ pub enum Trust {
     /// Verify against the system's roots.
     #[default]
     System,
-    /// Verify against this CA (or self-signed) certificate only, given as PEM.
+    /// Trust these certificates only, given as PEM: a server presenting one of them exactly
+    /// is trusted whatever its basic constraints (pinning, as `openssl req -x509` makes
+    /// them with `CA:TRUE`); any other must chain to one of them.
     Pinned(String),
     /// Do not verify at all (testing only; a warning is logged).
     Insecure,
@@ -168,22 +174,21 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
                 .with_no_client_auth()
         }
         Trust::Pinned(pem) => {
-            let mut roots = RootCertStore::empty();
-            let (added, _) =
-                roots.add_parsable_certificates(certs_from_pem(pem, Path::new("--ca-cert"))?);
-            if added == 0 {
-                return Err(TlsError::Pem {
-                    path: PathBuf::from("--ca-cert"),
-                    reason: "no usable certificate".into(),
-                });
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let certs = certs_from_pem(pem, Path::new("--ca-cert"))?;
+            let pinned = verify::Pinned::new(certs).ok_or_else(|| TlsError::Pem {
+                path: PathBuf::from("--ca-cert"),
+                reason: "no usable certificate".into(),
+            })?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(pinned))
+                .with_no_client_auth()
         }
         Trust::Insecure => {
             tracing::warn!("receiver certificates are not verified (--insecure)");
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(
+                .with_custom_certificate_verifier(Arc::new(verify::AcceptAnyCert(
                     rustls::crypto::ring::default_provider(),
                 )))
                 .with_no_client_auth()
@@ -191,55 +196,6 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
-}
-
-/// Accepts any server certificate but still checks handshake signatures, for `--insecure`.
-#[derive(Debug)]
-struct AcceptAnyCert(rustls::crypto::CryptoProvider);
-
-impl ServerCertVerifier for AcceptAnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub fn routes(
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
-    warp::body::content_length_limit(MAX_BODY_BYTES).and(warp::body::bytes())
+    crate::body::limited(MAX_BODY_BYTES)
 }
 
 fn set_subscription(device: &Device, body: &[u8]) -> Response {

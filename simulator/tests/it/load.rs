@@ -496,6 +496,85 @@ async fn thresholds_fail_with_exit_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_in_which_nothing_succeeded_exits_1_without_thresholds() {
+    // A port that refuses every connection: 20 of 20 connect errors.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let out = facesim_async(
+        ["load", "--to", &url, "--max", "--count", "20", "--quiet"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("no event succeeded: 0 of 20 sent (20 connect_error)"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ramp_shows_the_rate_due_now_and_its_average_as_such() {
+    let rx = receiver(always_pass(), false).await;
+    // Progress prints a plain line every 5 s when stderr is not a terminal: at 5 s this
+    // ramp is due 168/s, while its average over the run is 105/s.
+    let out = facesim_async(
+        [
+            "load",
+            "--to",
+            &rx.url,
+            "--ramp",
+            "0s:10,6s:200",
+            "--image-pool",
+            "1",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let progress = stderr
+        .lines()
+        .find(|l| l.contains("(target "))
+        .unwrap_or_else(|| panic!("no progress line in:\n{stderr}"));
+    let due: f64 = progress
+        .split("(target ")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no target rate in {progress:?}"));
+    assert!((150.0..=200.0).contains(&due), "{progress}");
+    assert!(
+        stdout.contains("/s on average over the ramp 0s:10,6s:200"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_auth_defaults_to_the_newest_version() {
+    let config = facesim::receiver::ReceiverConfig {
+        api: facesim::profile::ApiVersion::V1_3,
+        ..facesim::receiver::ReceiverConfig::default()
+    };
+    let (rx, _events) = crate::support::receiver(config).await;
+    let url = format!("http://{}/auth", rx.addr);
+    let out = facesim_async(
+        [
+            "load", "--to", &url, "--target", "auth", "--max", "--count", "10", "--quiet",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("ok 10 (100.00%)"), "{stdout}");
+}
+
 #[test]
 fn bad_usage_exits_2_with_one_line() {
     for args in [

@@ -194,13 +194,15 @@ impl Stream {
     /// `tcp` as it is, or after the TLS handshake when `tls` is given.
     ///
     /// # Errors
-    /// The handshake's error.
+    /// The handshake's error, its text saying in words which fact of the receiver's
+    /// certificate failed and how to fix it (`tls::handshake_error`).
     pub async fn secure(tcp: TcpStream, tls: Option<&Tls>) -> io::Result<Self> {
         match tls {
             None => Ok(Stream::Plain(tcp)),
-            Some(t) => Ok(Stream::Tls(Box::new(
-                t.connector.connect(t.name.clone(), tcp).await?,
-            ))),
+            Some(t) => match t.connector.connect(t.name.clone(), tcp).await {
+                Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
+                Err(e) => Err(io::Error::new(e.kind(), crate::tls::handshake_error(&e))),
+            },
         }
     }
 }
