@@ -443,7 +443,7 @@ catalog! {
         RECEIVING,
         (all),
         "Answers on a kept-alive connection come as fast as on a fresh one (no ~40 ms stall from Nagle's algorithm meeting the terminal's delayed ACK).",
-        [NagleDelay],
+        [NagleDelay, SlowWhenConcurrent],
         Push::Judged(connection::stall);
     // MUST: from 1.2.1 every push carries them, so a receiver that refuses them refuses
     // every event; the check tells that apart from a receiver that refuses the records.
@@ -762,7 +762,7 @@ catalog! {
         NOTES,
         (all),
         "Under load (--concurrency devices, --load-events events) no event fails and the p99 answer time stays within --p99-ms.",
-        [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime],
+        [RequiresUser, SlowAnswer, SlowUnderLoad, OneAtATime, SlowWhenConcurrent],
         Push::Own(Phase::Load, Runner::load_phase);
     AH01 = "AH-01",
         Must,

@@ -11,17 +11,28 @@
 //! on its own, so that a listen backlog that overflowed (a connect that waited for a SYN
 //! retransmission) is reported as what it is (T-05) and not as a late answer.
 //!
+//! Staggered terminals pushing as fast as they are answered drift apart: a receiver that
+//! answers in a few milliseconds, or whose answers wait for a delayed ACK, may never see
+//! more than two requests at once, however many terminals the phase claims. A morning rush
+//! is simultaneous, so after every terminal has connected and sent its first event, the
+//! terminals send their next [`BURSTS`] events in bursts: each waits at a barrier until
+//! every terminal is ready, and all send on their open connections at the same instant.
+//! The phase counts the requests in flight as the client sees them (a send started and
+//! its answer not yet finished) and reports the peak, so that the concurrency the phase
+//! claims is the concurrency it shows it reached.
+//!
 //! The phase is the simulator's one send loop ([`facesim::load::drive`]) with
 //! [`Terminals`] as its sender: the probes are dealt round-robin to the terminals, and
 //! the samples go through the simulator's statistics aggregator.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use facesim::load::{Ended, Job, Sender, Source, drive};
 use facesim::push::OutcomeClass;
 use facesim::stats::{Sample, Stats, spawn_aggregator};
-use tokio::sync::Mutex;
+use tokio::sync::{Barrier, Mutex};
 
 use crate::client::{ConnectTime, Connection, Target};
 use crate::probe::Probe;
@@ -33,6 +44,10 @@ use crate::wireio::{Failure, Response};
 pub const STAGGER_PER_TERMINAL: Duration = Duration::from_millis(5);
 /// The widest start window: the device's first retry delay after a failed push.
 pub const MAX_STAGGER: Duration = Duration::from_millis(500);
+/// How many bursts the phase sends, when every terminal has that many events after its
+/// first: a few, so that a receiver slow only when requests arrive together is caught
+/// whatever the order in which it happens to take them.
+pub const BURSTS: usize = 3;
 /// How many times a terminal tries to open a connection for one event.
 const CONNECT_ATTEMPTS: u32 = 3;
 /// The shortest time one connect attempt may take: longer than the initial SYN
@@ -54,6 +69,8 @@ pub struct Plan {
     pub seed: u64,
     /// Stop the phase after this long.
     pub budget: Duration,
+    /// How many bursts to send (fewer when the terminals have too few events).
+    pub bursts: usize,
 }
 
 /// Every connection the terminals opened, or tried to.
@@ -115,6 +132,11 @@ pub struct LoadOutcome {
     pub first_failure: Option<(Arc<Probe>, String)>,
     /// False when the phase ran out of time and was stopped.
     pub finished: bool,
+    /// How many bursts the terminals sent together.
+    pub bursts: usize,
+    /// The most requests in flight at once (sent and not yet answered), as the terminals
+    /// counted them.
+    pub peak_in_flight: usize,
 }
 
 /// How long the phase may take at most: long enough for every event at the p99 limit
@@ -122,6 +144,13 @@ pub struct LoadOutcome {
 pub fn budget(events: usize, concurrency: usize, p99: Duration) -> Duration {
     let rounds = events.div_ceil(concurrency.max(1)) as u32;
     (p99 * rounds * 2).max(Duration::from_secs(30))
+}
+
+/// How many of `wanted` bursts `terminals` can send with `events` dealt among them: every
+/// terminal must have an event for each burst after its first, or the others would wait
+/// for it at the barrier forever.
+pub fn bursts(events: usize, terminals: usize, wanted: usize) -> usize {
+    wanted.min((events / terminals.max(1)).saturating_sub(1))
 }
 
 /// The window over which `terminals` start.
@@ -171,6 +200,7 @@ pub async fn run(
 ) -> LoadOutcome {
     let events = probes.len();
     let concurrency = plan.concurrency.clamp(1, events.max(1));
+    let bursts = bursts(events, concurrency, plan.bursts);
     let terminals = Arc::new(Terminals {
         target: target.clone(),
         probes,
@@ -178,6 +208,9 @@ pub async fn run(
         timeout: plan.timeout,
         seed: plan.seed,
         count: concurrency,
+        bursts,
+        barrier: Barrier::new(concurrency),
+        in_flight: Gauge::default(),
         first_failure: Mutex::new(None),
         connects: Mutex::new(Connects::default()),
     });
@@ -206,6 +239,38 @@ pub async fn run(
         connects,
         first_failure,
         finished: ended == Ended::Completed,
+        bursts,
+        peak_in_flight: terminals.in_flight.peak(),
+    }
+}
+
+/// Requests in flight, counted from the first byte sent to the answer's end, and the
+/// most there were at once.
+#[derive(Debug, Default)]
+struct Gauge {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// One request counted in a [`Gauge`] until it is dropped.
+struct Flying<'g>(&'g Gauge);
+
+impl Gauge {
+    /// Counts a request in.
+    fn start(&self) -> Flying<'_> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Flying(self)
+    }
+
+    fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Flying<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -220,6 +285,12 @@ struct Terminals {
     seed: u64,
     /// How many terminals there are.
     count: usize,
+    /// How many of each terminal's events after its first go out in bursts.
+    bursts: usize,
+    /// Where the terminals wait for each other before each burst.
+    barrier: Barrier,
+    /// The requests in flight.
+    in_flight: Gauge,
     /// The first event that was not answered like a valid event, and how.
     first_failure: Mutex<Option<(Arc<Probe>, String)>>,
     connects: Mutex<Connects>,
@@ -236,13 +307,22 @@ impl Sender for Terminals {
     }
 
     async fn send(&self, connection: &mut Option<Connection>, job: Job) -> Sample {
-        let probe = &self.probes[usize::try_from(job.n).unwrap_or(usize::MAX)];
+        let n = usize::try_from(job.n).unwrap_or(usize::MAX);
+        // Events are dealt round-robin, so this is the terminal's `round`-th event: its
+        // first goes out at its own offset, the next `bursts` together with every other
+        // terminal's.
+        let round = n / self.count;
+        if (1..=self.bursts).contains(&round) {
+            self.barrier.wait().await;
+        }
+        let probe = &self.probes[n];
         let (latency, result) = deliver(
             &self.target,
             connection,
             probe,
             self.timeout,
             &self.connects,
+            &self.in_flight,
         )
         .await;
         let (class, pass, problem) = (self.judge)(&result);
@@ -290,17 +370,22 @@ async fn open(
 }
 
 /// Sends one event, on the terminal's open connection when it has one. The time returned
-/// is the answer's, from the first byte sent; connecting is counted in `connects`.
+/// is the answer's, from the first byte sent; connecting is counted in `connects`, and
+/// each send, while it waits for its answer, in `in_flight`.
 async fn deliver(
     target: &Target,
     connection: &mut Option<Connection>,
     probe: &Probe,
     timeout: Duration,
     connects: &Mutex<Connects>,
+    in_flight: &Gauge,
 ) -> (Duration, Result<Response, Failure>) {
     let request = probe.request();
     if let Some(mut open) = connection.take() {
-        match open.send_within(target, &request, timeout).await {
+        let flying = in_flight.start();
+        let sent = open.send_within(target, &request, timeout).await;
+        drop(flying);
+        match sent {
             (elapsed, Ok(response)) => {
                 if response.reusable {
                     *connection = Some(open);
@@ -317,7 +402,9 @@ async fn deliver(
         Ok(fresh) => fresh,
         Err(failure) => return (Duration::ZERO, Err(failure)),
     };
+    let flying = in_flight.start();
     let (elapsed, result) = fresh.send_within(target, &request, timeout).await;
+    drop(flying);
     if matches!(&result, Ok(r) if r.reusable) {
         *connection = Some(fresh);
     }
@@ -379,6 +466,28 @@ mod tests {
         assert_eq!(sorted.len(), 8, "{offsets:?}");
         assert_ne!(start_offset(8, 0, 8), start_offset(7, 0, 8));
         assert_eq!(stagger(1000), MAX_STAGGER);
+    }
+
+    #[test]
+    fn every_terminal_has_an_event_for_each_burst() {
+        assert_eq!(bursts(300, 8, BURSTS), 3);
+        // Four events each: the first, then three bursts.
+        assert_eq!(bursts(16, 4, 3), 3);
+        // Fifteen dealt to four: one terminal has three, so only two bursts.
+        assert_eq!(bursts(15, 4, 3), 2);
+        assert_eq!(bursts(4, 4, 3), 0);
+        assert_eq!(bursts(0, 0, 3), 0);
+    }
+
+    #[test]
+    fn the_gauge_keeps_the_most_requests_in_flight_at_once() {
+        let gauge = Gauge::default();
+        let (a, b) = (gauge.start(), gauge.start());
+        drop(a);
+        let c = gauge.start();
+        drop((b, c));
+        let _d = gauge.start();
+        assert_eq!(gauge.peak(), 2);
     }
 
     #[test]

@@ -25,6 +25,14 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         Property::new("seed", report.seed.to_string()),
         Property::new("api_version", report.api),
     ]);
+    // The concurrency the load phase reached is part of what a pass means.
+    if let Some(load) = &report.load {
+        suite.add_properties([
+            Property::new("load_concurrency", load.concurrency.to_string()),
+            Property::new("load_bursts", load.bursts.to_string()),
+            Property::new("load_peak_in_flight", load.peak_in_flight.to_string()),
+        ]);
+    }
     suite.add_test_cases(report.checks.iter().map(test_case));
     junit.add_test_suite(suite);
     junit.serialize(out).map_err(io::Error::other)

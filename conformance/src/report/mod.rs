@@ -118,6 +118,11 @@ pub struct LoadReport {
     pub stats: StatsReport,
     /// The connections the load phase's terminals opened.
     pub connections: ConnectReport,
+    /// How many times every terminal sent at the same instant.
+    pub bursts: usize,
+    /// The most requests in flight at once (sent and not yet answered), as the terminals
+    /// counted them: the concurrency the receiver was shown.
+    pub peak_in_flight: usize,
 }
 
 /// Connections opened, how long they took, and how many waited for a SYN
@@ -165,7 +170,8 @@ impl ConnectReport {
 }
 
 impl LoadReport {
-    /// One sentence: how many events from how many devices, how fast, and the latencies.
+    /// One sentence: how many events from how many devices, how fast, how many were in
+    /// flight at once, and the latencies.
     pub fn summary(&self, suite: crate::catalog::Suite) -> String {
         let p = &self.stats.latency_ms;
         let noun = match suite {
@@ -173,11 +179,13 @@ impl LoadReport {
             crate::catalog::Suite::Auth => "callback",
         };
         format!(
-            "{} from {} in {:.2} s ({:.0}/s): answers p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{} from {} in {:.2} s ({:.0}/s, {}, peak {} in flight): answers p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             count(self.events, noun),
             count(self.concurrency, "device"),
             self.elapsed_ms / 1000.0,
             self.per_second,
+            count(self.bursts, "burst"),
+            self.peak_in_flight,
             p.p50,
             p.p95,
             p.p99,

@@ -52,9 +52,17 @@ impl Runner {
             timeout: cfg.timeout,
             seed: cfg.seed,
             budget: load::budget(cfg.load_events, cfg.concurrency, cfg.p99),
+            bursts: load::BURSTS,
         };
         let outcome = load::run(&self.target, probes, &plan, judge).await;
         let p = outcome.stats.percentiles();
+        // How many requests the receiver was shown at once, so that a pass says what
+        // concurrency it was earned under.
+        let reached = format!(
+            "{}, peak {} in flight",
+            count(outcome.bursts, "burst"),
+            outcome.peak_in_flight
+        );
         let figures = format!(
             "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             p.p50, p.p95, p.p99, p.max
@@ -66,7 +74,7 @@ impl Runner {
         );
         let finding = if !outcome.finished {
             let actual = format!(
-                "stopped after {} s with {} of {} answered",
+                "stopped after {} s with {} of {} answered ({reached})",
                 plan.budget.as_secs(),
                 outcome.stats.sent(),
                 count(outcome.events, noun)
@@ -83,7 +91,7 @@ impl Runner {
                 .map(|(class, n)| format!("{n} {}", class.replace('_', " ")))
                 .collect();
             let actual = format!(
-                "{failed} of {} failed ({}); first: {first}",
+                "{failed} of {} failed ({}; {reached}); first: {first}",
                 count(outcome.events, noun),
                 classes.join(", ")
             );
@@ -91,12 +99,12 @@ impl Runner {
         } else if p.p99 > cfg.p99.as_secs_f64() * 1000.0 {
             Finding::unmet(
                 expected,
-                format!("p99 {:.1} ms over the limit ({figures})", p.p99),
+                format!("p99 {:.1} ms over the limit ({figures}; {reached})", p.p99),
                 None,
             )
         } else {
             Finding::Met(format!(
-                "{} from {} in {:.2} s: {figures}",
+                "{} from {} in {:.2} s ({reached}): {figures}",
                 count(outcome.events, noun),
                 count(outcome.concurrency, "device"),
                 outcome.elapsed.as_secs_f64()

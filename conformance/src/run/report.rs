@@ -44,6 +44,8 @@ impl Runner {
                 failures: stats.errors.clone(),
                 stats,
                 connections: ConnectReport::of(&outcome.connects),
+                bursts: outcome.bursts,
+                peak_in_flight: outcome.peak_in_flight,
             }
         });
         let tls = match (self.target.is_https(), &cfg.trust) {

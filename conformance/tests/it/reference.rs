@@ -65,6 +65,13 @@ async fn the_reference_receiver_passes_over_http_and_https() {
         );
         let load = report.load.as_ref().expect("the load phase ran");
         assert_eq!(load.stats.ok, 40);
+        // Ten events per terminal: the first, three bursts, and six as fast as answered.
+        assert_eq!(load.bursts, 3);
+        assert!(
+            (2..=4).contains(&load.peak_in_flight),
+            "peak {} of 4 terminals",
+            load.peak_in_flight
+        );
     }
 }
 

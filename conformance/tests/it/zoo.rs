@@ -45,6 +45,18 @@ fn settings(fault: Fault) -> (ZooOptions, Duration, usize, usize) {
             8,
             24,
         ),
+        // Its answers held 600 ms are over the 500 ms p99 and under the timeout, so P-02
+        // fails on its p99 alone; four events per terminal are the first and the three
+        // bursts.
+        Fault::SlowWhenConcurrent => (
+            ZooOptions {
+                crowd_hold: Duration::from_millis(600),
+                ..ZooOptions::default()
+            },
+            Duration::from_millis(1000),
+            4,
+            16,
+        ),
         _ => (ZooOptions::default(), Duration::from_millis(1000), 4, 40),
     }
 }
@@ -59,7 +71,11 @@ async fn check_faults(runs_of: &[(Fault, ApiVersion)], https: bool) {
     faults.sort_by_key(|(f, _)| {
         !matches!(
             f,
-            Fault::SlowAnswer | Fault::NeverAnswers | Fault::SlowUnderLoad | Fault::OneAtATime
+            Fault::SlowAnswer
+                | Fault::NeverAnswers
+                | Fault::SlowUnderLoad
+                | Fault::OneAtATime
+                | Fault::SlowWhenConcurrent
         )
     });
     for (fault, api) in faults {

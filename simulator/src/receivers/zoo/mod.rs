@@ -82,6 +82,10 @@ faults! {
     /// Transport: Nagle's algorithm meets the client's delayed ACK.
     NagleDelay = "nagle-delay":
         "Conforms, but writes each answer's head and body separately with Nagle's algorithm on, so answers on a kept-alive connection wait ~40 ms for the terminal's delayed ACK.",
+    /// Transport: slow only while several requests are in flight, as a threaded server
+    /// with a slow handler is.
+    SlowWhenConcurrent = "slow-when-concurrent":
+        "Conforms one request at a time (2 ms of work, each answer's head and body written apart with Nagle's algorithm on), but holds each answer 1.5 s while more than two requests are in flight, as Python's ThreadingHTTPServer with a slow handler does.",
     /// Transport: `Connection: close` on every answer.
     NoKeepAlive = "no-keep-alive":
         "Conforms, but closes the connection after every answer (reported, not failed).",
@@ -218,6 +222,7 @@ impl Fault {
                 | Fault::TruncatedAnswer
                 | Fault::GarbageAnswer
                 | Fault::NagleDelay
+                | Fault::SlowWhenConcurrent
         )
     }
 }
@@ -265,6 +270,9 @@ pub struct ZooOptions {
     pub overload_pause: Duration,
     /// How long `one-at-a-time` works on each request, holding every other one back.
     pub serial_work: Duration,
+    /// How long `slow-when-concurrent` holds each answer while more than two requests are
+    /// in flight.
+    pub crowd_hold: Duration,
     /// Largest body the reference behaviour reads; larger ones get HTTP 413.
     pub max_body: u64,
     /// The API version the receiver answers for, as the reference receiver does.
@@ -279,6 +287,7 @@ impl Default for ZooOptions {
             refuse_after: 5,
             overload_pause: Duration::from_millis(100),
             serial_work: Duration::from_millis(150),
+            crowd_hold: Duration::from_millis(1500),
             max_body: routes::default_max_body(),
             api: crate::profile::ApiVersion::default(),
         }
@@ -306,7 +315,7 @@ pub async fn serve_faulty_with(
     shutdown: impl Future<Output = ()>,
 ) {
     if fault.is_transport() {
-        transport::serve(listener, tls, fault, shutdown).await;
+        transport::serve(listener, tls, fault, &options, shutdown).await;
     } else {
         if fault == Fault::SmallBacklog {
             socket::shrink_backlog(&listener);

@@ -13,7 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use super::Fault;
+use super::socket::Crowd;
+use super::{Fault, ZooOptions};
 use crate::net::http1;
 use crate::server::MAX_HEAD_BYTES;
 use crate::wire::AnswerBody;
@@ -29,9 +30,13 @@ pub(super) async fn serve(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     fault: Fault,
+    options: &ZooOptions,
     shutdown: impl Future<Output = ()>,
 ) {
     let acceptor = tls.map(TlsAcceptor::from);
+    // Every connection of `slow-when-concurrent` counts its requests in the one crowd.
+    let crowd =
+        (fault == Fault::SlowWhenConcurrent).then(|| Arc::new(Crowd::new(options.crowd_hold)));
     let (stop_tx, stop_rx) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
@@ -43,16 +48,16 @@ pub(super) async fn serve(
             // A zero linger turns the close into a RST, which is the point of this fault.
             let _ = stream.set_zero_linger();
         }
-        let acceptor = acceptor.clone();
+        let (acceptor, crowd) = (acceptor.clone(), crowd.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let work = async move {
                 match acceptor {
-                    None => misbehave(stream, fault).await,
+                    None => misbehave(stream, fault, crowd.as_deref()).await,
                     Some(acceptor) => {
                         match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
                         {
-                            Ok(Ok(tls)) => misbehave(tls, fault).await,
+                            Ok(Ok(tls)) => misbehave(tls, fault, crowd.as_deref()).await,
                             _ => tracing::debug!(%peer, "TLS handshake failed"),
                         }
                     }
@@ -68,8 +73,13 @@ pub(super) async fn serve(
     drop(stop_tx);
 }
 
-/// Reads a request from `stream` and fails to answer it the way `fault` says.
-async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, fault: Fault) {
+/// Reads a request from `stream` and fails to answer it the way `fault` says; `crowd` is
+/// the requests in flight that `slow-when-concurrent` counts.
+async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    fault: Fault,
+    crowd: Option<&Crowd>,
+) {
     match fault {
         Fault::NeverAnswers => {
             // Keep reading so the client's writes never block, and never write a byte.
@@ -107,7 +117,8 @@ async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, fault: Faul
                 let _ = stream.shutdown().await;
             }
         }
-        Fault::NagleDelay => super::socket::answer_in_two_writes(stream).await,
+        Fault::NagleDelay => super::socket::answer_in_two_writes(stream, None).await,
+        Fault::SlowWhenConcurrent => super::socket::answer_in_two_writes(stream, crowd).await,
         other => tracing::error!(fault = %other, "not a transport fault"),
     }
 }
