@@ -7,10 +7,11 @@
 //! 1. The photo is decoded (JPEG or PNG; anything else, or a damaged file, is a precise
 //!    [`AvatarError`]). Photos larger than a snapshot are first shrunk by whole-pixel box
 //!    averaging, so the resampling below never aliases.
-//! 2. The face is found by the simulator's one face analysis (`face_find`), the same that
-//!    enrolment and the quality route use: the face band's centre and width. When it
-//!    finds no face (a grey-scale photo, a very dark one), the centre crop of a portrait
-//!    is used instead.
+//! 2. The face is found with `face_find`'s skin test: the skin's widest band of rows near
+//!    the middle of the photo, and its spread across. When fewer than 2 % of the photo is
+//!    skin (a grey-scale photo, a very dark one), the centre crop of a portrait is used.
+//!    Enrolment has already refused photos in which `face_find::analyse` finds no usable
+//!    face.
 //! 3. The camera's crop: a frame around the face with the snapshot's aspect ratio, the
 //!    face filling about half its height as on the terminal, moved by a seeded jitter (a
 //!    few percent of position and scale), turned by a small pose change (up to ±4° of roll
@@ -117,7 +118,7 @@ pub(crate) struct Picture {
 
 impl Picture {
     /// The pixel at `(x, y)`, clamped to the picture, as floats.
-    fn at(&self, x: isize, y: isize) -> [f32; 3] {
+    pub(crate) fn at(&self, x: isize, y: isize) -> [f32; 3] {
         let x = x.clamp(0, self.width as isize - 1) as usize;
         let y = y.clamp(0, self.height as isize - 1) as usize;
         let i = (y * self.width + x) * 3;

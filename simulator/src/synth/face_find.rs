@@ -547,18 +547,99 @@ fn roll(blob: &[(usize, usize)], top: usize, bottom: usize) -> f32 {
     (-slope / ROLL_LEAN).atan().to_degrees()
 }
 
-/// The face box of `pic` for crops and signatures: the analysed band, or, when no face is
-/// found (a grey-scale or very dark photo), the centre of a portrait.
+/// The face box for snapshot crops and likeness signatures, with the same skin test as
+/// [`analyse`] but tuned for centred portraits (kept apart because the likeness measure
+/// is calibrated on it): the skin's
+/// widest band of rows near the middle of the picture is the face (the neck below is
+/// narrower, so it stops the band), and the skin within that band gives its width.
 pub(crate) fn find_face(pic: &Picture) -> FaceBox {
-    analyse(pic).map(|f| f.band).unwrap_or_else(|| {
-        let (w, h) = (pic.width as f32, pic.height as f32);
-        FaceBox {
-            cx: w / 2.0,
-            cy: h * 0.45,
-            w: w.min(h) * 0.45,
-            h: w.min(h) * 0.6,
+    let (w, h) = (pic.width as f32, pic.height as f32);
+    let fallback = FaceBox {
+        cx: w / 2.0,
+        cy: h * 0.45,
+        w: w.min(h) * 0.45,
+        h: w.min(h) * 0.6,
+    };
+    // About 160 samples along the longer side are plenty to locate a face.
+    let step = (pic.width.max(pic.height) / 160).max(1);
+    let (gw, gh) = (pic.width.div_ceil(step), pic.height.div_ceil(step));
+    let mut skin = vec![false; gw * gh];
+    let mut rows = vec![0usize; gh];
+    // Only the middle 80 % of the columns count: the sides of a portrait are background.
+    let (x_lo, x_hi) = (gw / 10, gw - gw / 10);
+    for gy in 0..gh {
+        for gx in 0..gw {
+            let on = is_skin(pic.at((gx * step) as isize, (gy * step) as isize));
+            skin[gy * gw + gx] = on;
+            if on && (x_lo..x_hi).contains(&gx) {
+                rows[gy] += 1;
+            }
         }
-    })
+    }
+    let total: usize = rows.iter().sum();
+    if total * 50 < (x_hi - x_lo) * gh {
+        return fallback;
+    }
+    // The core row: the widest, weighted towards 45 % down, where portraits put faces.
+    let weight = |gy: usize| {
+        let d = (gy as f32 / gh as f32 - 0.45) / 0.25;
+        rows[gy] as f32 * (-0.5 * d * d).exp()
+    };
+    let core = (0..gh)
+        .max_by(|&a, &b| weight(a).total_cmp(&weight(b)))
+        .unwrap_or(gh / 2);
+    let wide = |gy: usize| rows[gy] * 5 >= rows[core] * 2;
+    let (mut top, mut bottom) = (core, core);
+    // A few narrow rows (eyebrows, eyes, the mouth, a shadow) do not end the band.
+    const GAP: usize = 4;
+    while let Some(next) = (1..=GAP.min(top)).map(|d| top - d).find(|&r| wide(r)) {
+        top = next;
+    }
+    while let Some(next) = (1..=GAP)
+        .map(|d| bottom + d)
+        .take_while(|&r| r < gh)
+        .find(|&r| wide(r))
+    {
+        bottom = next;
+    }
+    let mut xs: Vec<(f32, f32)> = Vec::new();
+    for gy in top..=bottom {
+        for gx in x_lo..x_hi {
+            if skin[gy * gw + gx] {
+                xs.push(((gx * step) as f32 + 0.5, 1.0));
+            }
+        }
+    }
+    if xs.is_empty() {
+        return fallback;
+    }
+    let (x10, x50, x90) = weighted_quantiles(&mut xs);
+    let min_side = w.min(h) * 0.12;
+    let (y0, y1) = ((top * step) as f32, ((bottom + 1) * step) as f32);
+    FaceBox {
+        cx: x50,
+        cy: (y0 + y1) / 2.0,
+        w: ((x90 - x10) / 0.8).clamp(min_side, w),
+        h: (y1 - y0).clamp(min_side, h),
+    }
+}
+
+/// The weighted 10th, 50th and 90th percentiles of `(value, weight)` pairs (not empty).
+fn weighted_quantiles(values: &mut [(f32, f32)]) -> (f32, f32, f32) {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f32 = values.iter().map(|v| v.1).sum();
+    let at = [0.1 * total, 0.5 * total, 0.9 * total];
+    let mut out = [values[values.len() - 1].0; 3];
+    let mut seen = 0.0;
+    let mut next = 0;
+    for &(value, weight) in values.iter() {
+        seen += weight;
+        while next < 3 && seen >= at[next] {
+            out[next] = value;
+            next += 1;
+        }
+    }
+    (out[0], out[1], out[2])
 }
 
 #[cfg(test)]
