@@ -22,4 +22,4 @@ pub(crate) use protocol::{body, histogram};
 pub use protocol::{net, profile, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
 pub use terminal::{access, api, device, library, live, push, remote, store};
-pub(crate) use terminal::{activity, history, settings, webapi};
+pub(crate) use terminal::{activity, ai, history, settings, webapi};

@@ -139,6 +139,8 @@ pub struct Profile {
     pub max_open_door_type: i64,
     /// `/v1/device/info` has `api_ver` and `model_ver` (from 1.1).
     pub model_versions: bool,
+    /// `/v1/ai/recognitionquality` and `/v1/ai/feature` exist (from 1.1).
+    pub ai_routes: bool,
 }
 
 /// `mode` names of API 1.0.
@@ -198,6 +200,7 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: false,
+        ai_routes: false,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -220,6 +223,7 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        ai_routes: true,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -242,6 +246,7 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        ai_routes: true,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -264,6 +269,7 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        ai_routes: true,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -286,6 +292,7 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: true,
         max_open_door_type: 2,
         model_versions: true,
+        ai_routes: true,
     },
 ];
 

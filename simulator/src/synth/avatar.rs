@@ -7,12 +7,11 @@
 //! 1. The photo is decoded (JPEG or PNG; anything else, or a damaged file, is a precise
 //!    [`AvatarError`]). Photos larger than a snapshot are first shrunk by whole-pixel box
 //!    averaging, so the resampling below never aliases.
-//! 2. The face is found with a skin-colour heuristic: pixels whose YCbCr chroma falls in
-//!    the usual skin range, weighted towards the centre of the photo (enrolment photos are
-//!    centred portraits), give the face's centre (weighted median) and extent (the 10th to
-//!    90th percentile spread). When fewer than 2 % of the photo is skin (a grey-scale
-//!    photo, a very dark one), the centre crop of a portrait is used instead. This is no
-//!    face detector, but it needs none: an enrolment photo holds one centred face.
+//! 2. The face is found with `face_find`'s skin test: the skin's widest band of rows near
+//!    the middle of the photo, and its spread across. When fewer than 2 % of the photo is
+//!    skin (a grey-scale photo, a very dark one), the centre crop of a portrait is used.
+//!    Enrolment has already refused photos in which `face_find::analyse` finds no usable
+//!    face.
 //! 3. The camera's crop: a frame around the face with the snapshot's aspect ratio, the
 //!    face filling about half its height as on the terminal, moved by a seeded jitter (a
 //!    few percent of position and scale), turned by a small pose change (up to ±4° of roll
@@ -36,6 +35,7 @@ mod tests;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use super::face_find::{FaceBox, find_face};
 use super::{SNAPSHOT_SIDE, jpeg, splitmix64};
 
 /// The largest photo side accepted, in pixels: larger images are refused before their
@@ -46,6 +46,10 @@ pub const MIN_AVATAR_SIDE: usize = 32;
 
 /// Separates the derivation's random stream from every other use of the seed.
 const DOMAIN_AVATAR: u64 = 0x9e0b_1a7e_0000_0006;
+/// Seeds the feature projection, which is the same for every device and run.
+const DOMAIN_FEATURE: u64 = 0x9e0b_1a7e_0000_0a1f;
+/// Values in a face feature.
+pub const FEATURE_LEN: usize = 256;
 
 /// How a snapshot is to come out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +118,7 @@ pub(crate) struct Picture {
 
 impl Picture {
     /// The pixel at `(x, y)`, clamped to the picture, as floats.
-    fn at(&self, x: isize, y: isize) -> [f32; 3] {
+    pub(crate) fn at(&self, x: isize, y: isize) -> [f32; 3] {
         let x = x.clamp(0, self.width as isize - 1) as usize;
         let y = y.clamp(0, self.height as isize - 1) as usize;
         let i = (y * self.width + x) * 3;
@@ -255,121 +259,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Picture, AvatarError> {
         height,
         px: rgb,
     })
-}
-
-/// Where the face is, in pixels of the photo.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct FaceBox {
-    pub(crate) cx: f32,
-    pub(crate) cy: f32,
-    pub(crate) w: f32,
-    pub(crate) h: f32,
-}
-
-/// Whether a colour is in the usual skin range: YCbCr chroma, not too dark, and a
-/// green between about half and nine tenths of the red (which keeps out red clothes).
-fn is_skin([r, g, b]: [f32; 3]) -> bool {
-    let y = 0.299 * r + 0.587 * g + 0.114 * b;
-    let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
-    let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
-    y > 25.0
-        && (136.0..=178.0).contains(&cr)
-        && (80.0..=130.0).contains(&cb)
-        && g >= 0.45 * r
-        && g <= 0.92 * r
-}
-
-/// Finds the face with the skin heuristic of the module documentation: the skin's
-/// widest band of rows near the middle of the picture is the face (the neck below is
-/// narrower, so it stops the band), and the skin within that band gives its width.
-pub(crate) fn find_face(pic: &Picture) -> FaceBox {
-    let (w, h) = (pic.width as f32, pic.height as f32);
-    let fallback = FaceBox {
-        cx: w / 2.0,
-        cy: h * 0.45,
-        w: w.min(h) * 0.45,
-        h: w.min(h) * 0.6,
-    };
-    // About 160 samples along the longer side are plenty to locate a face.
-    let step = (pic.width.max(pic.height) / 160).max(1);
-    let (gw, gh) = (pic.width.div_ceil(step), pic.height.div_ceil(step));
-    let mut skin = vec![false; gw * gh];
-    let mut rows = vec![0usize; gh];
-    // Only the middle 80 % of the columns count: the sides of a portrait are background.
-    let (x_lo, x_hi) = (gw / 10, gw - gw / 10);
-    for gy in 0..gh {
-        for gx in 0..gw {
-            let on = is_skin(pic.at((gx * step) as isize, (gy * step) as isize));
-            skin[gy * gw + gx] = on;
-            if on && (x_lo..x_hi).contains(&gx) {
-                rows[gy] += 1;
-            }
-        }
-    }
-    let total: usize = rows.iter().sum();
-    if total * 50 < (x_hi - x_lo) * gh {
-        return fallback;
-    }
-    // The core row: the widest, weighted towards 45 % down, where portraits put faces.
-    let weight = |gy: usize| {
-        let d = (gy as f32 / gh as f32 - 0.45) / 0.25;
-        rows[gy] as f32 * (-0.5 * d * d).exp()
-    };
-    let core = (0..gh)
-        .max_by(|&a, &b| weight(a).total_cmp(&weight(b)))
-        .unwrap_or(gh / 2);
-    let wide = |gy: usize| rows[gy] * 5 >= rows[core] * 2;
-    let (mut top, mut bottom) = (core, core);
-    // A few narrow rows (eyebrows, eyes, the mouth, a shadow) do not end the band.
-    const GAP: usize = 4;
-    while let Some(next) = (1..=GAP.min(top)).map(|d| top - d).find(|&r| wide(r)) {
-        top = next;
-    }
-    while let Some(next) = (1..=GAP)
-        .map(|d| bottom + d)
-        .take_while(|&r| r < gh)
-        .find(|&r| wide(r))
-    {
-        bottom = next;
-    }
-    let mut xs: Vec<(f32, f32)> = Vec::new();
-    for gy in top..=bottom {
-        for gx in x_lo..x_hi {
-            if skin[gy * gw + gx] {
-                xs.push(((gx * step) as f32 + 0.5, 1.0));
-            }
-        }
-    }
-    if xs.is_empty() {
-        return fallback;
-    }
-    let (x10, x50, x90) = quantiles(&mut xs);
-    let min_side = w.min(h) * 0.12;
-    let (y0, y1) = ((top * step) as f32, ((bottom + 1) * step) as f32);
-    FaceBox {
-        cx: x50,
-        cy: (y0 + y1) / 2.0,
-        w: ((x90 - x10) / 0.8).clamp(min_side, w),
-        h: (y1 - y0).clamp(min_side, h),
-    }
-}
-
-/// The weighted 10th, 50th and 90th percentiles of `(value, weight)` pairs (not empty).
-fn quantiles(values: &mut [(f32, f32)]) -> (f32, f32, f32) {
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f32 = values.iter().map(|v| v.1).sum();
-    let at = [0.1 * total, 0.5 * total, 0.9 * total];
-    let mut out = [values[values.len() - 1].0; 3];
-    let mut seen = 0.0;
-    let mut next = 0;
-    for &(value, weight) in values.iter() {
-        seen += weight;
-        while next < 3 && seen >= at[next] {
-            out[next] = value;
-            next += 1;
-        }
-    }
-    (out[0], out[1], out[2])
 }
 
 /// A 64-bit mix for per-pixel noise: independent per pixel, so the loop pipelines.
@@ -520,7 +409,11 @@ impl FaceSignature {
     /// [`AvatarError`] when the picture does not decode.
     pub fn of(image: &[u8]) -> Result<Self, AvatarError> {
         let pic = decode(image)?;
-        let face = find_face(&pic);
+        Ok(Self::of_face(&pic, find_face(&pic)))
+    }
+
+    /// The signature of the face at `face` in `pic`.
+    pub(crate) fn of_face(pic: &Picture, face: FaceBox) -> Self {
         let (bw, bh) = (face.w * 1.1, face.w * 1.4);
         let mut grey = Vec::with_capacity(SIGNATURE_W * SIGNATURE_H);
         let mut chroma = [0f32; 2];
@@ -556,7 +449,35 @@ impl FaceSignature {
             let value = c / (16.0 * n) / 8.0;
             signature.extend(std::iter::repeat_n(value, (weight / 2.0) as usize));
         }
-        Ok(Self(signature))
+        Self(signature)
+    }
+
+    /// The signature as a feature vector of [`FEATURE_LEN`] values of unit length: a
+    /// fixed random projection (seeded, the same in every run), so that faces close by
+    /// the likeness measure get features close by the cosine a receiver would use.
+    pub fn feature(&self) -> Vec<f32> {
+        static PROJECTION: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+        let cols = self.0.len();
+        let projection = PROJECTION.get_or_init(|| {
+            let mut rng = StdRng::seed_from_u64(splitmix64(DOMAIN_FEATURE));
+            (0..FEATURE_LEN * cols)
+                .map(|_| (0..4).map(|_| rng.random_range(-1.0f32..1.0)).sum())
+                .collect()
+        });
+        let mut out: Vec<f32> = projection
+            .chunks_exact(cols)
+            .map(|row| row.iter().zip(&self.0).map(|(a, b)| a * b).sum())
+            .collect();
+        let norm = out
+            .iter()
+            .map(|v| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::EPSILON);
+        for v in &mut out {
+            *v /= norm;
+        }
+        out
     }
 
     /// Mean absolute difference of two signatures: 0 for the same face, about 0.8 to 1.1

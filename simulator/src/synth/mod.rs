@@ -46,6 +46,7 @@ pub mod avatar;
 mod callback;
 mod canvas;
 pub mod face;
+pub(crate) mod face_find;
 pub mod jpeg;
 mod mix;
 pub mod people;

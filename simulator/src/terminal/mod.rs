@@ -4,6 +4,7 @@
 
 pub mod access;
 pub(crate) mod activity;
+pub(crate) mod ai;
 pub mod api;
 pub mod device;
 pub(crate) mod history;

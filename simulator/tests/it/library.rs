@@ -11,19 +11,24 @@ use serde_json::{Value, json};
 
 use crate::support::{self, TestDevice, call};
 
-/// A small JPEG face, base64, from the generator (a different face per `n`).
+/// A small JPEG face, base64, from the generator (a different face per `n`): the first
+/// unmasked one from record `2n + 2` on, since enrolment refuses masked faces.
 pub fn photo(n: u64) -> String {
+    use base64::Engine;
     let generator = facesim::synth::Generator::new(
         &facesim::synth::SynthConfig {
             seed: n,
-            width: 48,
-            height: 64,
+            width: 96,
+            height: 128,
             ..Default::default()
         },
         "PHOTO",
     );
-    let event = generator.generate(n * 2 + 2, 0).event;
-    event.as_record().expect("a record").rgb_image.clone()
+    let draw = (n * 2 + 2..)
+        .map(|seq| generator.draw(seq))
+        .find(|d| !d.shot.mask_worn && !d.shot.spoof)
+        .expect("an unmasked face");
+    base64::engine::general_purpose::STANDARD.encode(generator.snapshot(&draw))
 }
 
 async fn device_at(dir: &std::path::Path, api: ApiVersion) -> TestDevice {

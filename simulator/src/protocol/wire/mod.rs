@@ -22,6 +22,7 @@ pub const MAX_USER_NAME_BYTES: usize = 128;
 /// Recommended upper bound of `customtips`, in characters (not bytes).
 pub const RECOMMENDED_TIPS_CHARS: usize = 10;
 
+mod ai;
 mod answer;
 mod auth;
 mod functions;
@@ -31,6 +32,7 @@ mod login;
 mod record;
 pub mod settings;
 
+pub use ai::*;
 pub use answer::*;
 pub use auth::*;
 pub use functions::*;

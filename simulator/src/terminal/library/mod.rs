@@ -33,6 +33,7 @@ use crate::store::StoreError;
 use crate::wire::{GroupOutput, RuleOutput, UserOutput};
 
 pub use rules::{Admission, evaluate};
+pub(crate) use users::derive_feature;
 
 /// Most groups, and most rules, the library holds (since API 1.2.0).
 pub const MAX_GROUPS: usize = 256;

@@ -3,8 +3,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 
 use super::{
@@ -12,6 +10,7 @@ use super::{
     ids, invalid, io,
 };
 use crate::profile::PersonKind;
+use crate::synth::face_find::FaceError;
 use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
 
 /// Longest card, ID-card, staff number and PIN, in bytes.
@@ -23,29 +22,24 @@ pub const MAX_OFFSET: u64 = 100_000;
 /// Largest `limit` of a page.
 pub const MAX_LIMIT: u64 = 100;
 
-/// The feature blob of a face, shaped like the vendor's: a 12-byte header (u32 LE 42200,
-/// 0, the total length 1036) and 256 little-endian f32 of unit length, drawn from a
-/// generator seeded by the SHA-256 of the photo, so one photo always gives one feature.
-pub fn derive_feature(photo: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, photo);
-    let mut seed = [0u8; 8];
-    seed.copy_from_slice(&digest.as_ref()[..8]);
-    let mut rng = StdRng::seed_from_u64(u64::from_le_bytes(seed));
-    let values: Vec<f32> = (0..256).map(|_| rng.random_range(-1.0f32..1.0)).collect();
-    let norm = values
-        .iter()
-        .map(|v| v * v)
-        .sum::<f32>()
-        .sqrt()
-        .max(f32::EPSILON);
-    let mut blob = Vec::with_capacity(1036);
-    for word in [42_200u32, 0, 1036] {
+/// The feature blob of the face in a photo, shaped like the vendor's: a 12-byte header
+/// (u32 LE 42200, 0, the total length 1036) and the face's 256 little-endian f32 of unit
+/// length (`face_find::feature`, the likeness signature projected), base64. The AI route
+/// `/v1/ai/feature` answers exactly this for the same photo.
+///
+/// # Errors
+/// [`FaceError`] when the photo has no enrollable face.
+pub fn derive_feature(photo: &[u8]) -> Result<String, FaceError> {
+    let values = crate::synth::face_find::feature(photo)?;
+    let len = 12 + 4 * values.len() as u32;
+    let mut blob = Vec::with_capacity(len as usize);
+    for word in [42_200u32, 0, len] {
         blob.extend_from_slice(&word.to_le_bytes());
     }
     for v in values {
-        blob.extend_from_slice(&(v / norm).to_le_bytes());
+        blob.extend_from_slice(&v.to_le_bytes());
     }
-    STANDARD.encode(blob)
+    Ok(STANDARD.encode(blob))
 }
 
 fn check_len(value: &str, what: &str, max: usize) -> Result<(), LibraryError> {
@@ -94,7 +88,8 @@ fn check_feature(feature: &str) -> Result<(), LibraryError> {
 enum Face {
     Keep,
     Remove,
-    Set(String, Vec<u8>),
+    /// The avatar's base64 and the feature derived from it.
+    Set(String, String),
 }
 
 impl Library {
@@ -242,7 +237,11 @@ impl Library {
             Some(Some(a)) if a.is_empty() => Face::Remove,
             Some(Some(a)) => {
                 let bytes = check_avatar(a)?;
-                Face::Set(a.clone(), bytes)
+                // The photo is analysed even when a feature is given: a photo without a
+                // usable face is refused with the reason the quality route gives.
+                let feature =
+                    derive_feature(&bytes).map_err(|e| invalid(format!("avatar: {e}")))?;
+                Face::Set(a.clone(), feature)
             }
         };
         let given_feature = match &input.feature {
@@ -256,7 +255,7 @@ impl Library {
         // A given feature wins over the photo; otherwise a new photo makes a new one.
         let feature = match (&given_feature, &face) {
             (Some(f), _) => f.clone(),
-            (None, Face::Set(_, bytes)) => derive_feature(bytes),
+            (None, Face::Set(_, derived)) => derived.clone(),
             (None, Face::Remove) => String::new(),
             (None, Face::Keep) => match &input.feature {
                 Some(None) => String::new(),

@@ -1,0 +1,646 @@
+//! The one face analysis of the simulator: where the face is in a picture, how the head
+//! is turned, whether a mask or a hat hides part of it, and what that means for quality.
+//! Enrolment (`library::users`), the AI routes (`/v1/ai/*`) and avatar-derived snapshots
+//! (`avatar`) all use it, so that a photo the quality route passes is a photo enrolment
+//! takes and the face a snapshot is cut around is the face the quality route reports.
+//!
+//! It is a heuristic, not a trained detector, and it looks for one face, the most
+//! prominent one:
+//!
+//! 1. Skin: the picture is cut into a grid of about 200 cells along its longer side; a
+//!    cell is skin when its mean colour falls in the usual YCbCr skin range.
+//! 2. The face's blob: the 4-connected skin regions are scored by size, by closeness to
+//!    the centre of the picture, and by shape (a door frame or a bare arm is long and
+//!    thin); the best one is the face. None large enough means no face.
+//! 3. The face band: the blob's widest row near its top is the face's width; going up
+//!    while rows stay wide gives the forehead, going down the chin (a neck is narrower).
+//!    The band's skin gives the centre and width; the rectangle spans from the top of the
+//!    band down by the face's proportions (or to the band's bottom when that is lower).
+//! 4. Mask: the lower face (below a band that stops too early) is mostly not skin and as
+//!    bright as the skin or brighter, as a surgical or FFP2 mask is. A beard is darker.
+//! 5. Hat or helmet: above the forehead, a large part of the head's width is covered by a
+//!    brightly coloured surface (hair is dark or skin-coloured, walls are grey).
+//! 6. Pose: the features (the holes in the band's skin: eyes, brows, nose, mouth) shift
+//!    sideways when the head turns (yaw) and up or down when it nods (pitch); the band's
+//!    principal axis tilts with the head (roll).
+
+use super::avatar::{AvatarError, FaceSignature, Picture, decode};
+
+/// A face side shorter than this, in pixels, is too small to recognise reliably.
+pub const MIN_FACE_SIDE: f32 = 100.0;
+/// Head angles beyond this, in degrees, are too large for recognition.
+pub const MAX_ANGLE: f32 = 20.0;
+
+/// How far the line through the band's row midpoints leans for a given head tilt.
+const ROLL_LEAN: f32 = 0.33;
+/// Where the features' centre sits in the face band of a face seen straight on, as a
+/// fraction of the band's height.
+const FEATURES_DOWN: f32 = 0.45;
+/// Cells along the picture's longer side.
+const GRID: usize = 200;
+
+/// Where the face is, in pixels of the photo: the centre and extent of the face band,
+/// what snapshot crops and signatures are cut around.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FaceBox {
+    pub(crate) cx: f32,
+    pub(crate) cy: f32,
+    pub(crate) w: f32,
+    pub(crate) h: f32,
+}
+
+/// A face rectangle in image coordinates: origin top-left, y down, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub left: f32,
+    pub top: f32,
+    pub right: f32,
+    pub bottom: f32,
+}
+
+/// One face as the analysis sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Face {
+    /// The face rectangle, clamped to the picture.
+    pub rect: Rect,
+    /// Head turn left or right, nod up or down, and tilt, in degrees.
+    pub yaw: f32,
+    pub pitch: f32,
+    pub roll: f32,
+    /// The lower face is covered by a mask.
+    pub mask: bool,
+    /// The top of the head is covered by a hat or helmet.
+    pub headwear: bool,
+    /// The face band, for crops and signatures.
+    pub(crate) band: FaceBox,
+}
+
+/// The quality verdict on a face, in the order it is decided: the first that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    Pass,
+    Mask,
+    Headwear,
+    TooSmall,
+    Pitch,
+    Yaw,
+    Roll,
+}
+
+impl Quality {
+    /// The guide's result code.
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Pass => 0,
+            Self::Mask => 80200,
+            Self::Headwear => 80201,
+            Self::TooSmall => 80202,
+            Self::Pitch => 80204,
+            Self::Yaw => 80205,
+            Self::Roll => 80206,
+        }
+    }
+
+    /// The result's `info` text.
+    pub fn info(self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Mask => "face is covered by a mask",
+            Self::Headwear => "face is covered by a hat or helmet",
+            Self::TooSmall => "face is too small (a side under 100 px)",
+            Self::Pitch => "head is tilted up or down too far (pitch beyond 20 degrees)",
+            Self::Yaw => "head is turned too far (yaw beyond 20 degrees)",
+            Self::Roll => "head is tilted sideways too far (roll beyond 20 degrees)",
+        }
+    }
+
+    /// Whether a photo of this quality may be enrolled: a mask or a hat hides what the
+    /// feature describes (the lower face, the hairline), and a photo with no usable face
+    /// has nothing to describe; size and pose only lower the quality of a match, so the
+    /// photo is taken.
+    pub fn enrollable(self) -> bool {
+        !matches!(self, Self::Mask | Self::Headwear)
+    }
+}
+
+impl Face {
+    /// The quality verdict: mask, then headwear, size and the three angles.
+    pub fn quality(&self) -> Quality {
+        let r = self.rect;
+        if self.mask {
+            Quality::Mask
+        } else if self.headwear {
+            Quality::Headwear
+        } else if (r.right - r.left) < MIN_FACE_SIDE || (r.bottom - r.top) < MIN_FACE_SIDE {
+            Quality::TooSmall
+        } else if self.pitch.abs() > MAX_ANGLE {
+            Quality::Pitch
+        } else if self.yaw.abs() > MAX_ANGLE {
+            Quality::Yaw
+        } else if self.roll.abs() > MAX_ANGLE {
+            Quality::Roll
+        } else {
+            Quality::Pass
+        }
+    }
+}
+
+/// Why a picture yields no face to enrol or describe.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceError {
+    /// The bytes are not a picture that decodes.
+    #[error(transparent)]
+    Image(#[from] AvatarError),
+    /// No skin region in the picture can be a face.
+    #[error("no face found in the picture")]
+    NoFace,
+    /// The face is there but hidden in part (quality code and reason).
+    #[error("face is not usable: {} (quality code {})", .0.info(), .0.code())]
+    Unusable(Quality),
+}
+
+/// The faces of a JPEG or PNG picture (none or one), as the quality route reports them.
+///
+/// # Errors
+/// [`FaceError::Image`] when the picture does not decode.
+pub fn faces(image: &[u8]) -> Result<Vec<Face>, FaceError> {
+    Ok(analyse(&decode(image)?).into_iter().collect())
+}
+
+/// The feature of the face in a photo: what enrolment stores and `/v1/ai/feature`
+/// answers, the face's likeness signature projected to a unit vector.
+///
+/// # Errors
+/// [`FaceError`] when the photo does not decode, holds no face, or the face is not
+/// enrollable ([`Quality::enrollable`]).
+pub fn feature(photo: &[u8]) -> Result<Vec<f32>, FaceError> {
+    let pic = decode(photo)?;
+    let face = analyse(&pic).ok_or(FaceError::NoFace)?;
+    let quality = face.quality();
+    if !quality.enrollable() {
+        return Err(FaceError::Unusable(quality));
+    }
+    Ok(FaceSignature::of_face(&pic, face.band).feature())
+}
+
+/// The picture's mean colour per grid cell, with the grid's size and cell side.
+struct Grid {
+    w: usize,
+    h: usize,
+    step: usize,
+    rgb: Vec<[f32; 3]>,
+    skin: Vec<bool>,
+}
+
+impl Grid {
+    fn of(pic: &Picture) -> Self {
+        let step = pic.width.max(pic.height).div_ceil(GRID).max(1);
+        let (w, h) = (pic.width / step, pic.height / step);
+        let mut rgb = vec![[0f32; 3]; w * h];
+        for gy in 0..h {
+            for y in gy * step..(gy + 1) * step {
+                let row = &pic.px[(y * pic.width) * 3..(y * pic.width + w * step) * 3];
+                for (x, p) in row.chunks_exact(3).enumerate() {
+                    let cell = &mut rgb[gy * w + x / step];
+                    for k in 0..3 {
+                        cell[k] += f32::from(p[k]);
+                    }
+                }
+            }
+        }
+        let n = (step * step) as f32;
+        for cell in &mut rgb {
+            *cell = cell.map(|v| v / n);
+        }
+        let skin = rgb.iter().map(|&c| is_skin(c)).collect();
+        Self {
+            w,
+            h,
+            step,
+            rgb,
+            skin,
+        }
+    }
+
+    fn at(&self, x: usize, y: usize) -> [f32; 3] {
+        self.rgb[y * self.w + x]
+    }
+}
+
+/// Whether a colour is in the usual skin range: YCbCr chroma, not too dark, and a
+/// green between about half and nine tenths of the red (which keeps out red clothes).
+fn is_skin([r, g, b]: [f32; 3]) -> bool {
+    let y = luma([r, g, b]);
+    let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
+    let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+    y > 25.0
+        && (136.0..=178.0).contains(&cr)
+        && (80.0..=130.0).contains(&cb)
+        && g >= 0.45 * r
+        && g <= 0.92 * r
+}
+
+fn luma([r, g, b]: [f32; 3]) -> f32 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
+/// Saturation as (max − min) / max, 0 for grey.
+fn saturation(c: [f32; 3]) -> f32 {
+    let max = c[0].max(c[1]).max(c[2]);
+    let min = c[0].min(c[1]).min(c[2]);
+    if max < 1.0 { 0.0 } else { (max - min) / max }
+}
+
+/// The 4-connected skin regions, as lists of cells, largest first.
+fn blobs(grid: &Grid) -> Vec<Vec<(usize, usize)>> {
+    let mut seen = vec![false; grid.w * grid.h];
+    let mut out = Vec::new();
+    for start in 0..grid.w * grid.h {
+        if seen[start] || !grid.skin[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut cells = Vec::new();
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % grid.w, i / grid.w);
+            cells.push((x, y));
+            let mut visit = |j: usize| {
+                if !seen[j] && grid.skin[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < grid.w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - grid.w);
+            }
+            if y + 1 < grid.h {
+                visit(i + grid.w);
+            }
+        }
+        out.push(cells);
+    }
+    out.sort_by_key(|b| std::cmp::Reverse(b.len()));
+    out
+}
+
+/// How face-like a blob is: its size, weighted by closeness to the centre and by shape.
+fn score(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
+    let n = cells.len() as f32;
+    let (mx, my) = cells.iter().fold((0.0, 0.0), |(a, b), &(x, y)| {
+        (a + x as f32 / n, b + y as f32 / n)
+    });
+    let dx = (mx / grid.w as f32 - 0.5) / 0.35;
+    let dy = (my / grid.h as f32 - 0.45) / 0.4;
+    let centre = (-0.5 * (dx * dx + dy * dy)).exp();
+    let (x0, x1) = cells
+        .iter()
+        .fold((usize::MAX, 0), |(lo, hi), &(x, _)| (lo.min(x), hi.max(x)));
+    let (y0, y1) = cells
+        .iter()
+        .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
+    let aspect = (y1 - y0 + 1) as f32 / (x1 - x0 + 1) as f32;
+    let fill = n / ((y1 - y0 + 1) * (x1 - x0 + 1)) as f32;
+    let shape = if (0.5..=4.0).contains(&aspect) && fill > 0.2 {
+        1.0
+    } else {
+        0.1
+    };
+    n * centre * shape
+}
+
+/// The weighted 10th, 50th and 90th percentiles of `values` (not empty).
+fn quantiles(values: &mut [f32]) -> (f32, f32, f32) {
+    values.sort_by(f32::total_cmp);
+    let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+    (at(0.1), at(0.5), at(0.9))
+}
+
+/// Finds the face in `pic`, as described in the module documentation; `None` when no
+/// skin region can be a face.
+pub fn analyse(pic: &Picture) -> Option<Face> {
+    let grid = Grid::of(pic);
+    if grid.w < 8 || grid.h < 8 {
+        return None;
+    }
+    let min_cells = (grid.w * grid.h / 400).max(12);
+    let blob = blobs(&grid)
+        .into_iter()
+        .take_while(|b| b.len() >= min_cells)
+        .max_by(|a, b| score(&grid, a).total_cmp(&score(&grid, b)))?;
+    let (y0, y1) = blob
+        .iter()
+        .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
+    let mut rows = vec![0usize; y1 - y0 + 1];
+    for &(_, y) in &blob {
+        rows[y - y0] += 1;
+    }
+    let smooth = |i: usize| {
+        let lo = i.saturating_sub(1);
+        let hi = (i + 1).min(rows.len() - 1);
+        rows[lo..=hi].iter().sum::<usize>() as f32 / (hi - lo + 1) as f32
+    };
+    // The head ends at the neck: the first row, past the face's middle, much narrower
+    // than the widest above it. Clothes or hair in skin tones further down do not count.
+    let mut widest = 0f32;
+    let mut end = rows.len();
+    for i in 0..rows.len() {
+        widest = widest.max(smooth(i));
+        if i as f32 > 0.6 * widest && smooth(i) < 0.6 * widest {
+            end = i;
+            break;
+        }
+    }
+    let core = (0..end).max_by(|&a, &b| smooth(a).total_cmp(&smooth(b)))?;
+    let width = smooth(core);
+    // A few narrow rows (eyes, brows, the mouth, a shadow) do not end the band.
+    let gap = (rows.len() / 25).max(2);
+    let mut top = core;
+    while let Some(next) = (1..=gap.min(top))
+        .map(|d| top - d)
+        .find(|&r| rows[r] as f32 >= 0.4 * width)
+    {
+        top = next;
+    }
+    let mut bottom = core;
+    while let Some(next) = (1..=gap)
+        .map(|d| bottom + d)
+        .take_while(|&r| r < end)
+        .find(|&r| rows[r] as f32 >= 0.55 * width)
+    {
+        bottom = next;
+    }
+    let (band_top, band_bottom) = (y0 + top, y0 + bottom);
+    let mut xs: Vec<f32> = blob
+        .iter()
+        .filter(|&&(_, y)| (band_top..=band_bottom).contains(&y))
+        .map(|&(x, _)| x as f32 + 0.5)
+        .collect();
+    let (x10, _, x90) = quantiles(&mut xs);
+    let step = grid.step as f32;
+    let fw = (x90 - x10) / 0.8;
+    let cx = (x10 + x90) / 2.0;
+    let (bt, bb) = (band_top as f32, band_bottom as f32 + 1.0);
+    let skin_luma = blob
+        .iter()
+        .filter(|&&(_, y)| (band_top..=band_bottom).contains(&y))
+        .map(|&(x, y)| luma(grid.at(x, y)))
+        .sum::<f32>()
+        / xs.len() as f32;
+
+    // The face's proportions: about 1.2 times as tall as wide. A detector's box starts
+    // at the brows, a little below where the forehead's skin begins.
+    let fh = 1.2 * fw;
+    let mask = masked(&grid, cx, fw, bt, bb, fh, skin_luma);
+    let headwear = hatted(&grid, cx, fw, bt);
+    let top = bt + 0.1 * fw;
+    let bottom = if mask { top + fh } else { bb.max(top + fh) };
+    let (yaw, pitch) = match features(&grid, &blob, band_top, band_bottom, cx, fw) {
+        Some((fx, fy)) if !mask => {
+            let sx = ((fx - cx) / (0.5 * fw)).clamp(-1.0, 1.0);
+            let fraction = (fy - bt) / (bb - bt);
+            let sy = ((fraction - FEATURES_DOWN) / 0.5).clamp(-1.0, 1.0);
+            (sx.asin().to_degrees(), -sy.asin().to_degrees())
+        }
+        _ => (0.0, 0.0),
+    };
+    let roll = roll(&blob, band_top, band_bottom);
+    let (pw, ph) = (pic.width as f32, pic.height as f32);
+    let rect = Rect {
+        left: ((cx - fw / 2.0) * step).clamp(0.0, pw),
+        top: (top * step).clamp(0.0, ph),
+        right: ((cx + fw / 2.0) * step).clamp(0.0, pw),
+        bottom: (bottom * step).clamp(0.0, ph),
+    };
+    Some(Face {
+        rect,
+        yaw,
+        pitch,
+        roll,
+        mask,
+        headwear,
+        band: FaceBox {
+            cx: cx * step,
+            cy: (bt + bb) / 2.0 * step,
+            w: fw * step,
+            h: (bb - bt) * step,
+        },
+    })
+}
+
+/// Whether the lower face is covered: the band stops well above the chin, and below it,
+/// across the middle of the face, most cells are not skin but are at least nearly as
+/// bright as the skin.
+fn masked(grid: &Grid, cx: f32, fw: f32, bt: f32, bb: f32, fh: f32, skin_luma: f32) -> bool {
+    if bb - bt > 0.8 * fh {
+        return false;
+    }
+    let (x0, x1) = ((cx - 0.3 * fw).max(0.0) as usize, (cx + 0.3 * fw) as usize);
+    let (y0, y1) = (bb as usize, (bt + 0.95 * fh) as usize);
+    let (mut covered, mut total) = (0usize, 0usize);
+    for y in y0..y1.min(grid.h) {
+        for x in x0..x1.min(grid.w) {
+            total += 1;
+            let c = grid.at(x, y);
+            if !grid.skin[y * grid.w + x] && luma(c) >= 0.85 * skin_luma {
+                covered += 1;
+            }
+        }
+    }
+    total > 0 && covered as f32 >= 0.55 * total as f32
+}
+
+/// Whether a hat or helmet covers the head: above the forehead, across the head's width,
+/// a good part of the cells are a bright, saturated colour that is neither skin nor hair.
+fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
+    let (x0, x1) = ((cx - 0.5 * fw).max(0.0) as usize, (cx + 0.5 * fw) as usize);
+    let (y0, y1) = ((bt - 0.6 * fw).max(0.0) as usize, bt as usize);
+    let (mut covered, mut total) = (0usize, 0usize);
+    for y in y0..y1.min(grid.h) {
+        for x in x0..x1.min(grid.w) {
+            total += 1;
+            let c = grid.at(x, y);
+            if !grid.skin[y * grid.w + x] && saturation(c) > 0.45 && luma(c) > 70.0 {
+                covered += 1;
+            }
+        }
+    }
+    total > 0 && covered as f32 >= 0.3 * total as f32
+}
+
+/// The centre of the features: the cells inside the band, between the skin's left and
+/// right edges on their row, that are not skin.
+fn features(
+    grid: &Grid,
+    blob: &[(usize, usize)],
+    top: usize,
+    bottom: usize,
+    cx: f32,
+    fw: f32,
+) -> Option<(f32, f32)> {
+    let (lo, hi) = (
+        (cx - 0.45 * fw).max(0.0) as usize,
+        (cx + 0.45 * fw) as usize,
+    );
+    let mut edges = vec![(usize::MAX, 0usize); bottom - top + 1];
+    for &(x, y) in blob {
+        if (top..=bottom).contains(&y) && (lo..=hi).contains(&x) {
+            let e = &mut edges[y - top];
+            *e = (e.0.min(x), e.1.max(x));
+        }
+    }
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+    for (i, &(l, r)) in edges.iter().enumerate() {
+        let y = top + i;
+        for x in l.saturating_add(1)..r {
+            if !grid.skin[y * grid.w + x] {
+                sx += x as f32 + 0.5;
+                sy += y as f32 + 0.5;
+                n += 1.0;
+            }
+        }
+    }
+    (n >= 3.0).then(|| (sx / n, sy / n))
+}
+
+/// The tilt of the head: the line through the midpoints of the band's rows (the middle
+/// of each row's skin, from its left edge to its right) leans with the head. For an oval
+/// face about 1.3 times as tall as wide that line leans about a third as far as the
+/// head, hence the factor (measured on drawn faces).
+fn roll(blob: &[(usize, usize)], top: usize, bottom: usize) -> f32 {
+    let mut edges = vec![(usize::MAX, 0usize); bottom - top + 1];
+    for &(x, y) in blob {
+        if (top..=bottom).contains(&y) {
+            let e = &mut edges[y - top];
+            *e = (e.0.min(x), e.1.max(x));
+        }
+    }
+    let points: Vec<(f32, f32)> = edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.0 <= e.1)
+        .map(|(i, e)| (i as f32, (e.0 + e.1) as f32 / 2.0))
+        .collect();
+    let n = points.len() as f32;
+    if n < 4.0 {
+        return 0.0;
+    }
+    let (my, mx) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(y, x)| (a + y / n, b + x / n));
+    let (mut sxy, mut syy) = (0.0, 0.0);
+    for &(y, x) in &points {
+        sxy += (y - my) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    if syy <= 0.0 {
+        return 0.0;
+    }
+    let slope = sxy / syy;
+    (-slope / ROLL_LEAN).atan().to_degrees()
+}
+
+/// The face box for snapshot crops and likeness signatures, with the same skin test as
+/// [`analyse`] but tuned for centred portraits (kept apart because the likeness measure
+/// is calibrated on it): the skin's
+/// widest band of rows near the middle of the picture is the face (the neck below is
+/// narrower, so it stops the band), and the skin within that band gives its width.
+pub(crate) fn find_face(pic: &Picture) -> FaceBox {
+    let (w, h) = (pic.width as f32, pic.height as f32);
+    let fallback = FaceBox {
+        cx: w / 2.0,
+        cy: h * 0.45,
+        w: w.min(h) * 0.45,
+        h: w.min(h) * 0.6,
+    };
+    // About 160 samples along the longer side are plenty to locate a face.
+    let step = (pic.width.max(pic.height) / 160).max(1);
+    let (gw, gh) = (pic.width.div_ceil(step), pic.height.div_ceil(step));
+    let mut skin = vec![false; gw * gh];
+    let mut rows = vec![0usize; gh];
+    // Only the middle 80 % of the columns count: the sides of a portrait are background.
+    let (x_lo, x_hi) = (gw / 10, gw - gw / 10);
+    for gy in 0..gh {
+        for gx in 0..gw {
+            let on = is_skin(pic.at((gx * step) as isize, (gy * step) as isize));
+            skin[gy * gw + gx] = on;
+            if on && (x_lo..x_hi).contains(&gx) {
+                rows[gy] += 1;
+            }
+        }
+    }
+    let total: usize = rows.iter().sum();
+    if total * 50 < (x_hi - x_lo) * gh {
+        return fallback;
+    }
+    // The core row: the widest, weighted towards 45 % down, where portraits put faces.
+    let weight = |gy: usize| {
+        let d = (gy as f32 / gh as f32 - 0.45) / 0.25;
+        rows[gy] as f32 * (-0.5 * d * d).exp()
+    };
+    let core = (0..gh)
+        .max_by(|&a, &b| weight(a).total_cmp(&weight(b)))
+        .unwrap_or(gh / 2);
+    let wide = |gy: usize| rows[gy] * 5 >= rows[core] * 2;
+    let (mut top, mut bottom) = (core, core);
+    // A few narrow rows (eyebrows, eyes, the mouth, a shadow) do not end the band.
+    const GAP: usize = 4;
+    while let Some(next) = (1..=GAP.min(top)).map(|d| top - d).find(|&r| wide(r)) {
+        top = next;
+    }
+    while let Some(next) = (1..=GAP)
+        .map(|d| bottom + d)
+        .take_while(|&r| r < gh)
+        .find(|&r| wide(r))
+    {
+        bottom = next;
+    }
+    let mut xs: Vec<(f32, f32)> = Vec::new();
+    for gy in top..=bottom {
+        for gx in x_lo..x_hi {
+            if skin[gy * gw + gx] {
+                xs.push(((gx * step) as f32 + 0.5, 1.0));
+            }
+        }
+    }
+    if xs.is_empty() {
+        return fallback;
+    }
+    let (x10, x50, x90) = weighted_quantiles(&mut xs);
+    let min_side = w.min(h) * 0.12;
+    let (y0, y1) = ((top * step) as f32, ((bottom + 1) * step) as f32);
+    FaceBox {
+        cx: x50,
+        cy: (y0 + y1) / 2.0,
+        w: ((x90 - x10) / 0.8).clamp(min_side, w),
+        h: (y1 - y0).clamp(min_side, h),
+    }
+}
+
+/// The weighted 10th, 50th and 90th percentiles of `(value, weight)` pairs (not empty).
+fn weighted_quantiles(values: &mut [(f32, f32)]) -> (f32, f32, f32) {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f32 = values.iter().map(|v| v.1).sum();
+    let at = [0.1 * total, 0.5 * total, 0.9 * total];
+    let mut out = [values[values.len() - 1].0; 3];
+    let mut seen = 0.0;
+    let mut next = 0;
+    for &(value, weight) in values.iter() {
+        seen += weight;
+        while next < 3 && seen >= at[next] {
+            out[next] = value;
+            next += 1;
+        }
+    }
+    (out[0], out[1], out[2])
+}
+
+#[cfg(test)]
+mod tests;

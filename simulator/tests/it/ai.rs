@@ -1,0 +1,355 @@
+//! The AI helper routes over HTTPS: `/v1/ai/recognitionquality` finds faces drawn at known
+//! places (bare, masked, under a helmet, tilted, too small) and answers an empty array for
+//! a picture without one; `/v1/ai/feature` answers exactly the feature enrolment stores,
+//! and enrolment refuses a masked photo with the quality route's reason; every malformed
+//! request is a JSON envelope that changes nothing.
+//!
+//! The vendor client's own pictures are not part of the repository; to check them, set
+//! `FACESIM_VENDOR_PICTURES` to their folder and run
+//! `cargo test -p facesim --test it ai::vendor_pictures -- --ignored`.
+
+use facesim::profile::ApiVersion;
+use facesim::synth::face::{self, Backdrop, Look, Region, Shot};
+use facesim::synth::jpeg;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use crate::support::{self, TestDevice, call};
+
+const BOUNDARY: &str = "facesim-test-boundary";
+
+/// A multipart body with one part `name`, labelled as the vendor's client labels it.
+fn multipart(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"face.jpeg\"\r\nContent-Type: multipart/form-data\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn post_image(dev: &TestDevice, route: &str, image: &[u8]) -> (u16, Value) {
+    call(
+        dev.client
+            .post(format!("{}/v1/ai/{route}", dev.api))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(multipart("image", image)),
+    )
+    .await
+}
+
+/// A drawn face: the JPEG and the head's centre and half-width, in pixels.
+struct Drawn {
+    jpeg: Vec<u8>,
+    cx: f32,
+    cy: f32,
+    r: f32,
+}
+
+/// Draws person `seed` at `w × h`, the shot adjusted by `tweak`, the pixels by `paint`.
+fn draw(
+    seed: u64,
+    (w, h): (u32, u32),
+    tweak: impl Fn(&mut Shot),
+    paint: impl Fn(&mut [u8], f32, f32, f32, f32),
+) -> Drawn {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let region = if seed % 2 == 0 {
+        Region::EastAsia
+    } else {
+        Region::Anywhere
+    };
+    let look = Look::random(&mut rng, region);
+    let backdrop = Backdrop::random(&mut rng);
+    let mut shot = Shot::random(&mut rng, backdrop);
+    tweak(&mut shot);
+    let mut px = face::render(&look, &shot, w, h);
+    // Where face::render puts the head.
+    let r = 0.25 * (w as f32).min(h as f32 * 0.8) * shot.scale * look.face_width;
+    let (cx, cy) = (w as f32 * (0.5 + shot.dx), h as f32 * (0.46 + shot.dy));
+    paint(&mut px, cx, cy, r, r * look.face_ratio);
+    Drawn {
+        jpeg: jpeg::encode(&px, w, h, 90, "ai test"),
+        cx,
+        cy,
+        r,
+    }
+}
+
+fn plain(seed: u64, size: (u32, u32), tweak: impl Fn(&mut Shot)) -> Drawn {
+    draw(seed, size, tweak, |_, _, _, _, _| {})
+}
+
+fn straight(shot: &mut Shot) {
+    shot.roll = 0.0;
+    shot.mask_worn = false;
+}
+
+/// Paints a yellow safety helmet over the top of the head, down to the brows' height.
+fn helmet(px: &mut [u8], cx: f32, cy: f32, r: f32, ry: f32) {
+    let width = 480usize;
+    let brim = cy - 0.35 * ry;
+    for (i, p) in px.chunks_exact_mut(3).enumerate() {
+        let (x, y) = ((i % width) as f32, (i / width) as f32);
+        let d = ((x - cx) / (1.2 * r)).powi(2) + ((y - brim) / (0.9 * ry)).powi(2);
+        if d < 1.0 && y < brim {
+            p.copy_from_slice(&[240, 190, 20]);
+        }
+    }
+}
+
+async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
+    let mut config = support::device_config(dir, 0.0);
+    config.synth.api = api;
+    config.push.api = api;
+    support::device(config).await
+}
+
+/// The one entry of a quality answer, checked to hold the drawn head's centre and to be
+/// about as wide as the head.
+fn one_face(body: &Value, drawn: &Drawn) -> (i64, Value) {
+    let entries = body["data"].as_array().expect("an array");
+    assert_eq!(entries.len(), 1, "{body}");
+    let e = &entries[0];
+    let rect = &e["rect"];
+    let side = |k: &str| rect[k].as_f64().unwrap() as f32;
+    let (left, top, right, bottom) = (side("left"), side("top"), side("right"), side("bottom"));
+    assert!(
+        left < drawn.cx && drawn.cx < right,
+        "{rect} vs cx {}",
+        drawn.cx
+    );
+    assert!(
+        top < drawn.cy && drawn.cy < bottom,
+        "{rect} vs cy {}",
+        drawn.cy
+    );
+    let width = right - left;
+    assert!(
+        width > 1.4 * drawn.r && width < 2.8 * drawn.r,
+        "{rect} vs head width {}",
+        2.0 * drawn.r
+    );
+    for angle in ["yaw", "pitch", "roll"] {
+        assert!(e[angle].is_number(), "{e}");
+    }
+    (e["result"]["code"].as_i64().unwrap(), e.clone())
+}
+
+#[tokio::test]
+async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    for seed in [2, 8, 11] {
+        let drawn = plain(seed, (480, 640), straight);
+        let (status, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
+        assert_eq!(status, 200, "{body}");
+        let (code, entry) = one_face(&body, &drawn);
+        assert_eq!(code, 0, "seed {seed}: {entry}");
+        assert_eq!(entry["result"]["info"], "PASS");
+    }
+    for seed in [0, 3, 9, 12] {
+        let drawn = plain(seed, (480, 640), |s| {
+            s.roll = 0.0;
+            s.mask_worn = true;
+        });
+        let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
+        assert_eq!(one_face(&body, &drawn).0, 80200, "masked seed {seed}");
+    }
+    let drawn = draw(8, (480, 640), straight, helmet);
+    let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
+    assert_eq!(one_face(&body, &drawn).0, 80201, "helmet: {body}");
+    let drawn = plain(2, (480, 640), |s| {
+        straight(s);
+        s.roll = 0.6;
+    });
+    let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
+    let (code, entry) = one_face(&body, &drawn);
+    assert_eq!(code, 80206, "tilted by 34 degrees: {entry}");
+    assert!(entry["roll"].as_f64().unwrap() > 20.0, "{entry}");
+    let drawn = plain(8, (96, 128), straight);
+    let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
+    assert_eq!(one_face(&body, &drawn).0, 80202, "a face 48 px wide");
+    // A picture of a grey wall has no face: an empty array.
+    let wall: Vec<u8> = (0..320 * 240)
+        .flat_map(|i| [(i % 320 / 3) as u8; 3])
+        .collect();
+    let (status, body) = post_image(
+        &dev,
+        "recognitionquality",
+        &jpeg::encode(&wall, 320, 240, 90, "wall"),
+    )
+    .await;
+    assert_eq!((status, body["data"].clone()), (200, json!([])), "{body}");
+    dev.stop().await;
+}
+
+#[tokio::test]
+async fn feature_is_what_enrolment_stores_and_masked_photos_are_refused_alike() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let dir = tempfile::tempdir().unwrap();
+    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let photo = plain(8, (480, 640), straight).jpeg;
+    let (status, body) = post_image(&dev, "feature", &photo).await;
+    assert_eq!(status, 200, "{body}");
+    let feature = body["data"].as_str().unwrap().to_string();
+    assert!(feature.len() > 1024, "{}", feature.len());
+    let (status, user) = call(
+        dev.client
+            .post(format!("{}/v1/user", dev.api))
+            .json(&json!({"user_id": "u1", "name": "Eight", "avatar": b64(&photo)})),
+    )
+    .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["data"]["feature"], feature);
+    // Another person's feature differs; the same person on another frame is closer.
+    let other = post_image(&dev, "feature", &plain(2, (480, 640), straight).jpeg).await;
+    assert_ne!(other.1["data"], feature);
+
+    let masked = plain(0, (480, 640), |s| {
+        s.roll = 0.0;
+        s.mask_worn = true;
+    })
+    .jpeg;
+    let (status, body) = post_image(&dev, "feature", &masked).await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(400)), "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("80200"), "{body}");
+    let (status, refused) = call(
+        dev.client
+            .post(format!("{}/v1/user", dev.api))
+            .json(&json!({"user_id": "u2", "name": "Masked", "avatar": b64(&masked)})),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["msg"].as_str().unwrap().contains("80200"),
+        "{refused}"
+    );
+    let (status, _) = call(dev.client.get(format!("{}/v1/user/id/u2", dev.api))).await;
+    assert_eq!(status, 404, "a refused enrolment stores nothing");
+    dev.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_get_envelopes_and_old_versions_have_no_such_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let photo = plain(8, (240, 320), straight).jpeg;
+    let url = format!("{}/v1/ai/recognitionquality", dev.api);
+    let multipart_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "JSON, not multipart",
+            dev.client.post(&url).json(&json!({"image": "x"})),
+            400,
+        ),
+        (
+            "no image part",
+            dev.client
+                .post(&url)
+                .header("content-type", &multipart_type)
+                .body(multipart("picture", &photo)),
+            400,
+        ),
+        (
+            "a PNG, not a JPEG",
+            dev.client
+                .post(&url)
+                .header("content-type", &multipart_type)
+                .body(multipart("image", b"\x89PNG\r\n\x1a\n....")),
+            400,
+        ),
+        (
+            "a damaged JPEG",
+            dev.client
+                .post(&url)
+                .header("content-type", &multipart_type)
+                .body(multipart("image", &photo[..200])),
+            400,
+        ),
+        (
+            "over 4 MB",
+            dev.client
+                .post(&url)
+                .header("content-type", &multipart_type)
+                .body(multipart("image", &vec![0xFF; 4 * 1024 * 1024 + 70_000])),
+            413,
+        ),
+        (
+            "no credentials",
+            dev.bare
+                .post(&url)
+                .header("content-type", &multipart_type)
+                .body(multipart("image", &photo)),
+            401,
+        ),
+    ];
+    for (what, req, want) in cases {
+        let (status, body) = call(req).await;
+        assert_eq!(status, want, "{what}: {body}");
+        assert_eq!(body["code"], want, "{what}: {body}");
+        assert_eq!(body["data"], Value::Null, "{what}");
+    }
+    let (status, body) = call(
+        dev.client
+            .get(format!("{}/v1/user/offset/0/limit/10", dev.api)),
+    )
+    .await;
+    assert_eq!((status, body["data"]["total"].as_i64()), (200, Some(0)));
+    dev.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = device(dir.path(), ApiVersion::V1_0).await;
+    let (status, body) = post_image(&old, "feature", &photo).await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(404)), "{body}");
+    old.stop().await;
+}
+
+/// The vendor client's AiTest and the enrolment of UserTest on its own pictures.
+#[tokio::test]
+#[ignore = "needs the vendor's pictures in FACESIM_VENDOR_PICTURES"]
+async fn vendor_pictures() {
+    let dir = std::env::var("FACESIM_VENDOR_PICTURES").expect("FACESIM_VENDOR_PICTURES");
+    let read = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = device(tmp.path(), ApiVersion::V1_2).await;
+    // (picture, left, right, top, bottom lower bounds, code)
+    for (name, l, r, t, b, code) in [
+        ("face_Andy-Lau.jpeg", 200, 300, 100, 300, 0),
+        ("face_with_mask.jpeg", 200, 400, 100, 300, 80200),
+        ("face_with_helmet.jpeg", 100, 400, 100, 400, 80201),
+    ] {
+        let (status, body) = post_image(&dev, "recognitionquality", &read(name)).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let e = &body["data"][0];
+        let rect = &e["rect"];
+        assert!(rect["left"].as_i64().unwrap() > l, "{name}: {e}");
+        assert!(rect["right"].as_i64().unwrap() > r, "{name}: {e}");
+        assert!(rect["top"].as_i64().unwrap() > t, "{name}: {e}");
+        assert!(rect["bottom"].as_i64().unwrap() > b, "{name}: {e}");
+        assert_eq!(e["result"]["code"], code, "{name}: {e}");
+    }
+    let andy = read("face_Andy-Lau.jpeg");
+    let (status, body) = post_image(&dev, "feature", &andy).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"].as_str().unwrap().len() > 1024);
+    use base64::Engine;
+    let avatar = base64::engine::general_purpose::STANDARD.encode(&andy);
+    let (status, user) = call(
+        dev.client
+            .post(format!("{}/v1/user", dev.api))
+            .json(&json!({
+                "user_id": 123, "name": "userTestName", "type": 1, "avatar": avatar, "feature": ""
+            })),
+    )
+    .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["data"]["feature"], body["data"]);
+    dev.stop().await;
+}
