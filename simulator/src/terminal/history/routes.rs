@@ -21,8 +21,7 @@ pub fn routes(
     };
     let records = warp::path!("v1" / "event" / "records")
         .and(warp::post())
-        .and(warp::body::content_length_limit(MAX_BODY_BYTES))
-        .and(warp::body::bytes())
+        .and(crate::body::limited(MAX_BODY_BYTES))
         .and(with_device.clone())
         .map(|body: Bytes, d: Device| records(&d, &body));
     let stats = warp::path!("sim" / "history")
