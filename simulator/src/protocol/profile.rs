@@ -139,6 +139,10 @@ pub struct Profile {
     pub max_open_door_type: i64,
     /// `/v1/device/info` has `api_ver` and `model_ver` (from 1.1).
     pub model_versions: bool,
+    /// `/v1/auth/certificate` exists (from 1.2.0).
+    pub certificate_api: bool,
+    /// `GET /v2/device/logs` exists (1.3.0).
+    pub device_logs: bool,
 }
 
 /// `mode` names of API 1.0.
@@ -198,6 +202,8 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: false,
+        certificate_api: false,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -220,6 +226,8 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        certificate_api: false,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -242,6 +250,8 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        certificate_api: true,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -264,6 +274,8 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: false,
         max_open_door_type: 6,
         model_versions: true,
+        certificate_api: true,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -286,6 +298,8 @@ static PROFILES: [Profile; 5] = [
         custom_logo_int: true,
         max_open_door_type: 2,
         model_versions: true,
+        certificate_api: true,
+        device_logs: true,
     },
 ];
 

@@ -1,6 +1,6 @@
 //! The terminal's web API beyond push configuration, gathered into one route tree for
 //! `api::routes`: login (`access`), the person library (`library`), and the settings,
-//! door and information routes (`settings`). Each module builds its own filters.
+//! door and information routes (`settings`), and maintenance (`maintenance`). Each module builds its own filters.
 
 use warp::Filter;
 
@@ -13,9 +13,12 @@ pub fn routes(
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
     let library = crate::library::routes::routes(device.library().clone());
     let settings = crate::settings::routes::routes(device.clone());
+    let maintenance = crate::maintenance::routes::routes(device.clone());
     crate::access::routes::routes(device)
         .or(library)
         .unify()
         .or(settings)
+        .unify()
+        .or(maintenance)
         .unify()
 }

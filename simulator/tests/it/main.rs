@@ -12,6 +12,7 @@ mod history;
 mod library;
 mod load;
 mod login;
+mod maintenance;
 mod push;
 mod reliability;
 mod support;
