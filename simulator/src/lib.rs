@@ -21,5 +21,5 @@ pub mod usage;
 pub(crate) use protocol::{body, histogram};
 pub use protocol::{net, profile, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
-pub use terminal::{access, api, device, library, live, push, remote, store};
+pub use terminal::{access, api, device, host, library, live, maintenance, push, remote, store};
 pub(crate) use terminal::{activity, ai, history, settings, webapi};

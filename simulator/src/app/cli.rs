@@ -80,9 +80,11 @@ pub struct SynthArgs {
     pub quality: u8,
     /// API version of the terminal's firmware: 1.0, 1.1, 1.2, 1.2.1 or 1.3. It decides the
     /// record's fields and codes, the headers, alarms, and the answer a receiver must give
-    /// (a door decision under 1.0, an acknowledgement from 1.1).
-    #[arg(long, value_name = "VERSION", default_value = "1.0")]
-    pub api_version: ApiVersion,
+    /// (a door decision under 1.0, an acknowledgement from 1.1). [default: 1.0; for
+    /// `facesim device`, the state directory's version, which an older directory is
+    /// migrated from and a newer one refuses]
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<ApiVersion>,
     /// Share of pushes that are alarms, in percent (API 1.3 only; default 1 there).
     #[arg(long, value_name = "PCT")]
     pub alarm_share: Option<f64>,
@@ -154,6 +156,10 @@ pub struct DeviceArgs {
     /// Answer every route without credentials (login still works), for quick experiments.
     #[arg(long)]
     pub no_auth: bool,
+    /// How long the terminal is down when it restarts (`/v1/device/reboot`, `restore`,
+    /// `upgrade`), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub reboot_time: u64,
     #[command(flatten)]
     pub synth: SynthArgs,
     #[command(flatten)]
@@ -284,14 +290,15 @@ impl SynthArgs {
             Some(text) => text.parse::<StatusMix>().map_err(usage)?,
             None => StatusMix::default(),
         };
-        let max = *self.api_version.profile().modes.end();
+        let api = self.api_version.unwrap_or_default();
+        let max = *api.profile().modes.end();
         let mode = Mode::try_from(self.mode)
             .ok()
             .filter(|m| m.code() <= max)
             .ok_or_else(|| {
                 usage(format!(
                     "--mode {} is not defined in API {}; use 0-{max}",
-                    self.mode, self.api_version
+                    self.mode, api
                 ))
             })?;
         let config = SynthConfig {
@@ -303,7 +310,7 @@ impl SynthArgs {
             width: self.width,
             height: self.height,
             quality: self.quality,
-            api: self.api_version,
+            api,
             temperature_detection: !self.no_temperature,
             alarm_share: self.alarm_share,
         };

@@ -141,6 +141,10 @@ pub struct Profile {
     pub model_versions: bool,
     /// `/v1/ai/recognitionquality` and `/v1/ai/feature` exist (from 1.1).
     pub ai_routes: bool,
+    /// `/v1/auth/certificate` exists (from 1.2.0).
+    pub certificate_api: bool,
+    /// `GET /v2/device/logs` exists (1.3.0).
+    pub device_logs: bool,
 }
 
 /// `mode` names of API 1.0.
@@ -201,6 +205,8 @@ static PROFILES: [Profile; 5] = [
         max_open_door_type: 6,
         model_versions: false,
         ai_routes: false,
+        certificate_api: false,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_1,
@@ -224,6 +230,8 @@ static PROFILES: [Profile; 5] = [
         max_open_door_type: 6,
         model_versions: true,
         ai_routes: true,
+        certificate_api: false,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_2,
@@ -247,6 +255,8 @@ static PROFILES: [Profile; 5] = [
         max_open_door_type: 6,
         model_versions: true,
         ai_routes: true,
+        certificate_api: true,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_2_1,
@@ -270,6 +280,8 @@ static PROFILES: [Profile; 5] = [
         max_open_door_type: 6,
         model_versions: true,
         ai_routes: true,
+        certificate_api: true,
+        device_logs: false,
     },
     Profile {
         version: ApiVersion::V1_3,
@@ -293,6 +305,8 @@ static PROFILES: [Profile; 5] = [
         max_open_door_type: 2,
         model_versions: true,
         ai_routes: true,
+        certificate_api: true,
+        device_logs: true,
     },
 ];
 

@@ -40,8 +40,7 @@ pub fn routes(
         .and(warp::path::end())
         .and(warp::post())
         .and(warp::header::optional::<String>("content-type"))
-        .and(warp::body::content_length_limit(MAX_BODY_BYTES))
-        .and(warp::body::bytes())
+        .and(crate::body::limited(MAX_BODY_BYTES))
         .and(with_device)
         .then(
             |helper: Helper, content_type: Option<String>, body: Bytes, device: Device| async move {

@@ -77,16 +77,47 @@ pub fn routes(
         .unify()
         .recover(server::recover)
         .unify();
+    let logged = identity.clone();
     // One credentials check in front of every route, present and future.
-    crate::access::routes::guard(guarded, tree).map(move |mut reply: Response| {
-        // From API 1.2.1 every answer names the device, failures included.
-        for (name, value) in identity.identity_headers().into_iter().flatten() {
-            if let Ok(value) = http::HeaderValue::from_str(&value) {
-                reply.headers_mut().insert(name, value);
+    let guarded = crate::access::routes::guard(guarded, tree);
+    warp::method()
+        .and(warp::path::full())
+        .and(guarded)
+        .map(
+            move |method: http::Method, path: warp::path::FullPath, reply: Response| {
+                note(&logged, &method, path.as_str(), reply.status());
+                reply
+            },
+        )
+        .map(move |mut reply: Response| {
+            // From API 1.2.1 every answer names the device, failures included.
+            for (name, value) in identity.identity_headers().into_iter().flatten() {
+                if let Ok(value) = http::HeaderValue::from_str(&value) {
+                    reply.headers_mut().insert(name, value);
+                }
             }
+            reply
+        })
+}
+
+/// Writes what the web API changed to the system log: logins (and refused ones) and
+/// every request that changed something (the maintenance routes write their own).
+fn note(device: &Device, method: &http::Method, path: &str, status: StatusCode) {
+    let log = device.maintenance().log();
+    let path = path.trim_end_matches('/');
+    if path == "/v1/auth/login" {
+        match status {
+            StatusCode::OK => log.info("web", "login"),
+            _ => log.warn("web", format!("login refused ({})", status.as_u16())),
         }
-        reply
-    })
+        return;
+    }
+    let changes = !matches!(*method, http::Method::GET | http::Method::HEAD);
+    let own_entry = path.starts_with("/v1/auth/certificate") || path == "/v1/device/upgrade";
+    let api = path.starts_with("/v1/") || path.starts_with("/v2/");
+    if changes && status.is_success() && api && !own_entry {
+        log.info("web", format!("{method} {path}"));
+    }
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {

@@ -195,6 +195,8 @@ struct Inner {
     door_held: Mutex<Option<String>>,
     /// Bumped at every change `/sim/stats` shows.
     activity: crate::activity::Activity,
+    /// This boot's restart request, certificate in force and the system log.
+    maintenance: crate::maintenance::Maintenance,
 }
 
 /// A running simulated device. Cheap to clone; clones share the device.
@@ -244,6 +246,8 @@ impl Device {
             config.clock.clone(),
         )?);
         let settings = crate::settings::Settings::open(&config.state_dir, profile)?;
+        let maintenance =
+            crate::maintenance::Maintenance::open(&config.state_dir, config.clock.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 generator,
@@ -265,6 +269,7 @@ impl Device {
                 library,
                 settings,
                 door_held: Mutex::new(None),
+                maintenance,
                 config,
                 activity,
             }),
@@ -274,6 +279,16 @@ impl Device {
     /// Remote authentication (`/v1/device/functions`, callbacks, heartbeat).
     pub fn remote_auth(&self) -> &crate::remote::RemoteAuth {
         &self.inner.remote
+    }
+
+    /// Maintenance: the restart asked for, the certificate in force, the system log.
+    pub fn maintenance(&self) -> &crate::maintenance::Maintenance {
+        &self.inner.maintenance
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> &std::path::Path {
+        &self.inner.config.state_dir
     }
 
     /// The device's serial number.

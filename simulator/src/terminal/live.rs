@@ -55,6 +55,8 @@ pub struct Hub {
     counters: Arc<Counters>,
     /// Told when a client leaves and its place is free again.
     activity: crate::activity::Activity,
+    /// Set when the terminal goes down: every client is closed.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Hub {
@@ -65,7 +67,14 @@ impl Hub {
             places: Arc::new(Semaphore::new(MAX_CLIENTS)),
             counters: Arc::default(),
             activity,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
+    }
+
+    /// Closes every client's socket (the terminal reboots): each gets a close frame and
+    /// its place is freed; clients admitted afterwards are closed at once.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Sends a record to every connected client; never waits. Without clients nothing is
@@ -120,8 +129,12 @@ impl Hub {
         place: OwnedSemaphorePermit,
     ) {
         let c = &self.counters;
+        let mut closing = self.closing.subscribe();
         loop {
             tokio::select! {
+                // The guard `wait_for` returns is dropped at once: it must not be held
+                // across the loop's awaits (the task is sent between threads).
+                () = async { let _ = closing.wait_for(|closing| *closing).await; } => break,
                 incoming = socket.next() => match incoming {
                     Some(Ok(msg)) if !msg.is_close() => {}
                     _ => break,

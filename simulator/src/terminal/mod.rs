@@ -1,6 +1,7 @@
 //! The simulated terminal: the device (recognition, storage, delivery), its pusher and
 //! remote authentication, its state on disk, and its web API (login, person library,
-//! settings, history, live feed).
+//! settings, history, live feed), its maintenance (certificate, reboot, restore, upgrade,
+//! system log) and the host that runs it from boot to boot.
 
 pub mod access;
 pub(crate) mod activity;
@@ -8,8 +9,10 @@ pub(crate) mod ai;
 pub mod api;
 pub mod device;
 pub(crate) mod history;
+pub mod host;
 pub mod library;
 pub mod live;
+pub mod maintenance;
 pub mod push;
 pub mod remote;
 pub(crate) mod settings;

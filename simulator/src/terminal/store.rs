@@ -264,6 +264,57 @@ impl Store {
         Ok(())
     }
 
+    /// The numbers of the records waiting, oldest first.
+    pub fn queued(&self) -> Vec<u64> {
+        self.queued.iter().copied().collect()
+    }
+
+    /// The body of a waiting record.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when its file cannot be read.
+    pub fn body(&self, seq: u64) -> Result<Vec<u8>, StoreError> {
+        let path = self.record_path(seq);
+        fs::read(&path).map_err(io(&path))
+    }
+
+    /// Replaces the body of a waiting record atomically, keeping its number and place
+    /// (an upgrade rewrites the backlog in the new version's layout).
+    ///
+    /// # Errors
+    /// [`StoreError::Io`]; the old body then stays.
+    pub fn rewrite(&mut self, seq: u64, body: &[u8]) -> Result<(), StoreError> {
+        if self.queued.contains(&seq) {
+            write_atomic(&self.record_path(seq), body)?;
+        }
+        Ok(())
+    }
+
+    /// Removes every waiting record (a factory reset). The counter stays, so numbers are
+    /// never handed out twice.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when a file cannot be removed.
+    pub fn clear(&mut self) -> Result<(), StoreError> {
+        for seq in self.queued() {
+            self.remove(seq)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the push configuration (a factory reset): no destination, disabled.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when the file exists but cannot be removed.
+    pub fn forget_subscription(&self) -> Result<(), StoreError> {
+        let path = self.dir.join(CONFIG_FILE);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
     /// Records waiting.
     pub fn depth(&self) -> usize {
         self.queued.len()

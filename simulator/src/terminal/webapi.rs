@@ -1,6 +1,7 @@
 //! The terminal's web API beyond push configuration, gathered into one route tree for
 //! `api::routes`: login (`access`), the person library (`library`), and the settings,
-//! door and information routes (`settings`), the AI helpers (`ai`). Each module builds its own filters.
+//! door and information routes (`settings`), the AI helpers (`ai`) and maintenance
+//! (`maintenance`). Each module builds its own filters.
 
 use warp::Filter;
 
@@ -14,11 +15,14 @@ pub fn routes(
     let library = crate::library::routes::routes(device.library().clone());
     let settings = crate::settings::routes::routes(device.clone());
     let ai = crate::ai::routes(device.clone());
+    let maintenance = crate::maintenance::routes::routes(device.clone());
     crate::access::routes::routes(device)
         .or(library)
         .unify()
         .or(settings)
         .unify()
         .or(ai)
+        .unify()
+        .or(maintenance)
         .unify()
 }

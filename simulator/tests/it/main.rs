@@ -13,6 +13,7 @@ mod history;
 mod library;
 mod load;
 mod login;
+mod maintenance;
 mod pinning;
 mod push;
 mod reliability;

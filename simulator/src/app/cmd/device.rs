@@ -1,11 +1,15 @@
-//! `facesim device`: one simulated terminal serving its API until stopped.
+//! `facesim device`: one simulated terminal serving its API until stopped, from boot to
+//! boot (reboots, factory resets and upgrades through its API) on the library's host.
 
 use std::future::Future;
 
 use super::{CmdError, Finish, Stop};
 use crate::app::cli::{DeviceArgs, check_rate};
 use facesim::clock;
-use facesim::device::{Backoff, Device, DeviceConfig};
+use std::time::Duration;
+
+use facesim::device::{Backoff, DeviceConfig};
+use facesim::host::{Host, HostConfig};
 use facesim::tls::CertPair;
 use facesim::wire::{Destination, Subscription};
 
@@ -14,9 +18,15 @@ use facesim::wire::{Destination, Subscription};
 /// # Errors
 /// [`CmdError`] when the arguments, state directory, certificate or address are unusable.
 pub async fn device(
-    args: DeviceArgs,
+    mut args: DeviceArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
+    // Without --api-version the state directory's own version is taken, so that a
+    // terminal upgraded through its API restarts as what it became.
+    let asked = args.synth.api_version;
+    if asked.is_none() {
+        args.synth.api_version = facesim::maintenance::migrate::stored_version(&args.state)?;
+    }
     let synth = args.synth.config()?;
     let rate = check_rate("--rate", args.rate, 0.0)?;
     let mut push = args.trust.push_options()?;
@@ -54,33 +64,36 @@ pub async fn device(
         .into());
     }
     let defaulted = args.password.is_none();
-    let device = Device::open(DeviceConfig {
-        sn,
-        state_dir: args.state.clone(),
-        synth,
-        rate,
-        arrival: args.arrival,
-        push,
-        queue_cap: args.queue_cap,
-        backoff: Backoff::default(),
-        clock: clock::system(),
-        auth_timing: facesim::remote::AuthTiming::default(),
-        account: account.clone(),
-    })?;
-    if let Some(sub) = initial {
-        device.set_subscription(sub)?;
-    }
-    let tls = if args.plain_http {
-        None
-    } else {
-        let pair = match (&args.cert, &args.key) {
-            (Some(cert), Some(key)) => CertPair::load(cert, key)?,
-            _ => device.with_store(|s| s.certificate())?,
-        };
-        Some(pair.server_config()?)
+    let cert = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(CertPair::load(cert, key)?),
+        _ => None,
     };
+    let host = Host::new(HostConfig {
+        device: DeviceConfig {
+            sn,
+            state_dir: args.state.clone(),
+            synth,
+            rate,
+            arrival: args.arrival,
+            push,
+            queue_cap: args.queue_cap,
+            backoff: Backoff::default(),
+            clock: clock::system(),
+            auth_timing: facesim::remote::AuthTiming::default(),
+            account: account.clone(),
+        },
+        api: asked,
+        https: !args.plain_http,
+        cert,
+        reboot_time: Duration::from_millis(args.reboot_time),
+        initial,
+    });
+    // The first boot happens before the address is taken, so that an unusable state
+    // directory is reported without a listener ever being open.
+    let first = host.first_boot()?;
+    let device = first.device().clone();
     let (listener, addr) = super::bind(args.listen).await?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let scheme = if args.plain_http { "http" } else { "https" };
     let sub = device.subscription();
     tracing::info!(
         sn = device.sn(),
@@ -102,10 +115,8 @@ pub async fn device(
     if scheme == "https" && args.cert.is_none() {
         tracing::info!(cert = %device.with_store(|s| s.certificate_path()).display(), "clients can pin this certificate");
     }
+    drop(device);
     let (stop, _keep) = Stop::after(shutdown);
-    tokio::join!(
-        facesim::api::serve(listener, tls, device.clone(), stop.clone().wait()),
-        device.run(stop.wait()),
-    );
+    host.run_from(first, listener, stop.wait()).await?;
     Ok(Finish::Success)
 }

@@ -44,6 +44,9 @@ pub enum CmdError {
     /// TLS material is unusable.
     #[error(transparent)]
     Tls(#[from] facesim::tls::TlsError),
+    /// The terminal could not (re)start: its state directory, device or certificate.
+    #[error(transparent)]
+    Host(#[from] facesim::host::HostError),
     /// An HTTP client could not be built.
     #[error(transparent)]
     Push(#[from] facesim::push::PushError),

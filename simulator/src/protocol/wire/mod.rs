@@ -29,6 +29,7 @@ mod functions;
 mod history;
 mod library;
 mod login;
+mod maintenance;
 mod record;
 pub mod settings;
 
@@ -39,6 +40,7 @@ pub use functions::*;
 pub use history::*;
 pub use library::*;
 pub use login::*;
+pub use maintenance::*;
 pub use record::*;
 pub use settings::{DeviceInfo, DoorRequest, MODEL_VERSIONS, recognize_field};
 

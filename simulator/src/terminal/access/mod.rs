@@ -231,10 +231,11 @@ impl Access {
     }
 }
 
-/// Whether `path` answers without credentials: `/v1/auth/*`, `/v2/datasync/ping` and
+/// Whether `path` answers without credentials: `/v1/auth/*` but the certificate (which
+/// replaces what every client trusts, so it needs the account), `/v2/datasync/ping` and
 /// the simulator's `/sim/*`.
 pub fn is_open_path(path: &str) -> bool {
-    path.starts_with("/v1/auth/")
+    (path.starts_with("/v1/auth/") && !path.starts_with("/v1/auth/certificate"))
         || path.starts_with("/sim/")
         || path.trim_end_matches('/') == "/v2/datasync/ping"
 }

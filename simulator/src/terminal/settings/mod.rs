@@ -17,7 +17,7 @@ use crate::store::{StoreError, write_atomic};
 use crate::wire::recognize_field as rf;
 use crate::wire::settings::{self as spec, Field};
 
-const SETTINGS_FILE: &str = "settings.json";
+pub(crate) const SETTINGS_FILE: &str = "settings.json";
 
 /// One settings route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +195,67 @@ impl Settings {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Rewrites the stored settings of `state_dir` for an upgrade from `from` to `to`
+    /// (`/v1/device/upgrade`, or a state directory started under a newer version): a
+    /// field the new version lacks is dropped, a bool that became an int keeps its meaning
+    /// (`show_custom_logo`: `true` → 1 custom logo, `false` → 0 default logo) and back,
+    /// and a value out of the new version's range goes back to the factory value. Answers
+    /// what changed, for the log.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be read or written.
+    pub fn migrate(
+        state_dir: &Path,
+        from: &'static Profile,
+        to: &'static Profile,
+    ) -> Result<Vec<String>, StoreError> {
+        let old = Self::open(state_dir, from)?;
+        let mut stored = old.lock().clone();
+        let mut changes = Vec::new();
+        for section in Section::ALL {
+            let Some(Value::Object(set)) = stored.get_mut(section.name()) else {
+                continue;
+            };
+            let fields = section.fields(to);
+            set.retain(|name, value| {
+                let Some(field) = fields.iter().find(|f| f.name == name) else {
+                    changes.push(format!("{}.{name} dropped", section.name()));
+                    return false;
+                };
+                let converted = match (field.kind, &*value) {
+                    (spec::Kind::Int(lo, hi), Value::Bool(b)) => Some(i64::from(*b).clamp(lo, hi)),
+                    _ => None,
+                };
+                if let Some(n) = converted {
+                    *value = Value::from(n);
+                    changes.push(format!("{}.{name} now {n}", section.name()));
+                } else if let (spec::Kind::Bool, Some(n)) = (field.kind, value.as_i64()) {
+                    *value = Value::Bool(n == 1);
+                    changes.push(format!("{}.{name} now {}", section.name(), n == 1));
+                }
+                let out_of_range = match field.kind {
+                    spec::Kind::Int(lo, hi) => value.as_i64().is_some_and(|n| n < lo || n > hi),
+                    _ => false,
+                } || (name == rf::OPEN_DOOR_TYPE
+                    && value.as_i64().is_some_and(|n| n > to.max_open_door_type));
+                if out_of_range {
+                    changes.push(format!(
+                        "{}.{name} back to its factory value",
+                        section.name()
+                    ));
+                }
+                !out_of_range
+            });
+        }
+        if !changes.is_empty() {
+            write_atomic(
+                &state_dir.join(SETTINGS_FILE),
+                &serde_json::to_vec_pretty(&stored).unwrap_or_default(),
+            )?;
+        }
+        Ok(changes)
     }
 
     /// What recognition obeys now.
