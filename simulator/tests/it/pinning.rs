@@ -206,7 +206,7 @@ async fn a_failed_trust_says_which_fact_failed_and_the_fix_in_words() {
         (
             &certificate(Made::Leaf),
             given_file.clone(),
-            "not signed by a CA this client trusts",
+            "not signed by a trusted CA; pass it or its CA with --ca-cert",
         ),
         // Another openssl-made certificate than the one given: a CA's, served as a leaf.
         (

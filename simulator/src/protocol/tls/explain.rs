@@ -71,7 +71,7 @@ fn certificate(e: &CertificateError) -> String {
             )
         }
         CertificateError::UnknownIssuer => {
-            "the receiver's certificate is not signed by a CA this client trusts; pass that certificate, or the CA that signed it, with --ca-cert (or --insecure to skip the check)".into()
+            "the receiver's certificate is not signed by a trusted CA; pass it or its CA with --ca-cert (or --insecure to skip the check)".into()
         }
         CertificateError::BadSignature => {
             "the receiver's certificate names a trusted certificate as its issuer, but that certificate's key did not sign it (two certificates made with one name?); pass the certificate the receiver really serves, or the CA that signed it, with --ca-cert".into()
