@@ -21,5 +21,5 @@ pub mod usage;
 pub(crate) use protocol::histogram;
 pub use protocol::{net, profile, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
-pub use terminal::{access, api, device, library, live, push, remote, store};
-pub(crate) use terminal::{activity, history, settings, webapi};
+pub use terminal::{access, api, device, library, live, push, remote, settings, store};
+pub(crate) use terminal::{activity, history, webapi};

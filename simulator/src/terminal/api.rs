@@ -99,7 +99,7 @@ fn set_subscription(device: &Device, body: &[u8]) -> Response {
         Err(e) => return error_reply(StatusCode::BAD_REQUEST, e.to_string()),
     };
     match device.set_subscription(sub) {
-        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(Empty {})),
+        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(None::<Empty>)),
         Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -11,6 +11,6 @@ pub mod library;
 pub mod live;
 pub mod push;
 pub mod remote;
-pub(crate) mod settings;
+pub mod settings;
 pub mod store;
 pub(crate) mod webapi;

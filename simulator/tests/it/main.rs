@@ -9,6 +9,7 @@ mod classify;
 mod cli;
 mod golden;
 mod history;
+mod layouts;
 mod library;
 mod load;
 mod login;

@@ -29,6 +29,7 @@ mod history;
 mod library;
 mod login;
 mod record;
+pub mod layouts;
 pub mod settings;
 
 pub use answer::*;
@@ -89,6 +90,13 @@ pub mod field {
     pub const HEADER_ACCOUNT: &str = "account";
 }
 
+/// Whether serial number `sn` is an S8's (the temperature-measuring model, whose serial
+/// numbers start `PSC8`, as the guide's `PSC800C0MC22G00025`), which alone has
+/// `/v1/device/antiepidemic`.
+pub fn is_s8(sn: &str) -> bool {
+    sn.starts_with("PSC8")
+}
+
 /// Who a device is, as the identity headers of API 1.2.1 and later say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -102,7 +110,7 @@ pub struct Identity {
 impl Identity {
     /// A device's identity, its model following from the serial number's family.
     pub fn of(sn: &str, account: &str) -> Self {
-        let model = if sn.starts_with("PSC8") {
+        let model = if is_s8(sn) {
             "SPSC801C0FY01"
         } else if sn.starts_with("PSC7") {
             "SPSC701C0FY01"

@@ -1,9 +1,13 @@
 //! The device's settings (`/v1/device/recognize`, `/access`, `/system`, `/time`,
-//! `/custom`): validated by the field tables of `wire::settings`, merged over what is
-//! stored (a POST keeps the fields it leaves out), persisted atomically in
-//! `settings.json`, and answered in full (factory values where nothing was set). What
-//! recognition obeys is read back as [`Effects`](crate::library::recognise::Effects).
+//! `/custom`, `/antiepidemic`): validated by the field tables the profile names
+//! (`wire::layouts`), merged over what is stored (a POST keeps the fields it leaves out),
+//! persisted atomically in `settings.json`, and answered in full (factory values where
+//! nothing was set). What is stored is always read through the version's layout, so
+//! settings stored under another version lose the fields this one lacks and gain its
+//! factory values ([`Settings::migrate`]). What recognition obeys is read back as
+//! [`Effects`](crate::library::recognise::Effects).
 
+pub mod doc;
 pub mod routes;
 
 use std::path::{Path, PathBuf};
@@ -27,16 +31,19 @@ pub enum Section {
     System,
     Time,
     Custom,
+    /// From 1.1, on the S8 only.
+    Antiepidemic,
 }
 
 impl Section {
     /// Every section.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Recognize,
         Section::Access,
         Section::System,
         Section::Time,
         Section::Custom,
+        Section::Antiepidemic,
     ];
 
     /// The route's last path segment, also its key in `settings.json`.
@@ -47,17 +54,21 @@ impl Section {
             Section::System => "system",
             Section::Time => "time",
             Section::Custom => "custom",
+            Section::Antiepidemic => "antiepidemic",
         }
     }
 
-    fn fields(self, profile: &Profile) -> &'static [Field] {
+    /// The section's fields under `profile`, or `None` where the version has no such
+    /// route.
+    pub fn fields(self, profile: &Profile) -> Option<&'static [Field]> {
+        let layout = &profile.settings;
         match self {
-            Section::Recognize => spec::RECOGNIZE,
-            Section::Access => spec::ACCESS,
-            Section::System => spec::SYSTEM,
-            Section::Time => spec::TIME,
-            Section::Custom if profile.custom_logo_int => spec::CUSTOM_INT_LOGO,
-            Section::Custom => spec::CUSTOM_BOOL_LOGO,
+            Section::Recognize => Some(layout.recognize),
+            Section::Access => Some(layout.access),
+            Section::System => Some(layout.system),
+            Section::Time => Some(layout.time),
+            Section::Custom => Some(layout.custom),
+            Section::Antiepidemic => layout.antiepidemic,
         }
     }
 }
@@ -66,8 +77,19 @@ impl Section {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsError {
+    /// The body or a field is wrong; the message names it.
     #[error("{0}")]
     Invalid(String),
+    /// The version has no such route.
+    #[error("/v1/device/{section} does not exist under API {version}")]
+    Absent {
+        section: &'static str,
+        version: &'static str,
+    },
+    /// The device's model has no such route (`/antiepidemic` is the S8's alone).
+    #[error("/v1/device/{section} exists on the S8 alone (serial numbers starting PSC8)")]
+    NotOnModel { section: &'static str },
+    /// The settings could not be stored.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -87,6 +109,46 @@ impl Settings {
     /// # Errors
     /// [`StoreError`] when the file is unreadable or corrupt.
     pub fn open(state_dir: &Path, profile: &'static Profile) -> Result<Self, StoreError> {
+        Self::load(state_dir, profile)
+    }
+
+    /// Opens the settings of `state_dir` under another API version and rewrites them in
+    /// its layout: fields that version lacks, and values it does not accept, are dropped
+    /// (its factory values take their place); nested objects are kept field by field.
+    /// This is what a firmware upgrade that changes the API version does to the stored
+    /// settings; [`Settings::open`] reads them the same way without rewriting the file.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file is unreadable, corrupt or cannot be rewritten.
+    pub fn migrate(state_dir: &Path, profile: &'static Profile) -> Result<Self, StoreError> {
+        let settings = Self::load(state_dir, profile)?;
+        let conformed = {
+            let stored = settings.lock();
+            let mut next = Map::new();
+            for section in Section::ALL {
+                let (Some(fields), Some(Value::Object(set))) =
+                    (section.fields(profile), stored.get(section.name()))
+                else {
+                    continue;
+                };
+                next.insert(
+                    section.name().into(),
+                    Value::Object(spec::conform(fields, set)),
+                );
+            }
+            next
+        };
+        if settings.path.exists() {
+            write_atomic(
+                &settings.path,
+                &serde_json::to_vec_pretty(&conformed).unwrap_or_default(),
+            )?;
+        }
+        *settings.lock() = conformed;
+        Ok(settings)
+    }
+
+    fn load(state_dir: &Path, profile: &'static Profile) -> Result<Self, StoreError> {
         let path = state_dir.join(SETTINGS_FILE);
         let stored = match std::fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
@@ -114,42 +176,58 @@ impl Settings {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// What is stored for `section` over its factory values.
+    /// What is stored for `section` over its factory values, read through the version's
+    /// layout (empty when the version has no such section).
     fn current(&self, stored: &Map<String, Value>, section: Section) -> Map<String, Value> {
-        let mut map = spec::defaults(section.fields(self.profile));
+        let fields = section.fields(self.profile).unwrap_or_default();
+        let mut map = spec::defaults(fields);
         if let Some(Value::Object(set)) = stored.get(section.name()) {
-            for (k, v) in set {
-                match (map.get_mut(k), v) {
-                    (Some(Value::Object(old)), Value::Object(new)) => old.extend(new.clone()),
-                    _ => {
-                        map.insert(k.clone(), v.clone());
+            for (k, v) in spec::conform(fields, set) {
+                match (map.get_mut(&k), v) {
+                    (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+                    (_, v) => {
+                        map.insert(k, v);
                     }
                 }
             }
         }
-        spec::rewiden(section.fields(self.profile), &mut map);
+        spec::rewiden(fields, &mut map);
         map
+    }
+
+    fn fields(&self, section: Section) -> Result<&'static [Field], SettingsError> {
+        section
+            .fields(self.profile)
+            .ok_or(SettingsError::Absent {
+                section: section.name(),
+                version: self.profile.name,
+            })
     }
 
     /// `GET` of a section at Unix second `now` (`local_time` follows the clock unless
     /// `manual_mode` is on).
-    pub fn get(&self, section: Section, now: i64) -> Map<String, Value> {
+    ///
+    /// # Errors
+    /// [`SettingsError::Absent`] when the version has no such section.
+    pub fn get(&self, section: Section, now: i64) -> Result<Map<String, Value>, SettingsError> {
+        self.fields(section)?;
         let mut map = self.current(&self.lock(), section);
         if section == Section::Time && map.get(rf::MANUAL_MODE) != Some(&Value::Bool(true)) {
             map.insert(rf::LOCAL_TIME.into(), Value::from(now.saturating_mul(1000)));
         }
-        map
+        Ok(map)
     }
 
     /// `POST` of a section: validated, merged, stored.
     ///
     /// # Errors
+    /// [`SettingsError::Absent`] when the version has no such section,
     /// [`SettingsError::Invalid`] naming the field; nothing changes then.
     pub fn set(&self, section: Section, body: &[u8]) -> Result<(), SettingsError> {
+        let fields = self.fields(section)?;
         let mut stored = self.lock();
         let current = self.current(&stored, section);
-        let merged = spec::merge(section.fields(self.profile), &current, body)
-            .map_err(SettingsError::Invalid)?;
+        let merged = spec::merge(fields, &current, body).map_err(SettingsError::Invalid)?;
         self.check(section, &merged)?;
         let mut next = stored.clone();
         next.insert(section.name().into(), Value::Object(merged));
@@ -161,38 +239,22 @@ impl Settings {
         Ok(())
     }
 
-    /// Rules across fields, and the version's ranges.
+    /// Rules across fields.
     fn check(&self, section: Section, merged: &Map<String, Value>) -> Result<(), SettingsError> {
         let flag = |name: &str| merged.get(name).and_then(Value::as_bool).unwrap_or(false);
-        match section {
-            Section::Recognize => {
-                let without = flag(rf::NO_ACCESS_WITHOUT_MASK);
-                let with = flag(rf::NO_ACCESS_WITH_MASK);
-                if (without || with) && !flag(rf::MASK_DETECT) {
-                    return Err(SettingsError::Invalid(
-                        "no_access_without_mask and no_access_with_mask need mask_detect".into(),
-                    ));
-                }
-                if without && with {
-                    return Err(SettingsError::Invalid(
-                        "no_access_without_mask and no_access_with_mask exclude each other".into(),
-                    ));
-                }
+        if section == Section::Recognize {
+            let without = flag(rf::NO_ACCESS_WITHOUT_MASK);
+            let with = flag(rf::NO_ACCESS_WITH_MASK);
+            if (without || with) && !flag(rf::MASK_DETECT) {
+                return Err(SettingsError::Invalid(
+                    "no_access_without_mask and no_access_with_mask need mask_detect".into(),
+                ));
             }
-            Section::Access => {
-                let max = self.profile.max_open_door_type;
-                if merged
-                    .get(rf::OPEN_DOOR_TYPE)
-                    .and_then(Value::as_i64)
-                    .is_some_and(|t| t > max)
-                {
-                    return Err(SettingsError::Invalid(format!(
-                        "open_door_type must be 0 to {max} under API {}",
-                        self.profile.name
-                    )));
-                }
+            if without && with {
+                return Err(SettingsError::Invalid(
+                    "no_access_without_mask and no_access_with_mask exclude each other".into(),
+                ));
             }
-            _ => {}
         }
         Ok(())
     }
@@ -219,5 +281,59 @@ impl Settings {
             recognition,
             time_zone,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ApiVersion;
+
+    #[test]
+    fn settings_stored_under_one_version_migrate_to_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1_2 = ApiVersion::V1_2.profile();
+        let old = Settings::open(dir.path(), v1_2).unwrap();
+        let access = br#"{"open_door_type": 5, "keep_door_open_duration": 9, "wigan_input": 3,
+            "tamper": true, "force_open": false, "network_relay_address": "10.0.0.9",
+            "door_sensor_timeout": 4}"#;
+        old.set(Section::Access, access).unwrap();
+        old.set(Section::Custom, br#"{"show_custom_logo": true, "welcome_tip": "hi"}"#)
+            .unwrap();
+        drop(old);
+        let new = Settings::migrate(dir.path(), ApiVersion::V1_3.profile()).unwrap();
+        let read = new.get(Section::Access, 0).unwrap();
+        // Kept where 1.3 has the field and takes the value.
+        assert_eq!(read["keep_door_open_duration"], 9);
+        assert_eq!(read["network_relay_address"], "10.0.0.9");
+        // 5 is a Wiegand format 1.3 no longer has: its factory value instead.
+        assert_eq!(read["open_door_type"], 0);
+        assert!(read.get("wigan_input").is_none());
+        assert_eq!(read["resign_interval"], 0);
+        let custom = new.get(Section::Custom, 0).unwrap();
+        assert_eq!(custom["show_custom_logo"], 2);
+        assert_eq!(custom["welcome_tip"], "hi");
+        // The file itself is rewritten in 1.3's layout.
+        let text = std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(!text.contains("wigan_input") && !text.contains("open_door_type"));
+        // Reading back under 1.2 fills 1.2's defaults for what 1.3 dropped.
+        let back = Settings::open(dir.path(), v1_2).unwrap();
+        let read = back.get(Section::Access, 0).unwrap();
+        assert_eq!(read["wigan_input"], 1);
+        assert_eq!(read["keep_door_open_duration"], 9);
+    }
+
+    #[test]
+    fn a_section_the_version_lacks_is_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::open(dir.path(), ApiVersion::V1_0.profile()).unwrap();
+        assert!(matches!(
+            s.get(Section::Antiepidemic, 0),
+            Err(SettingsError::Absent { .. })
+        ));
+        assert!(matches!(
+            s.set(Section::Antiepidemic, b"{}"),
+            Err(SettingsError::Absent { .. })
+        ));
     }
 }
