@@ -2,6 +2,7 @@
 //! over HTTP(S), pushing to receivers, and the command line. Everything runs on loopback
 //! with ephemeral ports.
 
+mod acting;
 mod api;
 mod auth;
 mod auth_device;

@@ -253,7 +253,12 @@ const CUSTOM_1_3: &[Field] = &[
     f("unauthorized_user_tip", Kind::Text(64), false, "\"\""),
     f("show_custom_logo", Kind::Int(0, 2), false, "2"),
     f("custom_picture_for_logo", PICTURE, false, "\"\""),
-    f("custom_screensavers", Kind::Object(SCREENSAVERS), false, "{}"),
+    f(
+        "custom_screensavers",
+        Kind::Object(SCREENSAVERS),
+        false,
+        "{}",
+    ),
     f("voice_broadcast", Kind::Bool, false, "true"),
 ];
 

@@ -337,7 +337,7 @@ pub const MODEL_VERSIONS: [(&str, &str); 8] = [
     ("attribute", "KM_Attribute_2.3.1"),
 ];
 
-/// The recognition settings' fields that recognition reads.
+/// The settings' fields that the device acts on.
 pub mod recognize_field {
     pub const LIVENESS: &str = "liveness";
     pub const LIVENESS_THRESHOLD: &str = "liveness_threshold";
@@ -349,4 +349,8 @@ pub mod recognize_field {
     pub const TIME_ZONE: &str = "time_zone";
     pub const LOCAL_TIME: &str = "local_time";
     pub const MANUAL_MODE: &str = "manual_mode";
+    pub const CERTIFICATE_THRESHOLD: &str = "certificate_threshold";
+    pub const OPEN_INTERVAL: &str = "open_interval";
+    pub const KEEP_DOOR_OPEN_DURATION: &str = "keep_door_open_duration";
+    pub const RESIGN_INTERVAL: &str = "resign_interval";
 }

@@ -130,8 +130,8 @@ fn functions_section(out: &mut String) {
         .iter()
         .map(|v| {
             let rules = v.profile().functions_rules();
-            let factory = serde_json::to_value(DeviceFunctions::defaults(&rules))
-                .unwrap_or(Value::Null);
+            let factory =
+                serde_json::to_value(DeviceFunctions::defaults(&rules)).unwrap_or(Value::Null);
             Some(
                 rules
                     .fields()
@@ -166,7 +166,11 @@ fn info_section(out: &mut String) {
             Some(
                 map.into_iter()
                     .map(|(name, value)| {
-                        let kind = if value.is_object() { "object" } else { "string" };
+                        let kind = if value.is_object() {
+                            "object"
+                        } else {
+                            "string"
+                        };
                         (name, format!("{kind}; `{}`", json_text(&value)))
                     })
                     .collect(),

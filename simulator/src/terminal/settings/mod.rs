@@ -7,6 +7,7 @@
 //! factory values ([`Settings::migrate`]). What recognition obeys is read back as
 //! [`Effects`](crate::library::recognise::Effects).
 
+pub mod act;
 pub mod doc;
 pub mod routes;
 
@@ -101,6 +102,10 @@ pub struct Settings {
     profile: &'static Profile,
     /// Section name → the fields set through the API (factory values are not stored).
     stored: Mutex<Map<String, Value>>,
+    /// Who was recognised and let through when, for the intervals.
+    recent: act::Recent,
+    /// The door the access settings drive.
+    door: act::Door,
 }
 
 impl Settings {
@@ -167,6 +172,8 @@ impl Settings {
             path,
             profile,
             stored: Mutex::new(stored),
+            recent: act::Recent::default(),
+            door: act::Door::default(),
         })
     }
 
@@ -196,12 +203,10 @@ impl Settings {
     }
 
     fn fields(&self, section: Section) -> Result<&'static [Field], SettingsError> {
-        section
-            .fields(self.profile)
-            .ok_or(SettingsError::Absent {
-                section: section.name(),
-                version: self.profile.name,
-            })
+        section.fields(self.profile).ok_or(SettingsError::Absent {
+            section: section.name(),
+            version: self.profile.name,
+        })
     }
 
     /// `GET` of a section at Unix second `now` (`local_time` follows the clock unless
@@ -259,6 +264,33 @@ impl Settings {
         Ok(())
     }
 
+    /// When people were last recognised and let through.
+    pub fn recent(&self) -> &act::Recent {
+        &self.recent
+    }
+
+    /// The door.
+    pub fn door(&self) -> &act::Door {
+        &self.door
+    }
+
+    /// An integer of the access settings (0 when the version has no such field).
+    fn access_int(&self, name: &str) -> i64 {
+        let access = self.current(&self.lock(), Section::Access);
+        access.get(name).and_then(Value::as_i64).unwrap_or(0)
+    }
+
+    /// `keep_door_open_duration`: how long a pass opens the door, in seconds.
+    pub fn keep_door_open(&self) -> i64 {
+        self.access_int(rf::KEEP_DOOR_OPEN_DURATION)
+    }
+
+    /// `resign_interval` (1.3): seconds before the same user passes again; 0 = off, and
+    /// always 0 before 1.3.
+    pub fn resign_interval(&self) -> i64 {
+        self.access_int(rf::RESIGN_INTERVAL)
+    }
+
     /// What recognition obeys now.
     pub fn effects(&self) -> Effects {
         let stored = self.lock();
@@ -275,6 +307,11 @@ impl Settings {
                 mask_detect: b(rf::MASK_DETECT),
                 no_access_without_mask: b(rf::NO_ACCESS_WITHOUT_MASK),
                 no_access_with_mask: b(rf::NO_ACCESS_WITH_MASK),
+                certificate_threshold: x(rf::CERTIFICATE_THRESHOLD),
+                open_interval: r
+                    .get(rf::OPEN_INTERVAL)
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
             }
         });
         Effects {
@@ -298,8 +335,11 @@ mod tests {
             "tamper": true, "force_open": false, "network_relay_address": "10.0.0.9",
             "door_sensor_timeout": 4}"#;
         old.set(Section::Access, access).unwrap();
-        old.set(Section::Custom, br#"{"show_custom_logo": true, "welcome_tip": "hi"}"#)
-            .unwrap();
+        old.set(
+            Section::Custom,
+            br#"{"show_custom_logo": true, "welcome_tip": "hi"}"#,
+        )
+        .unwrap();
         drop(old);
         let new = Settings::migrate(dir.path(), ApiVersion::V1_3.profile()).unwrap();
         let read = new.get(Section::Access, 0).unwrap();
