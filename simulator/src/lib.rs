@@ -21,5 +21,7 @@ pub mod usage;
 pub(crate) use protocol::{body, histogram};
 pub use protocol::{net, profile, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
-pub use terminal::{access, api, device, host, library, live, maintenance, push, remote, store};
-pub(crate) use terminal::{activity, ai, history, settings, webapi};
+pub use terminal::{
+    access, api, device, host, library, live, maintenance, push, remote, settings, store,
+};
+pub(crate) use terminal::{activity, ai, history, webapi};

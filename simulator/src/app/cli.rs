@@ -131,7 +131,9 @@ pub struct DeviceArgs {
     /// Private key (PEM) for `--cert`.
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// Serial number; by default a realistic one derived from the seed.
+    /// Serial number; by default a realistic one (an S7's) derived from the seed. The model
+    /// follows it: `PSC8…` (e.g. PSC800C0MC22G00025) is an S8, which alone has
+    /// `/v1/device/antiepidemic`.
     #[arg(long)]
     pub sn: Option<String>,
     /// Recognitions per second while pushing is enabled (0: only on `POST /sim/trigger`).

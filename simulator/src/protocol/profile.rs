@@ -11,6 +11,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
+use crate::wire::layouts::{self, Layout};
 use crate::wire::{Answer, AnswerRule, ItemLayout, Judged, PageLimits, judge_answer};
 
 mod auth;
@@ -133,10 +134,9 @@ pub struct Profile {
     pub alarms: bool,
     /// Remote authentication: the callback, its fields, the `auth_mode` values.
     pub auth: AuthProfile,
-    /// `show_custom_logo` of `/v1/device/custom` is an int 0–2 (1.3), not a bool.
-    pub custom_logo_int: bool,
-    /// The largest `open_door_type` (0–6 up to 1.2.1, Wiegand formats included; 0–2 in 1.3).
-    pub max_open_door_type: i64,
+    /// The settings routes' fields (`wire::layouts`): which exist, their ranges, which
+    /// are required, their factory values.
+    pub settings: Layout,
     /// `/v1/device/info` has `api_ver` and `model_ver` (from 1.1).
     pub model_versions: bool,
     /// `/v1/ai/recognitionquality` and `/v1/ai/feature` exist (from 1.1).
@@ -201,8 +201,7 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_0,
-        custom_logo_int: false,
-        max_open_door_type: 6,
+        settings: layouts::LAYOUT_1_0,
         model_versions: false,
         ai_routes: false,
         certificate_api: false,
@@ -226,8 +225,7 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_1,
-        custom_logo_int: false,
-        max_open_door_type: 6,
+        settings: layouts::LAYOUT_1_1,
         model_versions: true,
         ai_routes: true,
         certificate_api: false,
@@ -251,8 +249,7 @@ static PROFILES: [Profile; 5] = [
         identity_headers: false,
         alarms: false,
         auth: auth::AUTH_1_2,
-        custom_logo_int: false,
-        max_open_door_type: 6,
+        settings: layouts::LAYOUT_1_2,
         model_versions: true,
         ai_routes: true,
         certificate_api: true,
@@ -276,8 +273,7 @@ static PROFILES: [Profile; 5] = [
         identity_headers: true,
         alarms: false,
         auth: auth::AUTH_1_2_1,
-        custom_logo_int: false,
-        max_open_door_type: 6,
+        settings: layouts::LAYOUT_1_2,
         model_versions: true,
         ai_routes: true,
         certificate_api: true,
@@ -301,8 +297,7 @@ static PROFILES: [Profile; 5] = [
         identity_headers: true,
         alarms: true,
         auth: auth::AUTH_1_3,
-        custom_logo_int: true,
-        max_open_door_type: 2,
+        settings: layouts::LAYOUT_1_3,
         model_versions: true,
         ai_routes: true,
         certificate_api: true,

@@ -130,7 +130,7 @@ fn set_subscription(device: &Device, body: &[u8]) -> Response {
         Err(e) => return error_reply(StatusCode::BAD_REQUEST, e.to_string()),
     };
     match device.set_subscription(sub) {
-        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(Empty {})),
+        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(None::<Empty>)),
         Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -162,12 +162,12 @@ async fn trigger(device: &Device, body: &[u8]) -> Response {
     };
     match device.trigger(overrides.as_ref()).await {
         Ok(report) => json_reply(StatusCode::OK, &Envelope::ok(report)),
-        Err(e @ (DeviceError::NotConfigured | DeviceError::Stopped)) => {
-            error_reply(StatusCode::CONFLICT, e.to_string())
-        }
-        Err(e @ (DeviceError::NoAlarms(_) | DeviceError::BadCaller(_))) => {
-            error_reply(StatusCode::BAD_REQUEST, e.to_string())
-        }
+        Err(
+            e @ (DeviceError::NotConfigured | DeviceError::Stopped | DeviceError::TooSoon { .. }),
+        ) => error_reply(StatusCode::CONFLICT, e.to_string()),
+        Err(
+            e @ (DeviceError::NoAlarms(_) | DeviceError::BadCaller(_) | DeviceError::Override(_)),
+        ) => error_reply(StatusCode::BAD_REQUEST, e.to_string()),
         Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

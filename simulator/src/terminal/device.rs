@@ -129,6 +129,12 @@ pub enum DeviceError {
     /// `/sim/trigger` named a caller that is not one of the guide's.
     #[error(transparent)]
     BadCaller(#[from] crate::synth::UnknownCaller),
+    /// `/sim/trigger` asked for a record that cannot be made consistent.
+    #[error("{0}")]
+    Override(String),
+    /// The person was recognised less than `open_interval` ago: no new record.
+    #[error("the same person was recognised {ago} s ago; open_interval is {interval} s")]
+    TooSoon { ago: i64, interval: i64 },
     /// Recognition is stopped (`device_run_type` 2 in `/v1/device/functions`).
     #[error("recognition is stopped (device_run_type 2); set device_run_type 1 to run it")]
     Stopped,
@@ -191,8 +197,6 @@ struct Inner {
     library: Arc<crate::library::Library>,
     /// The settings of `/v1/device/{recognize,access,system,time,custom}`.
     settings: crate::settings::Settings,
-    /// A remote opening's hold (`open_mode` 1 "open", 2 "closed") until the next call.
-    door_held: Mutex<Option<String>>,
     /// Bumped at every change `/sim/stats` shows.
     activity: crate::activity::Activity,
     /// This boot's restart request, certificate in force and the system log.
@@ -268,7 +272,6 @@ impl Device {
                 access,
                 library,
                 settings,
-                door_held: Mutex::new(None),
                 maintenance,
                 config,
                 activity,
@@ -336,8 +339,10 @@ impl Device {
             }
         };
         tracing::info!(open_mode, "remote door command");
-        if let Ok(mut slot) = self.inner.door_held.lock() {
-            *slot = held.map(str::to_string);
+        let door = self.inner.settings.door();
+        match held {
+            Some(hold) => door.hold(hold == "open"),
+            None => door.open_for(self.now(), self.inner.settings.keep_door_open()),
         }
     }
 
@@ -458,6 +463,7 @@ impl Device {
             let store = self.store();
             (store.last_seq(), store.depth(), store.cap())
         };
+        let (door_state, open_until) = self.inner.settings.door().state(self.now());
         wire::SimStats {
             sn: self.sn().to_string(),
             subscription: self.subscription(),
@@ -475,7 +481,9 @@ impl Device {
                 kept_shut: c.kept_shut.load(Ordering::Relaxed),
                 last_screen: self.inner.screen.lock().ok().and_then(|s| s.clone()),
                 remote: c.remote.load(Ordering::Relaxed),
-                held: self.inner.door_held.lock().ok().and_then(|s| s.clone()),
+                held: self.inner.settings.door().held().map(str::to_string),
+                state: door_state.to_string(),
+                open_until,
             },
             callbacks: self.inner.remote.stats().await,
         }
@@ -512,6 +520,11 @@ impl Device {
         if alarm && !generator.config().api.profile().alarms {
             return Err(DeviceError::NoAlarms(generator.config().api));
         }
+        let forced = crate::library::recognise::Forced::parse(
+            overrides.filter(|_| !alarm),
+            generator.config().api.profile(),
+        )
+        .map_err(DeviceError::Override)?;
         // A stopped terminal recognises nobody; its alarms still go off.
         if !alarm && self.inner.remote.functions().device_run_type == DEVICE_STOPPED {
             return Err(DeviceError::Stopped);
@@ -524,27 +537,50 @@ impl Device {
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network.
         let device = self.clone();
-        let mut prepared = tokio::task::spawn_blocking(move || {
+        let (mut prepared, refused) = tokio::task::spawn_blocking(move || {
             if alarm {
                 let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
-                crate::remote::Prepared {
+                let prepared = crate::remote::Prepared {
                     event,
                     caller: None,
-                }
-            } else {
-                device
-                    .inner
-                    .remote
-                    .prepare(&generator, caller, seq, timestamp, || {
-                        let photo = |id: &str| library.photo(id);
-                        crate::library::recognise::event(
-                            &generator, &view, &effects, &photo, seq, timestamp,
-                        )
-                    })
+                };
+                return (prepared, None);
             }
+            let mut refused = None;
+            let prepared = device
+                .inner
+                .remote
+                .prepare(&generator, caller, seq, timestamp, || {
+                    let photo = |id: &str| library.photo(id);
+                    let made = crate::library::recognise::event(
+                        &generator, &view, &effects, &photo, seq, timestamp, forced,
+                    );
+                    made.unwrap_or_else(|why| {
+                        refused = Some(why);
+                        generator.generate(seq, timestamp).event
+                    })
+                });
+            (prepared, refused)
         })
         .await
         .map_err(|e| DeviceError::Generate(e.to_string()))?;
+        if let Some(why) = refused {
+            return Err(DeviceError::Override(why));
+        }
+        // The same person is not recognised again within `open_interval`.
+        let user = wire::record_user(&prepared.event);
+        if let (Some(user), Some(r)) = (&user, &effects.recognition)
+            && let Some(ago) =
+                self.inner
+                    .settings
+                    .recent()
+                    .too_soon(user, timestamp, r.open_interval)
+        {
+            return Err(DeviceError::TooSoon {
+                ago,
+                interval: r.open_interval,
+            });
+        }
         // The callback comes first, while the person waits; the record then carries the
         // final decision.
         let identity = (&self.inner.identity, timestamp);
@@ -553,7 +589,19 @@ impl Device {
             .remote
             .decide(&self.inner.pusher, identity, &mut prepared)
             .await;
-        let event = prepared.event;
+        let mut event = prepared.event;
+        if let Some(user) = &user {
+            let recent = self.inner.settings.recent();
+            if let Some(record) = event.as_record_mut() {
+                // Within `resign_interval` of their last pass the same user is recorded but
+                // does not pass again.
+                let resign = self.inner.settings.resign_interval();
+                if record.pass && recent.passed_within(user, timestamp, resign) {
+                    record.pass = false;
+                }
+                recent.note(user, timestamp, record.pass);
+            }
+        }
         let body = match overrides {
             Some(o) => {
                 // `type` chose the kind of event; every other key patches its `data`.
@@ -687,6 +735,10 @@ impl Device {
                 let c = &self.inner.counters;
                 if profile.door(answer, head.pass()) == Some(true) {
                     c.opened.fetch_add(1, Ordering::Relaxed);
+                    let settings = &self.inner.settings;
+                    settings
+                        .door()
+                        .open_for(self.now(), settings.keep_door_open());
                     tracing::info!(seq, person = who, screen = %tips, "door opened");
                 } else {
                     c.kept_shut.fetch_add(1, Ordering::Relaxed);
@@ -758,8 +810,9 @@ impl Device {
                 }
                 match self.make_record(None).await {
                     Ok(_) => self.inner.queued.notify_one(),
-                    // Nobody is recognised while recognition is stopped.
-                    Err(DeviceError::Stopped) => {}
+                    // Nobody is recognised while recognition is stopped, and the same
+                    // person not again within `open_interval`.
+                    Err(DeviceError::Stopped | DeviceError::TooSoon { .. }) => {}
                     Err(e) => tracing::error!(error = %e, "cannot store a new record; it is lost"),
                 }
             }

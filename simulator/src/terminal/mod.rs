@@ -15,6 +15,6 @@ pub mod live;
 pub mod maintenance;
 pub mod push;
 pub mod remote;
-pub(crate) mod settings;
+pub mod settings;
 pub mod store;
 pub(crate) mod webapi;

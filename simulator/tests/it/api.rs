@@ -23,7 +23,7 @@ async fn subscription_round_trip_over_https() {
     let (status, body) = call(dev.client.post(&url).json(&config)).await;
     assert_eq!(
         (status, body),
-        (200, json!({"code": 200, "msg": "OK", "data": {}}))
+        (200, json!({"code": 200, "msg": "OK", "data": null}))
     );
     let (_, body) = call(dev.client.get(&url)).await;
     assert_eq!(body["data"], config);

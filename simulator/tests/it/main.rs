@@ -2,6 +2,7 @@
 //! over HTTP(S), pushing to receivers, and the command line. Everything runs on loopback
 //! with ephemeral ports.
 
+mod acting;
 mod ai;
 mod api;
 mod auth;
@@ -10,6 +11,7 @@ mod classify;
 mod cli;
 mod golden;
 mod history;
+mod layouts;
 mod library;
 mod load;
 mod login;

@@ -122,7 +122,7 @@ pub async fn demo(
         ),
         enabled: true,
     };
-    let answer: Envelope<Empty> = client
+    let answer: Envelope<Option<Empty>> = client
         .call(
             "POST",
             "/v1/event/subscribe",

@@ -168,6 +168,55 @@ pub struct FunctionsRules {
     pub modes_without_server: &'static [u8],
 }
 
+impl FunctionsRules {
+    /// The fields a POST accepts under these rules, each with its type and values and
+    /// whether it is required, in the order the guide lists them (for the generated
+    /// documentation; [`parse_functions`] is the validator).
+    pub fn fields(&self) -> Vec<(&'static str, String, bool)> {
+        let list = |values: &[u8]| {
+            values
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        let mut fields = vec![
+            (af::DEVICE_RUN_TYPE, "int 1/2".to_string(), false),
+            (
+                af::MODE,
+                format!("int {}–{}", self.modes.start(), self.modes.end()),
+                false,
+            ),
+            (af::STRONG_HINT, "bool".into(), false),
+            (af::AVATAR_STATUS, "int 0/1/2".into(), false),
+            (af::NAME_STATUS, "int 0/1/2".into(), false),
+            (af::RECORD, "bool".into(), true),
+            (af::RECORD_IMAGE, "bool".into(), true),
+            (af::ALARM_RECORD, "bool".into(), true),
+            (
+                af::AUTH_MODE,
+                format!("int {}", list(self.auth_modes)),
+                self.auth_mode_required,
+            ),
+        ];
+        if self.address {
+            fields.push((
+                af::ADDRESS,
+                format!("string ≤{MAX_AUTH_ADDRESS_BYTES} B, http(s) URL"),
+                false,
+            ));
+        }
+        if self.fallback {
+            fields.push((
+                af::FALLBACK,
+                format!("int 0–{MAX_FALLBACK_MINUTES} (minutes)"),
+                false,
+            ));
+        }
+        fields
+    }
+}
+
 /// Why a `POST /v1/device/functions` body was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

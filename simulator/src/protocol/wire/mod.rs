@@ -27,6 +27,7 @@ mod answer;
 mod auth;
 mod functions;
 mod history;
+pub mod layouts;
 mod library;
 mod login;
 mod maintenance;
@@ -93,6 +94,13 @@ pub mod field {
     pub const HEADER_ACCOUNT: &str = "account";
 }
 
+/// Whether serial number `sn` is an S8's (the temperature-measuring model, whose serial
+/// numbers start `PSC8`, as the guide's `PSC800C0MC22G00025`), which alone has
+/// `/v1/device/antiepidemic`.
+pub fn is_s8(sn: &str) -> bool {
+    sn.starts_with("PSC8")
+}
+
 /// Who a device is, as the identity headers of API 1.2.1 and later say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -106,7 +114,7 @@ pub struct Identity {
 impl Identity {
     /// A device's identity, its model following from the serial number's family.
     pub fn of(sn: &str, account: &str) -> Self {
-        let model = if sn.starts_with("PSC8") {
+        let model = if is_s8(sn) {
             "SPSC801C0FY01"
         } else if sn.starts_with("PSC7") {
             "SPSC701C0FY01"
@@ -366,6 +374,66 @@ pub fn apply_overrides(event: &Event, overrides: &Map<String, Value>) -> Value {
     value
 }
 
+/// The status a `/sim/trigger` override asks for: `recognizeStatus` where records carry
+/// it (API 1.0), `recognitionType` where they carry that (from 1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOverride {
+    Status(RecognizeStatus),
+    Type(RecognitionType),
+}
+
+/// Reads the status a trigger's overrides ask for, in the field the version's records
+/// have (`recognize_status`: they carry `recognizeStatus`, else `recognitionType`).
+///
+/// # Errors
+/// Why the override cannot make a consistent record: the other version's status field,
+/// a value outside the codes, or `pass: true` with a status that never passes.
+pub fn status_override(
+    overrides: &Map<String, Value>,
+    recognize_status: bool,
+) -> Result<Option<StatusOverride>, String> {
+    let (ours, theirs) = if recognize_status {
+        (field::RECOGNIZE_STATUS, field::RECOGNITION_TYPE)
+    } else {
+        (field::RECOGNITION_TYPE, field::RECOGNIZE_STATUS)
+    };
+    if overrides.contains_key(theirs) {
+        return Err(format!(
+            "records of this API version have no {theirs}; override {ours} instead"
+        ));
+    }
+    let Some(value) = overrides.get(ours) else {
+        return Ok(None);
+    };
+    let code = value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| format!("{ours} must be an integer code, got {value}"))?;
+    let (wanted, may_pass) = if recognize_status {
+        let s = RecognizeStatus::try_from(code).map_err(|e| format!("{ours}: {e}"))?;
+        (StatusOverride::Status(s), s.may_pass() && s.has_user())
+    } else {
+        let t = RecognitionType::try_from(code).map_err(|e| format!("{ours}: {e}"))?;
+        let may = matches!(t, RecognitionType::Employee | RecognitionType::Visitor);
+        (StatusOverride::Type(t), may)
+    };
+    if !may_pass && overrides.get(field::PASS) == Some(&Value::Bool(true)) {
+        return Err(format!(
+            "{ours} {code} never opens the door, so pass cannot be true"
+        ));
+    }
+    Ok(Some(wanted))
+}
+
+/// The `user_id` of a recognition record, as text, when it names a person.
+pub fn record_user(event: &Event) -> Option<String> {
+    let user = event.as_record()?.user.as_ref()?;
+    Some(match serde_json::to_value(&user.user_id).ok()? {
+        Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
 /// The parts of a stored record body a device shows in logs: read without decoding the
 /// snapshot, and tolerant of bodies that overrides took outside the schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -526,6 +594,13 @@ pub struct DoorStats {
     /// A remote hold in force: `"open"` or `"closed"`.
     #[serde(default)]
     pub held: Option<String>,
+    /// The door now: `"open"` (held open, or within `keep_door_open_duration` of a pass)
+    /// or `"closed"`.
+    #[serde(default)]
+    pub state: String,
+    /// While a pass holds it open: until when, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_until: Option<i64>,
 }
 
 // ----- push outcomes and their statistics, as reports and `/sim/stats` spell them -----

@@ -1,8 +1,8 @@
-//! The device settings routes' fields as data (`/v1/device/recognize`, `/access`,
-//! `/system`, `/time`, `/custom`), the door request and the device information, with the
-//! one validator of a settings body: every field's type and range, required fields,
-//! unknown fields ignored. Floats are kept as the device keeps them, 32-bit, and answered
-//! widened (`0.98` comes back as `0.9800000190734863`).
+//! What a settings field is ([`Field`], [`Kind`]), the door request and the device
+//! information, with the one validator of a settings body: every field's type and range,
+//! required fields, unknown fields ignored. The field tables themselves, one per API
+//! version, are in `wire::layouts`. Floats are kept as the device keeps them, 32-bit, and
+//! answered widened (`0.98` comes back as `0.9800000190734863`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -17,10 +17,11 @@ pub enum Kind {
     Int(i64, i64),
     /// One of these integers.
     OneOf(&'static [i64]),
-    /// A number `lo < x < hi` (or `≤ hi` when `hi_inclusive`), kept as f32.
+    /// A number `lo < x < hi` (`≤` at an end marked inclusive), kept as f32.
     Float {
         lo: f64,
         hi: f64,
+        lo_inclusive: bool,
         hi_inclusive: bool,
     },
     /// A number or a numeric string in the inclusive range, kept as a number.
@@ -41,183 +42,15 @@ pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
-    /// The factory value as JSON text (`None`: absent until set).
-    pub default: Option<&'static str>,
-}
-
-const fn f(name: &'static str, kind: Kind, required: bool, default: &'static str) -> Field {
-    Field {
-        name,
-        kind,
-        required,
-        default: Some(default),
-    }
-}
-
-const fn opt(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        kind,
-        required: false,
-        default: None,
-    }
-}
-
-const UNIT: Kind = Kind::Float {
-    lo: 0.0,
-    hi: 1.0,
-    hi_inclusive: false,
-};
-
-/// `/v1/device/recognize` (§3.2).
-pub const RECOGNIZE: &[Field] = &[
-    f("use_mode", Kind::OneOf(&[3, 4]), true, "3"),
-    f("multi_auth_mode", Kind::Bool, false, "false"),
-    f("multi_auth_timeout", Kind::Int(1, 60), false, "3"),
-    f("liveness", Kind::Bool, true, "true"),
-    f("liveness_threshold", UNIT, true, "0.995"),
-    f("verify_threshold", UNIT, true, "0.9"),
-    f("certificate_threshold", UNIT, true, "0.6"),
-    f(
-        "recognition_distance",
-        Kind::Float {
-            lo: 0.5,
-            hi: 2.0,
-            hi_inclusive: true,
-        },
-        true,
-        "2",
-    ),
-    f("open_interval", Kind::Int(0, 3600), true, "5"),
-    f("mask_detect", Kind::Bool, true, "true"),
-    f("no_access_without_mask", Kind::Bool, false, "false"),
-    f("no_access_with_mask", Kind::Bool, false, "false"),
-];
-
-const WIEGAND: &[Field] = &[
-    f("mode", Kind::Int(0, 2), false, "0"),
-    f("type", Kind::Int(0, 3), false, "0"),
-    f("card_number", Kind::Text(128), false, "\"12345678\""),
-    f("pulse_width", Kind::Int(50, 1000), false, "180"),
-    f("pulse_cycle", Kind::Int(500, 10_000), false, "2000"),
-    f("reverse_card_number", Kind::BoolOrBit, false, "false"),
-];
-
-const RFID: &[Field] = &[f("type", Kind::Int(0, 4), false, "0")];
-
-/// `/v1/device/access` (§3.3); `open_door_type`'s range is the profile's.
-pub const ACCESS: &[Field] = &[
-    f("open_door_type", Kind::Int(0, 6), true, "0"),
-    f("keep_door_open_duration", Kind::Int(1, 30), true, "6"),
-    f("gpio_a", Kind::Int(1, 3), false, "1"),
-    f("gpio_b", Kind::Int(1, 4), false, "1"),
-    f("gpio_c", Kind::Int(1, 4), false, "1"),
-    f("wiegand_settings", Kind::Object(WIEGAND), false, "{}"),
-    f("tamper", Kind::Bool, true, "false"),
-    f("force_open", Kind::Bool, true, "false"),
-    f("network_relay_address", Kind::Text(128), true, "\"\""),
-    f("door_sensor_timeout", Kind::Int(0, 3600), true, "3"),
-    // "Required" in the guide, yet new in 1.3: older clients omit it (§7 #21).
-    f("resign_interval", Kind::Int(0, 1800), false, "0"),
-    f("rfid_settings", Kind::Object(RFID), false, "{}"),
-    f("serial_port", Kind::Int(0, 3), false, "0"),
-    f(
-        "serial_port_baudrate",
-        Kind::Int(1, 4_000_000),
-        false,
-        "115200",
-    ),
-    opt("wigan_input", Kind::Int(1, 5)),
-];
-
-/// `/v1/device/system` (§3.4).
-pub const SYSTEM: &[Field] = &[
-    f("language_type", Kind::Int(1, 3), false, "1"),
-    f("sound_volume", Kind::Int(0, 100), false, "80"),
-    f("screen_brightness", Kind::Int(0, 100), false, "80"),
-    f("auto_reboot", Kind::Bool, false, "true"),
-    f("reboot_time", Kind::Clock, false, "\"02:00:00\""),
-    f("standby_open", Kind::Bool, false, "true"),
-    f("standby_touch_wakeup", Kind::Bool, false, "false"),
-    f("wait_time", Kind::Int(1, 10), false, "1"),
-    f("sleep_time", Kind::Int(3, 30), false, "3"),
-    f("touch_recognition", Kind::Bool, false, "false"),
-    f(
-        "touch_recognition_return_time",
-        Kind::Int(3, 30),
-        false,
-        "5",
-    ),
-    f("touch_recognition_timeout", Kind::Int(3, 30), false, "5"),
-    f("short_exposure", Kind::OneOf(&[0, 50, 60]), false, "0"),
-];
-
-/// `/v1/device/time` (§3.5). `local_time` is answered from the clock unless manual.
-pub const TIME: &[Field] = &[
-    f(
-        "local_time",
-        Kind::LooseInt(0, 4_102_415_999_000),
-        false,
-        "0",
-    ),
-    f("manual_mode", Kind::Bool, false, "false"),
-    f("time_zone", Kind::LooseInt(-11, 12), false, "8"),
-    f(
-        "server_address",
-        Kind::Text(1024),
-        false,
-        "\"ntp.aliyun.com\"",
-    ),
-];
-
-/// Largest picture in `/v1/device/custom`, as base64 text (4 MB decoded).
-pub const MAX_PICTURE_TEXT: usize = 4 * 1024 * 1024 / 3 * 4 + 4;
-
-const SCREENSAVER: &[Field] = &[
-    f("picture_id", Kind::Int(1, 5), true, "1"),
-    f("picture_data", Kind::Text(MAX_PICTURE_TEXT), false, "\"\""),
-];
-
-const SCREENSAVERS: &[Field] = &[
-    f("interval", Kind::Int(1, 255), false, "10"),
-    f("screensaver_list", Kind::List(5, SCREENSAVER), false, "[]"),
-];
-
-/// `/v1/device/custom` (§3.6) with `show_custom_logo` a bool (before 1.3).
-pub const CUSTOM_BOOL_LOGO: &[Field] = &custom(f("show_custom_logo", Kind::Bool, false, "false"));
-/// `/v1/device/custom` with `show_custom_logo` an int 0/1/2 (1.3).
-pub const CUSTOM_INT_LOGO: &[Field] = &custom(f("show_custom_logo", Kind::Int(0, 2), false, "2"));
-
-const fn custom(logo: Field) -> [Field; 9] {
-    [
-        f("welcome_tip", Kind::Text(64), false, "\"\""),
-        f("verify_success_tip", Kind::Text(64), false, "\"\""),
-        f("verify_fault_tip", Kind::Text(64), false, "\"\""),
-        f("unauthorized_user_tip", Kind::Text(64), false, "\"\""),
-        logo,
-        f(
-            "custom_picture_for_logo",
-            Kind::Text(MAX_PICTURE_TEXT),
-            false,
-            "\"\"",
-        ),
-        f(
-            "custom_screensavers",
-            Kind::Object(SCREENSAVERS),
-            false,
-            "{}",
-        ),
-        f("voice_broadcast", Kind::Bool, false, "true"),
-        opt("custom_picture_for_idle", Kind::Text(MAX_PICTURE_TEXT)),
-    ]
+    /// The factory value as JSON text.
+    pub default: &'static str,
 }
 
 /// A section's factory values.
 pub fn defaults(fields: &[Field]) -> Map<String, Value> {
     let mut map = Map::new();
     for field in fields {
-        let Some(text) = field.default else { continue };
-        let mut value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let mut value: Value = serde_json::from_str(field.default).unwrap_or(Value::Null);
         if let (Kind::Object(sub), Value::Object(_)) = (field.kind, &value) {
             value = Value::Object(defaults(sub));
         }
@@ -272,12 +105,19 @@ fn check(field: &Field, value: &Value, path: &str) -> Result<Value, String> {
         Kind::Float {
             lo,
             hi,
+            lo_inclusive,
             hi_inclusive,
         } => match value.as_f64() {
-            Some(x) if x > lo && (x < hi || (hi_inclusive && x == hi)) => widen(x),
+            Some(x)
+                if (x > lo || (lo_inclusive && x == lo))
+                    && (x < hi || (hi_inclusive && x == hi)) =>
+            {
+                widen(x)
+            }
             _ => {
-                let op = if hi_inclusive { "<=" } else { "<" };
-                return Err(wrong(&format!("a number {lo} < x {op} {hi}")));
+                let lop = if lo_inclusive { "<=" } else { "<" };
+                let hop = if hi_inclusive { "<=" } else { "<" };
+                return Err(wrong(&format!("a number {lo} {lop} x {hop} {hi}")));
             }
         },
         Kind::LooseInt(lo, hi) => {
@@ -367,6 +207,66 @@ fn validate_fields(
     Ok(out)
 }
 
+/// What of a stored section `fields` still holds: the fields it has whose values it
+/// accepts (nested objects field by field). Everything else is dropped, so that the
+/// factory values of this layout take its place; this is how settings stored under one
+/// API version are read under another.
+pub fn conform(fields: &[Field], stored: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for field in fields {
+        let Some(value) = stored.get(field.name) else {
+            continue;
+        };
+        let kept = match (field.kind, value) {
+            (Kind::Object(sub), Value::Object(map)) => Some(Value::Object(conform(sub, map))),
+            _ => check(field, value, "").ok(),
+        };
+        if let Some(kept) = kept {
+            out.insert(field.name.into(), kept);
+        }
+    }
+    out
+}
+
+/// A field's type and values in a few words, for the generated documentation.
+pub fn describe(kind: &Kind) -> String {
+    match kind {
+        Kind::Bool => "bool".into(),
+        Kind::BoolOrBit => "bool (or 0/1)".into(),
+        Kind::Int(lo, hi) => format!("int {lo}–{hi}"),
+        Kind::OneOf(values) => format!(
+            "int {}",
+            values
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join("/")
+        ),
+        Kind::Float {
+            lo,
+            hi,
+            lo_inclusive,
+            hi_inclusive,
+        } => {
+            let lop = if *lo_inclusive { "≤" } else { "<" };
+            let hop = if *hi_inclusive { "≤" } else { "<" };
+            format!("number {lo} {lop} x {hop} {hi}")
+        }
+        Kind::LooseInt(lo, hi) => format!("int {lo}–{hi} (or numeric string)"),
+        Kind::Text(super::layouts::MAX_PICTURE_TEXT) => "base64 string ≤4 MB decoded".into(),
+        Kind::Text(max) => format!("string ≤{max} B"),
+        Kind::Clock => "string HH:MM:SS".into(),
+        Kind::Object(sub) => format!(
+            "object {{{}}}",
+            sub.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+        ),
+        Kind::List(max, sub) => format!(
+            "array ≤{max} × {{{}}}",
+            sub.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
 /// Validates a POST body of a section and merges it over `current`: required fields
 /// must be present, nested objects merge field by field.
 ///
@@ -437,7 +337,7 @@ pub const MODEL_VERSIONS: [(&str, &str); 8] = [
     ("attribute", "KM_Attribute_2.3.1"),
 ];
 
-/// The recognition settings' fields that recognition reads.
+/// The settings' fields that the device acts on.
 pub mod recognize_field {
     pub const LIVENESS: &str = "liveness";
     pub const LIVENESS_THRESHOLD: &str = "liveness_threshold";
@@ -449,4 +349,8 @@ pub mod recognize_field {
     pub const TIME_ZONE: &str = "time_zone";
     pub const LOCAL_TIME: &str = "local_time";
     pub const MANUAL_MODE: &str = "manual_mode";
+    pub const CERTIFICATE_THRESHOLD: &str = "certificate_threshold";
+    pub const OPEN_INTERVAL: &str = "open_interval";
+    pub const KEEP_DOOR_OPEN_DURATION: &str = "keep_door_open_duration";
+    pub const RESIGN_INTERVAL: &str = "resign_interval";
 }

@@ -27,7 +27,7 @@ pub fn routes(
         .and(warp::body::bytes())
         .and(with_device)
         .map(|body: Bytes, d: Device| match d.remote_auth().set(&body) {
-            Ok(_) => json_reply(StatusCode::OK, &Envelope::ok(Empty {})),
+            Ok(_) => json_reply(StatusCode::OK, &Envelope::ok(None::<Empty>)),
             Err(e @ SetFunctionsError::Refused(_)) => {
                 error_reply(StatusCode::BAD_REQUEST, e.to_string())
             }

@@ -1,5 +1,7 @@
-//! The settings routes (`GET`/`POST /v1/device/{recognize,access,system,time,custom}`),
-//! `POST /v1/device/door` and `GET /v1/device/info`.
+//! The settings routes (`GET`/`POST
+//! /v1/device/{recognize,access,system,time,custom,antiepidemic}`), `POST
+//! /v1/device/door` and `GET /v1/device/info`. A route the version lacks, and
+//! `/antiepidemic` on a model other than the S8, answer the 404 envelope.
 //!
 //! A remote opening is acted on like a `pass`: `open_mode` 0 opens the door (for
 //! `keep_door_open_duration`), 1 holds it open and 2 holds it shut until the next call;
@@ -14,6 +16,7 @@ use warp::filters::BoxedFilter;
 
 use super::{Section, SettingsError};
 use crate::device::Device;
+use crate::profile::Profile;
 use crate::server::{Response, error_reply, json_reply};
 use crate::wire::{self, DeviceInfo, DoorRequest, Empty, Envelope, Identity};
 
@@ -31,24 +34,43 @@ fn section_routes(device: Device, section: Section) -> BoxedFilter<(Response,)> 
         .and(warp::get())
         .and(with_device.clone())
         .map(move |d: Device| {
-            json_reply(
-                StatusCode::OK,
-                &Envelope::ok(d.settings().get(section, d.now())),
-            )
+            match present(&d, section).and_then(|()| d.settings().get(section, d.now())) {
+                Ok(data) => json_reply(StatusCode::OK, &Envelope::ok(data)),
+                Err(e) => refusal(&e),
+            }
         });
     let post = path
         .and(warp::post())
         .and(warp::body::content_length_limit(MAX_SETTINGS_BODY))
         .and(warp::body::bytes())
         .and(with_device)
-        .map(
-            move |body: Bytes, d: Device| match d.settings().set(section, &body) {
+        .map(move |body: Bytes, d: Device| {
+            match present(&d, section).and_then(|()| d.settings().set(section, &body)) {
                 Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(None::<Empty>)),
-                Err(SettingsError::Invalid(msg)) => error_reply(StatusCode::BAD_REQUEST, msg),
-                Err(e) => error_reply(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-            },
-        );
+                Err(e) => refusal(&e),
+            }
+        });
     get.or(post).unify().boxed()
+}
+
+/// Whether the device has `section` at all: `/antiepidemic` is the S8's alone (the
+/// version's layout decides the rest).
+fn present(device: &Device, section: Section) -> Result<(), SettingsError> {
+    if section == Section::Antiepidemic && !wire::is_s8(device.sn()) {
+        return Err(SettingsError::NotOnModel {
+            section: section.name(),
+        });
+    }
+    Ok(())
+}
+
+fn refusal(e: &SettingsError) -> Response {
+    let status = match e {
+        SettingsError::Invalid(_) => StatusCode::BAD_REQUEST,
+        SettingsError::Absent { .. } | SettingsError::NotOnModel { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error_reply(status, e.to_string())
 }
 
 /// The settings, door and information routes.
@@ -103,8 +125,16 @@ fn door(device: &Device, body: &[u8]) -> Response {
 
 /// `GET /v1/device/info` for the device's SN and API version.
 pub fn info(device: &Device) -> DeviceInfo {
-    let profile = device.api().profile();
-    let sn = device.sn();
+    device_info(
+        device.api().profile(),
+        device.sn(),
+        device.access().username(),
+    )
+}
+
+/// `GET /v1/device/info` of a device with serial number `sn` and web account `account`
+/// under `profile`.
+pub fn device_info(profile: &Profile, sn: &str, account: &str) -> DeviceInfo {
     let h = sn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
@@ -121,7 +151,7 @@ pub fn info(device: &Device) -> DeviceInfo {
         profile.name.to_string()
     };
     DeviceInfo {
-        model: Identity::of(sn, device.access().username()).model,
+        model: Identity::of(sn, account).model,
         device_sn: sn.to_string(),
         mac_wired: mac,
         mac_wlan: String::new(),
