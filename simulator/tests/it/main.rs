@@ -2,6 +2,7 @@
 //! over HTTP(S), pushing to receivers, and the command line. Everything runs on loopback
 //! with ephemeral ports.
 
+mod answers;
 mod api;
 mod auth;
 mod auth_device;
@@ -14,5 +15,6 @@ mod load;
 mod login;
 mod push;
 mod reliability;
+mod slow_clients;
 mod support;
 mod versions;
