@@ -93,9 +93,10 @@ fn endless_head() -> Vec<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn heads_that_trickle_and_idle_connections_are_cut_by_the_header_timeout() {
+async fn heads_that_trickle_and_idle_connections_are_cut_by_their_timeouts() {
     let options = ServeOptions {
         header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(600),
         ..ServeOptions::receiver()
     };
     let (addr, _stop) = plain_server(options).await;

@@ -23,6 +23,8 @@ pub(super) struct Slot {
     peer: IpAddr,
     /// Requests whose answer is not yet wholly written.
     busy: AtomicUsize,
+    /// Whether a request has begun on this connection.
+    served: AtomicBool,
     /// When `busy` last fell to zero (or the connection was accepted).
     idle_since: Mutex<Instant>,
     /// Set once the connection has been told to close, so that it is not chosen twice.
@@ -34,7 +36,20 @@ pub(super) struct Slot {
 impl Slot {
     /// A request has begun on this connection.
     pub(super) fn begin(&self) {
+        self.served.store(true, Ordering::SeqCst);
         self.busy.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts the connection as kept (its idle clock runs the idle timeout) before any
+    /// request has begun on it.
+    pub(super) fn keep(&self) {
+        self.served.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a request has begun on this connection (or it was kept from the start):
+    /// its idle clock then runs the idle timeout, no longer the header timeout.
+    pub(super) fn served(&self) -> bool {
+        self.served.load(Ordering::SeqCst)
     }
 
     /// A request's answer has been wholly written (or abandoned).
@@ -172,6 +187,7 @@ impl Registry {
             id,
             peer,
             busy: AtomicUsize::new(0),
+            served: AtomicBool::new(false),
             idle_since: Mutex::new(now),
             closing: AtomicBool::new(false),
             close: Notify::new(),

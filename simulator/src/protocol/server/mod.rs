@@ -1,8 +1,9 @@
 //! The one HTTP(S) accept loop every facesim server runs on: the device API, the reference
 //! receiver and the test receivers. warp 0.4 has no TLS of its own, so connections are
 //! accepted here, counted against the caps (`limits`), optionally wrapped in rustls, and
-//! served by hyper-util over HTTP/1.1 or HTTP/2, each connection closed once it has been
-//! idle, or slow to send a request head, for longer than the header timeout.
+//! served by hyper-util over HTTP/1.1 or HTTP/2, each connection closed when its first
+//! request head is slower than the header timeout, or when it has been idle after an answer
+//! for longer than the idle timeout.
 
 mod body;
 mod limits;
@@ -16,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
@@ -49,10 +50,13 @@ pub type Response = warp::reply::Response;
 /// How a server guards itself against slow and greedy clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServeOptions {
-    /// How long a connection may go with no request in progress: each request head must
-    /// arrive whole within this of the connection's accept or of the previous answer, and
-    /// a kept connection idle this long is closed.
+    /// How long a new connection may take to deliver its first request head (the TLS
+    /// handshake included): a client that trickles it, or says nothing, is cut.
     pub header_timeout: Duration,
+    /// How long a kept connection may stay with no request in progress after an answer
+    /// before it is closed. Longer than the header timeout, as clients keep their pooled
+    /// connections for a minute or more and every close races their next request.
+    pub idle_timeout: Duration,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
     /// The most connections open at once. Beyond it the connection idle longest is
@@ -69,6 +73,7 @@ impl ServeOptions {
     pub const fn terminal() -> Self {
         Self {
             header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(75),
             handshake_timeout: Duration::from_secs(10),
             max_connections: 256,
             max_per_client: 32,
@@ -80,6 +85,7 @@ impl ServeOptions {
     pub const fn receiver() -> Self {
         Self {
             header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(75),
             handshake_timeout: Duration::from_secs(10),
             max_connections: 4096,
             max_per_client: 1024,
@@ -183,14 +189,14 @@ async fn run<S>(
     let acceptor = tls.map(TlsAcceptor::from);
     let (stop, stopped) = watch::channel(false);
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // The idle clock of each connection (below) times request heads, for both versions
+    // alike; hyper's own header timeout would also close kept connections after it.
     builder
         .http1()
         .max_buf_size(MAX_HEAD_BYTES.max(8192))
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_timeout);
+        .header_read_timeout(None);
     builder
         .http2()
-        .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(MAX_HEAD_BYTES).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
@@ -304,7 +310,15 @@ impl Connection {
             tokio::time::timeout(self.options.handshake_timeout, acceptor.accept(stream));
         tokio::select! {
             done = handshake => match done {
-                Ok(Ok(tls)) => Some(Box::new(tls)),
+                Ok(Ok(tls)) => {
+                    // An HTTP/2 client has said what it speaks and keeps the connection
+                    // for requests to come, often unused at first (a pool's spare): it
+                    // idles like a kept connection, not like a head still on its way.
+                    if tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice()) {
+                        self.slot.keep();
+                    }
+                    Some(Box::new(tls))
+                }
                 Ok(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "TLS handshake failed");
                     None
@@ -322,7 +336,11 @@ impl Connection {
     /// Waits until the connection must close, and says why and how long it may take;
     /// `None` when only the idle clock needs looking at again.
     async fn close_reason(&mut self) -> Option<(&'static str, Duration)> {
-        let limit = self.options.header_timeout;
+        let limit = if self.slot.served() {
+            self.options.idle_timeout
+        } else {
+            self.options.header_timeout
+        };
         let idle_at = self.slot.idle_deadline(limit);
         tokio::select! {
             () = self.slot.evicted() => Some(("making room under a connection cap", CLOSE_GRACE)),
@@ -330,7 +348,7 @@ impl Connection {
             // While a request is in progress there is no deadline; look again later.
             () = tokio::time::sleep_until(idle_at.unwrap_or_else(|| Instant::now() + limit)) => {
                 let idle = self.slot.idle_deadline(limit).is_some_and(|at| at <= Instant::now());
-                idle.then_some(("no request head within the header timeout", CLOSE_GRACE))
+                idle.then_some(("no request within the header or idle timeout", CLOSE_GRACE))
             }
         }
     }
