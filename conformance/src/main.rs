@@ -18,6 +18,10 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    // The load phase and the receivers under test hold many connections at once.
+    if let Err(e) = facesim::server::raise_open_files_limit() {
+        tracing::warn!(error = %e, "cannot raise the open-files limit");
+    }
     // A usage error exits 2, as the suite does when it cannot run.
     let cli: Cli = match <Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,

@@ -18,7 +18,7 @@ pub mod synth;
 pub mod terminal;
 pub mod usage;
 
-pub(crate) use protocol::{body, histogram};
+pub(crate) use protocol::histogram;
 pub use protocol::{net, profile, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
 pub use terminal::{

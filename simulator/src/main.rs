@@ -32,6 +32,10 @@ fn main() -> ExitCode {
         .with_target(false)
         .init();
     facesim::tls::install_crypto_provider();
+    // Servers hold many connections: run out of connection caps, never of open files.
+    if let Err(e) = facesim::server::raise_open_files_limit() {
+        tracing::warn!(error = %e, "cannot raise the open-files limit");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -3,7 +3,6 @@
 //! histogram and aggregator. The terminal, the receivers and the load engine are built on
 //! it.
 
-pub(crate) mod body;
 pub(crate) mod histogram;
 pub mod net;
 pub mod profile;

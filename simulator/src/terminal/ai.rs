@@ -40,7 +40,7 @@ pub fn routes(
         .and(warp::path::end())
         .and(warp::post())
         .and(warp::header::optional::<String>("content-type"))
-        .and(crate::body::limited(MAX_BODY_BYTES))
+        .and(crate::server::read_body::limited(MAX_BODY_BYTES))
         .and(with_device)
         .then(
             |helper: Helper, content_type: Option<String>, body: Bytes, device: Device| async move {

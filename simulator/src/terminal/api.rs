@@ -21,14 +21,22 @@ use crate::wire::{self, Empty, Envelope};
 /// overrides are small too. Anything larger is refused with 413 before it is read.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
-/// Serves the device API on `listener` until `shutdown`.
+/// Serves the device API on `listener` until `shutdown`, with a terminal's limits on slow
+/// and greedy clients ([`server::ServeOptions::terminal`]).
 pub async fn serve(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     device: Device,
     shutdown: impl Future<Output = ()>,
 ) {
-    server::serve(listener, tls, warp::service(routes(device)), shutdown).await;
+    server::serve_with(
+        listener,
+        tls,
+        warp::service(routes(device)),
+        server::ServeOptions::terminal(),
+        shutdown,
+    )
+    .await;
 }
 
 /// The API's routes, usable without a socket through `warp::test`.
@@ -121,7 +129,7 @@ fn note(device: &Device, method: &http::Method, path: &str, status: StatusCode) 
 }
 
 fn body() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
-    crate::body::limited(MAX_BODY_BYTES)
+    crate::server::read_body::limited(MAX_BODY_BYTES)
 }
 
 fn set_subscription(device: &Device, body: &[u8]) -> Response {

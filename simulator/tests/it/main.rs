@@ -4,6 +4,7 @@
 
 mod acting;
 mod ai;
+mod answers;
 mod api;
 mod auth;
 mod auth_device;
@@ -19,6 +20,7 @@ mod maintenance;
 mod pinning;
 mod push;
 mod reliability;
+mod slow_clients;
 mod support;
 mod triggers;
 mod versions;

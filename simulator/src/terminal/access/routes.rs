@@ -22,7 +22,7 @@ pub fn routes(
     let with_device = warp::any().map(move || device.clone());
     let login = warp::path!("v1" / "auth" / "login")
         .and(warp::post())
-        .and(crate::body::limited(MAX_LOGIN_BYTES))
+        .and(crate::server::read_body::limited(MAX_LOGIN_BYTES))
         .and(with_device)
         .then(|body: Bytes, device: Device| async move { login(&device, &body).await });
     let errors = warp::path!("v1" / "auth" / "errors")

@@ -21,7 +21,7 @@ pub fn routes(
     };
     let records = warp::path!("v1" / "event" / "records")
         .and(warp::post())
-        .and(crate::body::limited(MAX_BODY_BYTES))
+        .and(crate::server::read_body::limited(MAX_BODY_BYTES))
         .and(with_device.clone())
         .map(|body: Bytes, d: Device| records(&d, &body));
     let stats = warp::path!("sim" / "history")

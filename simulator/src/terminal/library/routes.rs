@@ -139,7 +139,7 @@ fn page_args(offset: &str, limit: &str) -> Result<(u64, u64), String> {
 }
 
 fn body(limit: u64) -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
-    crate::body::limited(limit)
+    crate::server::read_body::limited(limit)
 }
 
 /// The group and rule collections, which the guide shapes alike: `POST /v1/{name}`

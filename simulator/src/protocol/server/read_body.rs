@@ -1,4 +1,4 @@
-//! The one request-body filter of every facesim server: a body of at most `limit` bytes,
+//! The one request-body filter of the device's routes: a body of at most `limit` bytes,
 //! with or without a `Content-Length`. A body without one (a bodiless `POST` as
 //! `curl -X POST` sends it, a chunked upload, an HTTP/2 stream) is read up to the limit;
 //! a declared length over the limit is refused before a byte of the body is read.
