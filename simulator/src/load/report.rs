@@ -422,6 +422,11 @@ pub(crate) mod tests {
             max_error_rate_pct: Some(1.0),
         });
         assert!(!result.passed());
-        assert!(result.summary().contains("THRESHOLD"));
+        assert!(result.summary().contains("FAILED      error rate"));
+        // A run in which nothing succeeded fails whatever the limits.
+        result.stats.ok = 0;
+        result.apply_thresholds(Thresholds::default());
+        assert!(!result.passed());
+        assert!(result.summary().contains("no event succeeded"));
     }
 }
