@@ -8,7 +8,7 @@ use facesim::zoo::{Fault, ZooOptions};
 use crate::support::{Kind, start};
 
 /// Runs the binary with `args` off the async runtime, which keeps serving the receiver.
-async fn facecert(args: Vec<String>) -> Output {
+pub(crate) async fn facecert(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_facecert"))
             .args(&args)

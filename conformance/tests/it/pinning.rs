@@ -2,8 +2,6 @@
 //! passes when that very certificate is given with `--ca-cert`, under `facecert run`
 //! and `facecert auth` alike, as curl accepts it with `--cacert`.
 
-use std::process::Command;
-
 use facesim::receiver::{self, ReceiverConfig};
 use facesim::tls::CertPair;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
@@ -66,15 +64,7 @@ async fn a_ca_true_certificate_given_with_ca_cert_is_trusted_in_both_suites() {
         ]
         .map(String::from)
         .to_vec();
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_facecert"))
-                .args(&args)
-                .env_remove("RUST_LOG")
-                .output()
-                .expect("the binary runs")
-        })
-        .await
-        .expect("the blocking task finishes");
+        let out = crate::binary::facecert(args).await;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let line = stdout
             .lines()

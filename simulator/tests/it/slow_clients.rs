@@ -70,13 +70,17 @@ async fn trickle<S: AsyncRead + AsyncWrite + Unpin>(
             }
         }
     };
+    // The pacing is the slow client under test, one line every `every`, not a wait for
+    // the server: what the server does is read off the connection's close above.
     let writes = async {
+        let mut pace = tokio::time::interval(every);
+        pace.tick().await;
         for line in lines {
             if write.write_all(line.as_bytes()).await.is_err() {
                 // Written into a closed connection: wait for the read side to say so.
                 std::future::pending::<()>().await;
             }
-            tokio::time::sleep(every).await;
+            pace.tick().await;
         }
     };
     tokio::select! {
@@ -163,6 +167,7 @@ async fn heads_that_trickle_and_idle_connections_are_cut_by_their_timeouts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_cap_the_longest_idle_connection_makes_room_for_a_new_client() {
+    facesim::tls::install_crypto_provider();
     let options = ServeOptions {
         max_connections: 6,
         max_per_client: 3,
