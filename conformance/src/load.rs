@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use facesim::load::{Ended, Job, Sender, Source, drive};
 use facesim::push::OutcomeClass;
+use facesim::seed::{Domain, GOLDEN_GAMMA, splitmix64};
 use facesim::stats::{Sample, Stats, spawn_aggregator};
 use tokio::sync::{Barrier, Mutex};
 
@@ -160,19 +161,11 @@ pub fn stagger(terminals: usize) -> Duration {
 
 /// The start offset of terminal `k` of `terminals`: a seeded draw within their window.
 pub fn start_offset(seed: u64, k: usize, terminals: usize) -> Duration {
-    let draw = splitmix64(seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let draw = splitmix64(seed ^ Domain::Stagger.salt() ^ (k as u64).wrapping_mul(GOLDEN_GAMMA));
     let window = u64::try_from(stagger(terminals).as_micros())
         .unwrap_or(u64::MAX)
         .max(1);
     Duration::from_micros(draw % window)
-}
-
-/// One step of SplitMix64: a well-mixed 64-bit value from a seed, enough for offsets.
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// How the load phase judges one answer: its outcome class, its door decision, and what

@@ -19,7 +19,7 @@ pub mod terminal;
 pub mod usage;
 
 pub(crate) use protocol::histogram;
-pub use protocol::{net, profile, server, stats, tls, wire};
+pub use protocol::{net, profile, seed, server, stats, tls, wire};
 pub use receivers::{receiver, zoo};
 pub use terminal::{
     access, api, device, host, library, live, maintenance, push, remote, settings, store,

@@ -297,9 +297,7 @@ fn own_uuid(generator: &Generator, seq: u64, record: &mut Record) {
 /// every version with string ids, and one that even a receiver parsing ids as integers
 /// takes, so only R-12 probes non-numeric ids.
 fn numeric_id(text: &str) -> u64 {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = facesim::seed::fnv1a(text.as_bytes());
     10_000_000 + hash % 90_000_000
 }
 

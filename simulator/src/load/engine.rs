@@ -103,7 +103,7 @@ pub async fn run_load(
         } => {
             let shard = config.shard;
             let profile = profile.scaled(shard.fraction());
-            let seed = config.seed ^ u64::from(shard.index).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let seed = config.seed ^ u64::from(shard.index).wrapping_mul(crate::seed::GOLDEN_GAMMA);
             let schedule = Schedule::new(profile, *arrival, seed).with_phase(shard.phase());
             Source::paced(schedule, start, limits, config.connections, config.timeout)
         }

@@ -20,6 +20,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::LoadError;
 use crate::net::{Endpoint, Request};
+use crate::seed::{Domain, splitmix64};
 use crate::synth::{Generator, SynthConfig, device_sn, jpeg};
 use crate::wire::{self, Event, User};
 
@@ -161,7 +162,8 @@ impl Bodies {
         if let Some(callers) = &self.callers {
             // Callers in turn, drawn from the event number: every kind the guide's table
             // sends to the server under auth_mode 1 or 3.
-            let caller = callers[(splitmix(n ^ 0xa5a5) % callers.len() as u64) as usize];
+            let caller = callers
+                [(splitmix64(n ^ Domain::PoolCaller.salt()) % callers.len() as u64) as usize];
             let request = generator.auth_request_with_image(caller, seq, String::new(), timestamp);
             serde_json::to_writer(&mut buf.json, &request).expect("a callback always serialises");
         } else {
@@ -175,7 +177,7 @@ impl Bodies {
         let open = find(&buf.json, &self.marker)
             .map(|i| i + self.marker.len() - 1)
             .expect("serde_json writes an empty rgb_image as the marker");
-        buf.image = (splitmix(n) % self.images.len() as u64) as usize;
+        buf.image = (splitmix64(n) % self.images.len() as u64) as usize;
         let image = &self.images[buf.image];
         let body_len = buf.json.len() + image.b64.len();
         buf.front.clear();
@@ -285,14 +287,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let (&first, rest) = needle.split_first()?;
     let last_start = haystack.len().checked_sub(needle.len())?;
     (0..=last_start).find(|&i| haystack[i] == first && &haystack[i + 1..i + needle.len()] == rest)
-}
-
-/// Spreads the image choice over the pool without a pattern that follows the devices.
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// `items.map(f)` on every core, in order.

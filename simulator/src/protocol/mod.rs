@@ -6,6 +6,7 @@
 pub(crate) mod histogram;
 pub mod net;
 pub mod profile;
+pub mod seed;
 pub mod server;
 pub mod stats;
 pub mod tls;

@@ -36,7 +36,8 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use super::face_find::{FaceBox, find_face};
-use super::{SNAPSHOT_SIDE, jpeg, splitmix64};
+use super::{SNAPSHOT_SIDE, jpeg};
+use crate::seed::{Domain, splitmix64};
 
 /// The largest photo side accepted, in pixels: larger images are refused before their
 /// pixels are decoded, so a small file cannot ask for gigabytes of memory.
@@ -44,10 +45,6 @@ pub const MAX_AVATAR_SIDE: usize = 8192;
 /// The smallest photo side that can hold a recognisable face.
 pub const MIN_AVATAR_SIDE: usize = 32;
 
-/// Separates the derivation's random stream from every other use of the seed.
-const DOMAIN_AVATAR: u64 = 0x9e0b_1a7e_0000_0006;
-/// Seeds the feature projection, which is the same for every device and run.
-const DOMAIN_FEATURE: u64 = 0x9e0b_1a7e_0000_0a1f;
 /// Values in a face feature.
 pub const FEATURE_LEN: usize = 256;
 
@@ -289,7 +286,7 @@ pub fn derive(
         });
     }
     let photo = decode(avatar)?;
-    let mut rng = StdRng::seed_from_u64(splitmix64(splitmix64(seed ^ DOMAIN_AVATAR) ^ seq));
+    let mut rng = StdRng::seed_from_u64(splitmix64(splitmix64(seed ^ Domain::Avatar.salt()) ^ seq));
     let face = find_face(&photo);
     let (wf, hf) = (ow as f32, oh as f32);
     // The terminal's crop: the face about half the frame's height, slightly above centre.
@@ -333,7 +330,7 @@ pub fn derive(
     let mut rgb = Vec::with_capacity(ow as usize * oh as usize * 3);
     for v in 0..oh {
         let ny = (v as f32 + 0.5 - hf / 2.0) * sy;
-        let row_seed = noise_seed ^ u64::from(v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let row_seed = noise_seed ^ u64::from(v).wrapping_mul(crate::seed::GOLDEN_GAMMA);
         for u in 0..ow {
             let nx = (u as f32 + 0.5 - wf / 2.0) * sx + shear * ny;
             let x = cx + cos * nx - sin * ny;
@@ -459,7 +456,7 @@ impl FaceSignature {
         static PROJECTION: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
         let cols = self.0.len();
         let projection = PROJECTION.get_or_init(|| {
-            let mut rng = StdRng::seed_from_u64(splitmix64(DOMAIN_FEATURE));
+            let mut rng = StdRng::seed_from_u64(splitmix64(Domain::Feature.salt()));
             (0..FEATURE_LEN * cols)
                 .map(|_| (0..4).map(|_| rng.random_range(-1.0f32..1.0)).sum())
                 .collect()

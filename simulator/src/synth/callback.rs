@@ -28,12 +28,10 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use super::face::{Look, Region, Shot};
-use super::{Draw, Generator, Person, splitmix64, truncate_at_char};
+use super::{Draw, Generator, Person, truncate_at_char};
 use crate::profile::{PersonKind, UserIds};
+use crate::seed::{Domain, splitmix64};
 use crate::wire::{AuthMode, AuthRequest, Group, Mask, RecognizeStatus, User, UserId};
-
-/// Domain separator of callers' draws, apart from records'.
-const DOMAIN_CALLBACK: u64 = 0x9e0b_1a7e_0000_0006;
 
 /// How a caller presents themselves at the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -308,7 +306,8 @@ impl Generator {
 
     /// The caller's person (library callers only), and the draw their snapshot is made from.
     fn caller_draw(&self, caller: Caller, seq: u64) -> (Draw, Option<usize>) {
-        let salt = splitmix64(self.device_seed ^ DOMAIN_CALLBACK) ^ (caller.method as u64) << 1;
+        let salt =
+            splitmix64(self.device_seed ^ Domain::Callback.salt()) ^ (caller.method as u64) << 1;
         let seed = splitmix64(salt ^ u64::from(caller.library) ^ seq.rotate_left(7));
         let mut rng = StdRng::seed_from_u64(seed);
         let person = if caller.library {
@@ -371,7 +370,8 @@ impl Generator {
         let profile = self.cfg.api.profile();
         let auth = &profile.auth;
         let qrcode = if caller.method == Method::QrCode {
-            let h = splitmix64(self.device_seed ^ DOMAIN_CALLBACK ^ draw.seq.rotate_left(29));
+            let h =
+                splitmix64(self.device_seed ^ Domain::Callback.salt() ^ draw.seq.rotate_left(29));
             format!("facesim-qr-{h:016x}")
         } else {
             String::new()

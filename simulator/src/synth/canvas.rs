@@ -190,13 +190,13 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     // one centred byte has 73.9. Scale both to the shot's noise level.
     let luma_scale = shot.noise / 147.8;
     let chroma_scale = shot.noise * 0.35 / 73.9;
-    let seed = super::splitmix64(shot.noise_seed);
+    let seed = crate::seed::splitmix64(shot.noise_seed);
     for (y, row) in c.px.chunks_exact_mut(c.width * 3).enumerate() {
         let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
         let (ly, vy) = (1.0 + gy * ny, ny * ny);
         // A hash of the pixel index rather than a sequential generator: every pixel's noise
         // is independent of the previous one, so the loop pipelines well.
-        let row_seed = seed ^ (y as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let row_seed = seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA);
         for ((p, &[lx, vx]), x) in row.chunks_exact_mut(3).zip(&columns).zip(0u64..) {
             let light = shot.exposure * (ly + lx) * (1.0 - 0.18 * (vx + vy));
             let bits = fmix64(row_seed.wrapping_add(x));

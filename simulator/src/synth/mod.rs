@@ -59,6 +59,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::profile::{ApiVersion, PersonKind, UserIds};
+use crate::seed::{Domain, fnv1a, splitmix64};
 use crate::wire::{
     Alarm, AlarmCode, AlarmStatus, Event, Group, Mask, Mode, RecognitionType, RecognizeStatus,
     Record, User, UserId,
@@ -199,7 +200,7 @@ impl SynthConfig {
 /// year and production line follow from `seed`; the running number is a seed-dependent
 /// base plus `index`, so distinct indices always give distinct serials.
 pub fn device_sn(seed: u64, index: u32) -> String {
-    let h = splitmix64(seed ^ 0x5e71_a1d0_5e71_a1d0);
+    let h = splitmix64(seed ^ Domain::Serial.salt());
     let line = char::from(b'A' + (h >> 8 & 7) as u8);
     let base = (h >> 16) % 20_000 + 1;
     let serial = base + u64::from(index);
@@ -286,14 +287,6 @@ pub struct Generator {
     backdrop: Backdrop,
 }
 
-/// Domain separators, so that the population, the backdrop and the records of a device
-/// draw from unrelated streams.
-const DOMAIN_POPULATION: u64 = 0x9e0b_1a7e_0000_0001;
-const DOMAIN_BACKDROP: u64 = 0x9e0b_1a7e_0000_0002;
-const DOMAIN_RECORD: u64 = 0x9e0b_1a7e_0000_0003;
-const DOMAIN_ALARM: u64 = 0x9e0b_1a7e_0000_0004;
-const DOMAIN_UUID: u64 = 0x9e0b_1a7e_0000_0005;
-
 impl Generator {
     /// A generator for device `sn`. Out-of-range settings are clamped to the nearest valid
     /// value (see [`SynthConfig::validate`] to refuse them instead); the population
@@ -302,9 +295,9 @@ impl Generator {
         let cfg = cfg.normalised();
         let sn = sn.into();
         let device_seed = splitmix64(cfg.seed ^ splitmix64(fnv1a(sn.as_bytes())));
-        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ DOMAIN_POPULATION));
+        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ Domain::Population.salt()));
         let population = Population::generate(&mut rng, cfg.people);
-        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ DOMAIN_BACKDROP));
+        let mut rng = StdRng::seed_from_u64(splitmix64(device_seed ^ Domain::Backdrop.salt()));
         let backdrop = Backdrop::random(&mut rng);
         Self {
             cfg,
@@ -340,7 +333,7 @@ impl Generator {
     /// Decides everything about record `seq` except the image: a pure function of
     /// `(seed, sn, seq)` and the configuration.
     pub fn draw(&self, seq: u64) -> Draw {
-        let seed = splitmix64(splitmix64(self.device_seed ^ DOMAIN_RECORD) ^ seq);
+        let seed = splitmix64(splitmix64(self.device_seed ^ Domain::Record.salt()) ^ seq);
         let mut rng = StdRng::seed_from_u64(seed);
         let status = self.cfg.status_mix.sample(&mut rng);
         let person = if status.has_user() {
@@ -427,7 +420,7 @@ impl Generator {
         if !self.cfg.api.profile().alarms || share <= 0.0 {
             return None;
         }
-        let roll = |n: u64| splitmix64(splitmix64(self.device_seed ^ DOMAIN_ALARM) ^ n);
+        let roll = |n: u64| splitmix64(splitmix64(self.device_seed ^ Domain::Alarm.salt()) ^ n);
         let raised = |n: u64| n % 2 == 1 && (roll(n) % 1_000_000) as f64 / 10_000.0 < share;
         let (raised_at, status) = if raised(seq) {
             (seq, AlarmStatus::Raised)
@@ -558,8 +551,9 @@ impl Generator {
         if !pictured {
             return None;
         }
-        let mut rng =
-            StdRng::seed_from_u64(splitmix64(self.device_seed ^ DOMAIN_ALARM ^ !alarm.seq));
+        let mut rng = StdRng::seed_from_u64(splitmix64(
+            self.device_seed ^ Domain::Alarm.salt() ^ !alarm.seq,
+        ));
         let look = Look::random(&mut rng, Region::Anywhere);
         let shot = Shot::random(&mut rng, self.backdrop);
         let (w, h) = (160, 120);
@@ -571,7 +565,7 @@ impl Generator {
     /// The `uuid` of record `seq`: a UUID (version 4 layout) drawn from `(seed, sn, seq)`,
     /// so that the same record always has the same one.
     pub fn record_uuid(&self, seq: u64) -> String {
-        let a = splitmix64(self.device_seed ^ DOMAIN_UUID ^ seq.rotate_left(17));
+        let a = splitmix64(self.device_seed ^ Domain::Uuid.salt() ^ seq.rotate_left(17));
         uuid_v4(a, splitmix64(a ^ seq))
     }
 
@@ -600,7 +594,8 @@ impl Generator {
         // so the digits are drawn from the alarm (the raise's record number), not taken
         // from this event's time.
         let stamp = 1_600_000_000_000
-            + splitmix64(self.device_seed ^ DOMAIN_ALARM ^ alarm.raised_at) % 100_000_000_000;
+            + splitmix64(self.device_seed ^ Domain::Alarm.salt() ^ alarm.raised_at)
+                % 100_000_000_000;
         Event::alarm(Alarm {
             trace_id: format!("SPX-{:013}-{:03}-{suffix}", stamp, alarm.raised_at % 1000),
             description: Some(description.into()),
@@ -815,22 +810,6 @@ pub(crate) fn uuid_v4(a: u64, b: u64) -> String {
         0x8000 | (b >> 48 & 0x3fff),
         b & 0xffff_ffff_ffff
     )
-}
-
-/// The splitmix64 finaliser: a fast, well-mixed 64-bit hash step.
-pub(crate) fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a over bytes: a stable hash of the serial number (std's hasher is not stable
-/// across releases, and reproducibility across builds is the point).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.

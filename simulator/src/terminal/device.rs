@@ -56,19 +56,13 @@ struct Retry {
     rng: StdRng,
 }
 
-/// Separates the retry jitter's stream from every other use of the device's seed.
-const DOMAIN_RETRY: u64 = 0x7e72_9b0f_0000_0004;
-
 impl Retry {
     fn new(backoff: Backoff, seed: u64, sn: &str) -> Self {
-        // FNV-1a over the serial number: stable across Rust versions, unlike std's hasher.
-        let sn_hash = sn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let sn_hash = crate::seed::fnv1a(sn.as_bytes());
         Self {
             backoff,
             wait: backoff.initial,
-            rng: StdRng::seed_from_u64(seed ^ sn_hash ^ DOMAIN_RETRY),
+            rng: StdRng::seed_from_u64(seed ^ sn_hash ^ crate::seed::Domain::Retry.salt()),
         }
     }
 

@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 
 use super::{Admission, View, evaluate, ids};
 use crate::profile::{PersonKind, Profile};
+use crate::seed::{Domain, fnv1a, splitmix64};
 use crate::synth::avatar::{DeriveOptions, derive};
 use crate::synth::face::{Look, Region};
 use crate::synth::{Draw, Generator};
@@ -93,37 +94,22 @@ impl Forced {
     }
 }
 
-const DOMAIN_PICK: u64 = 0x11b7_a7e0_0000_0001;
-const DOMAIN_FACE: u64 = 0x11b7_a7e0_0000_0002;
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// The synthetic face of enrolled person `user_id` on device `sn` with `seed`.
 pub fn face_of(seed: u64, sn: &str, user_id: &str) -> Look {
-    let mut rng = StdRng::seed_from_u64(mix(seed
-        ^ mix(fnv1a(sn.as_bytes()))
-        ^ fnv1a(user_id.as_bytes())
-        ^ DOMAIN_FACE));
+    let mut rng = StdRng::seed_from_u64(splitmix64(
+        seed ^ splitmix64(fnv1a(sn.as_bytes())) ^ fnv1a(user_id.as_bytes()) ^ Domain::Face.salt(),
+    ));
     Look::random(&mut rng, Region::Anywhere)
 }
 
 /// Which enrolled person (index into `view.users`) record `seq` shows.
 fn pick(generator: &Generator, count: usize, seq: u64) -> usize {
-    let h = mix(generator.config().seed
-        ^ mix(fnv1a(generator.sn().as_bytes()))
-        ^ DOMAIN_PICK
-        ^ mix(seq));
+    let h = splitmix64(
+        generator.config().seed
+            ^ splitmix64(fnv1a(generator.sn().as_bytes()))
+            ^ Domain::Pick.salt()
+            ^ splitmix64(seq),
+    );
     (h % count as u64) as usize
 }
 
@@ -302,10 +288,12 @@ fn apply_certificate(draw: &mut Draw, r: &Recognition, generator: &Generator) {
     if !id_card_mode || draw.person.is_none() || !draw.pass {
         return;
     }
-    let h = mix(generator.config().seed
-        ^ mix(fnv1a(generator.sn().as_bytes()))
-        ^ DOMAIN_CERTIFICATE
-        ^ mix(draw.seq));
+    let h = splitmix64(
+        generator.config().seed
+            ^ splitmix64(fnv1a(generator.sn().as_bytes()))
+            ^ Domain::Certificate.salt()
+            ^ splitmix64(draw.seq),
+    );
     let score = FACTORY_CERTIFICATE + (1.0 - FACTORY_CERTIFICATE) * (h % 10_000) as f64 / 10_000.0;
     if score < f64::from(r.certificate_threshold) {
         draw.pass = false;
@@ -314,7 +302,6 @@ fn apply_certificate(draw: &mut Draw, r: &Recognition, generator: &Generator) {
     }
 }
 
-const DOMAIN_CERTIFICATE: u64 = 0x11b7_a7e0_0000_0003;
 /// The factory face-against-ID-card threshold.
 const FACTORY_CERTIFICATE: f64 = 0.6;
 

@@ -135,9 +135,7 @@ pub fn info(device: &Device) -> DeviceInfo {
 /// `GET /v1/device/info` of a device with serial number `sn` and web account `account`
 /// under `profile`.
 pub fn device_info(profile: &Profile, sn: &str, account: &str) -> DeviceInfo {
-    let h = sn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let h = crate::seed::fnv1a(sn.as_bytes());
     let mac = format!(
         "AC:1D:DF:{:02X}:{:02X}:{:02X}",
         h >> 16 & 0xff,
