@@ -9,9 +9,9 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use facesim::clock::ManualClock;
 use facesim::library::Library;
-use facesim::profile::ApiVersion;
 use facesim::synth::{Generator, SynthConfig};
-use facesim::wire::UserInput;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::UserInput;
 
 /// Users in the library.
 const USERS: usize = 10_000;

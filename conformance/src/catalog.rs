@@ -13,9 +13,9 @@
 
 use std::fmt;
 
-use facesim::profile::ApiVersion;
-use facesim::wire::RecognizeStatus;
 use facesim::zoo::Fault;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::RecognizeStatus;
 use serde::Serialize;
 
 use crate::auth::{self, answer, probes::AuthFactory};

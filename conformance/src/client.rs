@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use facesim::net::{Origin, Stream, Tls, http1};
+use facesim::net::{Origin, Stream, Tls};
 use facesim::tls::Trust;
+use facesim_proto::http1;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use url::Url;

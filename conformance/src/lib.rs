@@ -61,7 +61,7 @@ pub async fn certify_all(
 ) -> Result<Vec<RunReport>, SuiteError> {
     let every = async {
         let mut reports = Vec::new();
-        for api in facesim::profile::ApiVersion::ALL {
+        for api in facesim_proto::profile::ApiVersion::ALL {
             // The auth suite runs the versions that have a callback.
             if config.suite == catalog::Suite::Auth && !api.profile().auth.callback {
                 continue;

@@ -30,9 +30,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use facesim::load::{Ended, Job, Sender, Source, drive};
-use facesim::push::OutcomeClass;
-use facesim::seed::{Domain, GOLDEN_GAMMA, splitmix64};
 use facesim::stats::{Sample, Stats, spawn_aggregator};
+use facesim_proto::seed::{Domain, GOLDEN_GAMMA, splitmix64};
+use facesim_proto::wire::{AnswerError, Outcome, OutcomeClass};
 use tokio::sync::{Barrier, Mutex};
 
 use crate::client::{ConnectTime, Connection, Target};
@@ -168,14 +168,18 @@ pub fn start_offset(seed: u64, k: usize, terminals: usize) -> Duration {
     Duration::from_micros(draw % window)
 }
 
-/// How the load phase judges one answer: its outcome class, its door decision, and what
-/// was wrong with it. The push suite compares with the baseline's form
-/// ([`like_reference`]); the auth suite judges the answer as a callback's.
-pub type Judge = Arc<
-    dyn Fn(&Result<Response, Failure>) -> (OutcomeClass, Option<bool>, Option<String>)
-        + Send
-        + Sync,
->;
+/// How the load phase judges one answer: what it came to, with the door decision of an
+/// answer taken, and for any other what was wrong with it. The push suite compares with
+/// the baseline's form ([`like_reference`]).
+pub type Judge = Arc<dyn Fn(&Result<Response, Failure>) -> Judgement + Send + Sync>;
+
+/// What one answer of the load phase came to (the one outcome type every client counts,
+/// carrying the door decision of an answer taken), and for a failure what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub outcome: Outcome<Option<bool>>,
+    pub problem: Option<String>,
+}
 
 /// The push suite's judge: an answer is taken like the reference answer was.
 pub fn like_reference(reference: &Form) -> Judge {
@@ -318,7 +322,7 @@ impl Sender for Terminals {
             &self.in_flight,
         )
         .await;
-        let (class, pass, problem) = (self.judge)(&result);
+        let Judgement { outcome, problem } = (self.judge)(&result);
         if let Some(problem) = problem {
             self.first_failure
                 .lock()
@@ -327,8 +331,8 @@ impl Sender for Terminals {
         }
         Sample {
             latency,
-            class,
-            pass,
+            class: outcome.class(),
+            pass: outcome.success().copied().flatten(),
         }
     }
 }
@@ -404,41 +408,45 @@ async fn deliver(
     (elapsed, result)
 }
 
-/// The outcome class of an answer, its door decision, and what was wrong with it.
-fn classify(
-    result: &Result<Response, Failure>,
-    baseline: &Form,
-) -> (OutcomeClass, Option<bool>, Option<String>) {
+/// What an answer came to when it is judged by likeness to `baseline`, the answer the
+/// receiver gave the reference event.
+fn classify(result: &Result<Response, Failure>, baseline: &Form) -> Judgement {
     match result {
         Ok(response) => match Form::of(response).matches(baseline) {
-            Ok(()) => (
-                OutcomeClass::Success,
-                Some(lets_through(&response.body)),
-                None,
-            ),
+            Ok(()) => Judgement {
+                outcome: Outcome::Success(Some(lets_through(&response.body))),
+                problem: None,
+            },
             Err(difference) => {
-                let class = if response.status != baseline.status {
-                    OutcomeClass::HttpStatus
+                let outcome = if response.status != baseline.status {
+                    Outcome::HttpStatus(response.status)
                 } else if Form::of(response).code != baseline.code {
-                    OutcomeClass::CodeNotOk
+                    Outcome::CodeNotOk(None)
                 } else {
-                    OutcomeClass::Malformed
+                    Outcome::Malformed(AnswerError::UnlikeReference(difference.clone()))
                 };
-                (class, None, Some(difference))
+                Judgement {
+                    outcome,
+                    problem: Some(difference),
+                }
             }
         },
         Err(failure) => failed(failure),
     }
 }
 
-/// The outcome class of a request that got no answer, and why.
-pub fn failed(failure: &Failure) -> (OutcomeClass, Option<bool>, Option<String>) {
-    let class = match failure {
-        Failure::Timeout(_) => OutcomeClass::Timeout,
-        Failure::Connect(_) | Failure::Tls(_) => OutcomeClass::ConnectError,
-        _ => OutcomeClass::TransportError,
+/// What a request that got no answer came to, and why.
+pub fn failed(failure: &Failure) -> Judgement {
+    let detail = failure.to_string();
+    let outcome = match failure {
+        Failure::Timeout(_) => Outcome::Timeout,
+        Failure::Connect(_) | Failure::Tls(_) => Outcome::Connect(detail.clone()),
+        _ => Outcome::Transport(detail.clone()),
     };
-    (class, None, Some(failure.to_string()))
+    Judgement {
+        outcome,
+        problem: Some(detail),
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use facesim::zoo::Fault;
 
-use facesim::profile::ApiVersion;
+use facesim_proto::profile::ApiVersion;
 
 use crate::catalog::{CATALOG, Group, Versions, aimed_under};
 

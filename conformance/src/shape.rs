@@ -1,13 +1,13 @@
 //! What an answer is made of, field by field. The answer checks judge each field on its
 //! own (a wrong `code` must not hide a missing `msg`), so this module reads an answer into
 //! independent facts instead of stopping at the first error as
-//! [`facesim::wire::decode_answer`] does. It also gives each answer a [`Form`]: the
+//! [`facesim_proto::wire::decode_answer`] does. It also gives each answer a [`Form`]: the
 //! answer checks judge the form once, and the other checks compare each answer's form
 //! with the baseline's, so that a receiver whose every answer has the same flaw fails
 //! the check about that flaw and no other.
 
 use facesim::receiver::is_json_content_type;
-use facesim::wire::{self, field, json_type};
+use facesim_proto::wire::{self, field, json_type};
 use serde_json::{Map, Value};
 
 use crate::wireio::{Response, preview};

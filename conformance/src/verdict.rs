@@ -163,7 +163,7 @@ pub struct Reproduction {
     /// The run's seed, with which `facecert body` regenerates a body too large to save.
     pub seed: u64,
     /// The run's API version, which `facecert body` needs too.
-    pub api: facesim::profile::ApiVersion,
+    pub api: facesim_proto::profile::ApiVersion,
     /// The identity headers the run's requests carried (from API 1.2.1).
     pub headers: Vec<(&'static str, String)>,
 }
@@ -339,7 +339,7 @@ mod tests {
             tls_option: None,
             artifacts: Some(PathBuf::from("out dir")),
             seed: 3,
-            api: facesim::profile::ApiVersion::V1_2_1,
+            api: facesim_proto::profile::ApiVersion::V1_2_1,
             headers: vec![("sn", "PS71HD01MC2300001".into())],
         }
     }

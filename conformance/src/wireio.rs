@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use facesim::net::http1::{self, BodyKind, FramingError};
+use facesim_proto::http1::{self, BodyKind, FramingError};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Largest answer body read; real answers are well under a kilobyte.

@@ -18,8 +18,10 @@ pub mod synth;
 pub mod terminal;
 pub mod usage;
 
-pub(crate) use protocol::histogram;
-pub use protocol::{net, profile, seed, server, stats, tls, wire};
+pub use protocol::{net, server, stats, tls};
+// The pure core lives in its own crate; the crate's own code names its modules by their
+// short names, and everyone outside names them in `facesim_proto`.
+pub(crate) use facesim_proto::{histogram, profile, seed, wire};
 pub use receivers::{receiver, zoo};
 pub use terminal::{
     access, api, device, host, library, live, maintenance, push, remote, settings, store,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use facesim::profile::ApiVersion;
 use facesim::tls::{TlsError, Trust};
+use facesim_proto::profile::ApiVersion;
 use url::Url;
 
 use facecert::Outputs;
@@ -68,7 +68,7 @@ pub enum ApiChoice {
 }
 
 impl std::str::FromStr for ApiChoice {
-    type Err = facesim::profile::UnknownVersion;
+    type Err = facesim_proto::profile::UnknownVersion;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.eq_ignore_ascii_case("all") {

@@ -4,8 +4,8 @@
 //! its own, so one flaw fails one check: an answer without `data` fails AU-03 and is
 //! not judged again by the checks of the fields inside `data`.
 
-use facesim::profile::{Profile, UserIds};
-use facesim::wire::{auth_field, field, json_type};
+use facesim_proto::profile::{Profile, UserIds};
+use facesim_proto::wire::{auth_field, field, json_type};
 use serde_json::{Map, Value};
 
 use crate::catalog::CheckId;

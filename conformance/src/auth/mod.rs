@@ -228,7 +228,7 @@ fn valid_answers(runner: &Runner) -> Vec<(usize, AnswerBody)> {
 }
 
 /// A body as the auth rules read it.
-type AnswerBody = (AuthBody, &'static facesim::profile::Profile);
+type AnswerBody = (AuthBody, &'static facesim_proto::profile::Profile);
 
 /// AU-01 to AU-07: an answer rule over the answers to valid callbacks it is about (AU-01
 /// over the baseline's, since the caller checks judge the others' status; the rest over

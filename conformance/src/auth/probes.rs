@@ -8,9 +8,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use facesim::profile::{ApiVersion, PersonKind, Profile};
 use facesim::synth::{Caller, Generator, Method, Reaction, SynthConfig, TRIGGERS, device_sn};
-use facesim::wire::AuthMode;
+use facesim_proto::profile::{ApiVersion, PersonKind, Profile};
+use facesim_proto::wire::AuthMode;
 use serde_json::Value;
 
 use crate::client::Method as HttpMethod;

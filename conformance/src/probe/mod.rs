@@ -18,9 +18,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use facesim::profile::{ApiVersion, PersonKind, Profile};
 use facesim::synth::{AlarmDraw, Generator, StatusMix, SynthConfig, device_sn, jpeg};
-use facesim::wire::{
+use facesim_proto::profile::{ApiVersion, PersonKind, Profile};
+use facesim_proto::wire::{
     self, AlarmCode, AlarmStatus, Event, Group, Identity, Mask, Mode, RecognitionType,
     RecognizeStatus, Record, UserId, field,
 };
@@ -297,7 +297,7 @@ fn own_uuid(generator: &Generator, seq: u64, record: &mut Record) {
 /// every version with string ids, and one that even a receiver parsing ids as integers
 /// takes, so only R-12 probes non-numeric ids.
 fn numeric_id(text: &str) -> u64 {
-    let hash = facesim::seed::fnv1a(text.as_bytes());
+    let hash = facesim_proto::seed::fnv1a(text.as_bytes());
     10_000_000 + hash % 90_000_000
 }
 

@@ -79,7 +79,7 @@ pub fn write_versions(reports: &[RunReport], out: &mut impl Write) -> io::Result
     for report in reports {
         let firmware = report
             .api
-            .parse::<facesim::profile::ApiVersion>()
+            .parse::<facesim_proto::profile::ApiVersion>()
             .map_or("?", |v| v.profile().firmware);
         let first = |verdict: Verdict| report.checks.iter().find(|c| c.verdict == verdict);
         let (result, check) = match report.exit_code() {

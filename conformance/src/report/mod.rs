@@ -10,8 +10,8 @@ pub mod junit;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use facesim::profile::ApiVersion;
 use facesim::stats::{Percentiles, StatsReport};
+use facesim_proto::profile::ApiVersion;
 use serde::Serialize;
 
 use crate::load::Connects;

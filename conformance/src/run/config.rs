@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use facesim::profile::ApiVersion;
 use facesim::tls::Trust;
+use facesim_proto::profile::ApiVersion;
 use url::Url;
 
 use crate::catalog::{CATALOG, Check, CheckId, Suite};

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use facesim::profile::ApiVersion;
-use facesim::wire::RecognizeStatus;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::RecognizeStatus;
 
 use super::Runner;
 use crate::auth::answer::AuthRule;

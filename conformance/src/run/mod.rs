@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use facesim::tls::Trust;
-use facesim::wire::RecognizeStatus;
+use facesim_proto::wire::RecognizeStatus;
 
 use crate::auth::probes::AuthFactory;
 use crate::catalog::{CATALOG, CheckId, Suite};

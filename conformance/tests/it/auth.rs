@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use facecert::catalog::{CATALOG, Suite, aimed_under};
 use facecert::verdict::Verdict;
-use facesim::profile::ApiVersion;
 use facesim::zoo::{Fault, ZooOptions};
+use facesim_proto::profile::ApiVersion;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

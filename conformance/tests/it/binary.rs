@@ -71,7 +71,7 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
         .filter(|c| {
             c.runs_in(
                 facecert::catalog::Suite::Push,
-                facesim::profile::ApiVersion::V1_0,
+                facesim_proto::profile::ApiVersion::V1_0,
             )
         })
         .count();
@@ -243,7 +243,8 @@ async fn a_huge_body_is_not_saved_but_regenerated_byte_for_byte() {
     )
     .await;
     assert_eq!(body.status.code(), Some(0), "{}", text(&body.stderr));
-    let expected = facecert::probe::Factory::new(1, facesim::profile::ApiVersion::V1_0).huge();
+    let expected =
+        facecert::probe::Factory::new(1, facesim_proto::profile::ApiVersion::V1_0).huge();
     assert!(body.stdout == expected.body, "the regenerated body differs");
 
     let unknown = facecert(["body", "no-such-request"].map(String::from).to_vec()).await;
@@ -292,8 +293,12 @@ async fn every_version_ends_with_the_table_of_versions_taken() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn facecert_auth_certifies_the_reference_auth_server_and_refuses_api_1_0() {
-    let server =
-        crate::support::start_api(Kind::Reference, false, facesim::profile::ApiVersion::V1_3).await;
+    let server = crate::support::start_api(
+        Kind::Reference,
+        false,
+        facesim_proto::profile::ApiVersion::V1_3,
+    )
+    .await;
     let mut url = server.url.clone();
     url.set_path("/auth");
     let dir = tempfile::tempdir().expect("temp dir");

@@ -31,7 +31,7 @@ async fn a_ca_true_certificate_given_with_ca_cert_is_trusted_in_both_suites() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
     let config = ReceiverConfig {
-        api: facesim::profile::ApiVersion::V1_3,
+        api: facesim_proto::profile::ApiVersion::V1_3,
         ..ReceiverConfig::default()
     };
     let (stop, stopped) = crate::support::stopper();

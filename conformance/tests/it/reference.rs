@@ -2,7 +2,7 @@
 //! with its self-signed certificate pinned, under every API version.
 
 use facecert::verdict::Verdict;
-use facesim::profile::ApiVersion;
+use facesim_proto::profile::ApiVersion;
 
 use crate::support::{Kind, config, explain, findings, run, start, start_api};
 

@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
-use facesim::profile::ApiVersion;
 use facesim::receiver::{self, ReceiverConfig};
-use facesim::wire::field;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::field;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use warp::Filter;

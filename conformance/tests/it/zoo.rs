@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use facecert::catalog::CATALOG;
-use facesim::profile::ApiVersion;
 use facesim::zoo::{Fault, ZooOptions};
+use facesim_proto::profile::ApiVersion;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use facesim::profile::ApiVersion;
 use facesim::push::PushOptions;
 use facesim::schedule::Arrival;
 use facesim::synth::{StatusMix, SynthConfig};
 use facesim::tls::Trust;
-use facesim::wire::Mode;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::Mode;
 
 /// A simulated face-recognition access terminal and its tools.
 ///

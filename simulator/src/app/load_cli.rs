@@ -25,7 +25,7 @@ pub struct LoadArgs {
     /// receiver must give (see `facesim device --help`). Default 1.0 for `--target push`,
     /// 1.3 for `--target auth`.
     #[arg(long, value_name = "VERSION")]
-    pub api_version: Option<facesim::profile::ApiVersion>,
+    pub api_version: Option<facesim_proto::profile::ApiVersion>,
     /// What to load: `push` (records to a receiver's event URL) or `auth` (remote-
     /// authentication callbacks to an auth server's URL, from API 1.1; every kind of caller
     /// the guide's table sends under auth_mode 1 or 3; answers judged as auth answers).

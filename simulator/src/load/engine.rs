@@ -21,7 +21,7 @@ use super::{LoadConfig, LoadError, Mode};
 use crate::net::{Connection, Endpoint};
 use crate::schedule::Schedule;
 use crate::stats::Sample;
-use crate::wire::OutcomeClass;
+use crate::wire::{Outcome, OutcomeClass};
 
 /// Counters the workers keep for the progress display and the achieved rate.
 #[derive(Debug, Default)]
@@ -197,13 +197,10 @@ impl Sender for Wire {
             let exchange = line.conn.exchange(self.bodies.request(&line.buf));
             let (verdict, why) = match tokio::time::timeout(self.timeout, exchange).await {
                 Ok(Ok((status, body))) => line.judge.judge(status, body),
-                Ok(Err(failure)) => (
-                    Verdict {
-                        class: failure.class(),
-                        pass: None,
-                    },
-                    Some(failure.to_string()),
-                ),
+                Ok(Err(failure)) => {
+                    let why = failure.to_string();
+                    (Verdict::of(&Outcome::<()>::from(failure)), Some(why))
+                }
                 Err(_) => {
                     line.conn.reset();
                     let verdict = Verdict {

@@ -3,13 +3,23 @@
 //! comparing bytes is far cheaper than decoding JSON).
 
 use crate::wire;
-use crate::wire::OutcomeClass;
+use crate::wire::{Outcome, OutcomeClass};
 
 /// What an answer counts as, and the door decision of a success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Verdict {
     pub class: OutcomeClass,
     pub pass: Option<bool>,
+}
+
+impl Verdict {
+    /// The verdict on an exchange that came to `outcome` without a door decision.
+    pub(crate) fn of<A>(outcome: &Outcome<A>) -> Self {
+        Verdict {
+            class: outcome.class(),
+            pass: None,
+        }
+    }
 }
 
 /// Judges answers, remembering the last HTTP 200 body and its verdict: receivers under

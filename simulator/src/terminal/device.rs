@@ -16,12 +16,12 @@ use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::history::RecordLog;
-use crate::push::{Outcome, PushOptions, Pusher};
+use crate::push::{PushOptions, Pusher};
 use crate::schedule::{Arrival, RateProfile, Schedule};
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{Enqueued, Store, StoreError};
 use crate::synth::{Generator, SynthConfig};
-use crate::wire::{self, Destination, Identity, OutcomeClass, Subscription};
+use crate::wire::{self, Answer, Destination, Identity, Outcome, OutcomeClass, Subscription};
 
 /// `device_run_type` of a terminal whose recognition is stopped.
 const DEVICE_STOPPED: u8 = 2;
@@ -144,7 +144,7 @@ pub struct Attempt {
     pub person: Option<String>,
     /// The door decision, once the push succeeded (none for an alarm).
     pub door: Option<bool>,
-    pub outcome: Outcome,
+    pub outcome: Outcome<Answer>,
     pub latency: Duration,
     /// Records still waiting after this attempt.
     pub queued: usize,
@@ -691,7 +691,13 @@ impl Device {
                 .redeliveries
                 .fetch_add(1, Ordering::Relaxed);
         }
-        let door = head.door(self.inner.generator.config().api.profile(), &outcome);
+        let door = self
+            .inner
+            .generator
+            .config()
+            .api
+            .profile()
+            .door_after(&head, &outcome);
         self.inner
             .recorder
             .record(Sample {
@@ -717,7 +723,7 @@ impl Device {
     }
 
     /// Opens the door or keeps it shut, and shows the tips, as the terminal's screen would.
-    fn act(&self, seq: u64, head: &wire::RecordHead, outcome: &Outcome) {
+    fn act(&self, seq: u64, head: &wire::RecordHead, outcome: &Outcome<Answer>) {
         let who = head.name().unwrap_or("-");
         let profile = self.inner.generator.config().api.profile();
         match outcome.answer() {

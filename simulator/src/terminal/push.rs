@@ -8,16 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::net::{Connection, Endpoint, Failure, Origin, Request};
+use crate::net::{Connection, Endpoint, Origin, Request};
 use crate::profile::ApiVersion;
 use crate::tls::{self, Trust};
-use crate::wire::{self, Answer, AnswerError, AnswerRule, Destination, Identity, Judged};
+use crate::wire::{self, Answer, AnswerRule, AuthAnswer, Destination, Identity, Outcome};
 
 pub use crate::net::MAX_ANSWER_BYTES;
-
-/// The class of an outcome lives with the wire types (it is spelled in `/sim/stats` and
-/// every report); it is re-exported here, where callers of the pusher look for it.
-pub use crate::wire::OutcomeClass;
 
 /// The default time a device waits for an answer before it counts the push as lost.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -55,88 +51,11 @@ pub enum PushError {
     Client(String),
 }
 
-/// What one push came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// HTTP 200 with a well-formed answer; its `code` may still say failure.
-    Answered(Answer),
-    /// An HTTP status other than 200.
-    HttpStatus(u16),
-    /// HTTP 200 but the body is not a conforming answer.
-    Malformed(AnswerError),
-    /// No complete answer within the timeout.
-    Timeout,
-    /// The connection could not be made (refused, unreachable, TLS handshake failed).
-    Connect(String),
-    /// The connection broke during the exchange (reset, truncated answer, oversized answer).
-    Transport(String),
-}
-
-impl Outcome {
-    /// The class this outcome is counted in.
-    pub fn class(&self) -> OutcomeClass {
-        match self {
-            Outcome::Answered(a) if a.is_success() => OutcomeClass::Success,
-            Outcome::Answered(_) => OutcomeClass::CodeNotOk,
-            Outcome::HttpStatus(_) => OutcomeClass::HttpStatus,
-            Outcome::Malformed(_) => OutcomeClass::Malformed,
-            Outcome::Timeout => OutcomeClass::Timeout,
-            Outcome::Connect(_) => OutcomeClass::ConnectError,
-            Outcome::Transport(_) => OutcomeClass::TransportError,
-        }
-    }
-
-    /// Whether the receiver took the event: HTTP 200 and a well-formed answer with `code`
-    /// 200. Anything else counts as "no answer" and a device keeps the record.
-    pub fn is_success(&self) -> bool {
-        self.class() == OutcomeClass::Success
-    }
-
-    /// The door decision, when the receiver gave one successfully.
-    pub fn answer(&self) -> Option<&Answer> {
-        match self {
-            Outcome::Answered(a) if a.is_success() => Some(a),
-            _ => None,
-        }
-    }
-
-    /// One line describing the outcome, for logs and console output.
-    pub fn describe(&self) -> String {
-        match self {
-            Outcome::Answered(a) if a.is_success() => match a.pass {
-                Some(pass) => format!(
-                    "pass={pass} tips={:?}",
-                    a.customtips.as_deref().unwrap_or("")
-                ),
-                None => "acknowledged".into(),
-            },
-            Outcome::Answered(a) => format!("code {} ({})", a.code, a.message),
-            Outcome::HttpStatus(s) => format!("HTTP {s}"),
-            Outcome::Malformed(e) => e.to_string(),
-            Outcome::Timeout => "timeout".into(),
-            Outcome::Connect(e) => format!("connect error: {e}"),
-            Outcome::Transport(e) => format!("transport error: {e}"),
-        }
-    }
-}
-
-impl wire::RecordHead {
-    /// The door decision after this push (none for an alarm or a failed push): the
-    /// answer's under API 1.0, the record's own later, as the profile says.
-    pub fn door(&self, profile: &crate::profile::Profile, outcome: &Outcome) -> Option<bool> {
-        outcome
-            .answer()
-            .filter(|_| !self.is_alarm())
-            .and_then(|a| profile.door(a, self.pass()))
-    }
-}
-
 /// One push and how long it took, from the start of the request to the end of the answer.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub latency: Duration,
-    pub outcome: Outcome,
+    pub outcome: Outcome<Answer>,
 }
 
 /// An HTTP client that pushes event bodies to receivers, over the workspace's one
@@ -212,11 +131,7 @@ impl Pusher {
         // latencies follow the virtual clock the timeouts run on.
         let start = Instant::now();
         let outcome = match self.post_json(dest.url(), &body, identity).await {
-            Ok((status, answer)) => match wire::judge_answer(status, &answer, self.shared.rule) {
-                Judged::Success(a) | Judged::CodeNotOk(a) => Outcome::Answered(a),
-                Judged::HttpStatus(status) => Outcome::HttpStatus(status),
-                Judged::Malformed(e) => Outcome::Malformed(e),
-            },
+            Ok((status, answer)) => wire::judge_answer(status, &answer, self.shared.rule),
             Err(outcome) => outcome,
         };
         Delivery {
@@ -228,12 +143,12 @@ impl Pusher {
     /// POSTs a JSON body (with the identity headers where the version has them) and reads
     /// the whole answer (bounded): its status and bytes, or the failure as an [`Outcome`]
     /// (timeout, connect or transport error).
-    async fn post_json(
+    async fn post_json<A>(
         &self,
         url: &url::Url,
         body: &[u8],
         identity: Option<(&Identity, i64)>,
-    ) -> Result<(u16, Vec<u8>), Outcome> {
+    ) -> Result<(u16, Vec<u8>), Outcome<A>> {
         let headers = identity
             .filter(|_| self.shared.identity_headers)
             .map(|(identity, now)| identity.headers(now));
@@ -246,13 +161,13 @@ impl Pusher {
 
     /// Sends one request on an idle connection to `url` (or a new one) within the
     /// timeout, and gives the connection back when the server kept it open.
-    async fn send(
+    async fn send<A>(
         &self,
         url: &url::Url,
         method: &str,
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> Result<(u16, Vec<u8>), Outcome> {
+    ) -> Result<(u16, Vec<u8>), Outcome<A>> {
         let exchange = async {
             let mut conn = self.checkout(url).await?;
             let mut head = Vec::with_capacity(256);
@@ -268,10 +183,7 @@ impl Pusher {
                 .await
                 .map(|(status, answer)| (status, answer.to_vec()));
             self.checkin(url, conn);
-            answered.map_err(|failure| match failure {
-                Failure::Connect(e) => Outcome::Connect(e),
-                other => Outcome::Transport(other.detail().to_string()),
-            })
+            answered.map_err(|failure| Outcome::from(failure))
         };
         // A timed-out exchange drops its connection with the future: it is mid-answer.
         tokio::time::timeout(self.shared.timeout, exchange)
@@ -280,7 +192,7 @@ impl Pusher {
     }
 
     /// An idle connection to `url`, or a new one on its (cached) endpoint.
-    async fn checkout(&self, url: &url::Url) -> Result<Connection, Outcome> {
+    async fn checkout<A>(&self, url: &url::Url) -> Result<Connection, Outcome<A>> {
         if let Some(idle) = self.lock().get_mut(url) {
             return Ok(idle
                 .connections
@@ -327,7 +239,7 @@ impl Pusher {
     /// POSTs a remote-authentication callback body to `dest` (with the identity headers
     /// where the version has them) and judges the answer by the same classifier as a push
     /// answer, `data.user_id` typed as `ids` says. Never fails: every failure is an
-    /// [`AuthOutcome`].
+    /// [`Outcome`].
     pub async fn authenticate(
         &self,
         dest: &Destination,
@@ -337,13 +249,8 @@ impl Pusher {
     ) -> AuthDelivery {
         let start = Instant::now();
         let outcome = match self.post_json(dest.url(), &body, identity).await {
-            Ok((status, answer)) => {
-                AuthOutcome::Judged(wire::judge_auth_answer(status, &answer, ids))
-            }
-            Err(Outcome::Timeout) => AuthOutcome::Timeout,
-            Err(Outcome::Connect(e)) => AuthOutcome::Connect(e),
-            Err(Outcome::Transport(e)) => AuthOutcome::Transport(e),
-            Err(other) => AuthOutcome::Transport(other.describe()),
+            Ok((status, answer)) => wire::judge_auth_answer(status, &answer, ids),
+            Err(outcome) => outcome,
         };
         AuthDelivery {
             latency: start.elapsed(),
@@ -357,53 +264,9 @@ impl Pusher {
     /// # Errors
     /// One line saying why there was no answer (timeout, refused, reset).
     pub async fn heartbeat(&self, dest: &Destination) -> Result<u16, String> {
-        match self.send(dest.url(), "GET", &[], &[]).await {
+        match self.send::<Answer>(dest.url(), "GET", &[], &[]).await {
             Ok((status, _)) => Ok(status),
             Err(outcome) => Err(outcome.describe()),
-        }
-    }
-}
-
-/// What one remote-authentication callback came to.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum AuthOutcome {
-    /// An HTTP answer, judged like a push answer.
-    Judged(Judged<wire::AuthAnswer>),
-    /// No complete answer within the timeout.
-    Timeout,
-    /// The connection could not be made.
-    Connect(String),
-    /// The connection broke during the exchange.
-    Transport(String),
-}
-
-impl AuthOutcome {
-    /// The class this outcome is counted in (the push's classes).
-    pub fn class(&self) -> OutcomeClass {
-        match self {
-            AuthOutcome::Judged(j) => j.class(),
-            AuthOutcome::Timeout => OutcomeClass::Timeout,
-            AuthOutcome::Connect(_) => OutcomeClass::ConnectError,
-            AuthOutcome::Transport(_) => OutcomeClass::TransportError,
-        }
-    }
-
-    /// The server's decision, when it answered successfully.
-    pub fn decision(&self) -> Option<&wire::AuthDecision> {
-        match self {
-            AuthOutcome::Judged(j) => j.decision(),
-            _ => None,
-        }
-    }
-
-    /// One line describing the outcome.
-    pub fn describe(&self) -> String {
-        match self {
-            AuthOutcome::Judged(j) => j.describe(),
-            AuthOutcome::Timeout => "timeout".into(),
-            AuthOutcome::Connect(e) => format!("connect error: {e}"),
-            AuthOutcome::Transport(e) => format!("transport error: {e}"),
         }
     }
 }
@@ -412,12 +275,13 @@ impl AuthOutcome {
 #[derive(Debug, Clone)]
 pub struct AuthDelivery {
     pub latency: Duration,
-    pub outcome: AuthOutcome,
+    pub outcome: Outcome<AuthAnswer>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::OutcomeClass;
     use tokio::io::AsyncWriteExt;
     use tokio::net::TcpListener;
     use tokio::sync::mpsc;

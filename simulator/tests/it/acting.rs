@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use facesim::clock::ManualClock;
-use facesim::profile::ApiVersion;
 use facesim::receiver::Received;
+use facesim_proto::profile::ApiVersion;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
 

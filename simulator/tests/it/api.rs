@@ -243,7 +243,7 @@ proptest! {
             if !accepted {
                 prop_assert_eq!(device.subscription(), before);
             }
-            prop_assert_eq!(accepted, facesim::wire::parse_subscription(&body).is_ok() && method == "POST" && path == "/v1/event/subscribe");
+            prop_assert_eq!(accepted, facesim_proto::wire::parse_subscription(&body).is_ok() && method == "POST" && path == "/v1/event/subscribe");
             Ok(())
         })?;
     }

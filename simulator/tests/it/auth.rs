@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use facesim::profile::ApiVersion;
 use facesim::receiver::ReceiverConfig;
 use facesim::receiver::auth::{AuthPolicy, KnownFace};
 use facesim::synth::{Caller, Generator, Method, SynthConfig};
-use facesim::wire::{self, AnswerError, AuthRequest, OutcomeClass, UserId, VerifyCode};
 use facesim::zoo::{self, Fault, ZooOptions};
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::{self, AnswerError, AuthRequest, OutcomeClass, UserId, VerifyCode};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -39,7 +39,7 @@ fn admissible(g: &Generator, method: Method) -> (u64, AuthRequest) {
         })
         .find(|(_, r)| {
             r.user.as_ref().is_some_and(|u| {
-                profile.person_kind(u.kind) == Some(facesim::profile::PersonKind::Employee)
+                profile.person_kind(u.kind) == Some(facesim_proto::profile::PersonKind::Employee)
             })
         })
         .expect("an employee among the callers")
@@ -201,19 +201,19 @@ async fn each_zoo_auth_server_breaks_its_one_rule() {
             Fault::AuthNoPass => {
                 matches!(
                     judged,
-                    wire::Judged::Malformed(AnswerError::MissingField("data.pass"))
+                    wire::Outcome::Malformed(AnswerError::MissingField("data.pass"))
                 )
             }
             Fault::AuthPassString => matches!(
                 judged,
-                wire::Judged::Malformed(AnswerError::WrongType {
+                wire::Outcome::Malformed(AnswerError::WrongType {
                     field: "data.pass",
                     ..
                 })
             ),
             Fault::AuthVerifyCodeRange => matches!(
                 judged,
-                wire::Judged::Malformed(AnswerError::OutOfRange { value: 7, .. })
+                wire::Outcome::Malformed(AnswerError::OutOfRange { value: 7, .. })
             ),
             Fault::AuthVerifyContradicts => judged
                 .decision()
@@ -226,12 +226,12 @@ async fn each_zoo_auth_server_breaks_its_one_rule() {
             Fault::AuthNoEnvelope => {
                 matches!(
                     judged,
-                    wire::Judged::Malformed(AnswerError::MissingField("code"))
+                    wire::Outcome::Malformed(AnswerError::MissingField("code"))
                 )
             }
             Fault::AuthUserIdType => matches!(
                 judged,
-                wire::Judged::Malformed(AnswerError::WrongType {
+                wire::Outcome::Malformed(AnswerError::WrongType {
                     field: "data.user_id",
                     ..
                 })
@@ -250,7 +250,7 @@ async fn each_zoo_auth_server_breaks_its_one_rule() {
         let event = g.generate(1, 1_700_000_000).event;
         let (status, body) = post(&push, &serde_json::to_vec(&event).unwrap()).await;
         assert_eq!(
-            api.profile().judge(status, &body).class(),
+            wire::judge_answer(status, &body, api.profile().answer).class(),
             OutcomeClass::Success,
             "{fault}: push path"
         );
@@ -275,7 +275,7 @@ async fn the_user_id_fault_follows_the_version() {
     assert!(
         matches!(
             judged,
-            wire::Judged::Malformed(AnswerError::WrongType {
+            wire::Outcome::Malformed(AnswerError::WrongType {
                 field: "data.user_id",
                 expected: "an integer",
                 ..

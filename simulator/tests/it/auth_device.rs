@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use facesim::profile::ApiVersion;
 use facesim::receiver::ReceiverConfig;
 use facesim::receiver::auth::{AuthPolicy, KnownFace};
 use facesim::synth::{Caller, Method};
-use facesim::wire::AuthMode;
 use facesim::zoo::{self, Fault, ZooOptions};
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire::AuthMode;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -375,7 +375,7 @@ async fn the_functions_mode_is_the_mode_records_show() {
     config.synth.api = ApiVersion::V1_3;
     config.push.api = ApiVersion::V1_3;
     config.synth.alarm_share = Some(0.0);
-    config.synth.mode = facesim::wire::Mode::try_from(1).unwrap();
+    config.synth.mode = facesim_proto::wire::Mode::try_from(1).unwrap();
     let dev = support::device(config).await;
     dev.configure(&format!("http://{}/eventRcv", running.addr), false)
         .await;

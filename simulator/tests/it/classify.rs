@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use bytes::Bytes;
-use facesim::profile::ApiVersion;
+use facesim_proto::profile::ApiVersion;
+use facesim_proto::wire;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use warp::Filter;
@@ -69,7 +70,9 @@ async fn every_path_classifies_every_answer_alike() {
     let mut classes = std::collections::BTreeSet::new();
     for api in [ApiVersion::V1_0, ApiVersion::V1_3] {
         for (name, status, body) in answers() {
-            let want = api.profile().judge(status, &body).class().label();
+            let want = wire::judge_answer(status, &body, api.profile().answer)
+                .class()
+                .label();
             classes.insert(want);
             let (url, _stop) = answering(status, body).await;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use facesim::synth::{Generator, SynthConfig, jpeg};
-use facesim::wire;
+use facesim_proto::wire;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -140,7 +140,7 @@ fn seeded_events_are_stable_across_versions() {
 /// one alarm stream for 1.3: what a receiver of each firmware receives.
 #[test]
 fn every_api_version_has_its_golden_record_and_alarm_streams() {
-    for api in facesim::profile::ApiVersion::ALL {
+    for api in facesim_proto::profile::ApiVersion::ALL {
         let config = SynthConfig {
             api,
             mode: wire::Mode::try_from(1).unwrap(),
@@ -154,7 +154,7 @@ fn every_api_version_has_its_golden_record_and_alarm_streams() {
         );
     }
     let alarms = SynthConfig {
-        api: facesim::profile::ApiVersion::V1_3,
+        api: facesim_proto::profile::ApiVersion::V1_3,
         alarm_share: Some(100.0),
         ..small(42)
     };

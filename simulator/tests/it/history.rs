@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use facesim::clock::ManualClock;
 use facesim::device::{Device, DeviceConfig};
-use facesim::profile::ApiVersion;
 use facesim::receiver::ReceiverConfig;
+use facesim_proto::profile::ApiVersion;
 use futures_util::StreamExt;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -467,7 +467,7 @@ proptest! {
             }
             let is_query = method == "POST" && path.starts_with("/v1/event/records")
                 && path.trim_end_matches('/') == "/v1/event/records";
-            let parses = facesim::wire::parse_record_query(
+            let parses = facesim_proto::wire::parse_record_query(
                 &body,
                 ApiVersion::V1_3.profile().history().unwrap(),
             )

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use facesim::profile::ApiVersion;
+use facesim_proto::profile::ApiVersion;
 use serde_json::{Value, json};
 
 use crate::support::{self, TestDevice, call};

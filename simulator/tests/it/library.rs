@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use base64::Engine;
-use facesim::profile::ApiVersion;
+use facesim_proto::profile::ApiVersion;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -434,7 +434,7 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
                 let shot = sign(&record.rgb_image);
                 let own: u64 = n.parse().unwrap();
                 let mine = shot.distance(&sign(&photo(own)));
-                let unmasked = record.mask != facesim::wire::Mask::Worn;
+                let unmasked = record.mask != facesim_proto::wire::Mask::Worn;
                 compared += usize::from(unmasked);
                 for other in (0..6).filter(|&o| o != own && unmasked) {
                     let theirs = shot.distance(&sign(&photo(other)));
@@ -583,7 +583,7 @@ async fn rules_visitors_and_the_blacklist_decide_the_door() {
             ),
             "banned" => assert_eq!(
                 record.recognition_type,
-                Some(facesim::wire::RecognitionType::Blacklisted)
+                Some(facesim_proto::wire::RecognitionType::Blacklisted)
             ),
             other => panic!("{other} is not enrolled"),
         }
@@ -734,7 +734,7 @@ async fn settings_are_validated_merged_persisted_and_acted_on() {
         dev.trigger(&json!({})).await;
         let got = received.recv().await.unwrap();
         if let Some(record) = got.event.as_record() {
-            assert_eq!(record.mask, facesim::wire::Mask::NotEnabled);
+            assert_eq!(record.mask, facesim_proto::wire::Mask::NotEnabled);
         }
     }
     dev.stop().await;
@@ -857,7 +857,7 @@ async fn mask_refusals_and_raised_thresholds_change_the_records() {
         dev.trigger(&json!({})).await;
         let got = received.recv().await.unwrap();
         let record = got.event.as_record().unwrap();
-        if record.mask == facesim::wire::Mask::NotWorn {
+        if record.mask == facesim_proto::wire::Mask::NotWorn {
             assert!(!record.pass, "nobody passes without a mask");
         }
         if record.user.is_some() {

@@ -421,7 +421,7 @@ async fn json_and_html_results_through_the_binary() {
     assert_eq!(v["ok"], v["sent"]);
     assert!(v["errors"]["timeout"].is_number());
     let body = std::fs::read(&body_path).unwrap();
-    let event: facesim::wire::Event =
+    let event: facesim_proto::wire::Event =
         serde_json::from_slice(&body).expect("the saved body is an event");
     assert!(
         event.as_record().expect("a record").rgb_image.len() > 10_000,
@@ -557,7 +557,7 @@ async fn a_ramp_shows_the_rate_due_now_and_its_average_as_such() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn target_auth_defaults_to_the_newest_version() {
     let config = facesim::receiver::ReceiverConfig {
-        api: facesim::profile::ApiVersion::V1_3,
+        api: facesim_proto::profile::ApiVersion::V1_3,
         ..facesim::receiver::ReceiverConfig::default()
     };
     let (rx, _events) = crate::support::receiver(config).await;

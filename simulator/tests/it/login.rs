@@ -184,8 +184,8 @@ async fn login_errors_are_1000_and_1001_with_http_401() {
 #[tokio::test]
 async fn repeated_wrong_passwords_raise_a_password_attack_alarm_under_1_3() {
     for (api, alarms) in [
-        (facesim::profile::ApiVersion::V1_3, 1),
-        (facesim::profile::ApiVersion::V1_2, 0),
+        (facesim_proto::profile::ApiVersion::V1_3, 1),
+        (facesim_proto::profile::ApiVersion::V1_2, 0),
     ] {
         let (rx_srv, mut received) = support::receiver(facesim::receiver::ReceiverConfig {
             api,
@@ -207,8 +207,11 @@ async fn repeated_wrong_passwords_raise_a_password_attack_alarm_under_1_3() {
         if alarms == 1 {
             let got = received.recv().await.unwrap();
             let alarm = got.event.as_alarm().expect("an alarm");
-            assert_eq!(alarm.code, Some(facesim::wire::AlarmCode::PasswordAttack));
-            assert_eq!(alarm.status, facesim::wire::AlarmStatus::Raised);
+            assert_eq!(
+                alarm.code,
+                Some(facesim_proto::wire::AlarmCode::PasswordAttack)
+            );
+            assert_eq!(alarm.status, facesim_proto::wire::AlarmStatus::Raised);
         }
         let stats = dev.stats().await;
         assert_eq!(stats["generated"], alarms, "{api}: {stats}");

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use facesim::host::{Booted, Host, HostConfig, Phase};
 use facesim::maintenance::Restart;
-use facesim::profile::ApiVersion;
 use facesim::tls::CertPair;
+use facesim_proto::profile::ApiVersion;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -154,7 +154,7 @@ async fn same_seed_same_events_and_the_trace_counts_across_restarts() {
         bodies.push(these);
     }
     assert_eq!(bodies[0], bodies[1], "same seed, different events");
-    let image = |e: &facesim::wire::Event| e.as_record().expect("a record").rgb_image.clone();
+    let image = |e: &facesim_proto::wire::Event| e.as_record().expect("a record").rgb_image.clone();
     assert_ne!(image(&bodies[0][0]), image(&bodies[0][1]));
 
     // The trace comment names the device and the record number, which goes on counting

@@ -12,8 +12,8 @@ use std::time::Duration;
 use facesim::device::Device;
 use facesim::receiver::Received;
 use facesim::tls::{CertPair, Trust};
-use facesim::wire::Subscription;
 use facesim::zoo::{self, Fault, ZooOptions};
+use facesim_proto::wire::Subscription;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
@@ -517,7 +517,7 @@ async fn sigterm_lets_the_push_in_flight_finish() {
                 tokio::time::sleep(Duration::from_millis(700)).await;
                 facesim::server::json_reply(
                     http::StatusCode::OK,
-                    &facesim::wire::AnswerBody::decision(true, Some("Hi".into())),
+                    &facesim_proto::wire::AnswerBody::decision(true, Some("Hi".into())),
                 )
             }
         });

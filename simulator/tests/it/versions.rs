@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use facesim::profile::ApiVersion;
 use facesim::receiver::ReceiverConfig;
+use facesim_proto::profile::ApiVersion;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use warp::Filter;

@@ -19,7 +19,7 @@ use facesim::schedule::Arrival;
 use facesim::store::DEFAULT_QUEUE_CAP;
 use facesim::synth::{SynthConfig, device_sn};
 use facesim::tls::Trust;
-use facesim::wire::{Destination, Empty, Envelope, SimStats, Subscription};
+use facesim_proto::wire::{Destination, Empty, Envelope, SimStats, Subscription};
 
 /// Runs the demo; [`Finish::Success`] when every watched event was delivered and answered.
 ///
@@ -103,12 +103,12 @@ pub async fn demo(
     );
     let mut client = ApiClient::new(&api, &cert.cert_pem).await?;
     // Log in first, as an integration does: the token then goes with every call.
-    let login = facesim::wire::LoginRequest {
+    let login = facesim_proto::wire::LoginRequest {
         username: Some(facesim::access::DEFAULT_USERNAME.into()),
         password: Some(facesim::access::DEFAULT_PASSWORD.into()),
         valid_time: Some(60),
     };
-    let token: Envelope<facesim::wire::LoginToken> = client
+    let token: Envelope<facesim_proto::wire::LoginToken> = client
         .call("POST", "/v1/auth/login", None, Some(&login))
         .await?;
     println!(
@@ -242,7 +242,7 @@ impl ApiClient {
                 .map_err(|e| CmdError::Broken(format!("device API: {e}")))?;
         let envelope: Envelope<T> = serde_json::from_slice(answer)
             .map_err(|e| CmdError::Broken(format!("device API: {path}: {e}")))?;
-        if envelope.code != facesim::wire::CODE_OK {
+        if envelope.code != facesim_proto::wire::CODE_OK {
             return Err(CmdError::Broken(format!(
                 "device API answered code {}: {}",
                 envelope.code, envelope.msg

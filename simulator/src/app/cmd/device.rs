@@ -11,7 +11,7 @@ use std::time::Duration;
 use facesim::device::{Backoff, DeviceConfig};
 use facesim::host::{Host, HostConfig};
 use facesim::tls::CertPair;
-use facesim::wire::{Destination, Subscription};
+use facesim_proto::wire::{Destination, Subscription};
 
 /// Runs a device until `shutdown`.
 ///

@@ -19,7 +19,7 @@ use facesim::push::Pusher;
 use facesim::schedule::{Arrival, RateProfile, Schedule};
 use facesim::stats::{self, Sample, Stats};
 use facesim::synth::{Generator, device_sn};
-use facesim::wire::{self, Destination, Identity, OutcomeClass};
+use facesim_proto::wire::{self, Destination, Identity, OutcomeClass};
 
 /// Pushes `--count` events and reports; [`Finish::Failed`] unless every one got a
 /// well-formed success answer.
@@ -141,7 +141,12 @@ impl Sender for Fleet {
             .pusher
             .push_as(&self.dest, Bytes::from(body), Some(identity))
             .await;
-        let door = head.door(device.generator.config().api.profile(), &delivery.outcome);
+        let door = device
+            .generator
+            .config()
+            .api
+            .profile()
+            .door_after(&head, &delivery.outcome);
         if !self.quiet {
             println!(
                 "{}",

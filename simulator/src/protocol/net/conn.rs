@@ -21,7 +21,7 @@ use super::MAX_ANSWER_BYTES;
 use super::http1::{self, BodyKind, FramingError};
 use super::stream::{Origin, OriginError, Stream, Tls};
 use crate::tls::Trust;
-use crate::wire::OutcomeClass;
+use crate::wire::Outcome;
 
 /// The `User-Agent` of every request facesim sends.
 const USER_AGENT: &str = concat!("facesim/", env!("CARGO_PKG_VERSION"));
@@ -164,14 +164,6 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The class the failure is counted in.
-    pub fn class(&self) -> OutcomeClass {
-        match self {
-            Failure::Connect(_) => OutcomeClass::ConnectError,
-            Failure::Transport(_) => OutcomeClass::TransportError,
-        }
-    }
-
     /// What happened, without the class's prefix.
     pub fn detail(&self) -> &str {
         match self {
@@ -185,6 +177,16 @@ impl Failure {
 
     fn transport(message: impl std::fmt::Display) -> Self {
         Failure::Transport(message.to_string())
+    }
+}
+
+/// What an exchange that failed came to, in the one outcome type every client counts.
+impl<A> From<Failure> for Outcome<A> {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Connect(detail) => Outcome::Connect(detail),
+            Failure::Transport(detail) => Outcome::Transport(detail),
+        }
     }
 }
 
@@ -467,7 +469,7 @@ mod tests {
             assert_eq!(owned(&mut conn, parts).await, Ok((status, body.to_vec())));
         }
         let err = owned(&mut conn, parts).await.unwrap_err();
-        assert_eq!(err.class(), OutcomeClass::TransportError, "{err:?}");
+        assert!(matches!(err, Failure::Transport(_)), "{err:?}");
         let err = owned(&mut conn, parts).await.unwrap_err();
         assert!(err.detail().contains("closed before"), "{err:?}");
         assert_eq!(owned(&mut conn, parts).await, Ok((200, b"{}".to_vec())));

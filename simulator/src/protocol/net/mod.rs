@@ -8,7 +8,7 @@
 //! Nothing here judges an answer: that is `wire::judge_answer`, the one classifier.
 
 mod conn;
-pub mod http1;
+pub(crate) use facesim_proto::http1;
 mod stream;
 
 pub use conn::{Connection, Endpoint, EndpointError, Failure, JSON_CONTENT_TYPE, Request};

@@ -35,9 +35,7 @@ pub use reply::{error_reply, json_reply, recover};
 use body::{AnswerBody, Busy};
 use limits::{Admission, Caps, Registry, Slot};
 
-/// Largest request head (request line plus headers) any facesim server reads. Real
-/// terminals and receivers send a few hundred bytes; anything near this is hostile.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+pub use facesim_proto::http1::MAX_HEAD_BYTES;
 /// How long in-flight requests may run on after shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a connection told to close while idle (too long, or to make room under a cap)

@@ -34,7 +34,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::profile::{PersonKind, Profile, UserIds};
-use crate::push::{AuthOutcome, Pusher};
+use crate::push::Pusher;
 use crate::stats::{self, Recorder, Sample};
 use crate::store::{StoreError, write_atomic};
 use crate::synth::{Caller, Generator, Method, Reaction};
@@ -42,6 +42,7 @@ use crate::wire::{
     self, AuthMode, AuthRequest, AuthSummary, DeviceFunctions, Event, EventData, FunctionsError,
     Identity, RecognitionType, RecognizeStatus, User, UserId, VerifyCode,
 };
+use crate::wire::{AuthAnswer, Outcome};
 
 /// The file in the state directory that holds the settings.
 pub const FUNCTIONS_FILE: &str = "functions.json";
@@ -333,7 +334,7 @@ impl RemoteAuth {
         &self,
         mode: AuthMode,
         caller: Caller,
-        outcome: &AuthOutcome,
+        outcome: &Outcome<AuthAnswer>,
         summary: &mut AuthSummary,
     ) -> bool {
         let Some(d) = outcome.decision() else {

@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::answer::{object_with_code, wrong};
-use super::{AnswerError, CODE_OK, Judged, Mask, RecognizeStatus, User, UserId};
+use super::answer::object_with_code;
+use super::outcome::wrong;
+use super::{AnswerError, CODE_OK, Mask, Outcome, RecognizeStatus, User, UserId};
 
 /// Field names of the callback, its answer and `/v1/device/functions`, for code that
 /// patches or inspects them as JSON (the zoo, the conformance probes).
@@ -267,89 +268,32 @@ pub fn decode_auth_answer_as(body: &[u8], ids: IdKind) -> Result<AuthAnswer, Ans
 /// Judges an HTTP answer to a callback by the rule every push answer is judged by
 /// ([`super::judge_with`]): success only with HTTP 200 and a well-formed answer whose
 /// `code` is 200; `data.user_id` typed as `ids` says.
-pub fn judge_auth_answer(status: u16, body: &[u8], ids: IdKind) -> Judged<AuthAnswer> {
+pub fn judge_auth_answer(status: u16, body: &[u8], ids: IdKind) -> Outcome<AuthAnswer> {
     super::judge_with(status, body, |b| decode_auth_answer_as(b, ids), |a| a.code)
 }
 
-impl Judged<AuthAnswer> {
+impl Outcome<AuthAnswer> {
     /// The decision of a success answer.
     pub fn decision(&self) -> Option<&AuthDecision> {
-        match self {
-            Judged::Success(a) => Some(&a.data),
-            _ => None,
-        }
+        self.success().map(|a| &a.data)
     }
 
     /// One line saying what came back.
     pub fn describe(&self) -> String {
-        match self {
-            Judged::Success(a) => format!(
-                "pass {}, verify_code {}, customtips {:?}",
-                a.data.pass,
-                a.data
-                    .verify_code
-                    .map_or_else(|| "-".to_string(), |c| c.code().to_string()),
-                a.data.customtips.as_deref().unwrap_or("")
-            ),
-            Judged::CodeNotOk(a) => format!("code {} ({})", a.code, a.msg),
-            Judged::HttpStatus(status) => format!("HTTP {status}"),
-            Judged::Malformed(e) => e.to_string(),
-        }
+        self.describe_with(
+            |a| {
+                format!(
+                    "pass {}, verify_code {}, customtips {:?}",
+                    a.data.pass,
+                    a.data
+                        .verify_code
+                        .map_or_else(|| "-".to_string(), |c| c.code().to_string()),
+                    a.data.customtips.as_deref().unwrap_or("")
+                )
+            },
+            |a| (a.code, &a.msg),
+        )
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// What `/sim/trigger` and `/sim/stats` say of remote authentication.
-// ---------------------------------------------------------------------------------------
-
-/// What remote authentication did for one triggered record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuthSummary {
-    /// The caller's name (`library-face`, `stranger-qr`, …).
-    pub caller: String,
-    /// The `auth_mode` in force.
-    pub auth_mode: u8,
-    /// Whether the callback was sent (the guide's table says for whom).
-    pub called: bool,
-    /// The callback's outcome class, when it was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
-    /// One line describing the callback's outcome.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<f64>,
-    /// The final door decision, which the pushed record carries.
-    pub pass: bool,
-    /// The text on the screen.
-    pub screen: String,
-    /// The person the server named (mode 3), as the record then names them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify_code: Option<VerifyCode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify_score: Option<f64>,
-}
-
-/// The `callbacks` section of `/sim/stats`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CallbackStats {
-    /// The `auth_mode` in force (0 after a fallback).
-    pub auth_mode: u8,
-    /// Every callback sent, by outcome class (the push's classes), with latencies.
-    pub calls: super::StatsReport,
-    /// Doors opened and kept shut after a callback.
-    pub opened: u64,
-    pub refused: u64,
-    pub heartbeats_ok: u64,
-    pub heartbeats_failed: u64,
-    /// Times the terminal fell back to `auth_mode` 0.
-    pub fallbacks: u64,
-    /// The text on the screen after the last callback.
-    pub last_screen: Option<String>,
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use crate::wire::layouts::{self, Layout};
-use crate::wire::{Answer, AnswerRule, ItemLayout, Judged, PageLimits, judge_answer};
+use crate::wire::{AnswerRule, ItemLayout, PageLimits};
 
+use crate::wire::{Answer, Outcome, RecordHead};
 mod auth;
 pub use auth::AuthProfile;
 
@@ -404,10 +405,13 @@ impl Profile {
         }
     }
 
-    /// Judges a receiver's answer to a push by this version's rule: the one classifier
-    /// the device, `push`, `load` and facecert's load phase all use.
-    pub fn judge(&self, status: u16, body: &[u8]) -> Judged {
-        judge_answer(status, body, self.answer)
+    /// The door decision after a push of the record `head` came to `outcome` (none for an
+    /// alarm or a failed push): the answer's under API 1.0, the record's own later.
+    pub fn door_after(&self, head: &RecordHead, outcome: &Outcome<Answer>) -> Option<bool> {
+        outcome
+            .answer()
+            .filter(|_| !head.is_alarm())
+            .and_then(|a| self.door(a, head.pass()))
     }
 }
 

@@ -13,7 +13,7 @@
 //! adds `resign_interval`, `rfid_settings` and the serial port, turns `show_custom_logo`
 //! into an int and `custom_picture_for_idle` into `custom_screensavers`.
 
-use super::settings::{Field, Kind};
+use super::settings::{Field, Kind, MAX_PICTURE_TEXT};
 
 /// The settings routes of one API version.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -208,9 +208,6 @@ const TIME: &[Field] = &[
         "\"ntp.aliyun.com\"",
     ),
 ];
-
-/// Largest picture in `/v1/device/custom`, as base64 text (4 MB decoded).
-pub const MAX_PICTURE_TEXT: usize = 4 * 1024 * 1024 / 3 * 4 + 4;
 
 const PICTURE: Kind = Kind::Text(MAX_PICTURE_TEXT);
 

@@ -2,15 +2,17 @@
 //! the answer's status line, the three headers that decide how the answer ends
 //! (`Content-Length`, `Transfer-Encoding: chunked`, `Connection`), the header lines for
 //! whoever wants them, and chunked decoding. Pure functions over byte slices, so the
-//! drivers (the keep-alive [`Connection`](super::Connection) and facecert's exact-bytes
+//! drivers (facesim's keep-alive connection and facecert's exact-bytes
 //! client) re-run them as bytes arrive and the tests need no socket.
 //!
 //! A general client (hyper) keeps every header in a map and hands the body over through
 //! a channel to another task; a client that only judges the answer can skip both, which is
 //! where a load generator's per-request CPU goes.
 
-/// Largest response head (status line plus headers) accepted, like the servers' limit.
-pub const MAX_HEAD_BYTES: usize = crate::server::MAX_HEAD_BYTES;
+/// Largest head (request or status line plus headers) anyone in facesim reads: the
+/// servers' limit on a request and the clients' on an answer. Real terminals and receivers
+/// send a few hundred bytes; anything near this is hostile.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How the body of a response is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,14 @@
 //! The receiver's answer to a push: decoded into a precise [`Answer`] or [`AnswerError`],
-//! and judged by the one rule every client applies ([`judge_answer`]).
+//! and judged by the one rule every client applies ([`judge_answer`], through
+//! [`judge_with`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CODE_OK, OutcomeClass, field};
+use super::outcome::wrong;
+use super::{AnswerError, CODE_OK, Outcome, field, judge_with};
 
+use super::json_type;
 /// Which text field an answer used for its message: the spec's table says `message`, its
 /// example and every device answer say `msg`. Both conform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,56 +47,6 @@ impl Answer {
     /// Whether the receiver reported success (`code` 200).
     pub fn is_success(&self) -> bool {
         self.code == CODE_OK
-    }
-}
-
-/// Why an answer body is not a conforming push answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AnswerError {
-    /// The body is not JSON at all.
-    #[error("answer is not JSON: {0}")]
-    NotJson(String),
-    /// The body is JSON but not an object.
-    #[error("answer is JSON {0}, not an object")]
-    NotObject(&'static str),
-    /// A required field is missing.
-    #[error("answer lacks required field `{0}`")]
-    MissingField(&'static str),
-    /// A field has the wrong JSON type.
-    #[error("answer field `{field}` is {found}, expected {expected}")]
-    WrongType {
-        field: &'static str,
-        expected: &'static str,
-        found: &'static str,
-    },
-    /// A number outside the values the field takes.
-    #[error("answer field `{field}` is {value}, expected {expected}")]
-    OutOfRange {
-        field: &'static str,
-        value: i64,
-        expected: &'static str,
-    },
-}
-
-/// The JSON type name of a value, for error messages.
-pub fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a float",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-pub(super) fn wrong(field: &'static str, expected: &'static str, found: &Value) -> AnswerError {
-    AnswerError::WrongType {
-        field,
-        expected,
-        found: json_type(found),
     }
 }
 
@@ -164,81 +117,34 @@ pub fn decode_push_answer(body: &[u8], rule: AnswerRule) -> Result<Answer, Answe
     })
 }
 
-/// What an HTTP answer comes to, by the one rule every client applies: success only with
-/// HTTP 200 and a well-formed answer whose `code` is 200. `A` is the decoded answer: a push
-/// answer ([`Answer`], the default) or a remote-authentication answer
-/// ([`super::AuthAnswer`]); both are judged by [`judge_with`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Judged<A = Answer> {
-    /// HTTP 200, a well-formed answer, `code` 200.
-    Success(A),
-    /// HTTP 200 and a well-formed answer, but another `code`: the record was not taken.
-    CodeNotOk(A),
-    /// Another HTTP status.
-    HttpStatus(u16),
-    /// HTTP 200 with a body that is not a conforming answer.
-    Malformed(AnswerError),
-}
-
-impl<A> Judged<A> {
-    /// The outcome class statistics count it under.
-    pub fn class(&self) -> OutcomeClass {
-        match self {
-            Judged::Success(_) => OutcomeClass::Success,
-            Judged::CodeNotOk(_) => OutcomeClass::CodeNotOk,
-            Judged::HttpStatus(_) => OutcomeClass::HttpStatus,
-            Judged::Malformed(_) => OutcomeClass::Malformed,
-        }
-    }
-}
-
-impl Judged {
-    /// The door decision of a success answer that carries one.
-    pub fn pass(&self) -> Option<bool> {
-        match self {
-            Judged::Success(a) => a.pass,
-            _ => None,
-        }
-    }
-
-    /// One line saying what came back, for failures.
-    pub fn describe(&self) -> String {
-        match self {
-            Judged::Success(a) => match a.pass {
-                Some(pass) => format!(
-                    "code {}, pass {pass}, customtips {:?}",
-                    a.code,
-                    a.customtips.as_deref().unwrap_or("")
-                ),
-                None => format!("code {} (acknowledged)", a.code),
-            },
-            Judged::CodeNotOk(a) => format!("code {} ({})", a.code, a.message),
-            Judged::HttpStatus(status) => format!("HTTP {status}"),
-            Judged::Malformed(e) => e.to_string(),
-        }
-    }
-}
-
 /// Judges an answer to a push: its HTTP status and body, by `rule`.
-pub fn judge_answer(status: u16, body: &[u8], rule: AnswerRule) -> Judged {
+pub fn judge_answer(status: u16, body: &[u8], rule: AnswerRule) -> Outcome<Answer> {
     judge_with(status, body, |b| decode_push_answer(b, rule), |a| a.code)
 }
 
-/// The one classifier, whatever the answer: HTTP status first, then the body decoded by
-/// `decode`, then its `code` (read by `code`) against 200.
-pub fn judge_with<A>(
-    status: u16,
-    body: &[u8],
-    decode: impl FnOnce(&[u8]) -> Result<A, AnswerError>,
-    code: impl Fn(&A) -> i64,
-) -> Judged<A> {
-    if status != 200 {
-        return Judged::HttpStatus(status);
+impl Outcome<Answer> {
+    /// The door decision and tips, when the receiver took the record.
+    pub fn answer(&self) -> Option<&Answer> {
+        self.success()
     }
-    match decode(body) {
-        Ok(a) if code(&a) == CODE_OK => Judged::Success(a),
-        Ok(a) => Judged::CodeNotOk(a),
-        Err(e) => Judged::Malformed(e),
+
+    /// The door decision of a success answer that carries one.
+    pub fn pass(&self) -> Option<bool> {
+        self.success().and_then(|a| a.pass)
+    }
+
+    /// One line describing the outcome, for logs and console output.
+    pub fn describe(&self) -> String {
+        self.describe_with(
+            |a| match a.pass {
+                Some(pass) => format!(
+                    "pass={pass} tips={:?}",
+                    a.customtips.as_deref().unwrap_or("")
+                ),
+                None => "acknowledged".into(),
+            },
+            |a| (a.code, &a.message),
+        )
     }
 }
 

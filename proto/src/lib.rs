@@ -1,0 +1,13 @@
+//! facesim-proto: the protocol core every part of facesim is built on, with no I/O and no
+//! clock: the wire types (`wire`), the API versions as data (`profile`), the HTTP/1.1
+//! framer (`http1`), the one latency histogram (`histogram`) and the seeds (`seed`).
+//!
+//! It is a crate of its own so that the compiler keeps the core below everything: nothing
+//! here can name the terminal, the receivers, the load engine or a socket, because this
+//! crate depends on none of them (quinn-proto's way: the protocol without the I/O).
+
+pub mod histogram;
+pub mod http1;
+pub mod profile;
+pub mod seed;
+pub mod wire;
