@@ -196,6 +196,14 @@ mod tests {
     }
 
     #[test]
+    fn every_id_has_one_row_at_its_index() {
+        assert_eq!(CATALOG.len(), CheckId::ALL.len());
+        for (row, &id) in ROWS.iter().zip(CheckId::ALL) {
+            assert_eq!(row.check.id, id);
+        }
+    }
+
+    #[test]
     fn find_ignores_case() {
         assert_eq!(find("a-03").map(|c| c.id), Some(CheckId::A03));
         for (i, c) in CATALOG.iter().enumerate() {

@@ -1,8 +1,9 @@
 //! facecert: the conformance suite for receivers of face-terminal recognition pushes (the
 //! server at a terminal's `event_dest`). It sends a receiver the requests a real terminal
 //! sends, and some it never should, judges every answer against a catalog of checks
-//! (`catalog`), and reports verdicts with evidence (`verdict`, `report`). The suite proves
-//! itself against the simulator's reference receiver and its zoo of faulty receivers.
+//! (`catalog`, written in the types of `check`), and reports verdicts with evidence
+//! (`verdict`, `report`). The suite proves itself against the simulator's reference
+//! receiver and its zoo of faulty receivers.
 //!
 //! Flow: the binary validates the command line into a `run::Config`; `run` builds the requests
 //! (`probe`), sends them with its own exact-bytes HTTP client (`client`, `wireio`), reads

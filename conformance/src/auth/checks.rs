@@ -225,14 +225,6 @@ pub(crate) struct BadRequests {
     compared: bool,
 }
 
-impl Callbacks {
-    /// Sends every request that is not a callback, each followed by a valid callback: what
-    /// AB-01 to AB-03 judge.
-    pub(crate) async fn send_bad(&self, runner: &mut Runner) -> BadRequests {
-        send_bad(runner, self).await
-    }
-}
-
 impl BadRequests {
     /// How many requests that are not callbacks were sent.
     pub(crate) fn total(&self) -> usize {
@@ -245,8 +237,9 @@ impl BadRequests {
     }
 }
 
-/// Sends every request that is not a callback, each followed by a valid callback.
-async fn send_bad(runner: &mut Runner, suite: &Callbacks) -> BadRequests {
+/// Sends every request that is not a callback, each followed by a valid callback: what
+/// AB-01 to AB-03 judge.
+pub(crate) async fn send_bad(runner: &mut Runner, suite: &Callbacks) -> BadRequests {
     let start = Instant::now();
     let (mut opened, mut not_refused, mut dead_after) = (None, None, None);
     let bad = suite.factory.bad();

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use facesim::profile::ApiVersion;
 
-use crate::auth::answer::AuthBody;
 use crate::auth::checks::{self as auth, Callbacks};
 use crate::auth::probes::AuthFactory;
 use crate::catalog;
@@ -228,7 +227,7 @@ async fn run_auth(runner: &mut Runner, factory: Arc<AuthFactory>) {
             suite.open(runner).await;
         }
         let mut bad = None;
-        let mut answers: Option<Vec<(usize, (AuthBody, _))>> = None;
+        let mut answers: Option<Vec<(usize, auth::AnswerBody)>> = None;
         for (id, how) in auth_rows(phase, runner.config().api) {
             match how {
                 Auth::Own(_, step) => {
@@ -257,7 +256,7 @@ async fn run_auth(runner: &mut Runner, factory: Arc<AuthFactory>) {
                         if runner.skip_if_dead(id) {
                             continue;
                         }
-                        bad = Some(suite.send_bad(runner).await);
+                        bad = Some(auth::send_bad(runner, &suite).await);
                     }
                     if let Some(bad) = &bad {
                         runner.finish(id, judge(bad), bad.total(), bad.spent());
