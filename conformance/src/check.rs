@@ -394,4 +394,20 @@ mod tests {
         }
         assert_eq!(CheckId::parse("Z-99"), None);
     }
+
+    /// The types here are what every other module speaks in, so this file names no other
+    /// module of the crate (a path from `crate::`, `super::` or `self::`), or a circle of
+    /// files would come back through it. The whole file is read except this test module,
+    /// which is its last item.
+    #[test]
+    fn the_check_types_are_a_leaf() {
+        let source = include_str!("check.rs");
+        let end = source
+            .find("#[cfg(test)]\nmod tests {")
+            .expect("a test module");
+        let code = &source[..end];
+        for path in ["crate::", "super::", "self::"] {
+            assert!(!code.contains(path), "check.rs names `{path}`");
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //! phases at all because checks share requests and what earlier requests showed: every
 //! record is compared with the baseline's answer, the records settle the reference when the
 //! baseline was refused, and the answer rules judge every answer gathered. So adding a
-//! check is adding its row (and the function the row names); no other list names it.
+//! check is adding its ID (`check::CheckId`) and its row (and the function the row names);
+//! no other list names it.
 
 use std::sync::Arc;
 
