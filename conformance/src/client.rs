@@ -115,10 +115,6 @@ impl Target {
         self
     }
 
-    pub fn url(&self) -> &Url {
-        self.origin.url()
-    }
-
     pub fn is_https(&self) -> bool {
         self.tls.is_some()
     }

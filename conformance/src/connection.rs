@@ -7,11 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::catalog::CheckId;
+use crate::check::CheckId;
 use crate::client::SYN_RETRANSMISSION;
-use crate::rules::count;
-use crate::run::how::Step;
-use crate::run::{Runner, Sent, millis};
+use crate::run::runner::{Runner, Sent, Step};
+use crate::text::{count, millis};
 use crate::verdict::Finding;
 
 /// Events sent on the kept-alive connection: the first two judge T-03; the rest, past the
@@ -32,13 +31,11 @@ fn median(times: &[Duration]) -> Option<Duration> {
     sorted.get(sorted.len() / 2).copied()
 }
 
-/// T-03: events on one connection; their answer times feed T-06.
-pub(crate) fn keep_alive(runner: &mut Runner) -> Step<'_> {
+/// T-03: events on one connection; their answer times feed `fed` (T-06), and the series
+/// goes on past the second event only when that check is wanted.
+pub(crate) fn keep_alive(runner: &mut Runner, id: CheckId, fed: CheckId) -> Step<'_> {
     Box::pin(async move {
-        let timing = runner.wants(CheckId::T06);
-        if !(runner.wants(CheckId::T03) || timing) || runner.skip_if_dead(CheckId::T03) {
-            return;
-        }
+        let timing = runner.wants(fed);
         let start = Instant::now();
         let first = runner.factory().plain("keep-alive-1", 2);
         let mut connection = None;
@@ -98,26 +95,23 @@ pub(crate) fn keep_alive(runner: &mut Runner) -> Step<'_> {
             }
             (None, Err(failure)) => {
                 let actual = failure.to_string();
-                runner.alive("the keep-alive check (T-03)").await;
+                runner.alive(&format!("the keep-alive check ({id})")).await;
                 Finding::unmet("an answer on a fresh connection", actual, Some(first))
             }
         };
-        runner.finish(CheckId::T03, finding, requests, start.elapsed());
+        runner.finish(id, finding, requests, start.elapsed());
     })
 }
 
 /// T-04: consecutive events, each on a fresh connection.
-pub(crate) fn burst(runner: &mut Runner) -> Step<'_> {
+pub(crate) fn burst(runner: &mut Runner, id: CheckId) -> Step<'_> {
     Box::pin(async move {
-        if !runner.wants(CheckId::T04) || runner.skip_if_dead(CheckId::T04) {
-            return;
-        }
         if runner.baseline().is_none() {
             let finding = Finding::depends(
                 CheckId::T01,
                 "a valid event on a fresh connection was not answered with HTTP 200",
             );
-            runner.finish(CheckId::T04, finding, 0, Duration::ZERO);
+            runner.finish(id, finding, 0, Duration::ZERO);
             return;
         }
         let start = Instant::now();
@@ -142,11 +136,13 @@ pub(crate) fn burst(runner: &mut Runner) -> Step<'_> {
                 Some(probe),
             );
             if broken {
-                runner.alive("a burst of fresh connections (T-04)").await;
+                runner
+                    .alive(&format!("a burst of fresh connections ({id})"))
+                    .await;
             }
             break;
         }
-        runner.finish(CheckId::T04, finding, requests, start.elapsed());
+        runner.finish(id, finding, requests, start.elapsed());
     })
 }
 

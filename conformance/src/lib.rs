@@ -1,8 +1,9 @@
 //! facecert: the conformance suite for receivers of face-terminal recognition pushes (the
 //! server at a terminal's `event_dest`). It sends a receiver the requests a real terminal
 //! sends, and some it never should, judges every answer against a catalog of checks
-//! (`catalog`), and reports verdicts with evidence (`verdict`, `report`). The suite proves
-//! itself against the simulator's reference receiver and its zoo of faulty receivers.
+//! (`catalog`, written in the types of `check`), and reports verdicts with evidence
+//! (`verdict`, `report`). The suite proves itself against the simulator's reference
+//! receiver and its zoo of faulty receivers.
 //!
 //! Flow: the binary validates the command line into a `run::Config`; `run` builds the requests
 //! (`probe`), sends them with its own exact-bytes HTTP client (`client`, `wireio`), reads
@@ -16,25 +17,27 @@
 
 pub mod auth;
 pub mod catalog;
-pub mod client;
+pub mod check;
+mod client;
 mod connection;
-pub mod load;
+mod load;
 pub mod matrix;
 pub mod probe;
 pub mod report;
 mod robust;
-pub mod rules;
+mod rules;
 pub mod run;
-pub mod shape;
+mod shape;
+mod text;
 pub mod verdict;
-pub mod wireio;
+mod wireio;
 
 use std::future::Future;
 use std::path::Path;
 
-pub use report::Outputs;
-pub use report::RunReport;
-pub use run::{Config, Selection, SuiteError};
+use check::Suite;
+use report::{Outputs, RunReport};
+use run::{Config, SuiteError};
 
 /// Runs the suite until it is done or `shutdown` resolves.
 ///
@@ -45,7 +48,7 @@ pub async fn certify(
     shutdown: impl Future<Output = ()>,
 ) -> Result<RunReport, SuiteError> {
     tokio::select! {
-        report = run::execute(&config) => report,
+        report = run::plan::execute(&config) => report,
         () = shutdown => Err(SuiteError::Interrupted),
     }
 }
@@ -63,14 +66,14 @@ pub async fn certify_all(
         let mut reports = Vec::new();
         for api in facesim_proto::profile::ApiVersion::ALL {
             // The auth suite runs the versions that have a callback.
-            if config.suite == catalog::Suite::Auth && !api.profile().auth.callback {
+            if config.suite == Suite::Auth && !api.profile().auth.callback {
                 continue;
             }
             let config = Config {
                 api,
                 ..config.clone()
             };
-            reports.push(run::execute(&config).await?);
+            reports.push(run::plan::execute(&config).await?);
         }
         Ok(reports)
     };

@@ -10,7 +10,8 @@ use facesim::zoo::Fault;
 
 use facesim_proto::profile::ApiVersion;
 
-use crate::catalog::{CATALOG, Group, Versions, aimed_under};
+use crate::catalog::{CATALOG, aimed_under};
+use crate::check::{Group, Versions};
 
 /// The matrix as Markdown.
 pub fn markdown() -> String {

@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::catalog::CheckId;
+use crate::check::CheckId;
 use crate::probe::{Factory, Probe};
-use crate::run::{NO_REFERENCE, Runner, Sent};
+use crate::run::runner::{NO_REFERENCE, Runner, Sent};
 use crate::shape::Form;
 use crate::verdict::Finding;
 use crate::wireio::Failure;
@@ -40,9 +40,9 @@ impl Survival {
     }
 }
 
-/// B-01 to B-04: sends the bad request of check `id` (when it or B-05 is selected), judges
-/// its refusal, and sends a valid event after it; `huge` marks a body that takes long to
-/// upload and whose answer time P-01 leaves out.
+/// B-01 to B-04: sends the bad request of check `id` (the plan sends it when the check or
+/// B-05 is wanted), judges its refusal, and sends a valid event after it; `huge` marks a
+/// body that takes long to upload and whose answer time P-01 leaves out.
 pub(crate) async fn bad(
     runner: &mut Runner,
     id: CheckId,
@@ -50,12 +50,6 @@ pub(crate) async fn bad(
     huge: bool,
     survival: &mut Survival,
 ) {
-    if !runner.wants(id) && !runner.wants(CheckId::B05) {
-        return;
-    }
-    if runner.skip_if_dead(id) {
-        return;
-    }
     let probe = make(runner.factory());
     let i = if huge {
         runner.send_untimed(probe.clone(), UPLOAD_TIME).await

@@ -10,9 +10,10 @@
 
 use std::sync::Arc;
 
-use crate::catalog::CheckId;
+use crate::check::CheckId;
 use crate::probe::Probe;
 use crate::shape::{Body, Field, Message, TIPS_CHARS, is_json};
+use crate::text::count;
 use crate::verdict::Finding;
 use crate::wireio::Response;
 
@@ -216,15 +217,6 @@ pub const CONTENT_TYPE: Rule = Rule {
 /// Whether an answer carries `data.customtips` at all (of whatever type).
 fn carries_customtips(body: &Body) -> bool {
     body.facts().is_some_and(|f| f.customtips.is_some())
-}
-
-/// `n` and the noun, in the singular or the plural.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// Judges one rule over every answer: met when it holds for all that it applies to.

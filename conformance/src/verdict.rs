@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::catalog::{Check, CheckId, Group, Level, Versions};
+use crate::check::{Check, CheckId, Group, Level, Versions};
 use crate::probe::Probe;
 
 /// The outcome of one check.

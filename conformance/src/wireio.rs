@@ -50,13 +50,6 @@ fn reason_suffix(reason: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-impl Failure {
-    /// Whether the receiver could not be reached at all (as opposed to misbehaving).
-    pub fn is_unreachable(&self) -> bool {
-        matches!(self, Failure::Connect(_))
-    }
-}
-
 /// A complete HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {

@@ -160,7 +160,9 @@ fn the_protocol_core_uses_nothing_above_it() {
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
             assert!(
-                name == "protocol" || ["wire", "profile", "histogram", "seed"].contains(&name.as_str()) || core.contains(&name),
+                name == "protocol"
+                    || ["wire", "profile", "histogram", "seed"].contains(&name.as_str())
+                    || core.contains(&name),
                 "{} uses crate::{name}: the protocol core must not depend on it",
                 file.display()
             );

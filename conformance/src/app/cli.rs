@@ -10,8 +10,8 @@ use facesim::tls::{TlsError, Trust};
 use facesim_proto::profile::ApiVersion;
 use url::Url;
 
-use facecert::Outputs;
-use facecert::catalog::Suite;
+use facecert::check::Suite;
+use facecert::report::Outputs;
 use facecert::run::{
     Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, DEFAULT_TIMEOUT_MS, Selection, SuiteError,
 };
@@ -366,6 +366,12 @@ mod tests {
             panic!("a run")
         };
         assert_eq!(config.curl_tls.as_deref(), Some("--insecure"));
-        assert_eq!(config.selection.checks().len(), 2);
+        assert_eq!(
+            facecert::catalog::CATALOG
+                .iter()
+                .filter(|c| config.selection.includes(c.id))
+                .count(),
+            2
+        );
     }
 }

@@ -8,10 +8,20 @@ use facesim_proto::profile::{Profile, UserIds};
 use facesim_proto::wire::{auth_field, field, json_type};
 use serde_json::{Map, Value};
 
-use crate::catalog::CheckId;
+use crate::check::CheckId;
 use crate::rules::Rule;
 use crate::shape::Field;
-use crate::wireio::{Response, preview};
+use crate::wireio::preview;
+
+/// The answers an auth answer rule judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Over {
+    /// The baseline callback's answer, whatever its status (the other callers' status is
+    /// their own checks' business).
+    Baseline,
+    /// Every answer to a valid callback that came with HTTP 200.
+    Taken,
+}
 
 /// How `data.user_id` came: the JSON type matters, since it changed with API 1.2.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +111,9 @@ impl AuthBody {
         }
     }
 
-    /// What is wrong with a body that is not a decision, in one phrase.
+    /// What is wrong with a body that is not a decision, in one phrase. No check reports
+    /// it (the caller checks compare forms instead), so only the tests read it.
+    #[cfg(test)]
     pub fn problem(&self) -> String {
         match self {
             AuthBody::NotJson(e) => format!("not JSON ({e})"),
@@ -332,16 +344,6 @@ pub const AGREES: AuthRule = Rule {
         }
     },
 };
-
-/// Whether a callback's answer came as a decision the terminal can act on (for the
-/// caller and load checks): HTTP 200, `code` 200, a boolean `pass`.
-pub fn decision(response: &Response) -> Result<bool, String> {
-    if response.status != 200 {
-        return Err(response.summary());
-    }
-    let body = AuthBody::of(&response.body);
-    body.decides().ok_or_else(|| body.problem())
-}
 
 #[cfg(test)]
 mod tests {

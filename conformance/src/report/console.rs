@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::RunReport;
-use crate::catalog::Group;
+use crate::check::{Group, Suite};
 use crate::verdict::{CheckResult, Verdict};
 
 /// Writes the whole console report.
@@ -22,8 +22,8 @@ pub fn write(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         report.version,
         report.target,
         match suite {
-            crate::catalog::Suite::Push => "push receiver",
-            crate::catalog::Suite::Auth => "auth server",
+            Suite::Push => "push receiver",
+            Suite::Auth => "auth server",
         },
         report.api,
         report.checks_applicable,

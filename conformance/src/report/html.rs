@@ -128,7 +128,7 @@ fn row(page: &mut String, check: &CheckResult) {
 
 /// An SVG bar chart of the latency histogram on a logarithmic time axis, with the
 /// percentiles and the p99 limit marked.
-fn chart(page: &mut String, load: &LoadReport, limit_ms: f64, suite: crate::catalog::Suite) {
+fn chart(page: &mut String, load: &LoadReport, limit_ms: f64, suite: crate::check::Suite) {
     const W: f64 = 760.0;
     const H: f64 = 260.0;
     const LEFT: f64 = 50.0;

@@ -15,7 +15,7 @@ use facesim_proto::profile::ApiVersion;
 use serde::Serialize;
 
 use crate::load::Connects;
-use crate::rules::count;
+use crate::text::count;
 
 use crate::verdict::{CheckResult, Verdict};
 
@@ -31,7 +31,7 @@ pub struct RunReport {
     pub version: &'static str,
     /// What was certified: `push` (a receiver at `event_dest`, `facecert run`) or `auth`
     /// (a remote-authentication server, `facecert auth`).
-    pub certifies: crate::catalog::Suite,
+    pub certifies: crate::check::Suite,
     pub target: String,
     /// The API version the suite played a terminal of; only the checks that apply to it
     /// were run and are listed.
@@ -172,11 +172,11 @@ impl ConnectReport {
 impl LoadReport {
     /// One sentence: how many events from how many devices, how fast, how many were in
     /// flight at once, and the latencies.
-    pub fn summary(&self, suite: crate::catalog::Suite) -> String {
+    pub fn summary(&self, suite: crate::check::Suite) -> String {
         let p = &self.stats.latency_ms;
         let noun = match suite {
-            crate::catalog::Suite::Push => "event",
-            crate::catalog::Suite::Auth => "callback",
+            crate::check::Suite::Push => "event",
+            crate::check::Suite::Auth => "callback",
         };
         format!(
             "{} from {} in {:.2} s ({:.0}/s, {}, peak {} in flight): answers p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

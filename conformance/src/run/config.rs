@@ -8,7 +8,7 @@ use facesim::tls::Trust;
 use facesim_proto::profile::ApiVersion;
 use url::Url;
 
-use crate::catalog::{CATALOG, Check, CheckId, Suite};
+use crate::check::{CheckId, Suite};
 use crate::client::ClientError;
 
 /// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
@@ -65,9 +65,7 @@ impl Selection {
         let resolve = |ids: &[String]| -> Result<Vec<CheckId>, SuiteError> {
             ids.iter()
                 .map(|id| {
-                    crate::catalog::find(id.trim())
-                        .map(|c| c.id)
-                        .ok_or_else(|| SuiteError::UnknownCheck(id.clone()))
+                    CheckId::parse(id.trim()).ok_or_else(|| SuiteError::UnknownCheck(id.clone()))
                 })
                 .collect()
         };
@@ -83,19 +81,6 @@ impl Selection {
 
     pub fn includes(&self, id: CheckId) -> bool {
         self.only.as_ref().is_none_or(|only| only.contains(&id)) && !self.skip.contains(&id)
-    }
-
-    /// The selected checks, in catalog order.
-    pub fn checks(&self) -> Vec<&'static Check> {
-        CATALOG.iter().filter(|c| self.includes(c.id)).collect()
-    }
-
-    /// The selected checks of `suite` that apply to `version`: the ones a run reports.
-    pub fn checks_for(&self, suite: Suite, version: ApiVersion) -> Vec<&'static Check> {
-        CATALOG
-            .iter()
-            .filter(|c| self.includes(c.id) && c.runs_in(suite, version))
-            .collect()
     }
 }
 

@@ -4,23 +4,22 @@
 //! phases at all because checks share requests and what earlier requests showed: every
 //! record is compared with the baseline's answer, the records settle the reference when the
 //! baseline was refused, and the answer rules judge every answer gathered. So adding a
-//! check is adding its row (and the function the row names); no other list names it.
+//! check is adding its ID (`check::CheckId`) and its row (and the function the row names);
+//! no other list names it.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use facesim_proto::profile::ApiVersion;
 use facesim_proto::wire::RecognizeStatus;
 
-use super::Runner;
-use crate::auth::answer::AuthRule;
+use crate::auth::answer::{AuthRule, Over};
+use crate::auth::checks::{BadRequests, Callbacks};
 use crate::auth::probes::AuthFactory;
-use crate::auth::{BadRequests, Callbacks};
-use crate::catalog::{CATALOG, CheckId};
+use crate::check::CheckId;
 use crate::probe::{Factory, Probe};
 use crate::rules::Rule;
 use crate::verdict::Finding;
+
+use super::runner::{Judge, Runner, Step};
 
 /// Where a run is when a row's requests go out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +46,6 @@ pub(crate) enum Phase {
     Judged,
 }
 
-/// A check's own requests and their judgement, run on the runner.
-pub(crate) type Step<'r> = Pin<Box<dyn Future<Output = ()> + Send + 'r>>;
-
-/// A judgement over what the run gathered: the finding and how many answers it judged.
-pub(crate) type Judge = fn(&Runner) -> (Finding, usize);
-
 /// How a catalog row runs: as a check on the push receiver or on the auth server.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum How {
@@ -63,10 +56,19 @@ pub(crate) enum How {
 /// How a push receiver's check runs (`facecert run`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Push {
-    /// Judged from the baseline event that opens the run (T-01, T-02).
-    Baseline,
-    /// Sends its own requests in the phase and judges their answers.
-    Own(Phase, fn(&mut Runner) -> Step<'_>),
+    /// Judged from the baseline event that opens the run (T-01, T-02), given its place
+    /// in the requests sent: the finding, and how many requests it judged.
+    Baseline(fn(&Runner, usize) -> (Finding, usize)),
+    /// Sends its own requests in the phase and judges their answers, under the ID it is
+    /// handed.
+    Own(Phase, fn(&mut Runner, CheckId) -> Step<'_>),
+    /// As `Own`, and the check named judges its requests too (T-03's answers on a kept
+    /// connection time T-06), so it runs when either check is wanted; it is handed both IDs.
+    Feeds(
+        Phase,
+        CheckId,
+        fn(&mut Runner, CheckId, CheckId) -> Step<'_>,
+    ),
     /// Real records, each answered like the reference; they are judged once every record
     /// was answered, since a record taken may have to stand in for a refused baseline.
     Records(fn(&Factory) -> Vec<Arc<Probe>>),
@@ -91,7 +93,10 @@ pub(crate) enum Push {
 pub(crate) enum Auth {
     /// Sends its own requests in the phase and judges their answers; it gets the suite's
     /// requests and the baseline callback's answer.
-    Own(Phase, for<'r> fn(&'r mut Runner, &'r Callbacks) -> Step<'r>),
+    Own(
+        Phase,
+        for<'r> fn(&'r mut Runner, &'r Callbacks, CheckId) -> Step<'r>,
+    ),
     /// Callbacks, each answered like the baseline callback.
     Callers(fn(&AuthFactory) -> Vec<Arc<Probe>>),
     /// An answer rule, over the answers it is about.
@@ -103,21 +108,11 @@ pub(crate) enum Auth {
     Judged(Judge),
 }
 
-/// The answers an auth answer rule judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Over {
-    /// The baseline callback's answer, whatever its status (the other callers' status is
-    /// their own checks' business).
-    Baseline,
-    /// Every answer to a valid callback that came with HTTP 200.
-    Taken,
-}
-
 impl Push {
     pub(crate) fn phase(self) -> Phase {
         match self {
-            Push::Baseline => Phase::Baseline,
-            Push::Own(phase, _) => phase,
+            Push::Baseline(_) => Phase::Baseline,
+            Push::Own(phase, _) | Push::Feeds(phase, ..) => phase,
             Push::Records(_) => Phase::Records,
             Push::Decision(..) => Phase::Compared,
             Push::Bad(_) | Push::Huge(_) | Push::Survives => Phase::Robust,
@@ -139,56 +134,17 @@ impl Auth {
     }
 }
 
-/// The push suite's rows of `phase` that apply to `version`, in catalog order.
-pub(crate) fn push_rows(
-    phase: Phase,
-    version: ApiVersion,
-) -> impl Iterator<Item = (CheckId, Push)> {
-    let push = |how| match how {
-        How::Push(how) => Some(how),
-        How::Auth(_) => None,
-    };
-    rows(phase, version, push, Push::phase)
-}
-
-/// The auth suite's rows of `phase` that apply to `version`, in catalog order.
-pub(crate) fn auth_rows(
-    phase: Phase,
-    version: ApiVersion,
-) -> impl Iterator<Item = (CheckId, Auth)> {
-    let auth = |how| match how {
-        How::Auth(how) => Some(how),
-        How::Push(_) => None,
-    };
-    rows(phase, version, auth, Auth::phase)
-}
-
-/// The rows of one suite (those `suite` picks) in `phase` under `version`.
-fn rows<H: Copy>(
-    phase: Phase,
-    version: ApiVersion,
-    suite: fn(How) -> Option<H>,
-    phase_of: fn(H) -> Phase,
-) -> impl Iterator<Item = (CheckId, H)> {
-    CATALOG
-        .iter()
-        .filter(move |c| c.applies(version))
-        .filter_map(move |c| {
-            suite(c.run)
-                .filter(|h| phase_of(*h) == phase)
-                .map(|h| (c.id, h))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Group, Suite};
+    use crate::catalog::ROWS;
+    use crate::check::{Group, Suite};
 
     #[test]
     fn every_row_runs_in_its_suite_and_only_answer_checks_are_rules() {
-        for check in CATALOG {
-            let (suite, rule) = match check.run {
+        for row in ROWS {
+            let check = row.check;
+            let (suite, rule) = match row.run {
                 How::Push(how) => (Suite::Push, matches!(how, Push::Rule(_))),
                 How::Auth(how) => (Suite::Auth, matches!(how, Auth::Rule(..))),
             };

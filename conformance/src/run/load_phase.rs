@@ -2,18 +2,27 @@
 //! judged over every answer gathered, and the answer times judged over every request
 //! (P-01, AP-01).
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::check::CheckId;
+use crate::load;
+use crate::probe::Probe;
+use crate::rules::{self, Rule};
+use crate::shape::Body;
+use crate::text::{count, millis};
+use crate::verdict::Finding;
+use crate::wireio::Response;
+
+use super::runner::{NO_REFERENCE, Runner, Sent, Step};
 
 impl Runner {
     /// P-02: the load phase.
-    pub(crate) fn load_phase(&mut self) -> Step<'_> {
+    pub(crate) fn load_phase(&mut self, id: CheckId) -> Step<'_> {
         Box::pin(async move {
-            if !self.wants(CheckId::P02) || self.skip_if_dead(CheckId::P02) {
-                return;
-            }
             let Some(reference) = self.reference.clone() else {
                 self.finish(
-                    CheckId::P02,
+                    id,
                     Finding::depends(CheckId::T01, NO_REFERENCE),
                     0,
                     Duration::ZERO,
@@ -23,15 +32,10 @@ impl Runner {
             let cfg = &self.config;
             let probes = self.factory.load(cfg.load_events, cfg.concurrency);
             let died = self
-                .load_check(
-                    CheckId::P02,
-                    probes,
-                    load::like_reference(&reference),
-                    "event",
-                )
+                .load_check(id, probes, load::like_reference(&reference), "event")
                 .await;
             if died {
-                self.alive("the load phase (P-02)").await;
+                self.alive(&format!("the load phase ({id})")).await;
             }
         })
     }

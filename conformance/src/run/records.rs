@@ -1,66 +1,106 @@
 //! The record checks on the runner: the baseline (T-01, T-02), the identity headers,
 //! the real records compared with the baseline, other record types and the door decisions.
 
-use super::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use facesim::tls::Trust;
+use facesim_proto::wire::RecognizeStatus;
+
+use crate::check::CheckId;
+use crate::probe::{Factory, Probe};
+use crate::shape::{Form, lets_through};
+use crate::text::{count, millis};
+use crate::verdict::Finding;
+use crate::wireio::Failure;
+
+use super::runner::{NO_REFERENCE, Runner, Sent, Step};
+
+/// What a record check expects of every answer.
+const LIKE_BASELINE: &str =
+    "HTTP 200 and an answer of the same form and `code` as the baseline event's";
+/// What a record check expects when the baseline was refused.
+const LIKE_OTHERS: &str =
+    "HTTP 200 and an answer of the same form and `code` as the valid events that were taken";
+/// A record check's requests, by their place in the list of requests sent.
+pub(super) struct Batch {
+    id: CheckId,
+    sent: Vec<usize>,
+    spent: Duration,
+}
 
 impl Runner {
-    /// T-01 and T-02: the baseline event.
-    pub(super) async fn baseline_checks(&mut self) {
+    /// Sends the baseline event that opens the run and returns its place in the requests
+    /// sent. Its answer, when HTTP 200, is what every later answer is compared with; a
+    /// failed TLS handshake ends the run, and so does a receiver that answers neither the
+    /// baseline nor the smallest record.
+    pub(super) async fn open(&mut self) -> usize {
         let probe = self.factory.baseline();
-        let i = self.send(probe.clone()).await;
-        let spent = self.sent[i].elapsed;
-        if let Err(Failure::Tls(reason)) = &self.sent[i].result {
-            // The reason already names the fact that failed and its fix (`tls::tls_error`).
-            let actual = reason.clone();
-            self.finish(
-                CheckId::T02,
-                Finding::unmet(
-                    "a completed TLS handshake with a trusted certificate",
-                    actual,
-                    Some(probe),
-                ),
-                1,
-                spent,
-            );
-            self.finish(
-                CheckId::T01,
-                Finding::depends(CheckId::T02, "the TLS handshake failed"),
-                0,
-                Duration::ZERO,
-            );
-            self.dead = Some("not run: depends on T-02 (the TLS handshake failed)".into());
-            return;
+        let i = self.send(probe).await;
+        match &self.sent[i].result {
+            Err(Failure::Tls(_)) => {
+                self.dead = Some("not run: depends on T-02 (the TLS handshake failed)".into());
+            }
+            Ok(response) => {
+                if response.status == 200 {
+                    self.baseline = Some(Form::of(response));
+                    self.reference = self.baseline.clone();
+                }
+            }
+            // A receiver that gave no answer at all may still answer other records (it may
+            // crash only on some field of the baseline's); the smallest record tells.
+            Err(failure) => {
+                let failure = failure.to_string();
+                let probe = self.factory.smallest();
+                let j = self.send(probe).await;
+                if self.sent[j].result.is_err() {
+                    self.dead = Some(format!(
+                        "not run: depends on T-01 (a valid event got no answer: {failure}; nor did the smallest record)"
+                    ));
+                }
+            }
         }
-        let tls = match (self.target.is_https(), &self.config.trust) {
+        i
+    }
+
+    /// T-02: the baseline's TLS handshake (the baseline is request `i`).
+    pub(crate) fn handshake(&self, i: usize) -> (Finding, usize) {
+        let sent = &self.sent[i];
+        if let Err(Failure::Tls(reason)) = &sent.result {
+            // The reason already names the fact that failed and its fix (`tls::tls_error`).
+            let finding = Finding::unmet(
+                "a completed TLS handshake with a trusted certificate",
+                reason.clone(),
+                Some(sent.probe.clone()),
+            );
+            return (finding, 1);
+        }
+        let finding = match (self.target.is_https(), &self.config.trust) {
             (false, _) => Finding::NotRun("the target is http".into()),
             (true, Trust::Insecure) => {
                 Finding::Met("handshake completed (certificate not verified: --insecure)".into())
             }
             (true, _) => Finding::Met("handshake completed with a trusted certificate".into()),
         };
-        self.finish(CheckId::T02, tls, 1, spent);
-        let finding = match &self.sent[i].result {
+        (finding, 1)
+    }
+
+    /// T-01: the baseline answered with HTTP 200 (the baseline is request `i`).
+    pub(crate) fn answered(&self, i: usize) -> (Finding, usize) {
+        let sent = &self.sent[i];
+        let probe = Some(sent.probe.clone());
+        let finding = match &sent.result {
+            Err(Failure::Tls(_)) => {
+                let finding = Finding::depends(CheckId::T02, "the TLS handshake failed");
+                return (finding, 0);
+            }
             Ok(response) if response.status == 200 => {
-                self.baseline = Some(Form::of(response));
-                self.reference = self.baseline.clone();
-                Finding::Met(format!("HTTP 200 in {}", millis(spent)))
+                Finding::Met(format!("HTTP 200 in {}", millis(sent.elapsed)))
             }
-            Ok(response) => Finding::unmet("HTTP 200", response.summary(), Some(probe)),
-            Err(failure) => Finding::unmet("an HTTP 200 answer", failure.to_string(), Some(probe)),
+            Ok(response) => Finding::unmet("HTTP 200", response.summary(), probe),
+            Err(failure) => Finding::unmet("an HTTP 200 answer", failure.to_string(), probe),
         };
-        let no_answer = self.sent[i].result.as_ref().err().map(ToString::to_string);
-        self.finish(CheckId::T01, finding, 1, spent);
-        // A receiver that gave no answer at all may still answer other records (it may
-        // crash only on some field of the baseline's); the smallest record tells.
-        if let Some(failure) = no_answer {
-            let probe = self.factory.smallest();
-            let j = self.send(probe).await;
-            if self.sent[j].result.is_err() {
-                self.dead = Some(format!(
-                    "not run: depends on T-01 (a valid event got no answer: {failure}; nor did the smallest record)"
-                ));
-            }
-        }
+        (finding, 1)
     }
 
     /// A record check's requests; they are judged once the reference is known.
@@ -68,10 +108,7 @@ impl Runner {
         &mut self,
         id: CheckId,
         make: fn(&Factory) -> Vec<Arc<Probe>>,
-    ) -> Option<Batch> {
-        if !self.wants(id) || self.skip_if_dead(id) {
-            return None;
-        }
+    ) -> Batch {
         let probes = make(&self.factory);
         let start = Instant::now();
         let mut sent = Vec::new();
@@ -86,11 +123,11 @@ impl Runner {
                 break;
             }
         }
-        Some(Batch {
+        Batch {
             id,
             sent,
             spent: start.elapsed(),
-        })
+        }
     }
 
     /// After the records: the baseline is the reference when it was answered with HTTP
@@ -166,11 +203,8 @@ impl Runner {
     /// T-07: the identity headers are tolerated. The baseline went with them; when it was
     /// taken they are, and when it was not, the same kind of record without them tells
     /// whether the headers are what the receiver refuses.
-    pub(crate) fn identity_check(&mut self) -> Step<'_> {
+    pub(crate) fn identity_check(&mut self, id: CheckId) -> Step<'_> {
         Box::pin(async move {
-            if !self.wants(CheckId::T07) || self.skip_if_dead(CheckId::T07) {
-                return;
-            }
             let names = "`model`, `sn`, `timestamp` and `account`";
             let baseline = self
                 .sent
@@ -182,7 +216,7 @@ impl Runner {
                 let finding = Finding::Met(format!(
                     "the baseline event went with {names} and was taken"
                 ));
-                self.finish(CheckId::T07, finding, 1, Duration::ZERO);
+                self.finish(id, finding, 1, Duration::ZERO);
                 return;
             }
             // Two fresh records, one without the headers and one with: only when the first is
@@ -213,16 +247,13 @@ impl Runner {
                 ),
             };
             let spent = self.sent[i].elapsed + self.sent[j].elapsed;
-            self.finish(CheckId::T07, finding, 2, spent);
+            self.finish(id, finding, 2, spent);
         })
     }
 
     /// C-02: an event of another type gets a well-formed answer.
-    pub(crate) fn other_type(&mut self) -> Step<'_> {
+    pub(crate) fn other_type(&mut self, id: CheckId) -> Step<'_> {
         Box::pin(async move {
-            if !self.wants(CheckId::C02) || self.skip_if_dead(CheckId::C02) {
-                return;
-            }
             let probe = self.factory.other_type();
             let i = self.send(probe.clone()).await;
             let expected = "HTTP 200 and an answer formed like a valid event's (any `code`)";
@@ -237,20 +268,18 @@ impl Runner {
                 (Ok(r), _) => Finding::unmet(expected, r.summary(), Some(probe)),
                 (Err(f), _) => {
                     let actual = f.to_string();
-                    self.alive("an event of another type (C-02)").await;
+                    self.alive(&format!("an event of another type ({id})"))
+                        .await;
                     Finding::unmet(expected, actual, Some(probe))
                 }
             };
             let spent = self.sent[i].elapsed;
-            self.finish(CheckId::C02, finding, 1, spent);
+            self.finish(id, finding, 1, spent);
         })
     }
 
     /// D-01, D-02: a record that must not open the door.
     pub(super) async fn decision(&mut self, id: CheckId, status: RecognizeStatus, who: &str) {
-        if !self.wants(id) || self.skip_if_dead(id) {
-            return;
-        }
         let probe = self.factory.status(status);
         let i = match self.sent.iter().position(|s| s.probe.name == probe.name) {
             Some(i) => i,

@@ -1,7 +1,16 @@
 //! The end of a run: the results completed (skips with their reasons), the artifacts
 //! saved and the report built.
 
-use super::*;
+use std::time::{Duration, Instant};
+
+use facesim::tls::Trust;
+
+use crate::catalog::CATALOG;
+use crate::report::{ConnectReport, Counts, LoadReport, RunReport, SUITE, Settings, VERSION};
+use crate::verdict::{CheckResult, Finding, Reproduction, judge};
+
+use super::config::SuiteError;
+use super::runner::Runner;
 
 impl Runner {
     /// Completes the results, saves the artifacts and builds the report.
@@ -12,11 +21,7 @@ impl Runner {
     ) -> Result<RunReport, SuiteError> {
         let reason = self.dead.clone().unwrap_or_else(|| "not run".into());
         let mut checks = Vec::new();
-        for check in self
-            .config
-            .selection
-            .checks_for(self.config.suite, self.config.api)
-        {
+        for check in std::mem::take(&mut self.checks) {
             let result = match self.results.remove(&check.id) {
                 Some(result) => result,
                 None => judge(

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use facecert::catalog::{CATALOG, Suite, aimed_under};
+use facecert::catalog::{CATALOG, aimed_under};
+use facecert::check::Suite;
 use facecert::verdict::Verdict;
 use facesim::zoo::{Fault, ZooOptions};
 use facesim_proto::profile::ApiVersion;
@@ -23,7 +24,7 @@ const CALLBACK_VERSIONS: [ApiVersion; 4] = [
 ];
 
 /// The auth server of `server` (the same server answers pushes and callbacks).
-fn auth_config(server: &Server, api: ApiVersion) -> facecert::Config {
+fn auth_config(server: &Server, api: ApiVersion) -> facecert::run::Config {
     let mut cfg = config(server);
     let mut url = server.url.clone();
     url.set_path("/auth");

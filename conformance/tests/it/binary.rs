@@ -70,7 +70,7 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
         .iter()
         .filter(|c| {
             c.runs_in(
-                facecert::catalog::Suite::Push,
+                facecert::check::Suite::Push,
                 facesim_proto::profile::ApiVersion::V1_0,
             )
         })

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use facecert::Selection;
 use facecert::report::RunReport;
+use facecert::run::Selection;
 use facecert::verdict::Verdict;
 use facesim::zoo::{Fault, ZooOptions};
 use tokio::sync::Semaphore;

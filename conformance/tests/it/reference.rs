@@ -31,7 +31,7 @@ async fn the_reference_receiver_passes_every_version_with_only_its_checks() {
         let listed: Vec<_> = report.checks.iter().map(|c| c.id).collect();
         let applicable: Vec<_> = facecert::catalog::CATALOG
             .iter()
-            .filter(|c| c.runs_in(facecert::catalog::Suite::Push, api))
+            .filter(|c| c.runs_in(facecert::check::Suite::Push, api))
             .map(|c| c.id)
             .collect();
         assert_eq!(listed, applicable, "under {api}");

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use facecert::catalog::aimed_under;
 use facecert::report::RunReport;
+use facecert::run::{Config, Selection};
 use facecert::verdict::Verdict;
-use facecert::{Config, Selection};
 use facesim::receiver::{self, ReceiverConfig};
 use facesim::tls::{CertPair, Trust};
 use facesim::zoo::{self, Fault, ZooOptions};
@@ -126,7 +126,7 @@ pub fn config(server: &Server) -> Config {
         load_events: 40,
         concurrency: 4,
         seed: 7,
-        suite: facecert::catalog::Suite::Push,
+        suite: facecert::check::Suite::Push,
         api: ApiVersion::V1_0,
         selection: Selection::default(),
         artifacts: None,
@@ -171,7 +171,7 @@ pub fn against_matrix(fault: Fault, api: ApiVersion, report: &RunReport) -> Vec<
     }
     let must = aimed_under(fault, api)
         .iter()
-        .any(|c| c.level == facecert::catalog::Level::Must);
+        .any(|c| c.level == facecert::check::Level::Must);
     let code = report.exit_code();
     if code != u8::from(must) {
         problems.push(format!(

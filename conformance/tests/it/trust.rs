@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use facecert::Selection;
+use facecert::run::Selection;
 use facecert::verdict::Verdict;
 use facesim::receiver::{self, ReceiverConfig};
 use facesim::zoo::{Fault, ZooOptions};
@@ -19,7 +19,7 @@ use warp::Filter;
 use crate::support::{Kind, config, explain, run, start};
 
 /// The documented defaults of `facecert run`, against `server`.
-fn defaults(server: &crate::support::Server) -> facecert::Config {
+fn defaults(server: &crate::support::Server) -> facecert::run::Config {
     let mut cfg = config(server);
     cfg.timeout = Duration::from_millis(facecert::run::DEFAULT_TIMEOUT_MS);
     cfg.p99 = Duration::from_millis(facecert::run::DEFAULT_P99_MS);
