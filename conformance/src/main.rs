@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "facecert: {}",
-                facesim::usage::one_line(&e.render().to_string())
+                facesim_cli::one_line(&e.render().to_string())
             );
             return ExitCode::from(2);
         }

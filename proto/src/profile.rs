@@ -10,6 +10,7 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::wire::layouts::{self, Layout};
 use crate::wire::{AnswerRule, ItemLayout, PageLimits};
@@ -17,6 +18,12 @@ use crate::wire::{AnswerRule, ItemLayout, PageLimits};
 use crate::wire::{Answer, Outcome, RecordHead};
 mod auth;
 pub use auth::AuthProfile;
+
+/// How long a terminal waits for a receiver's or an auth server's answer before it counts
+/// the exchange as lost (the guide never says; see README, "Choices where the guide is
+/// silent"). Every version waits the same, and every default of the workspace (the
+/// device, `push`, `load`, facecert's timeout and P-01) is this one value.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// An API version of the terminal's web API and push protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

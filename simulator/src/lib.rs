@@ -16,7 +16,6 @@ pub mod receivers;
 pub mod schedule;
 pub mod synth;
 pub mod terminal;
-pub mod usage;
 
 pub use protocol::{net, server, stats, tls};
 // The pure core lives in its own crate; the crate's own code names its modules by their

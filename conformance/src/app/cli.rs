@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use facesim::tls::{TlsError, Trust};
+use facesim_cli::TrustArgs;
 use facesim_proto::profile::ApiVersion;
 use url::Url;
 
 use facecert::check::Suite;
 use facecert::report::Outputs;
-use facecert::run::{
-    Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, DEFAULT_TIMEOUT_MS, Selection, SuiteError,
-};
+use facecert::run::{Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, Selection, SuiteError};
 use facecert::verdict::quote;
 
 /// Certifies a receiver of face-terminal recognition pushes (the server at a terminal's
@@ -102,12 +101,6 @@ pub struct RunArgs {
     /// Skips these checks (comma-separated IDs).
     #[arg(long, value_name = "ID,..", value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Longest time an answer may take, in milliseconds from its first byte sent (P-01;
-    /// also the load phase's timeout). The default is the terminal's own push timeout:
-    /// a later answer is lost, and the terminal sends the record again. `--timeout` is
-    /// the same flag, under the name facesim gives it.
-    #[arg(long, visible_alias = "timeout", value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
-    pub timeout_ms: u64,
     /// Highest p99 answer time allowed under load, in milliseconds (P-02, AP-02). The
     /// default for `run` (500) leaves the server half a second of the second a person at
     /// the door waits; for `auth` (300) the callback is on the door's critical path, after
@@ -132,12 +125,9 @@ pub struct RunArgs {
     /// `all` means 1.1 to 1.3, the versions with a callback).
     #[arg(long, value_name = "V|all")]
     pub api_version: Option<ApiChoice>,
-    /// Does not verify an https receiver's certificate.
-    #[arg(long, conflicts_with = "ca_cert")]
-    pub insecure: bool,
-    /// Trusts only this certificate (PEM) for an https receiver, such as its self-signed one.
-    #[arg(long, value_name = "PEM")]
-    pub ca_cert: Option<PathBuf>,
+    /// How the server's certificate is checked, and the answer timeout.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// What the binary is asked to do, validated.
@@ -242,7 +232,7 @@ impl RunArgs {
             })
             .ok_or_else(|| CliError::BadUrl(self.url.clone()))?;
         for (name, value) in [
-            ("timeout-ms", self.timeout_ms as usize),
+            ("timeout-ms", self.trust.timeout as usize),
             ("p99-ms", p99_ms as usize),
             ("load-events", self.load_events),
             ("concurrency", self.concurrency),
@@ -254,8 +244,8 @@ impl RunArgs {
         if self.concurrency > MAX_CONCURRENCY {
             return Err(CliError::Concurrency);
         }
-        let trust = Trust::from_flags(self.insecure, self.ca_cert.as_deref())?;
-        let curl_tls = match (&trust, &self.ca_cert) {
+        let trust = Trust::from_flags(self.trust.insecure, self.trust.ca_cert.as_deref())?;
+        let curl_tls = match (&trust, &self.trust.ca_cert) {
             (Trust::Insecure, _) => Some("--insecure".to_string()),
             (Trust::Pinned(_), Some(path)) => {
                 Some(format!("--cacert {}", quote(&path.display().to_string())))
@@ -266,7 +256,7 @@ impl RunArgs {
             target,
             trust,
             curl_tls,
-            timeout: Duration::from_millis(self.timeout_ms),
+            timeout: Duration::from_millis(self.trust.timeout),
             p99: Duration::from_millis(p99_ms),
             load_events: self.load_events,
             concurrency: self.concurrency,

@@ -11,8 +11,6 @@ use url::Url;
 use crate::check::{CheckId, Suite};
 use crate::client::ClientError;
 
-/// The default answer timeout: the terminal's push timeout (`facesim device --timeout`).
-pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
 /// The default p99 limit under load: a person at the door expects it to open within
 /// about a second of being recognised, and the terminal's own recognition takes part of
 /// that second.

@@ -33,6 +33,4 @@ mod records;
 mod report;
 pub(crate) mod runner;
 
-pub use config::{
-    Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, DEFAULT_TIMEOUT_MS, Selection, SuiteError,
-};
+pub use config::{Config, DEFAULT_AUTH_P99_MS, DEFAULT_P99_MS, Selection, SuiteError};

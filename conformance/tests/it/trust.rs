@@ -21,7 +21,7 @@ use crate::support::{Kind, config, explain, run, start};
 /// The documented defaults of `facecert run`, against `server`.
 fn defaults(server: &crate::support::Server) -> facecert::run::Config {
     let mut cfg = config(server);
-    cfg.timeout = Duration::from_millis(facecert::run::DEFAULT_TIMEOUT_MS);
+    cfg.timeout = facesim_proto::profile::ANSWER_TIMEOUT;
     cfg.p99 = Duration::from_millis(facecert::run::DEFAULT_P99_MS);
     cfg.load_events = 300;
     cfg.concurrency = 8;

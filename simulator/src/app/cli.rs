@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -11,6 +10,7 @@ use facesim::push::PushOptions;
 use facesim::schedule::Arrival;
 use facesim::synth::{StatusMix, SynthConfig};
 use facesim::tls::Trust;
+use facesim_cli::TrustArgs;
 use facesim_proto::profile::ApiVersion;
 use facesim_proto::wire::Mode;
 
@@ -91,26 +91,6 @@ pub struct SynthArgs {
     /// Turn the device's temperature detection off (from API 1.1 `bodyTemperature` is then 0).
     #[arg(long)]
     pub no_temperature: bool,
-}
-
-/// How receivers' certificates are checked.
-#[derive(Debug, Clone, Args)]
-pub struct TrustArgs {
-    /// Do not verify an `https` receiver's certificate (testing only).
-    #[arg(long, conflicts_with = "ca_cert")]
-    pub insecure: bool,
-    /// Trust this CA or self-signed certificate (PEM) for `https` receivers.
-    #[arg(long, value_name = "PEM")]
-    pub ca_cert: Option<PathBuf>,
-    /// Time allowed for a receiver's answer, in milliseconds (`--timeout-ms` is the same
-    /// flag, under the name facecert gives it).
-    #[arg(
-        long,
-        visible_alias = "timeout-ms",
-        value_name = "MS",
-        default_value_t = 3000
-    )]
-    pub timeout: u64,
 }
 
 /// `facesim device`.
@@ -256,7 +236,7 @@ pub struct DemoArgs {
 
 /// Parses the process's arguments. `--help` and `--version` are printed in full and end
 /// the process with 0; a usage error is turned into one readable line
-/// ([`facesim::usage::one_line`]) and returned for the caller to print and exit 2 with.
+/// ([`facesim_cli::one_line`]) and returned for the caller to print and exit 2 with.
 ///
 /// # Errors
 /// The one-line usage error.
@@ -267,9 +247,7 @@ pub fn parse_args<T: Parser>() -> Result<T, UsageError> {
             let _ = e.print();
             std::process::exit(0);
         }
-        Err(e) => Err(UsageError(facesim::usage::one_line(
-            &e.render().to_string(),
-        ))),
+        Err(e) => Err(UsageError(facesim_cli::one_line(&e.render().to_string()))),
     }
 }
 
@@ -321,21 +299,19 @@ impl SynthArgs {
     }
 }
 
-impl TrustArgs {
-    /// The client options.
-    ///
-    /// # Errors
-    /// [`UsageError`] when the CA file is unusable or the timeout is zero.
-    pub fn push_options(&self) -> Result<PushOptions, UsageError> {
-        if self.timeout == 0 {
-            return Err(usage("--timeout must be at least 1 ms"));
-        }
-        Ok(PushOptions {
-            timeout: Duration::from_millis(self.timeout),
-            trust: Trust::from_flags(self.insecure, self.ca_cert.as_deref()).map_err(usage)?,
-            ..PushOptions::default()
-        })
-    }
+/// The client options the trust and timeout flags choose.
+///
+/// # Errors
+/// [`UsageError`] when the CA file is unusable or the timeout is zero.
+pub fn push_options(trust: &TrustArgs) -> Result<PushOptions, UsageError> {
+    let timeout = trust
+        .timeout()
+        .ok_or_else(|| usage("--timeout must be at least 1 ms"))?;
+    Ok(PushOptions {
+        timeout,
+        trust: Trust::from_flags(trust.insecure, trust.ca_cert.as_deref()).map_err(usage)?,
+        ..PushOptions::default()
+    })
 }
 
 /// Checks a rate flag.

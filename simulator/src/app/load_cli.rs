@@ -79,7 +79,7 @@ pub struct LoadArgs {
     /// How receivers' certificates are checked, and the answer timeout: the same flags as
     /// every other command that pushes.
     #[command(flatten)]
-    pub trust: crate::app::cli::TrustArgs,
+    pub trust: facesim_cli::TrustArgs,
     /// Seed of serial numbers, people and arrivals; the same seed gives the same events.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
@@ -206,9 +206,10 @@ impl LoadArgs {
                 facesim::synth::MAX_PEOPLE
             )));
         }
-        if self.trust.timeout == 0 {
-            return Err(usage("--timeout must be at least 1 ms".into()));
-        }
+        let timeout = self
+            .trust
+            .timeout()
+            .ok_or_else(|| usage("--timeout must be at least 1 ms".into()))?;
         let thresholds = thresholds(self.outputs.max_p99, self.outputs.max_error_rate)?;
         let trust = Trust::from_flags(self.trust.insecure, self.trust.ca_cert.as_deref())
             .map_err(|e| usage(e.to_string()))?;
@@ -224,7 +225,7 @@ impl LoadArgs {
             shard,
             trust,
             seed: self.seed,
-            timeout: Duration::from_millis(self.trust.timeout),
+            timeout,
             thresholds,
             progress: !self.quiet,
             save_body: self.save_body.clone(),

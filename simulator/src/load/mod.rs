@@ -224,7 +224,7 @@ impl LoadConfig {
             shard: Shard::default(),
             trust: Trust::System,
             seed: 1,
-            timeout: crate::push::DEFAULT_TIMEOUT,
+            timeout: crate::profile::ANSWER_TIMEOUT,
             thresholds: Thresholds::default(),
             progress: false,
             save_body: None,

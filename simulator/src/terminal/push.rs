@@ -15,9 +15,6 @@ use crate::wire::{self, Answer, AnswerRule, AuthAnswer, Destination, Identity, O
 
 pub use crate::net::MAX_ANSWER_BYTES;
 
-/// The default time a device waits for an answer before it counts the push as lost.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// How to push.
 #[derive(Debug, Clone)]
 pub struct PushOptions {
@@ -34,7 +31,7 @@ pub struct PushOptions {
 impl Default for PushOptions {
     fn default() -> Self {
         Self {
-            timeout: DEFAULT_TIMEOUT,
+            timeout: crate::profile::ANSWER_TIMEOUT,
             trust: Trust::System,
             idle_per_host: 64,
             api: ApiVersion::default(),
@@ -386,7 +383,11 @@ mod tests {
         for want in 1..=2 {
             let d = pusher.push(&dest, Bytes::from_static(b"{}")).await;
             assert_eq!(d.outcome, Outcome::Timeout);
-            assert!(d.latency >= DEFAULT_TIMEOUT, "{:?}", d.latency);
+            assert!(
+                d.latency >= crate::profile::ANSWER_TIMEOUT,
+                "{:?}",
+                d.latency
+            );
             assert_eq!(heads.recv().await.unwrap().0, want);
         }
         let refused = Destination::parse("http://127.0.0.1:9/e").unwrap();

@@ -29,7 +29,7 @@ pub async fn device(
     }
     let synth = args.synth.config()?;
     let rate = check_rate("--rate", args.rate, 0.0)?;
-    let mut push = args.trust.push_options()?;
+    let mut push = crate::app::cli::push_options(&args.trust)?;
     push.api = synth.api;
     if args.queue_cap == 0 {
         return Err(crate::app::cli::UsageError("--queue-cap must be at least 1".into()).into());

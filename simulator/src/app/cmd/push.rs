@@ -49,7 +49,7 @@ pub async fn push(
         }
         None => None,
     };
-    let mut options = args.trust.push_options()?;
+    let mut options = crate::app::cli::push_options(&args.trust)?;
     options.api = synth.api;
     let devices = (0..args.devices)
         .map(|index| {
