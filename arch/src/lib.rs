@@ -6,7 +6,9 @@
 //! find.
 
 mod checks;
+mod collect;
 mod graph;
+mod load;
 mod model;
 mod resolve;
 mod sources;

@@ -54,7 +54,7 @@ pub fn only_the_binaries_see_clap(ws: &Workspace) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     fn check(file: &str) -> Vec<Violation> {
         let ws = one_crate(&[

@@ -29,7 +29,7 @@ pub fn no_cycles(ws: &Workspace) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     fn check(files: &[(&str, &str)]) -> Vec<Violation> {
         no_cycles(&one_crate(files))

@@ -127,7 +127,7 @@ fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     fn check(file: &str) -> Vec<Violation> {
         let ws = one_crate(&[

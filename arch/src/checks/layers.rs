@@ -102,7 +102,7 @@ fn files(ws: &Workspace, tree: TreeId, scope: Scope) -> BTreeSet<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     const PLANTED: &[Layer] = &[
         Layer {

@@ -193,7 +193,7 @@ impl<'a> Walk<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     #[test]
     fn a_module_public_through_pub_mod_and_pub_use_is_reported_once() {

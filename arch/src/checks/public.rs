@@ -58,7 +58,7 @@ fn named_from_outside(ws: &Workspace) -> BTreeSet<(TreeId, ModId)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::one_crate;
+    use crate::load::one_crate;
 
     const LIB: &str = "mod core;\npub mod load;\npub mod report;\npub use core::wire;\n";
 
