@@ -19,9 +19,6 @@ fn main() -> ExitCode {
         }
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
-        facesim_arch::debug_unresolved(&ws);
-        return ExitCode::SUCCESS;
-    }
     if let [flag, text] = args.as_slice()
         && flag == "--uses"
     {
