@@ -53,8 +53,7 @@ pub fn only_framers_frame_http(ws: &Workspace, framers: &[&str]) -> Vec<Violatio
                     file: module.file.clone(),
                     line,
                     message: format!(
-                        "{what}: HTTP is framed and sent only in {}; call net's client or framer instead",
-                        framers.join(", ")
+                        "{what}: only net frames HTTP and opens client streams; call net's client or framer instead"
                     ),
                 });
             }

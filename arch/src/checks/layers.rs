@@ -65,11 +65,10 @@ pub fn layers_of(ws: &Workspace, layers: &[Layer]) -> Vec<Violation> {
                     file: edge.from.clone(),
                     line: edge.line,
                     message: format!(
-                        "`{}` reaches {} outside {}; {} must use nothing of its crate outside itself, so move what it needs into it",
+                        "`{}` reaches {} outside {}, which uses nothing of its crate outside itself; move what it needs into it or hand it in from above",
                         edge.name,
                         edge.to.display(),
                         layer.what,
-                        layer.what
                     ),
                 });
             }
