@@ -8,8 +8,6 @@
 
 pub mod clock;
 pub mod html;
-#[cfg(test)]
-mod invariants;
 pub mod load;
 pub mod protocol;
 pub mod receivers;
