@@ -1,5 +1,7 @@
 //! Check 4: only the binaries see clap. No file of a library tree names the command-line
-//! parser: not in a path, a `use`, a derive or a clap attribute.
+//! parser: not in a path, a `use`, a derive or a clap attribute. The one exception is the
+//! crate of the binaries' shared flags (`COMMAND_LINE`), which is the binaries' own: no
+//! other library may name it either, so clap still reaches only the binaries.
 
 use crate::model::Workspace;
 use crate::resolve::{Resolver, Target};
@@ -8,14 +10,29 @@ use crate::violation::Violation;
 /// The attributes clap's derives read; no other derive of the workspace takes them.
 const CLAP_ATTRIBUTES: &[&str] = &["clap", "command", "arg", "value"];
 
-/// Every mention of clap in a library tree.
+/// The libraries that hold the pieces of command line both binaries share: they may use
+/// clap, and only binaries may use them.
+pub const COMMAND_LINE: &[&str] = &["facesim_cli"];
+
+/// Every mention of clap, or of a [`COMMAND_LINE`] crate, in a library tree.
 pub fn only_the_binaries_see_clap(ws: &Workspace) -> Vec<Violation> {
+    only_binaries_see_clap_and(ws, COMMAND_LINE)
+}
+
+/// Every mention of clap, or of a crate of `command_line`, in a library tree other than
+/// those crates'.
+pub fn only_binaries_see_clap_and(ws: &Workspace, command_line: &[&str]) -> Vec<Violation> {
     let resolver = Resolver::new(ws);
     let mut out = Vec::new();
-    for tree in ws.libraries() {
+    let libraries = ws
+        .libraries()
+        .filter(|&t| !command_line.contains(&ws.packages[ws.trees[t].package].lib_name.as_str()));
+    for tree in libraries {
         for (id, module) in ws.trees[tree].modules.iter().enumerate() {
             let mut found = Vec::new();
-            let is_clap = |target: Target| matches!(target, Target::External(s) if s[0] == "clap");
+            let is_clap = |target: Target| {
+                matches!(target, Target::External(s) if s[0] == "clap" || command_line.contains(&s[0].as_str()))
+            };
             for name in &module.names {
                 if is_clap(resolver.resolve(tree, id, &name.path)) {
                     found.push((name.line, format!("`{}`", name.path.join("::"))));
@@ -31,7 +48,11 @@ pub fn only_the_binaries_see_clap(ws: &Workspace) -> Vec<Violation> {
                     found.push((attribute.line, format!("`#[{}]`", attribute.text)));
                 }
             }
-            for word in module.words.iter().filter(|w| w.text == "clap") {
+            for word in module
+                .words
+                .iter()
+                .filter(|w| w.text == "clap" || command_line.contains(&w.text.as_str()))
+            {
                 found.push((word.line, "`clap`".to_string()));
             }
             found.sort();
@@ -42,7 +63,7 @@ pub fn only_the_binaries_see_clap(ws: &Workspace) -> Vec<Violation> {
                     file: module.file.clone(),
                     line,
                     message: format!(
-                        "{what} is clap in a library; parse the command line in the binary (main.rs, app/) and hand the library a config"
+                        "{what} is the command line in a library; parse it in the binary (main.rs, app/) and hand the library a config"
                     ),
                 });
             }
@@ -79,6 +100,7 @@ mod tests {
             "pub struct Config;\nimpl Config { pub fn f() { clap::Command::new(\"x\"); } }",
             "pub fn f() { let _ = vec![clap::Command::new(\"x\")]; }",
             "pub fn f() { tracing::info!(x = ?clap::ColorChoice::Auto, \"x\"); }",
+            "use facesim_cli::TrustArgs;\npub struct Config { pub trust: TrustArgs }",
         ] {
             let found = check(planted);
             assert!(!found.is_empty(), "{planted}: nothing found");
@@ -93,5 +115,18 @@ mod tests {
             ),
             []
         );
+    }
+
+    #[test]
+    fn the_crate_of_the_shared_flags_may_use_clap() {
+        let ws = one_crate(&[
+            ("a/src/lib.rs", "pub mod flags;\n"),
+            (
+                "a/src/flags.rs",
+                "use clap::Args;\n#[derive(Args)]\npub struct Flags { #[arg(long)] pub x: u8 }\n",
+            ),
+        ]);
+        assert_eq!(only_binaries_see_clap_and(&ws, &["a"]), []);
+        assert_eq!(only_binaries_see_clap_and(&ws, &[]).len(), 3);
     }
 }
