@@ -2,18 +2,19 @@
 //! configuration, generates realistic recognition events and pushes them to a receiver.
 //! See `ARCHITECTURE.md` at the repository root for the map of modules.
 //!
-//! The folders are the architecture: [`protocol`] (the core every other part is built on),
-//! [`terminal`], [`receivers`], [`synth`] and [`load`]. The crate root re-exports each
-//! module under its short name (`facesim::wire`, `facesim::device`), so paths stay short.
+//! The folders are the architecture: `protocol` (the I/O layer on the pure core of
+//! `facesim-proto`), `terminal`, `receivers`, [`synth`] and [`load`]. The first three are
+//! only folders: the crate root gives each of their modules its one public path, under its
+//! short name (`facesim::device`, `facesim::net`).
 
 pub mod clock;
 pub mod html;
 pub mod load;
-pub mod protocol;
-pub mod receivers;
+mod protocol;
+mod receivers;
 pub mod schedule;
 pub mod synth;
-pub mod terminal;
+mod terminal;
 
 pub use protocol::{net, server, stats, tls};
 // The pure core lives in its own crate; the crate's own code names its modules by their

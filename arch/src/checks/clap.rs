@@ -30,9 +30,7 @@ pub fn only_binaries_see_clap_and(ws: &Workspace, command_line: &[&str]) -> Vec<
     for tree in libraries {
         for (id, module) in ws.trees[tree].modules.iter().enumerate() {
             let mut found = Vec::new();
-            let is_clap = |target: Target| {
-                matches!(target, Target::External(s) if s[0] == "clap" || command_line.contains(&s[0].as_str()))
-            };
+            let is_clap = |target: Target| matches!(target, Target::External(s) if s[0] == "clap" || command_line.contains(&s[0].as_str()));
             for name in &module.names {
                 if is_clap(resolver.resolve(tree, id, &name.path)) {
                     found.push((name.line, format!("`{}`", name.path.join("::"))));

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::{Event, Group, Mask, Mode, RecognitionType, RecognizeStatus, Record, UserId};
 
 /// The query's field names.
-pub mod query_field {
+pub(crate) mod query_field {
     pub const BEGIN_TIME: &str = "begin_time";
     pub const END_TIME: &str = "end_time";
     pub const USER_ID: &str = "user_id";

@@ -18,7 +18,7 @@ pub mod field;
 mod functions;
 mod head;
 mod history;
-pub mod layouts;
+pub(crate) mod layouts;
 mod library;
 mod login;
 mod maintenance;

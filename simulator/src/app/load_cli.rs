@@ -10,8 +10,7 @@ use std::time::Duration;
 use clap::Args;
 
 use facesim::load::html;
-use facesim::load::report::{LoadResult, Thresholds};
-use facesim::load::{LoadConfig, LoadError, Mode, Shard, pool};
+use facesim::load::{LoadConfig, LoadError, LoadResult, Mode, Shard, Thresholds, pool};
 use facesim::schedule::{Arrival, RateProfile, parse_duration};
 use facesim::tls::Trust;
 

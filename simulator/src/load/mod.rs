@@ -31,15 +31,15 @@
 //! - The binary's `app::load_cli` holds the command-line arguments and turns them into a
 //!   [`LoadConfig`].
 
-pub mod aggregate;
+pub(crate) mod aggregate;
 mod drive;
 mod engine;
 pub mod html;
 mod judge;
-pub mod merge;
+pub(crate) mod merge;
 pub mod pool;
 mod progress;
-pub mod report;
+pub(crate) mod report;
 mod source;
 
 use std::path::PathBuf;

@@ -49,7 +49,7 @@ pub mod face;
 pub(crate) mod face_find;
 pub mod jpeg;
 mod mix;
-pub mod people;
+pub(crate) mod people;
 #[cfg(test)]
 mod tests;
 

@@ -13,8 +13,6 @@ use crate::profile::ApiVersion;
 use crate::tls::{self, Trust};
 use crate::wire::{self, Answer, AnswerRule, AuthAnswer, Destination, Identity, Outcome};
 
-pub use crate::net::MAX_ANSWER_BYTES;
-
 /// How to push.
 #[derive(Debug, Clone)]
 pub struct PushOptions {
