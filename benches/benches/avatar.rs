@@ -6,9 +6,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use facesim::synth::avatar::{DeriveOptions, FaceSignature, derive};
-use facesim::synth::face::{self, Backdrop, Look, Region, Shot};
+use facesim::synth::avatar::{DeriveOptions, derive};
+use facesim::synth::face::{self, Look, Region};
 use facesim::synth::jpeg;
+use facesim::synth::scene::{Backdrop, Shot};
+use facesim::synth::signature::FaceSignature;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

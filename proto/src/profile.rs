@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::wire::layouts::{self, Layout};
 use crate::wire::{AnswerRule, ItemLayout, PageLimits};
 
-use crate::wire::{Answer, Outcome, RecordHead};
+use crate::wire::{Answer, FunctionsRules, IdKind, Outcome, RecordHead};
 mod auth;
 pub use auth::AuthProfile;
 
@@ -455,6 +455,30 @@ impl Profile {
             text_ids: self.user_ids == UserIds::Text,
             card_numbers: self.card_numbers,
             record_ids: self.record_ids,
+        }
+    }
+}
+
+impl Profile {
+    /// What `/v1/device/functions` accepts under this version.
+    pub fn functions_rules(&self) -> FunctionsRules {
+        FunctionsRules {
+            modes: self.modes.clone(),
+            auth_modes: self.auth.auth_modes,
+            refused_auth_modes: self.auth.refused_auth_modes,
+            auth_mode_required: self.auth.auth_mode_required,
+            address: self.auth.callback,
+            fallback: self.auth.fallback,
+            // Modes 7 and 8 (face and PIN, face and card and PIN) exist from 1.2.1.
+            modes_without_server: if *self.modes.end() >= 8 { &[7, 8] } else { &[] },
+        }
+    }
+
+    /// How an auth answer's `data.user_id` is typed under this version.
+    pub fn auth_ids(&self) -> IdKind {
+        match self.user_ids {
+            UserIds::Integer(_) => IdKind::Integer,
+            UserIds::Text => IdKind::Text,
         }
     }
 }

@@ -3,11 +3,17 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 /// A source of Unix time in seconds.
 pub trait Clock: Send + Sync + Debug {
     /// Seconds since the Unix epoch.
     fn unix_now(&self) -> i64;
+
+    /// Time since the Unix epoch, as finely as the clock tells it.
+    fn unix_time(&self) -> Duration {
+        Duration::from_secs(u64::try_from(self.unix_now()).unwrap_or(0))
+    }
 }
 
 /// The system clock.
@@ -16,9 +22,13 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn unix_now(&self) -> i64 {
+        i64::try_from(self.unix_time().as_secs()).unwrap_or(i64::MAX)
+    }
+
+    fn unix_time(&self) -> Duration {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or_default()
     }
 }
 

@@ -4,8 +4,7 @@
 //! summary). The callback and its answer are typed in `wire::auth`; this says which parts
 //! of them a version has.
 
-use super::{Profile, UserIds};
-use crate::wire::{FunctionsRules, IdKind, field as f};
+use crate::wire::field as f;
 
 /// What differs in remote authentication between versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,33 +70,11 @@ pub(super) const AUTH_1_3: AuthProfile = AuthProfile {
     ..AUTH_1_2_1
 };
 
-impl Profile {
-    /// What `/v1/device/functions` accepts under this version.
-    pub fn functions_rules(&self) -> FunctionsRules {
-        FunctionsRules {
-            modes: self.modes.clone(),
-            auth_modes: self.auth.auth_modes,
-            refused_auth_modes: self.auth.refused_auth_modes,
-            auth_mode_required: self.auth.auth_mode_required,
-            address: self.auth.callback,
-            fallback: self.auth.fallback,
-            // Modes 7 and 8 (face and PIN, face and card and PIN) exist from 1.2.1.
-            modes_without_server: if *self.modes.end() >= 8 { &[7, 8] } else { &[] },
-        }
-    }
-
-    /// How an auth answer's `data.user_id` is typed under this version.
-    pub fn auth_ids(&self) -> IdKind {
-        match self.user_ids {
-            UserIds::Integer(_) => IdKind::Integer,
-            UserIds::Text => IdKind::Text,
-        }
-    }
-
+impl AuthProfile {
     /// The fields of this version's callback body (`user` included; it is absent for
     /// strangers). Empty when the version has no callback.
     pub fn callback_fields(&self) -> Vec<&'static str> {
-        if !self.auth.callback {
+        if !self.callback {
             return Vec::new();
         }
         let mut fields = vec![
@@ -109,10 +86,10 @@ impl Profile {
             f::BODY_TEMPERATURE,
             f::USER,
         ];
-        if self.auth.details {
+        if self.details {
             fields.push(f::RECOGNIZE_SCORE);
         }
-        if self.auth.entry {
+        if self.entry {
             fields.extend([f::ENTRY_MODE, crate::wire::auth_field::QRCODE_CONTENT]);
         }
         fields
@@ -120,11 +97,11 @@ impl Profile {
 
     /// The fields of the callback's `user` under this version.
     pub fn callback_user_fields(&self) -> Vec<&'static str> {
-        if !self.auth.callback {
+        if !self.callback {
             return Vec::new();
         }
         let mut fields = vec![f::USER_NAME, f::USER_ID, f::USER_TYPE];
-        if self.auth.details {
+        if self.details {
             fields.extend([
                 f::IC_NUMBER,
                 f::JOB_NUMBER,
@@ -133,10 +110,10 @@ impl Profile {
                 f::GUEST_TIME_END,
             ]);
         }
-        if self.auth.id_number {
+        if self.id_number {
             fields.push(f::ID_NUMBER);
         }
-        if self.auth.entry {
+        if self.entry {
             fields.extend([f::PIN, f::GROUPS]);
         }
         fields
@@ -151,7 +128,7 @@ mod tests {
     fn auth_modes_and_fields_follow_the_guide() {
         let p = |v: ApiVersion| v.profile();
         assert!(!p(ApiVersion::V1_0).auth.callback);
-        assert!(p(ApiVersion::V1_0).callback_fields().is_empty());
+        assert!(p(ApiVersion::V1_0).auth.callback_fields().is_empty());
         assert_eq!(p(ApiVersion::V1_0).auth.auth_modes, &[0, 1]);
         assert!(p(ApiVersion::V1_1).auth.auth_mode_required);
         assert!(!p(ApiVersion::V1_2).auth.auth_mode_required);
@@ -164,26 +141,31 @@ mod tests {
         );
         assert!(
             !p(ApiVersion::V1_1)
+                .auth
                 .callback_fields()
                 .contains(&"recognizeScore")
         );
         assert!(
             p(ApiVersion::V1_2)
+                .auth
                 .callback_fields()
                 .contains(&"recognizeScore")
         );
         assert!(
             p(ApiVersion::V1_3)
+                .auth
                 .callback_fields()
                 .contains(&"qrcode_content")
         );
         assert!(
             !p(ApiVersion::V1_2)
+                .auth
                 .callback_user_fields()
                 .contains(&"id_number")
         );
         assert!(
             p(ApiVersion::V1_2_1)
+                .auth
                 .callback_user_fields()
                 .contains(&"id_number")
         );

@@ -232,6 +232,7 @@ impl LoadArgs {
                 .api_version
                 .unwrap_or_else(|| self.target.default_api()),
             target: self.target,
+            clock: facesim::clock::system(),
         })
     }
 }

@@ -7,14 +7,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use super::aggregate::{self, LoadSample, Totals};
 use super::drive::{Ended, Sender, drive};
 use super::judge::{Judge, Verdict};
 use super::pool::{Bodies, BodySpec, EventBuf};
-use super::progress::{self, Feed};
+use super::progress::{self, Counters, Feed};
 use super::report::{LoadResult, ThresholdReport};
 use super::source::{Job, Limits, Source};
 use super::{LoadConfig, LoadError, Mode};
@@ -22,18 +22,6 @@ use crate::net::{Connection, Endpoint};
 use crate::schedule::Schedule;
 use crate::stats::Sample;
 use crate::wire::{Outcome, OutcomeClass};
-
-/// Counters the workers keep for the progress display and the achieved rate.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub in_flight: AtomicU64,
-    /// Events written to a connection (or attempted).
-    pub sent: AtomicU64,
-    /// Events expired unsent.
-    pub unsent: AtomicU64,
-    /// Offset of the latest send, µs from the start.
-    pub last_send_us: AtomicU64,
-}
 
 /// How `facesim load` sends an event: from the pool of bodies, on the worker's own
 /// keep-alive connection, judged by the version's rule behind a memo.
@@ -77,9 +65,7 @@ pub async fn run_load(
         .await
         .map_err(|e| LoadError::Internal(e.to_string()))??;
     let bodies = Arc::new(bodies);
-    let now_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now_unix = config.clock.unix_time();
     if let Some(path) = &config.save_body {
         let body = bodies.body(0, now_unix.as_secs() as i64, &endpoint);
         std::fs::write(path, body).map_err(|e| LoadError::Output {
@@ -93,9 +79,7 @@ pub async fn run_load(
     };
     let (recorder, aggregator) = aggregate::spawn();
     let counters = Arc::new(Counters::default());
-    let started_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let started_unix = config.clock.unix_time();
     let start = Instant::now();
     let source = match &config.mode {
         Mode::Open {

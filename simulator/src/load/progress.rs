@@ -5,15 +5,26 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::oneshot;
 
 use super::aggregate::Recorder;
-use super::engine::Counters;
 use super::source::Source;
+
+/// Counters the workers keep for the progress display and the achieved rate.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub in_flight: AtomicU64,
+    /// Events written to a connection (or attempted).
+    pub sent: AtomicU64,
+    /// Events expired unsent.
+    pub unsent: AtomicU64,
+    /// Offset of the latest send, µs from the start.
+    pub last_send_us: AtomicU64,
+}
 
 /// How often the bar is redrawn on a terminal.
 const TERMINAL_TICK: Duration = Duration::from_millis(500);

@@ -27,7 +27,8 @@ use base64::engine::general_purpose::STANDARD;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::face::{Look, Region, Shot};
+use super::face::{Look, Region};
+use super::scene::Shot;
 use super::{Draw, Generator, Person, truncate_at_char};
 use crate::profile::{PersonKind, UserIds};
 use crate::seed::{Domain, splitmix64};
@@ -505,6 +506,7 @@ mod tests {
         let p = api.profile();
         let obj = body.as_object().expect("an object");
         let mut expected: Vec<&str> = p
+            .auth
             .callback_fields()
             .into_iter()
             .filter(|f| *f != "user" || caller.library)
@@ -514,7 +516,7 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, expected, "callback fields of {caller} under {api}");
         if let Some(user) = obj.get("user") {
-            let mut expected = p.callback_user_fields();
+            let mut expected = p.auth.callback_user_fields();
             let mut found: Vec<&str> = user
                 .as_object()
                 .expect("user is an object")

@@ -3,7 +3,7 @@
 //! adds uneven light, vignetting, the look of a photographed screen, and sensor noise.
 //! Nothing here allocates per pixel.
 
-use super::face::{Backdrop, Rgb, Shot};
+use super::scene::{Backdrop, Rgb, Shot};
 
 /// An RGB8 image being drawn.
 pub(super) struct Canvas {

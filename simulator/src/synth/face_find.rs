@@ -24,7 +24,7 @@
 //!    sideways when the head turns (yaw) and up or down when it nods (pitch); the band's
 //!    principal axis tilts with the head (roll).
 
-use super::avatar::{AvatarError, FaceSignature, Picture, decode};
+use super::picture::{AvatarError, FaceBox, Picture, decode};
 
 /// A face side shorter than this, in pixels, is too small to recognise reliably.
 pub const MIN_FACE_SIDE: f32 = 100.0;
@@ -38,16 +38,6 @@ const ROLL_LEAN: f32 = 0.33;
 const FEATURES_DOWN: f32 = 0.45;
 /// Cells along the picture's longer side.
 const GRID: usize = 200;
-
-/// Where the face is, in pixels of the photo: the centre and extent of the face band,
-/// what snapshot crops and signatures are cut around.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct FaceBox {
-    pub(crate) cx: f32,
-    pub(crate) cy: f32,
-    pub(crate) w: f32,
-    pub(crate) h: f32,
-}
 
 /// A face rectangle in image coordinates: origin top-left, y down, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,22 +156,6 @@ pub enum FaceError {
 /// [`FaceError::Image`] when the picture does not decode.
 pub fn faces(image: &[u8]) -> Result<Vec<Face>, FaceError> {
     Ok(analyse(&decode(image)?).into_iter().collect())
-}
-
-/// The feature of the face in a photo: what enrolment stores and `/v1/ai/feature`
-/// answers, the face's likeness signature projected to a unit vector.
-///
-/// # Errors
-/// [`FaceError`] when the photo does not decode, holds no face, or the face is not
-/// enrollable ([`Quality::enrollable`]).
-pub fn feature(photo: &[u8]) -> Result<Vec<f32>, FaceError> {
-    let pic = decode(photo)?;
-    let face = analyse(&pic).ok_or(FaceError::NoFace)?;
-    let quality = face.quality();
-    if !quality.enrollable() {
-        return Err(FaceError::Unusable(quality));
-    }
-    Ok(FaceSignature::of_face(&pic, face.band).feature())
 }
 
 /// The picture's mean colour per grid cell, with the grid's size and cell side.

@@ -11,8 +11,9 @@ use fake::locales::{DE_DE, EN, FR_FR, JA_JP, ZH_CN, ZH_TW};
 use rand::RngExt;
 
 use super::face::{Look, Region};
-use super::{splitmix64, truncate_at_char, uuid_v4};
+use super::names::{truncate_at_char, uuid_v4};
 use crate::profile::PersonKind;
+use crate::seed::splitmix64;
 use crate::wire::MAX_USER_NAME_BYTES;
 
 /// The groups people belong to: `(id, name)`, as an integrator's HR system would sync them.

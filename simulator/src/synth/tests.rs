@@ -8,8 +8,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 
+use super::generator::json_exact;
 use super::*;
 use crate::profile::PersonKind;
+use crate::wire::{AlarmStatus, Event, Mask, Mode, RecognizeStatus};
 use crate::wire::{MAX_USER_NAME_BYTES, UserId};
 
 const SN: &str = "PS71HD01MC22C00014";
@@ -326,10 +328,10 @@ proptest! {
                     f.sort_unstable();
                     f
                 };
-                let expected = p.callback_fields().into_iter().filter(|f| *f != "user" || caller.library).collect();
+                let expected = p.auth.callback_fields().into_iter().filter(|f| *f != "user" || caller.library).collect();
                 prop_assert_eq!(keys(&body), sorted(expected), "callback of {} under {}", caller, version);
                 if let Some(user) = body.get("user") {
-                    prop_assert_eq!(keys(user), sorted(p.callback_user_fields()));
+                    prop_assert_eq!(keys(user), sorted(p.auth.callback_user_fields()));
                 }
             }
         }

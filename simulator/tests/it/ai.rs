@@ -8,8 +8,9 @@
 //! `FACESIM_VENDOR_PICTURES` to their folder and run
 //! `cargo test -p facesim --test it ai::vendor_pictures -- --ignored`.
 
-use facesim::synth::face::{self, Backdrop, Look, Region, Shot};
+use facesim::synth::face::{self, Look, Region};
 use facesim::synth::jpeg;
+use facesim::synth::scene::{Backdrop, Shot};
 use facesim_proto::profile::ApiVersion;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

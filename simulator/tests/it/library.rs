@@ -429,7 +429,7 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
                     let jpeg = base64::engine::general_purpose::STANDARD
                         .decode(b64)
                         .unwrap();
-                    facesim::synth::avatar::FaceSignature::of(&jpeg).unwrap()
+                    facesim::synth::signature::FaceSignature::of(&jpeg).unwrap()
                 };
                 let shot = sign(&record.rgb_image);
                 let own: u64 = n.parse().unwrap();

@@ -17,11 +17,13 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::MAX_ANSWER_BYTES;
 use super::http1::{self, BodyKind, FramingError};
 use super::stream::{Origin, OriginError, Stream, Tls};
 use crate::tls::Trust;
 use crate::wire::Outcome;
+
+/// Largest answer body read from a server; real answers are well under a kilobyte.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// The `User-Agent` of every request facesim sends.
 const USER_AGENT: &str = concat!("facesim/", env!("CARGO_PKG_VERSION"));

@@ -11,11 +11,10 @@ mod conn;
 pub(crate) use facesim_proto::http1;
 mod stream;
 
-pub use conn::{Connection, Endpoint, EndpointError, Failure, JSON_CONTENT_TYPE, Request};
+pub use conn::{
+    Connection, Endpoint, EndpointError, Failure, JSON_CONTENT_TYPE, MAX_ANSWER_BYTES, Request,
+};
 pub use stream::{Origin, OriginError, Stream, Tls};
-
-/// Largest answer body read from a server; real answers are well under a kilobyte.
-pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// Joins an error and its sources into one line, since the top-level message of a TLS or
 /// I/O error alone ("error sending request") rarely says what went wrong.

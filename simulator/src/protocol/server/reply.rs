@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use super::Response;
+use warp::reply::Response;
 
 /// A JSON reply with the given HTTP status.
 pub fn json_reply<T: serde::Serialize>(status: http::StatusCode, body: &T) -> Response {

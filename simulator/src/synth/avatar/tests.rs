@@ -5,7 +5,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
-use crate::synth::face::{self, Backdrop, Look, Region, Shot};
+use crate::synth::face::{self, Look, Region};
+use crate::synth::picture::Picture;
+use crate::synth::scene::{Backdrop, Shot};
+use crate::synth::signature::FaceSignature;
 
 /// An enrolment photo of a synthetic person: a 480×640 portrait at quality 92.
 fn portrait(person: u64) -> Vec<u8> {

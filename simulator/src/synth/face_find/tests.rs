@@ -4,7 +4,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
-use crate::synth::face::{self, Backdrop, Look, Region, Shot};
+use crate::synth::face::{self, Look, Region};
+use crate::synth::scene::{Backdrop, Shot};
 
 fn scene(seed: u64, w: u32, h: u32) -> (Picture, f32, f32) {
     let mut rng = StdRng::seed_from_u64(seed);

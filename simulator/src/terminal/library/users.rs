@@ -24,13 +24,13 @@ pub const MAX_LIMIT: u64 = 100;
 
 /// The feature blob of the face in a photo, shaped like the vendor's: a 12-byte header
 /// (u32 LE 42200, 0, the total length 1036) and the face's 256 little-endian f32 of unit
-/// length (`face_find::feature`, the likeness signature projected), base64. The AI route
+/// length (`signature::feature`, the likeness signature projected), base64. The AI route
 /// `/v1/ai/feature` answers exactly this for the same photo.
 ///
 /// # Errors
 /// [`FaceError`] when the photo has no enrollable face.
 pub fn derive_feature(photo: &[u8]) -> Result<String, FaceError> {
-    let values = crate::synth::face_find::feature(photo)?;
+    let values = crate::synth::signature::feature(photo)?;
     let len = 12 + 4 * values.len() as u32;
     let mut blob = Vec::with_capacity(len as usize);
     for word in [42_200u32, 0, len] {
