@@ -44,7 +44,7 @@ pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
-    let functions = crate::remote::routes(device.clone());
+    let functions = crate::remote::routes::routes(device.clone());
     let events = crate::history::routes(device.clone());
     let guarded = device.clone();
     let web = device.clone();
