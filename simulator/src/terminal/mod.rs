@@ -11,6 +11,7 @@ pub mod device;
 pub(crate) mod history;
 pub mod host;
 pub mod library;
+pub(crate) mod limits;
 pub(crate) mod lines;
 pub mod live;
 pub mod maintenance;
