@@ -69,7 +69,13 @@ const BOUND: Duration = Duration::from_secs(8);
 /// The window in which an overlapping request would be seen.
 const WINDOW: Duration = Duration::from_millis(60);
 
-async fn server(hold: Hold) -> (std::net::SocketAddr, Arc<Lines>, mpsc::UnboundedReceiver<()>) {
+async fn server(
+    hold: Hold,
+) -> (
+    std::net::SocketAddr,
+    Arc<Lines>,
+    mpsc::UnboundedReceiver<()>,
+) {
     let lines = Arc::new(Lines::default());
     let (pushed_tx, pushed) = mpsc::unbounded_channel::<()>();
     let first = Arc::new(AtomicBool::new(true));
@@ -135,7 +141,9 @@ async fn server(hold: Hold) -> (std::net::SocketAddr, Arc<Lines>, mpsc::Unbounde
         let lines = lines.clone();
         move || {
             if lines.pushes.load(Ordering::SeqCst) > 0 {
-                lines.heartbeats_beside_a_push.fetch_add(1, Ordering::SeqCst);
+                lines
+                    .heartbeats_beside_a_push
+                    .fetch_add(1, Ordering::SeqCst);
                 lines.arrived.notify_waiters();
             }
             facesim::server::json_reply(
@@ -241,7 +249,12 @@ async fn pushes_never_overlap_and_callbacks_never_overlap() {
     });
     let alarms = (0..3).map(|_| {
         let dev = dev.clone();
-        tokio::spawn(async move { dev.device.raise_alarm(facesim::wire::AlarmCode::PasswordAttack).await.unwrap() })
+        tokio::spawn(async move {
+            dev.device
+                .raise_alarm(facesim::wire::AlarmCode::PasswordAttack)
+                .await
+                .unwrap()
+        })
     });
     for alarm in alarms {
         alarm.await.unwrap();

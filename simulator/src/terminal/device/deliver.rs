@@ -230,11 +230,7 @@ impl Courier {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the queued record");
-                    if stop
-                        .unless(tokio::time::sleep(backoff.max))
-                        .await
-                        .is_none()
-                    {
+                    if stop.unless(tokio::time::sleep(backoff.max)).await.is_none() {
                         return;
                     }
                     continue;

@@ -41,7 +41,6 @@ use crate::wire::{
     Record, RecordPage, RecordQuery, UserId, Who,
 };
 
-
 /// The log's directory in the state directory.
 pub const DIR: &str = "history";
 const SEGMENTS_DIR: &str = "segments";

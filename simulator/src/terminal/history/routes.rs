@@ -6,8 +6,8 @@ use bytes::Bytes;
 use http::StatusCode;
 use warp::Filter;
 
-use crate::limits::MAX_BODY_BYTES;
 use crate::device::Device;
+use crate::limits::MAX_BODY_BYTES;
 use crate::server::{Response, error_reply, json_reply};
 use crate::wire::{self, Envelope};
 

@@ -34,15 +34,14 @@ use crate::wire::{GroupOutput, RuleOutput};
 pub use rules::{Admission, evaluate};
 pub(crate) use users::derive_feature;
 
-pub use state::{
-    Library, LibraryError, MAX_AVATAR_BYTES, MAX_BATCH_ITEMS, MAX_FEATURE_BYTES, MAX_GROUPS,
-    MAX_RULES, View,
-};
 use state::{
     AVATARS_DIR, GROUPS_FILE, RULES_FILE, State, Stored, USERS_DIR, corrupt, digest_hex, io,
     read_json, write_file,
 };
-
+pub use state::{
+    Library, LibraryError, MAX_AVATAR_BYTES, MAX_BATCH_ITEMS, MAX_FEATURE_BYTES, MAX_GROUPS,
+    MAX_RULES, View,
+};
 
 impl Library {
     /// Opens (creating if needed) the library under `state_dir/library` for API

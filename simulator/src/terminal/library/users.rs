@@ -6,8 +6,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use super::state::{
-    Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, digest_hex,
-    invalid, io,
+    Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, digest_hex, invalid,
+    io,
 };
 use super::{batch, ids};
 use crate::profile::PersonKind;

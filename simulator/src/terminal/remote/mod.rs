@@ -34,11 +34,11 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::profile::{PersonKind, Profile, UserIds};
 use crate::lines::{CallbackLine, HeartbeatLine};
+use crate::profile::{PersonKind, Profile, UserIds};
 use crate::push::{AuthOutcome, Pusher};
-use crate::stop::Stop;
 use crate::stats::{self, Recorder, Sample};
+use crate::stop::Stop;
 use crate::store::{StoreError, write_atomic};
 use crate::synth::{Caller, Generator, Method, Reaction};
 use crate::wire::{
