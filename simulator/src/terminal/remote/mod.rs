@@ -23,7 +23,7 @@
 //!   the pushes: a person at the door never waits behind a backlog of records, and a dead
 //!   receiver never delays the heartbeat that decides the fallback.
 
-pub mod routes;
+pub(crate) mod routes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
