@@ -24,4 +24,4 @@ pub use receivers::{receiver, zoo};
 pub use terminal::{
     access, api, device, host, library, live, maintenance, push, remote, settings, store,
 };
-pub(crate) use terminal::{activity, ai, history, webapi};
+pub(crate) use terminal::{activity, ai, history, limits, lines, stop, webapi};

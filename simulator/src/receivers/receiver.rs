@@ -4,6 +4,9 @@
 //! reference remote-authentication server at `/auth` ([`auth`]).
 
 pub mod auth;
+mod text;
+
+pub use text::{fit_tips, is_json_content_type};
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -21,10 +24,7 @@ use warp::Filter;
 use crate::profile::ApiVersion;
 use crate::server::{self, Response};
 use crate::synth::jpeg;
-use crate::wire::{
-    self, AnswerBody, AnswerRule, Event, RECOMMENDED_TIPS_CHARS, RecognitionType, RecognizeStatus,
-    Record,
-};
+use crate::wire::{self, AnswerBody, AnswerRule, Event, RecognitionType, RecognizeStatus, Record};
 
 /// The door policy: who is let through.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,12 +82,6 @@ impl Policy {
             (false, fit_tips(&self.deny_tips))
         }
     }
-}
-
-/// Cuts screen text to the recommended length, counting characters (names are often CJK).
-pub fn fit_tips(text: &str) -> String {
-    let cut: String = text.chars().take(RECOMMENDED_TIPS_CHARS).collect();
-    cut.trim_end().to_string()
 }
 
 /// How the reference receiver runs.
@@ -185,12 +179,6 @@ fn routes(
         .unify()
         .recover(server::recover)
         .unify()
-}
-
-/// Whether a Content-Type names JSON; parameters such as `charset` are fine.
-pub fn is_json_content_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
 }
 
 /// The reference receiver's answer to one request, as its status and JSON body, for
@@ -384,6 +372,7 @@ fn save_snapshot(dir: &std::path::Path, event: &Event, trace: Option<&(String, u
 mod tests {
     use super::*;
     use crate::synth::{Generator, SynthConfig};
+    use crate::wire::RECOMMENDED_TIPS_CHARS;
 
     #[test]
     fn tips_count_characters_not_bytes() {

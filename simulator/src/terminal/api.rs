@@ -14,12 +14,9 @@ use tokio::net::TcpListener;
 use warp::Filter;
 
 use crate::device::{Device, DeviceError};
+use crate::limits::MAX_BODY_BYTES;
 use crate::server::{self, Response, error_reply, json_reply};
 use crate::wire::{self, Empty, Envelope};
-
-/// Largest request body the API reads. A subscription is at most ~1.1 KB; trigger
-/// overrides are small too. Anything larger is refused with 413 before it is read.
-pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// Serves the device API on `listener` until `shutdown`, with a terminal's limits on slow
 /// and greedy clients ([`server::ServeOptions::terminal`]).
@@ -44,8 +41,8 @@ pub fn routes(
     device: Device,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let identity = device.clone();
-    let functions = crate::remote::routes(device.clone());
-    let events = crate::history::routes(device.clone());
+    let functions = crate::remote::routes::routes(device.clone());
+    let events = crate::history::routes::routes(device.clone());
     let guarded = device.clone();
     let web = device.clone();
     let with_device = warp::any().map(move || device.clone());

@@ -28,7 +28,6 @@ use warp::Filter;
 use warp::Reply;
 use warp::filters::ws::{Message, WebSocket, Ws};
 
-use crate::device::Device;
 use crate::server::{Response, error_reply};
 use crate::wire::{self, Record};
 
@@ -174,13 +173,13 @@ impl Hub {
 
 /// `GET /v1/event`: the upgrade to the live feed, or 503 when it is full.
 pub fn route(
-    device: Device,
+    hub: Hub,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
     warp::path!("v1" / "event")
         .and(warp::get())
         .and(warp::ws())
         .map(move |ws: Ws| {
-            let hub = device.live().clone();
+            let hub = hub.clone();
             match hub.admit() {
                 Some((place, rx)) => ws
                     .on_upgrade(move |socket| hub.serve(socket, rx, place))

@@ -14,6 +14,7 @@ mod golden;
 mod history;
 mod layouts;
 mod library;
+mod lines;
 mod load;
 mod login;
 mod maintenance;

@@ -16,7 +16,7 @@ use http::StatusCode;
 use tokio::sync::mpsc;
 use warp::Filter;
 
-use super::{fit_tips, is_json_content_type};
+use super::text::{fit_tips, is_json_content_type};
 use crate::profile::{ApiVersion, PersonKind, Profile, UserIds};
 use crate::server::{self, Response};
 use crate::synth::jpeg;

@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value};
 use warp::Filter;
 
-use super::{Fault, ZooOptions};
+use super::fault::{Fault, ZooOptions};
 use crate::profile::{ApiVersion, UserIds};
 use crate::receiver::auth::{self as reference, AuthPolicy};
 use crate::server::{self, Response};

@@ -14,15 +14,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use warp::Filter;
 
-use super::{Fault, ZooOptions};
-use crate::receiver::{self, Policy, ReceiverConfig, Refusal, fit_tips, taken_answer};
+use super::fault::{Fault, ZooOptions};
+use crate::receiver::{self, Policy, Refusal, fit_tips, taken_answer};
 use crate::server::{self, Response};
 use crate::wire::{self, AnswerBody, RecognizeStatus, field};
-
-/// The reference receiver's body limit, which the zoo shares.
-pub(super) fn default_max_body() -> u64 {
-    ReceiverConfig::default().max_body
-}
 
 /// Body limit of `fails-large-bodies`: below real snapshots at full frame.
 const SMALL_BODY_LIMIT: u64 = 256 * 1024;

@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use super::fault::{Fault, ZooOptions};
 use super::socket::Crowd;
-use super::{Fault, ZooOptions};
 use crate::net::http1;
 use crate::server::MAX_HEAD_BYTES;
 use crate::wire::AnswerBody;

@@ -41,8 +41,6 @@ use crate::wire::{
     Record, RecordPage, RecordQuery, UserId, Who,
 };
 
-pub use routes::routes;
-
 /// The log's directory in the state directory.
 pub const DIR: &str = "history";
 const SEGMENTS_DIR: &str = "segments";

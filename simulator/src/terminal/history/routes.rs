@@ -6,8 +6,8 @@ use bytes::Bytes;
 use http::StatusCode;
 use warp::Filter;
 
-use crate::api::MAX_BODY_BYTES;
 use crate::device::Device;
+use crate::limits::MAX_BODY_BYTES;
 use crate::server::{Response, error_reply, json_reply};
 use crate::wire::{self, Envelope};
 
@@ -31,7 +31,7 @@ pub fn routes(
     records
         .or(stats)
         .unify()
-        .or(crate::live::route(device))
+        .or(crate::live::route(device.live().clone()))
         .unify()
 }
 

@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::users::{MAX_LIMIT, MAX_OFFSET};
-use super::{LibraryError, MAX_BATCH_ITEMS, ids, invalid};
+use super::ids;
+use super::state::{LibraryError, MAX_BATCH_ITEMS, MAX_LIMIT, MAX_OFFSET, invalid};
 use crate::profile::Profile;
 use crate::wire::{BatchError, BatchErrors, IdList, Page, UserId};
 

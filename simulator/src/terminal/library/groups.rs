@@ -4,11 +4,9 @@
 
 use serde_json::Value;
 
-use super::{Library, LibraryError, MAX_GROUPS, State, Stored, batch, ids, invalid};
+use super::state::{Library, LibraryError, MAX_GROUPS, MAX_NAME_BYTES, State, Stored, invalid};
+use super::{batch, ids};
 use crate::wire::{BatchErrors, GroupInput, GroupOutput, IdList, Page, UserId};
-
-/// Longest group or rule name, in bytes.
-pub const MAX_NAME_BYTES: usize = 128;
 
 impl Library {
     fn render_group(&self, g: &GroupOutput) -> GroupOutput {
@@ -194,7 +192,7 @@ impl Library {
         for uid in members {
             let mut stored: Stored = state.users[&uid].clone();
             stored.user.groups.retain(|g| ids::text(g) != id);
-            super::write_file(
+            super::state::write_file(
                 &self.user_path(&uid),
                 &serde_json::to_vec(&stored).unwrap_or_default(),
             )?;

@@ -1,7 +1,7 @@
 //! The person library the terminal recognises: users (with their photo and feature),
 //! groups (at most 256) and access rules (at most 256), persisted in the state directory
 //! and served by the `/v1/user`, `/v1/group`, `/v1/rule`, `/v2/*` and `/v2/datasync`
-//! routes ([`routes`]). Recognition reads a [`View`] of it ([`recognise`]).
+//! routes (the `routes` child). Recognition reads a [`View`] of it (the `recognise` child).
 //!
 //! On disk (`library/` in the state directory): one JSON file per user under `users/`
 //! (named by the SHA-256 of the id, since ids may be any 128 bytes), the avatar's base64
@@ -19,144 +19,29 @@ pub mod ids;
 pub mod recognise;
 pub mod routes;
 mod rules;
+mod state;
 mod users;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::profile::Profile;
 use crate::store::StoreError;
-use crate::wire::{GroupOutput, RuleOutput, UserOutput};
+use crate::wire::{GroupOutput, RuleOutput};
 
 pub use rules::{Admission, evaluate};
 pub(crate) use users::derive_feature;
 
-/// Most groups, and most rules, the library holds (since API 1.2.0).
-pub const MAX_GROUPS: usize = 256;
-/// Most rules.
-pub const MAX_RULES: usize = 256;
-/// Largest avatar, decoded.
-pub const MAX_AVATAR_BYTES: usize = 10 * 1024 * 1024;
-/// Largest client-supplied feature, decoded.
-pub const MAX_FEATURE_BYTES: usize = 10 * 1024;
-/// Most items in one `/v2` batch.
-pub const MAX_BATCH_ITEMS: usize = 1000;
-
-const USERS_DIR: &str = "users";
-const AVATARS_DIR: &str = "avatars";
-const GROUPS_FILE: &str = "groups.json";
-const RULES_FILE: &str = "rules.json";
-
-/// Why a library operation was refused or failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LibraryError {
-    /// The request breaks a documented limit or rule (400).
-    #[error("{0}")]
-    Invalid(String),
-    /// No such user, group or rule (404).
-    #[error("{0}")]
-    NotFound(String),
-    /// The state directory failed (500).
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn invalid(msg: impl Into<String>) -> LibraryError {
-    LibraryError::Invalid(msg.into())
-}
-
-/// A user as kept on disk: the answer's fields (ids as strings, `avatar` empty) and the
-/// name of the avatar's file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Stored {
-    #[serde(flatten)]
-    user: UserOutput,
-    #[serde(default)]
-    avatar_file: Option<String>,
-}
-
-/// What recognition needs of the library at one moment: users in creation order (ids
-/// as strings, no avatars), and groups and rules by id.
-#[derive(Debug, Default)]
-pub struct View {
-    pub users: Vec<UserOutput>,
-    pub groups: HashMap<String, GroupOutput>,
-    pub rules: HashMap<String, RuleOutput>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    users: HashMap<String, Stored>,
-    /// (create_at, id): the creation order, which pages follow.
-    order: BTreeSet<(i64, String)>,
-    groups: Vec<GroupOutput>,
-    rules: Vec<RuleOutput>,
-    /// The current view, dropped at every change.
-    view: Option<Arc<View>>,
-}
-
-/// The person library of one device.
-pub struct Library {
-    dir: PathBuf,
-    profile: &'static Profile,
-    clock: Arc<dyn Clock>,
-    state: Mutex<State>,
-}
-
-impl std::fmt::Debug for Library {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Library")
-            .field("dir", &self.dir)
-            .finish_non_exhaustive()
-    }
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn corrupt(path: &Path, reason: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    }
-}
-
-/// Hex of the SHA-256 of `bytes`: file names for ids and avatars.
-fn digest_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Replaces `path` with `bytes` atomically (without syncing: see [`Library::sync`]).
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
-}
-
-fn read_json<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, StoreError> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| corrupt(path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        Err(e) => Err(io(path)(e)),
-    }
-}
+use state::{
+    AVATARS_DIR, GROUPS_FILE, RULES_FILE, State, Stored, USERS_DIR, corrupt, digest_hex, io,
+    read_json, write_file,
+};
+pub use state::{
+    Library, LibraryError, MAX_AVATAR_BYTES, MAX_BATCH_ITEMS, MAX_FEATURE_BYTES, MAX_GROUPS,
+    MAX_RULES, View,
+};
 
 impl Library {
     /// Opens (creating if needed) the library under `state_dir/library` for API

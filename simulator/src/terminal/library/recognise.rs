@@ -14,7 +14,9 @@ use base64::engine::general_purpose::STANDARD;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{Admission, View, evaluate, ids};
+use super::ids;
+use super::rules::{Admission, evaluate};
+use super::state::View;
 use crate::profile::{PersonKind, Profile};
 use crate::seed::{Domain, fnv1a, splitmix64};
 use crate::synth::avatar::{DeriveOptions, derive};

@@ -4,7 +4,7 @@
 //!
 //! Body limits: a single user may carry a 10 MB avatar (13.4 MB of base64), so user
 //! routes read up to [`MAX_USER_BODY`]; a batch up to [`MAX_BATCH_BODY`] (and at most
-//! [`super::MAX_BATCH_ITEMS`] items); everything else [`MAX_SMALL_BODY`].
+//! [`MAX_BATCH_ITEMS`](super::state::MAX_BATCH_ITEMS) items); everything else [`MAX_SMALL_BODY`].
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use serde_json::Value;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 
-use super::{Library, LibraryError};
+use super::state::{Library, LibraryError};
 use crate::server::{Response, error_reply, json_reply};
 use crate::wire::{
     BatchErrors, Empty, Envelope, GroupBatch, IdBatch, IdList, Page, RuleBatch, SearchRequest,

@@ -12,8 +12,8 @@
 
 use serde_json::Value;
 
-use super::groups::MAX_NAME_BYTES;
-use super::{Library, LibraryError, MAX_RULES, State, View, batch, ids, invalid};
+use super::state::{Library, LibraryError, MAX_NAME_BYTES, MAX_RULES, State, View, invalid};
+use super::{batch, ids};
 use crate::profile::{PersonKind, Profile};
 use crate::wire::{
     BatchErrors, IdList, Page, Period, RuleInput, RuleOutput, Schedule, UserId, UserOutput,

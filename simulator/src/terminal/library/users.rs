@@ -5,10 +5,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::{
-    Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, batch, digest_hex,
-    ids, invalid, io,
+use super::state::{
+    Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, digest_hex, invalid,
+    io,
 };
+use super::{batch, ids};
 use crate::profile::PersonKind;
 use crate::synth::face_find::FaceError;
 use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
@@ -17,10 +18,6 @@ use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutpu
 pub const MAX_NUMBER_BYTES: usize = 128;
 /// Longest remark, in bytes.
 pub const MAX_REMARK_BYTES: usize = 256;
-/// Largest `offset` of a page.
-pub const MAX_OFFSET: u64 = 100_000;
-/// Largest `limit` of a page.
-pub const MAX_LIMIT: u64 = 100;
 
 /// The feature blob of the face in a photo, shaped like the vendor's: a 12-byte header
 /// (u32 LE 42200, 0, the total length 1036) and the face's 256 little-endian f32 of unit
@@ -203,11 +200,11 @@ impl Library {
         let groups = match &input.groups {
             None => old.map(|u| u.groups.clone()).unwrap_or_default(),
             Some(list) => {
-                if list.len() > super::MAX_GROUPS {
+                if list.len() > super::state::MAX_GROUPS {
                     return Err(invalid(format!(
                         "groups lists {} groups; the library holds at most {}",
                         list.len(),
-                        super::MAX_GROUPS
+                        super::state::MAX_GROUPS
                     )));
                 }
                 let mut out: Vec<String> = Vec::with_capacity(list.len());
@@ -273,7 +270,7 @@ impl Library {
                     digest_hex(id.as_bytes()),
                     &digest_hex(text.as_bytes())[..16]
                 );
-                super::write_file(&self.avatar_path(&file), text.as_bytes())?;
+                super::state::write_file(&self.avatar_path(&file), text.as_bytes())?;
                 Some(file)
             }
         };
@@ -299,7 +296,7 @@ impl Library {
             user: user.clone(),
             avatar_file: avatar_file.clone(),
         };
-        super::write_file(
+        super::state::write_file(
             &self.user_path(&id),
             &serde_json::to_vec(&stored).unwrap_or_default(),
         )?;

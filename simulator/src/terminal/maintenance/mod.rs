@@ -1,8 +1,8 @@
 //! Maintenance of the terminal: its certificate, reboot, factory reset, firmware upgrade
 //! (with the state directory's migration between API versions) and system log. The
-//! routes ([`routes`]) only validate and ask for a restart; the restart itself (the API
-//! down for a while, the state reset or migrated, the terminal up again) is the
-//! [`host`](crate::host)'s, which owns the device from boot to boot.
+//! routes (the `routes` child) only validate and ask for a restart; the restart itself
+//! (the API down for a while, the state reset or migrated, the terminal up again) is the
+//! host's, which owns the device from boot to boot and sits above this module.
 
 pub mod certificate;
 pub mod firmware;

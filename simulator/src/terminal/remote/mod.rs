@@ -19,10 +19,11 @@
 //!   terminal sets `auth_mode` 0, and an operator sets it back.
 //! - Heartbeats run from API 1.2 (where the guide documents them) while `auth_mode` is not
 //!   0 and an address is set.
+//! - Callbacks go on their own line and heartbeats on theirs ([`crate::lines`]), beside
+//!   the pushes: a person at the door never waits behind a backlog of records, and a dead
+//!   receiver never delays the heartbeat that decides the fallback.
 
-mod routes;
-
-pub use routes::routes;
+pub(crate) mod routes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -33,9 +34,11 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::lines::{CallbackLine, HeartbeatLine};
 use crate::profile::{PersonKind, Profile, UserIds};
 use crate::push::Pusher;
 use crate::stats::{self, Recorder, Sample};
+use crate::stop::Stop;
 use crate::store::{StoreError, write_atomic};
 use crate::synth::{Caller, Generator, Method, Reaction};
 use crate::wire::{
@@ -48,6 +51,8 @@ use crate::wire::{AuthAnswer, Outcome};
 pub const FUNCTIONS_FILE: &str = "functions.json";
 /// The screen text when the server did not let the person in (or could not be asked).
 pub const NO_ACCESS: &str = "No access";
+/// `device_run_type` of a terminal whose recognition is stopped.
+const DEVICE_STOPPED: u8 = 2;
 
 /// The intervals of remote authentication. The defaults are the guide's; tests may
 /// shorten them without changing their meaning.
@@ -111,6 +116,10 @@ pub struct RemoteAuth {
     screen: Mutex<Option<String>>,
     /// Told of every heartbeat and fallback.
     activity: crate::activity::Activity,
+    /// The line callbacks go on, one at a time.
+    callback: CallbackLine,
+    /// The line heartbeats go on, held by the one heartbeat loop for its whole life.
+    heartbeat: tokio::sync::Mutex<HeartbeatLine>,
 }
 
 impl std::fmt::Debug for RemoteAuth {
@@ -124,7 +133,8 @@ impl std::fmt::Debug for RemoteAuth {
 impl RemoteAuth {
     /// Loads the settings from `state_dir` (the defaults when none were saved, with the
     /// verification `mode` the device was started with); every heartbeat and fallback is
-    /// told to `activity`.
+    /// told to `activity`. Callbacks and heartbeats go on lines of their own over clones of
+    /// `pusher`.
     ///
     /// # Errors
     /// [`StoreError`] when the file exists but cannot be read or does not parse.
@@ -134,6 +144,7 @@ impl RemoteAuth {
         timing: AuthTiming,
         mode: wire::Mode,
         activity: crate::activity::Activity,
+        pusher: &Pusher,
     ) -> Result<Self, StoreError> {
         let path = state_dir.join(FUNCTIONS_FILE);
         let functions = match std::fs::read(&path) {
@@ -158,12 +169,20 @@ impl RemoteAuth {
             recorder,
             screen: Mutex::new(None),
             activity,
+            callback: CallbackLine::new(pusher.clone()),
+            heartbeat: tokio::sync::Mutex::new(HeartbeatLine::new(pusher.clone())),
         })
     }
 
     /// The settings in force.
     pub fn functions(&self) -> DeviceFunctions {
         self.functions.borrow().clone()
+    }
+
+    /// Whether recognition is stopped (`device_run_type` 2): the terminal then recognises
+    /// nobody, though its alarms still go off.
+    pub fn recognition_stopped(&self) -> bool {
+        self.functions.borrow().device_run_type == DEVICE_STOPPED
     }
 
     /// Parses, saves and applies a `POST /v1/device/functions` body.
@@ -256,7 +275,6 @@ impl RemoteAuth {
     /// (no caller, or a scheduled record under `auth_mode` 0).
     pub async fn decide(
         &self,
-        pusher: &Pusher,
         identity: (&Identity, i64),
         prepared: &mut Prepared,
     ) -> Option<AuthSummary> {
@@ -286,7 +304,8 @@ impl RemoteAuth {
         match (reaction, remote) {
             (Reaction::Callback, Some((mode, dest))) => {
                 let body = Bytes::from(serde_json::to_vec(request).unwrap_or_default());
-                let delivery = pusher
+                let delivery = self
+                    .callback
                     .authenticate(&dest, body, Some(identity), self.profile.auth_ids())
                     .await;
                 let pass = self.judge(mode, caller, &delivery.outcome, &mut summary);
@@ -395,30 +414,38 @@ impl RemoteAuth {
     }
 
     /// Sends heartbeats while remote authentication is on (from API 1.2), and falls back
-    /// when the server stays away, until `stop`.
-    pub async fn heartbeat_loop(&self, pusher: &Pusher, mut stop: watch::Receiver<bool>) {
+    /// when the server stays away, until `stop`. The loop holds the heartbeat line for its
+    /// whole life, so beats never overlap.
+    pub async fn heartbeat_loop(&self, mut stop: Stop) {
         if !self.profile.auth.fallback {
             return;
         }
+        let Some(mut line) = stop.unless(self.heartbeat.lock()).await else {
+            return;
+        };
         let mut changes = self.functions.subscribe();
         loop {
             let on = changes.wait_for(|f| f.auth_mode.is_remote() && f.address().is_some());
-            tokio::select! {
-                _ = on => {}
-                _ = stop.wait_for(|s| *s) => return,
+            if stop.unless(on).await.is_none() {
+                return;
             }
-            tokio::select! {
-                () = tokio::time::sleep(self.timing.heartbeat) => {}
-                // A new configuration restarts the interval.
-                _ = changes.changed() => continue,
-                _ = stop.wait_for(|s| *s) => return,
+            let interval = async {
+                tokio::select! {
+                    () = tokio::time::sleep(self.timing.heartbeat) => true,
+                    // A new configuration restarts the interval.
+                    _ = changes.changed() => false,
+                }
+            };
+            match stop.unless(interval).await {
+                None => return,
+                Some(false) => continue,
+                Some(true) => {}
             }
             let Some(dest) = self.functions().address().cloned() else {
                 continue;
             };
-            let beat = tokio::select! {
-                beat = pusher.heartbeat(&dest) => beat,
-                _ = stop.wait_for(|s| *s) => return,
+            let Some(beat) = stop.unless(line.beat(&dest)).await else {
+                return;
             };
             match beat {
                 Ok(200) => {

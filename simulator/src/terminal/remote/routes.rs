@@ -23,7 +23,9 @@ pub fn routes(
         .map(|d: Device| json_reply(StatusCode::OK, &Envelope::ok(d.remote_auth().functions())));
     let post = at
         .and(warp::post())
-        .and(warp::body::content_length_limit(crate::api::MAX_BODY_BYTES))
+        .and(warp::body::content_length_limit(
+            crate::limits::MAX_BODY_BYTES,
+        ))
         .and(warp::body::bytes())
         .and(with_device)
         .map(|body: Bytes, d: Device| match d.remote_auth().set(&body) {

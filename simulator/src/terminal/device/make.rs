@@ -1,0 +1,255 @@
+//! Making records: on the recognition schedule while pushing is enabled, on trigger, and
+//! alarms. A record is made one at a time (its number is stored before the next is taken),
+//! decided (locally or by the callback, on the callback line, while the person waits),
+//! stored durably, written to the history and shown on the live feed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use super::config::DeviceError;
+use super::rooms::Rooms;
+use crate::schedule::{RateProfile, Schedule};
+use crate::store::Enqueued;
+use crate::synth::Generator;
+use crate::wire;
+
+/// A record made and stored.
+#[derive(Debug)]
+pub(super) struct Made {
+    pub(super) seq: u64,
+    pub(super) body: Vec<u8>,
+    /// The door decision, when the record needed one.
+    pub(super) auth: Option<wire::AuthSummary>,
+}
+
+/// The job that makes records.
+pub(super) struct Maker {
+    generator: Arc<Generator>,
+    /// Held while a record is made, so that its number is stored before the next is taken.
+    making: tokio::sync::Mutex<()>,
+    made: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Maker {
+    pub(super) fn new(generator: Generator) -> Self {
+        Self {
+            generator: Arc::new(generator),
+            making: tokio::sync::Mutex::new(()),
+            made: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Records and alarms made and stored so far.
+    pub(super) fn made(&self) -> u64 {
+        self.made.load(Ordering::Relaxed)
+    }
+
+    /// Records dropped from a full offline cache so far.
+    pub(super) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Raises alarm `code` now: stored and queued like any record, delivered in turn.
+    pub(super) async fn alarm(
+        &self,
+        rooms: &Rooms,
+        code: wire::AlarmCode,
+    ) -> Result<u64, DeviceError> {
+        let _making = self.making.lock().await;
+        let generator = &self.generator;
+        if !generator.config().api.profile().alarms {
+            return Err(DeviceError::NoAlarms(generator.config().api));
+        }
+        let seq = rooms.queue.store().next_seq();
+        let draw = crate::synth::AlarmDraw {
+            code,
+            ..crate::synth::AlarmDraw::raised(seq)
+        };
+        let body =
+            serde_json::to_vec(&generator.alarm_event(&draw, rooms.now())).unwrap_or_default();
+        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+        self.stored(rooms, enqueued);
+        rooms.queue.wake();
+        Ok(seq)
+    }
+
+    /// Makes records at the configured rate while pushing is enabled, for ever.
+    pub(super) async fn on_schedule(&self, rooms: &Rooms) {
+        let cfg = &rooms.config;
+        let Ok(profile) = RateProfile::fixed(cfg.rate) else {
+            // A rate of zero means records are made only on trigger.
+            return std::future::pending().await;
+        };
+        let mut sub = rooms.queue.watch();
+        let mut round = 0u64;
+        loop {
+            let _ = sub.wait_for(|s| s.active().is_some()).await;
+            round += 1;
+            let seed = cfg.synth.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut schedule = Schedule::new(profile.clone(), cfg.arrival, seed);
+            let start = Instant::now();
+            while let Some(offset) = schedule.next_offset() {
+                tokio::select! {
+                    () = tokio::time::sleep_until(start + offset) => {}
+                    _ = sub.wait_for(|s| s.active().is_none()) => break,
+                }
+                match self.record(rooms, None).await {
+                    Ok(_) => rooms.queue.wake(),
+                    // Nobody is recognised while recognition is stopped, and the same
+                    // person not again within `open_interval`.
+                    Err(DeviceError::Stopped | DeviceError::TooSoon { .. }) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot store a new record; it is lost"),
+                }
+            }
+        }
+    }
+
+    /// Makes one record (with optional field overrides) and stores it durably.
+    pub(super) async fn record(
+        &self,
+        rooms: &Rooms,
+        overrides: Option<&Map<String, Value>>,
+    ) -> Result<Made, DeviceError> {
+        // One record is made at a time, so numbers are stored in the order handed out.
+        let _making = self.making.lock().await;
+        let caller = match overrides
+            .and_then(|o| o.get(wire::auth_field::SIM_CALLER))
+            .map(|c| {
+                c.as_str()
+                    .unwrap_or_default()
+                    .parse::<crate::synth::Caller>()
+            }) {
+            Some(parsed) => Some(parsed?),
+            None => None,
+        };
+        // The verification `mode` in force is `/v1/device/functions`'s: records show it,
+        // and their entry methods follow it.
+        let generator = match rooms.remote.functions().mode {
+            mode if mode == self.generator.config().mode => self.generator.clone(),
+            mode => Arc::new(self.generator.with_mode(mode)),
+        };
+        let alarm = overrides
+            .and_then(|o| o.get(wire::field::TYPE))
+            .and_then(Value::as_i64)
+            == Some(wire::EVENT_TYPE_ALARM);
+        // Refused before a number is taken, so a refused trigger changes nothing.
+        if alarm && !generator.config().api.profile().alarms {
+            return Err(DeviceError::NoAlarms(generator.config().api));
+        }
+        let forced = crate::library::recognise::Forced::parse(
+            overrides.filter(|_| !alarm),
+            generator.config().api.profile(),
+        )
+        .map_err(DeviceError::Override)?;
+        // A stopped terminal recognises nobody; its alarms still go off.
+        if !alarm && rooms.remote.recognition_stopped() {
+            return Err(DeviceError::Stopped);
+        }
+        let seq = rooms.queue.store().next_seq();
+        let timestamp = rooms.now();
+        let view = rooms.library.view();
+        let effects = rooms.settings.effects();
+        let library = rooms.library.clone();
+        let remote = rooms.remote.clone();
+        // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
+        // threads that serve the API and drive the network.
+        let (mut prepared, refused) = tokio::task::spawn_blocking(move || {
+            if alarm {
+                let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
+                let prepared = crate::remote::Prepared {
+                    event,
+                    caller: None,
+                };
+                return (prepared, None);
+            }
+            let mut refused = None;
+            let prepared = remote.prepare(&generator, caller, seq, timestamp, || {
+                let photo = |id: &str| library.photo(id);
+                let made = crate::library::recognise::event(
+                    &generator, &view, &effects, &photo, seq, timestamp, forced,
+                );
+                made.unwrap_or_else(|why| {
+                    refused = Some(why);
+                    generator.generate(seq, timestamp).event
+                })
+            });
+            (prepared, refused)
+        })
+        .await
+        .map_err(|e| DeviceError::Generate(e.to_string()))?;
+        if let Some(why) = refused {
+            return Err(DeviceError::Override(why));
+        }
+        // The same person is not recognised again within `open_interval`.
+        let user = wire::record_user(&prepared.event);
+        if let (Some(user), Some(r)) = (&user, &effects.recognition)
+            && let Some(ago) = rooms
+                .settings
+                .recent()
+                .too_soon(user, timestamp, r.open_interval)
+        {
+            return Err(DeviceError::TooSoon {
+                ago,
+                interval: r.open_interval,
+            });
+        }
+        // The callback comes first, while the person waits, on the callback line (never
+        // behind a push); the record then carries the final decision.
+        let identity = (&rooms.identity, timestamp);
+        let auth = rooms.remote.decide(identity, &mut prepared).await;
+        let mut event = prepared.event;
+        if let Some(user) = &user {
+            let recent = rooms.settings.recent();
+            if let Some(record) = event.as_record_mut() {
+                // Within `resign_interval` of their last pass the same user is recorded but
+                // does not pass again.
+                let resign = rooms.settings.resign_interval();
+                if record.pass && recent.passed_within(user, timestamp, resign) {
+                    record.pass = false;
+                }
+                recent.note(user, timestamp, record.pass);
+            }
+        }
+        let body = match overrides {
+            Some(o) => {
+                // `type` chose the kind of event; every other key patches its `data`.
+                let mut rest = o.clone();
+                rest.remove(wire::field::TYPE);
+                rest.remove(wire::auth_field::SIM_CALLER);
+                serde_json::to_vec(&wire::apply_overrides(&event, &rest))
+            }
+            None => serde_json::to_vec(&event),
+        }
+        .unwrap_or_default();
+        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+        crate::history::record_made(
+            &rooms.history,
+            &rooms.live,
+            seq,
+            &body,
+            rooms.remote.functions().record_image,
+        );
+        self.stored(rooms, enqueued);
+        Ok(Made { seq, body, auth })
+    }
+
+    /// Counts a record (or alarm) stored, and one dropped to make room, and tells whoever
+    /// watches.
+    fn stored(&self, rooms: &Rooms, enqueued: Enqueued) {
+        if let Enqueued::DroppedOldest(old) = enqueued {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                dropped_seq = old,
+                "offline cache full: oldest record dropped"
+            );
+        }
+        // Counted before whoever watches is told, so that what they read is current.
+        self.made.fetch_add(1, Ordering::Relaxed);
+        rooms.activity.bump();
+    }
+}
