@@ -14,7 +14,7 @@
 //!   again, and a successful login resets it.
 
 mod jwt;
-pub mod routes;
+pub(crate) mod routes;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};

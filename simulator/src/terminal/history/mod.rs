@@ -24,7 +24,7 @@
 //! on, and where its line is) is kept in memory, so a query scans the index and reads only
 //! the lines of the page it answers.
 
-pub mod routes;
+pub(crate) mod routes;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};

@@ -15,9 +15,9 @@
 
 mod batch;
 mod groups;
-pub mod ids;
-pub mod recognise;
-pub mod routes;
+pub(crate) mod ids;
+pub(crate) mod recognise;
+pub(crate) mod routes;
 mod rules;
 mod state;
 mod users;

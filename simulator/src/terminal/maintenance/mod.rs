@@ -4,11 +4,11 @@
 //! (the API down for a while, the state reset or migrated, the terminal up again) is the
 //! host's, which owns the device from boot to boot and sits above this module.
 
-pub mod certificate;
-pub mod firmware;
-pub mod log;
+pub(crate) mod certificate;
+pub(crate) mod firmware;
+pub(crate) mod log;
 pub mod migrate;
-pub mod routes;
+pub(crate) mod routes;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

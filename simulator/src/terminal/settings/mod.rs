@@ -7,9 +7,9 @@
 //! factory values ([`Settings::migrate`]). What recognition obeys is read back as
 //! [`Effects`](crate::library::recognise::Effects).
 
-pub mod act;
+pub(crate) mod act;
 pub mod doc;
-pub mod routes;
+pub(crate) mod routes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
