@@ -64,7 +64,7 @@ pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     let start = from.saturating_sub(3);
     buf.get(start..)?
         .windows(4)
-        .position(|w| w == b"\r\n\r\n")
+        .position(|w| w == HEAD_END)
         .map(|i| start + i + 4)
 }
 
@@ -211,6 +211,39 @@ pub fn write_request_head(
     out.extend_from_slice(b"\r\n");
 }
 
+/// Appends an answer head to `out`: the status line (with the status's usual reason, or
+/// none), the given headers in order and `Content-Length`. The servers that answer on raw
+/// sockets (the zoo's transport faults) write their heads here, like every client writes
+/// its requests with [`write_request_head`].
+pub fn write_response_head(
+    out: &mut Vec<u8>,
+    status: u16,
+    reason: &str,
+    headers: &[(&str, &str)],
+    content_length: usize,
+) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    write_decimal(out, usize::from(status));
+    for part in [" ", reason, "\r\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    for (name, value) in headers {
+        for part in [name, ": ", value, "\r\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+    out.extend_from_slice(b"Content-Length: ");
+    write_decimal(out, content_length);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(HEAD_END_LINE);
+}
+
+/// The empty line that ends every head.
+const HEAD_END_LINE: &[u8] = b"\r\n";
+
+/// The bytes that end a head: its last line's end and the empty line.
+pub const HEAD_END: &[u8] = b"\r\n\r\n";
+
 /// Appends `n` in decimal, without the allocation of `to_string` (the load client's head
 /// is written once per request).
 pub fn write_decimal(out: &mut Vec<u8>, mut n: usize) {
@@ -308,6 +341,24 @@ fn find_crlf(data: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_head_is_a_status_line_headers_and_the_length() {
+        let mut out = Vec::new();
+        write_response_head(
+            &mut out,
+            413,
+            "Payload Too Large",
+            &[("Connection", "close")],
+            12,
+        );
+        assert_eq!(
+            out,
+            b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 12\r\n\r\n"
+        );
+        assert_eq!(find_head_end(&out, 0), Some(out.len()));
+        assert!(out.ends_with(HEAD_END));
+    }
 
     fn head(text: &str) -> Result<Head, FramingError> {
         let end = find_head_end(text.as_bytes(), 0).expect("complete head");

@@ -296,12 +296,9 @@ mod tests {
                 connection += 1;
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    while let Some(request) =
-                        crate::net::testing::read_request(&mut socket, &mut buf).await
-                    {
-                        let end = crate::net::http1::find_head_end(&request, 0).unwrap_or(0);
-                        let head = String::from_utf8_lossy(&request[..end]).into_owned();
+                    let mut reader = crate::net::RequestReader::new();
+                    while let Ok(Some(request)) = reader.next(&mut socket, u64::MAX).await {
+                        let head = String::from_utf8_lossy(request.head()).into_owned();
                         let _ = tx.send((connection, head));
                         match answer {
                             Some(a) => socket.write_all(a).await.unwrap(),

@@ -420,11 +420,8 @@ mod tests {
         tokio::spawn(async move {
             let mut script = script.into_iter();
             while let Ok((mut socket, _)) = listener.accept().await {
-                let mut buf = Vec::new();
-                while super::super::testing::read_request(&mut socket, &mut buf)
-                    .await
-                    .is_some()
-                {
+                let mut reader = super::super::RequestReader::new();
+                while let Ok(Some(_)) = reader.next(&mut socket, u64::MAX).await {
                     let Some((answer, close)) = script.next() else {
                         return;
                     };
@@ -493,11 +490,9 @@ mod tests {
         let (got_tx, mut got) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
-            let mut buf = Vec::new();
-            while let Some(request) =
-                super::super::testing::read_request(&mut socket, &mut buf).await
-            {
-                let _ = got_tx.send(request);
+            let mut reader = super::super::RequestReader::new();
+            while let Ok(Some(request)) = reader.next(&mut socket, u64::MAX).await {
+                let _ = got_tx.send(request.bytes().to_vec());
                 let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
                 socket.write_all(ok).await.unwrap();
             }

@@ -8,12 +8,14 @@
 //! Nothing here judges an answer: that is `wire::judge_answer`, the one classifier.
 
 mod conn;
+mod read;
 pub(crate) use facesim_proto::http1;
 mod stream;
 
 pub use conn::{
     Connection, Endpoint, EndpointError, Failure, JSON_CONTENT_TYPE, MAX_ANSWER_BYTES, Request,
 };
+pub use read::{RawRequest, ReadError, RequestReader};
 pub use stream::{Origin, OriginError, Stream, Tls};
 
 /// Joins an error and its sources into one line, since the top-level message of a TLS or
@@ -30,36 +32,4 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
-}
-
-/// What the tests' hand-written servers share: reading one request off a socket.
-#[cfg(test)]
-pub(crate) mod testing {
-    use tokio::io::{AsyncRead, AsyncReadExt};
-
-    /// Reads one request (its head, then `Content-Length` body bytes) from `socket`, with
-    /// `buf` carrying bytes read beyond it to the next call. Returns the whole request as
-    /// sent, or `None` at the end of the connection.
-    pub(crate) async fn read_request<S: AsyncRead + Unpin>(
-        socket: &mut S,
-        buf: &mut Vec<u8>,
-    ) -> Option<Vec<u8>> {
-        let end = loop {
-            if let Some(end) = super::http1::find_head_end(buf, 0) {
-                break end;
-            }
-            if socket.read_buf(buf).await.unwrap_or(0) == 0 {
-                return None;
-            }
-        };
-        let length: usize = super::http1::header(buf, end, "content-length")
-            .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
-            .unwrap_or(0);
-        while buf.len() < end + length {
-            if socket.read_buf(buf).await.unwrap_or(0) == 0 {
-                return None;
-            }
-        }
-        Some(buf.drain(..end + length).collect())
-    }
 }

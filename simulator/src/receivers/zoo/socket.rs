@@ -9,12 +9,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::net::http1;
+use crate::net::{ReadError, RequestReader, http1};
 use crate::receiver::{self, ReceiverConfig};
-use crate::server::MAX_HEAD_BYTES;
 
 /// The backlog of `small-backlog`: room for a few connections not yet accepted, as a
 /// default `listen(5)` gives, but fewer than a door's worth of terminals. (A backlog of 0
@@ -93,12 +92,17 @@ pub(super) async fn answer_in_two_writes<S: AsyncRead + AsyncWrite + Unpin>(
     crowd: Option<&Crowd>,
 ) {
     let config = ReceiverConfig::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut reader = RequestReader::new();
     loop {
-        let Some((content_type, body, close)) =
-            next_request(&mut stream, &mut buf, config.max_body).await
-        else {
-            return;
+        let (content_type, body, close) = match reader.next(&mut stream, config.max_body).await {
+            Ok(Some(request)) => (
+                request.header("content-type"),
+                Some(request.body().to_vec()),
+                request.wants_close(),
+            ),
+            // Too large to read: answered, and the connection closed, as hyper does.
+            Err(ReadError::BodyTooLarge { .. }) => (None, None, true),
+            Ok(None) | Err(_) => return,
         };
         let _counted = crowd.map(Crowd::enter);
         if let Some(crowd) = crowd {
@@ -113,11 +117,18 @@ pub(super) async fn answer_in_two_writes<S: AsyncRead + AsyncWrite + Unpin>(
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         let connection = if close { "close" } else { "keep-alive" };
-        let head = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n",
-            answer.len()
+        let mut head = Vec::new();
+        http1::write_response_head(
+            &mut head,
+            status,
+            reason,
+            &[
+                ("Content-Type", "application/json"),
+                ("Connection", connection),
+            ],
+            answer.len(),
         );
-        if stream.write_all(head.as_bytes()).await.is_err()
+        if stream.write_all(&head).await.is_err()
             || stream.flush().await.is_err()
             || stream.write_all(&answer).await.is_err()
             || stream.flush().await.is_err()
@@ -129,65 +140,9 @@ pub(super) async fn answer_in_two_writes<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Reads the next request off a connection: its Content-Type, its body (`None` when it is
-/// over `max_body`, which ends the connection after the answer) and whether the
-/// connection ends after it. `None` at the end of the connection or on a broken request.
-async fn next_request<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    buf: &mut Vec<u8>,
-    max_body: u64,
-) -> Option<(Option<String>, Option<Vec<u8>>, bool)> {
-    let mut chunk = vec![0u8; 64 * 1024];
-    let head_end = loop {
-        if let Some(end) = http1::find_head_end(buf, 0) {
-            break end;
-        }
-        if buf.len() > MAX_HEAD_BYTES {
-            return None;
-        }
-        let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let header = |name: &str| {
-        http1::header(buf, head_end, name).map(|v| String::from_utf8_lossy(v).into_owned())
-    };
-    let length: u64 = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let content_type = header("content-type");
-    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
-    buf.drain(..head_end);
-    if length > max_body {
-        buf.clear();
-        return Some((content_type, None, true));
-    }
-    let length = usize::try_from(length).ok()?;
-    while buf.len() < length {
-        let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body: Vec<u8> = buf.drain(..length).collect();
-    Some((content_type, Some(body), close))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn requests_are_read_one_after_another_and_large_bodies_end_the_connection() {
-        let bytes = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}POST / HTTP/1.1\r\nContent-Length: 99\r\nConnection: close\r\n\r\n".to_vec();
-        let mut reader = &bytes[..];
-        let mut buf = Vec::new();
-        let first = next_request(&mut reader, &mut buf, 64).await.unwrap();
-        assert_eq!(
-            first,
-            (Some("application/json".into()), Some(b"{}".to_vec()), false)
-        );
-        let second = next_request(&mut reader, &mut buf, 64).await.unwrap();
-        assert_eq!(second, (None, None, true));
-        assert!(next_request(&mut reader, &mut buf, 64).await.is_none());
-    }
 
     /// How long one request takes in `crowd`, counted in it from start to end.
     async fn handled(crowd: &Crowd) -> Duration {

@@ -15,14 +15,20 @@ use tokio_rustls::TlsAcceptor;
 
 use super::fault::{Fault, ZooOptions};
 use super::socket::Crowd;
-use crate::net::http1;
-use crate::server::MAX_HEAD_BYTES;
+use crate::net::{RequestReader, http1};
 use crate::wire::AnswerBody;
 
 /// How long a TLS handshake may take before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// What `garbage-answer` sends: neither HTTP nor anything else a client could parse.
-const GARBAGE: &[u8] = b"\x00\xffSMTP 220 ready? no.\r\n\x1b[31mgarbage\x1b[0m\r\n\r\n";
+/// What `garbage-answer` sends: neither HTTP nor anything else a client could parse, up to
+/// the end of a head (the framer's), so that a client looking for one finds it.
+fn garbage() -> Vec<u8> {
+    [
+        &b"\x00\xffSMTP 220 ready? no.\r\n\x1b[31mgarbage\x1b[0m"[..],
+        http1::HEAD_END,
+    ]
+    .concat()
+}
 
 /// Serves a transport fault until `shutdown` resolves. Connections still open then (the
 /// silent ones) are dropped.
@@ -87,32 +93,36 @@ async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(
             while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
         }
         Fault::ResetMidRequest => {
-            let _ = read_head(&mut stream).await;
+            let _ = RequestReader::new().head(&mut stream).await;
             // Dropping with zero linger sends RST (set at accept time).
             drop(stream);
         }
         Fault::CloseWithoutAnswer => {
-            if read_request(&mut stream).await.is_ok() {
+            if read_request(&mut stream).await {
                 let _ = stream.shutdown().await;
             }
         }
         Fault::TruncatedAnswer => {
-            if read_request(&mut stream).await.is_ok() {
+            if read_request(&mut stream).await {
                 let body = serde_json::to_vec(&AnswerBody::decision(false, Some("Hi".into())))
                     .unwrap_or_default();
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
+                let mut head = Vec::new();
+                http1::write_response_head(
+                    &mut head,
+                    200,
+                    "OK",
+                    &[("Content-Type", "application/json")],
+                    body.len(),
                 );
-                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&head).await;
                 let _ = stream.write_all(&body[..body.len() / 2]).await;
                 let _ = stream.flush().await;
                 let _ = stream.shutdown().await;
             }
         }
         Fault::GarbageAnswer => {
-            if read_request(&mut stream).await.is_ok() {
-                let _ = stream.write_all(GARBAGE).await;
+            if read_request(&mut stream).await {
+                let _ = stream.write_all(&garbage()).await;
                 let _ = stream.flush().await;
                 let _ = stream.shutdown().await;
             }
@@ -123,69 +133,25 @@ async fn misbehave<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Reads up to the end of the request head and returns what was read (head and any body
-/// bytes that came with it) and where the head ends.
-async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<(Vec<u8>, usize)> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = http1::find_head_end(&buf, 0) {
-            return Ok((buf, end));
-        }
-        if buf.len() > MAX_HEAD_BYTES {
-            return Err(std::io::Error::other("request head too large"));
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Reads a whole request: the head, then as many body bytes as its Content-Length says
-/// (the clients these receivers face always send one).
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
-    let (buf, head_end) = read_head(stream).await?;
-    let length = content_length(&buf[..head_end]).unwrap_or(0);
-    let mut remaining = length.saturating_sub(buf.len() - head_end);
-    let mut chunk = vec![0u8; 64 * 1024];
-    while remaining > 0 {
-        let want = remaining.min(chunk.len());
-        let n = stream.read(&mut chunk[..want]).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        remaining -= n;
-    }
-    Ok(())
-}
-
-/// The Content-Length of a request head (through its blank line), if it has a readable
-/// one.
-fn content_length(head: &[u8]) -> Option<usize> {
-    let value = http1::header(head, head.len(), "content-length")?;
-    std::str::from_utf8(value).ok()?.parse().ok()
+/// Reads one whole request, whatever its size; false when none came whole.
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> bool {
+    matches!(
+        RequestReader::new().next(stream, u64::MAX).await,
+        Ok(Some(_))
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn content_length_is_found_case_insensitively() {
-        let head = b"POST / HTTP/1.1\r\nHost: x\r\ncontent-LENGTH: 42\r\n\r\n";
-        assert_eq!(content_length(head), Some(42));
-        assert_eq!(content_length(b"GET / HTTP/1.1\r\n\r\n"), None);
-    }
-
     #[tokio::test]
     async fn read_request_consumes_the_announced_body() {
         let request = b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec();
         let mut reader = &request[..];
-        read_request(&mut reader).await.unwrap();
+        assert!(read_request(&mut reader).await);
         assert!(reader.is_empty());
         let mut short = &b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nhi"[..];
-        assert!(read_request(&mut short).await.is_err());
+        assert!(!read_request(&mut short).await);
     }
 }
