@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Event, Group, Mask, Mode, RecognitionType, RecognizeStatus, Record, UserId};
+use super::{Event, Group, Record, UserId};
 
 /// The query's field names.
 pub(crate) mod query_field {
@@ -194,45 +194,16 @@ pub struct ItemLayout {
     pub record_ids: bool,
 }
 
-/// One `items` entry of the history answer: the record's fields with `groups` moved out
-/// of `user` to beside it, and `user` always present (nulls for somebody unknown).
+/// One `items` entry of the history answer: the record as it was pushed, with `groups`
+/// moved out of `user` to beside it, `user` always present (nulls for somebody unknown),
+/// and no `livenessScore` (the history never shows one). The record's fields are the
+/// record's own type, flattened, so the schema of a record is spelled once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uuid: Option<String>,
-    #[serde(rename = "deviceSN")]
-    pub device_sn: String,
-    #[serde(
-        rename = "recognizeStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub recognize_status: Option<RecognizeStatus>,
-    #[serde(
-        rename = "recognitionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub recognition_type: Option<RecognitionType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry_mode: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub abnormal_type: Option<u32>,
-    #[serde(rename = "recognizeScore")]
-    pub recognize_score: f64,
-    #[serde(
-        rename = "bodyTemperature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub body_temperature: Option<f64>,
-    pub mask: Mask,
-    /// Base64 JPEG, or `""` when the snapshot was not kept.
-    pub rgb_image: String,
-    pub pass: bool,
-    pub mode: Mode,
-    /// Unix seconds.
-    pub timestamp: i64,
+    /// The record's fields; its own `user` and `livenessScore` are always left out, and
+    /// `rgb_image` is the snapshot's base64 or `""` when the snapshot was not kept.
+    #[serde(flatten)]
+    pub record: Record,
     pub user: HistoryUser,
     /// From 1.2.1; `[]` for somebody unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,20 +260,14 @@ impl HistoryItem {
                 layout.record_ids.then(Vec::new),
             ),
         };
-        Self {
-            uuid: record.uuid.clone(),
-            device_sn: record.device_sn.clone(),
-            recognize_status: record.recognize_status,
-            recognition_type: record.recognition_type,
-            entry_mode: record.entry_mode,
-            abnormal_type: record.abnormal_type,
-            recognize_score: record.recognize_score,
-            body_temperature: record.body_temperature,
-            mask: record.mask,
+        let record = Record {
+            user: None,
+            liveness_score: None,
             rgb_image,
-            pass: record.pass,
-            mode: record.mode,
-            timestamp: record.timestamp,
+            ..record.clone()
+        };
+        Self {
+            record,
             user,
             groups,
         }

@@ -40,7 +40,7 @@ fn query(json: &str) -> RecordQuery {
 fn seqs(page: &RecordPage) -> Vec<i64> {
     page.items
         .iter()
-        .map(|i| (i.timestamp - 1000) / 10)
+        .map(|i| (i.record.timestamp - 1000) / 10)
         .collect()
 }
 
@@ -200,13 +200,17 @@ fn a_full_log_drops_its_oldest_segment_and_counts_it() {
     let page = log
         .query(&query("{}"), ApiVersion::V1_3.profile().history_layout())
         .unwrap();
-    let images: Vec<bool> = page.items.iter().map(|i| !i.rgb_image.is_empty()).collect();
+    let images: Vec<bool> = page
+        .items
+        .iter()
+        .map(|i| !i.record.rgb_image.is_empty())
+        .collect();
     assert_eq!(
         images,
         [false, false, false, false, false, false, true, true, true]
     );
     assert_eq!(
-        STANDARD.decode(&page.items[8].rgb_image).unwrap(),
+        STANDARD.decode(&page.items[8].record.rgb_image).unwrap(),
         jpeg(25),
         "the snapshot comes back byte for byte"
     );
