@@ -8,7 +8,7 @@
 mod auth;
 mod binary;
 mod crowd;
-mod matrix_doc;
+mod docs;
 mod pinning;
 mod reference;
 mod support;

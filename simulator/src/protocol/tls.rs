@@ -188,8 +188,8 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
             tracing::warn!("receiver certificates are not verified (--insecure)");
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verify::AcceptAnyCert(
-                    rustls::crypto::ring::default_provider(),
+                .with_custom_certificate_verifier(Arc::new(verify::AcceptAnyCert::new(
+                    &rustls::crypto::ring::default_provider(),
                 )))
                 .with_no_client_auth()
         }

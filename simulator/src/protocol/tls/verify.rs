@@ -7,10 +7,39 @@ use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+/// The handshake-signature checks, alike in every verifier here (they differ only in which
+/// certificates they trust): by the ring provider's algorithms, which the verifier holds
+/// as `algorithms`.
+macro_rules! signatures_by_the_provider {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.algorithms.supported_schemes()
+        }
+    };
+}
 
 /// Trusts the certificates given with `--ca-cert` in two ways, as curl and OpenSSL do: a
 /// server that presents one of them *exactly* is trusted as that certificate (pinning), so
@@ -21,6 +50,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 pub(super) struct Pinned {
     exact: Vec<CertificateDer<'static>>,
     chain: Arc<WebPkiServerVerifier>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
 impl Pinned {
@@ -32,12 +62,14 @@ impl Pinned {
             return None;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let algorithms = provider.signature_verification_algorithms;
         let chain = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
             .ok()?;
         Some(Self {
             exact: certs,
             chain,
+            algorithms,
         })
     }
 }
@@ -67,27 +99,7 @@ impl ServerCertVerifier for Pinned {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.chain.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.chain.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.chain.supported_verify_schemes()
-    }
+    signatures_by_the_provider!();
 }
 
 /// Refuses a pinned certificate outside its validity dates, with the same errors webpki
@@ -119,7 +131,18 @@ fn check_dates(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::E
 
 /// Accepts any server certificate but still checks handshake signatures, for `--insecure`.
 #[derive(Debug)]
-pub(super) struct AcceptAnyCert(pub(super) CryptoProvider);
+pub(super) struct AcceptAnyCert {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl AcceptAnyCert {
+    /// A verifier that checks handshake signatures with `provider`'s algorithms.
+    pub(super) fn new(provider: &CryptoProvider) -> Self {
+        Self {
+            algorithms: provider.signature_verification_algorithms,
+        }
+    }
+}
 
 impl ServerCertVerifier for AcceptAnyCert {
     fn verify_server_cert(
@@ -133,35 +156,5 @@ impl ServerCertVerifier for AcceptAnyCert {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    signatures_by_the_provider!();
 }
