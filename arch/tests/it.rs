@@ -63,6 +63,11 @@ fn each_module_and_item_has_one_public_path() {
     holds("paths");
 }
 
+#[test]
+fn the_core_does_no_io_and_reads_no_clock() {
+    holds("pure");
+}
+
 /// The checks see every member, every target and the whole of every file: the products'
 /// code after a file's first `#[cfg(test)]` is read too.
 #[test]
@@ -74,7 +79,14 @@ fn the_analyser_reads_every_crate_and_whole_files_within_its_budget() {
     }
     let took = started.elapsed();
     let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
-    for member in ["facesim", "facecert", "facesim-benches", "facesim-arch"] {
+    for member in [
+        "facesim-proto",
+        "facesim",
+        "facesim-cli",
+        "facecert",
+        "facesim-benches",
+        "facesim-arch",
+    ] {
         assert!(names.contains(&member), "{member} not read: {names:?}");
     }
     let mut past_a_test_module = 0;

@@ -8,13 +8,9 @@ use crate::model::{Module, TreeId, Workspace};
 use crate::resolve::{Resolver, Target};
 use crate::violation::Violation;
 
-/// The folders (or, without `.rs`, files) where HTTP/1.1 is framed: `net` in the
-/// simulator, and the framer's home in a core crate once it has one.
-pub const FRAMERS: &[&str] = &[
-    "simulator/src/protocol/net",
-    "proto/src/http1",
-    "proto/src/net",
-];
+/// The folders (or, without `.rs`, files) where HTTP/1.1 is framed: the pure framer of
+/// the core crate (`http1`) and the simulator's `net`, which drives it over sockets.
+pub const FRAMERS: &[&str] = &["simulator/src/protocol/net", "proto/src/http1"];
 
 /// Crates whose use outside the framers means HTTP is framed or sent another way.
 const CLIENT_CRATES: &[&[&str]] = &[
