@@ -165,6 +165,23 @@ async fn open_model_achieves_the_target_rate() {
     assert!(r.duration_s < 3.5);
 }
 
+/// The events' `timestamp` comes from the run's wall clock, which the configuration
+/// injects: a clock stopped in 2023 stamps the saved event with its time, not today's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_stamped_by_the_configured_clock() {
+    let rx = receiver(always_pass(), false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("event.json");
+    let mut c = config(&rx.url, open(50.0, Arrival::Constant));
+    c.count = Some(3);
+    c.save_body = Some(saved.clone());
+    c.clock = facesim::clock::ManualClock::at(1_700_000_000);
+    let r = run(c).await;
+    assert_eq!(r.stats.ok, 3, "{}", r.summary());
+    let event = read_json(&saved);
+    assert_eq!(event["data"]["timestamp"], 1_700_000_000, "{event}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_is_measured_from_the_scheduled_time() {
     // One 200 ms stall at a constant 50/s on a single connection: the ten events due
