@@ -40,8 +40,6 @@ use super::picture::{AvatarError, decode};
 use super::{SNAPSHOT_SIDE, jpeg};
 use crate::seed::{Domain, splitmix64};
 
-/// The largest photo side accepted, in pixels: larger images are refused before their
-
 /// How a snapshot is to come out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeriveOptions {

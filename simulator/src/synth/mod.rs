@@ -55,6 +55,7 @@ mod mix;
 mod names;
 pub(crate) mod people;
 pub(crate) mod picture;
+pub(crate) mod quality;
 mod render;
 pub mod scene;
 pub mod signature;

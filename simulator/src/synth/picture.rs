@@ -2,6 +2,7 @@
 //! photo could not be used (`AvatarError`), and where a face is in one (`FaceBox`). The
 //! face analysis, the likeness signature and avatar-derived snapshots all start here.
 
+/// The largest photo side accepted, in pixels: larger images are refused before their
 /// pixels are decoded, so a small file cannot ask for gigabytes of memory.
 pub const MAX_AVATAR_SIDE: usize = 8192;
 /// The smallest photo side that can hold a recognisable face.

@@ -5,8 +5,9 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::face_find::{FaceError, analyse, find_face};
+use super::face_find::{analyse, find_face};
 use super::picture::{AvatarError, FaceBox, Picture, decode};
+use super::quality::FaceError;
 use crate::seed::{Domain, splitmix64};
 
 /// Values in a face feature.

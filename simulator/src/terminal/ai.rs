@@ -10,7 +10,8 @@ use warp::Filter;
 
 use crate::device::Device;
 use crate::server::{Response, error_reply, json_reply};
-use crate::synth::face_find::{self, FaceError};
+use crate::synth::face_find;
+use crate::synth::quality::FaceError;
 use crate::wire::{AI_IMAGE_PART, Envelope, QualityEntry, QualityRect, QualityResult};
 
 /// Largest JPEG the routes take.

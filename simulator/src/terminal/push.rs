@@ -178,7 +178,7 @@ impl Pusher {
                 .await
                 .map(|(status, answer)| (status, answer.to_vec()));
             self.checkin(url, conn);
-            answered.map_err(|failure| Outcome::from(failure))
+            answered.map_err(Outcome::from)
         };
         // A timed-out exchange drops its connection with the future: it is mid-answer.
         tokio::time::timeout(self.shared.timeout, exchange)

@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 
 use super::*;
 use crate::synth::face::{self, Look, Region};
+use crate::synth::quality::Quality;
 use crate::synth::scene::{Backdrop, Shot};
 
 fn scene(seed: u64, w: u32, h: u32) -> (Picture, f32, f32) {

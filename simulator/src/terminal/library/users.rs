@@ -11,7 +11,7 @@ use super::state::{
 };
 use super::{batch, ids};
 use crate::profile::PersonKind;
-use crate::synth::face_find::FaceError;
+use crate::synth::quality::FaceError;
 use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
 
 /// Longest card, ID-card, staff number and PIN, in bytes.
