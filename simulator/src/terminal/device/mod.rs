@@ -229,6 +229,18 @@ impl Device {
         self.inner.rooms.remote.functions().record_image
     }
 
+    /// Takes the terminal's network down (`false`) or up. While it is down the device
+    /// pushes nothing and keeps making records, which wait in its queue; back up, the
+    /// backlog is delivered oldest first. The host stops answering the API meanwhile.
+    pub fn set_online(&self, online: bool) {
+        self.inner.courier.set_online(online);
+    }
+
+    /// Whether the terminal's network is up, and every change of it.
+    pub fn online(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.courier.online()
+    }
+
     /// Every delivery attempt from now on.
     pub fn attempts(&self) -> broadcast::Receiver<Attempt> {
         self.inner.courier.attempts()
