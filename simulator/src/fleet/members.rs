@@ -145,6 +145,23 @@ impl Members {
             .ok_or_else(|| UnknownTerminal(sn.to_string()))
     }
 
+    /// Resolves once every terminal has booted and serves (or has stopped, when it could
+    /// not), so that what follows finds each one [`up`](TerminalStats::up).
+    pub async fn wait_up(&self) {
+        for member in self.inner.iter() {
+            let mut phase = member.phase.clone();
+            let _ = phase
+                .wait_for(|p| matches!(p, Phase::Up(_) | Phase::Stopped))
+                .await;
+        }
+    }
+
+    /// Terminal `sn`'s device in its current boot, while it is up: for in-process users
+    /// that wait on its activity or drive it directly.
+    pub fn device(&self, sn: &str) -> Option<Device> {
+        self.find(sn).ok().and_then(Member::device)
+    }
+
     /// Takes terminal `sn`'s network down (`false`) or brings it back (`true`): while it
     /// is down the terminal answers no connection and pushes nothing, and its records
     /// queue; back up it answers again and delivers its backlog oldest first. A reboot
