@@ -278,3 +278,96 @@ async fn a_fleet_is_reached_through_its_manifest_queues_offline_and_resumes_afte
         queued.len()
     );
 }
+
+/// The binary: `facesim fleet` announces itself once its manifest is written, serves
+/// every terminal and its control API, and on SIGTERM stops every terminal and prints
+/// the fleet's summary.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_process_writes_its_manifest_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args([
+            "fleet",
+            "--devices",
+            "2",
+            "--ports",
+            "0",
+            "--control",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--rate",
+            "0",
+            "--progress",
+            "0",
+            "--width",
+            "96",
+            "--height",
+            "128",
+        ])
+        .arg("--state")
+        .arg(dir.path())
+        .env("RUST_LOG", "facesim=info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // The announcement is read on a thread; the rest of the log drains there too.
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ready_tx = Some(ready_tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("fleet ready") {
+                if let Some(tx) = ready_tx.take() {
+                    let _ = tx.send(line);
+                }
+            }
+        }
+    });
+    let line = ready
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the fleet announces itself");
+    let manifest = Manifest::read(&dir.path().join(facesim::fleet::MANIFEST_FILE)).unwrap();
+    assert!(line.contains(&manifest.control), "{line}");
+    assert_eq!(manifest.devices.len(), 2);
+    let (status, stats) =
+        call(reqwest::Client::new().get(format!("{}/stats", manifest.control))).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["data"]["total"]["terminals"], 2);
+    for d in &manifest.devices {
+        let (status, body) = call(
+            client(d)
+                .get(format!("{}/v1/device/info", d.url))
+                .basic_auth(&d.username, Some(&d.password)),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", d.sn);
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut stdout = child.stdout.take().unwrap();
+    let (exited_tx, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = exited_tx.send((child.wait(), text));
+    });
+    let (status, text) = exited
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the fleet did not stop on SIGTERM");
+    assert!(status.unwrap().success());
+    assert!(
+        text.contains("fleet: 2 terminals (2 up, 2 online)"),
+        "{text}"
+    );
+}
