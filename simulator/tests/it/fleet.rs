@@ -202,6 +202,10 @@ async fn a_fleet_is_reached_through_its_manifest_queues_offline_and_resumes_afte
         }
         made
     };
+    // Taking it offline again wakes its delivery loop, which must still push nothing;
+    // the other terminal's push below gives it every chance to.
+    let (status, _) = call(control.post(format!("{}/{}/offline", m.control, off.sn))).await;
+    assert_eq!(status, 200);
     let other = &m.devices[1];
     let http = client(other);
     let (status, body) = call(
@@ -216,6 +220,10 @@ async fn a_fleet_is_reached_through_its_manifest_queues_offline_and_resumes_afte
     assert_eq!(total["online"], TERMINALS - 1);
     assert_eq!(total["queued"], queued.len());
     assert_eq!(stats["data"]["terminals"][0]["online"], false);
+    assert_eq!(
+        stats["data"]["terminals"][0]["stats"]["pushes"]["sent"], 1,
+        "{stats}"
+    );
 
     // Online again: the backlog arrives, oldest first, and the API answers.
     let (status, _) = call(control.post(format!("{}/{}/online", m.control, off.sn))).await;
