@@ -8,6 +8,7 @@
 //! short name (`facesim::device`, `facesim::net`).
 
 pub mod clock;
+pub mod fleet;
 pub mod html;
 pub mod load;
 mod protocol;

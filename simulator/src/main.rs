@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     // Servers log what they do; one-shot commands print their own report and log only
     // problems. RUST_LOG overrides either.
     let default = match cli.command {
-        Command::Device(_) | Command::Receiver(_) => "facesim=info",
+        Command::Device(_) | Command::Fleet(_) | Command::Receiver(_) => "facesim=info",
         _ => "facesim=warn",
     };
     tracing_subscriber::fmt()

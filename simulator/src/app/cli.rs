@@ -35,6 +35,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a simulated terminal: the HTTPS device API, and pushes to the configured receiver.
     Device(DeviceArgs),
+    /// Run a fleet of full terminals in one process, each on its own address, with a
+    /// manifest (`DIR/fleet.json`) and a control API.
+    Fleet(Box<FleetArgs>),
     /// Push events straight to a receiver and report each answer.
     Push(PushArgs),
     /// Run the reference receiver (the server at `event_dest`).
@@ -142,6 +145,57 @@ pub struct DeviceArgs {
     /// `upgrade`), in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub reboot_time: u64,
+    #[command(flatten)]
+    pub synth: SynthArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// `facesim fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// How many terminals.
+    #[arg(long, default_value_t = 3)]
+    pub devices: u32,
+    /// The fleet's directory: each terminal's state in `DIR/<sn>/`, the manifest in
+    /// `DIR/fleet.json`. A fleet started again on the same directory resumes every terminal.
+    #[arg(long, value_name = "DIR", default_value = "facesim-fleet")]
+    pub state: PathBuf,
+    /// Put every terminal on 127.0.0.1 at BASE, BASE+1, … instead of one loopback address
+    /// each (127.0.1.1, 127.0.1.2, …); 0 gives each a free port (the manifest says which).
+    #[arg(long, value_name = "BASE")]
+    pub ports: Option<u16>,
+    /// The port of every terminal on its own loopback address (the real terminal's is 8000).
+    #[arg(long, default_value_t = 8000, conflicts_with = "ports")]
+    pub port: u16,
+    /// Address of the fleet's control API (`/sim/fleet/…`, plain HTTP).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub control: SocketAddr,
+    /// Recognitions per second of each terminal while its pushing is enabled (0: only on
+    /// `POST /sim/trigger`).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// How recognitions are spaced in time: poisson or constant.
+    #[arg(long, value_name = "poisson|constant", default_value = "poisson")]
+    pub arrival: Arrival,
+    /// Most undelivered records each terminal keeps; at the cap the oldest is dropped.
+    #[arg(long, default_value_t = facesim::store::DEFAULT_QUEUE_CAP)]
+    pub queue_cap: usize,
+    /// Subscribe every terminal to this receiver at its first start.
+    #[arg(long, value_name = "URL")]
+    pub event_dest: Option<String>,
+    /// Every terminal's web account name.
+    #[arg(long, default_value = facesim::access::DEFAULT_USERNAME)]
+    pub username: String,
+    /// Every terminal's web account password [default: facesim-admin].
+    #[arg(long)]
+    pub password: Option<String>,
+    /// How long a terminal is down when it restarts through its API, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub reboot_time: u64,
+    /// Seconds between progress lines (0: none).
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    pub progress: u64,
     #[command(flatten)]
     pub synth: SynthArgs,
     #[command(flatten)]

@@ -346,10 +346,58 @@ async fn serve(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     tokio::join!(
-        crate::api::serve(listener, tls, device.clone(), until(stopped.clone())),
+        serve_while_online(listener, tls, device.clone(), stopped.clone()),
         device.run(until(stopped.clone())),
         watch_pushes(&device, until(stopped)),
     );
+}
+
+/// Serves the API while the terminal's network is up ([`Device::set_online`]): when it
+/// goes down the listener is closed, so connections are refused as by a terminal whose
+/// cable is pulled, and when it comes back the same address is bound again.
+async fn serve_while_online(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    device: Device,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut online = device.online();
+    let mut listener = Some(listener);
+    loop {
+        let up = async {
+            let _ = online.wait_for(|up| *up).await;
+        };
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            () = up => {}
+        }
+        let listener = match listener.take() {
+            Some(listener) => listener,
+            None => match TcpListener::bind(addr).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::error!(sn = device.sn(), %addr, error = %e, "cannot listen again after the network came back");
+                    return;
+                }
+            },
+        };
+        let mut down = device.online();
+        let mut stop = stopped.clone();
+        let until = async move {
+            tokio::select! {
+                _ = stop.wait_for(|stop| *stop) => {}
+                _ = down.wait_for(|up| !*up) => {}
+            }
+        };
+        crate::api::serve(listener, tls.clone(), device.clone(), until).await;
+        if *stopped.borrow() {
+            return;
+        }
+        tracing::info!(sn = device.sn(), %addr, "network down: the API is not answering");
+    }
 }
 
 /// Writes to the system log when pushes start failing and when they recover.

@@ -13,8 +13,10 @@ use crate::wire::Subscription;
 
 const CONFIG_FILE: &str = "config.json";
 const SEQ_FILE: &str = "seq";
-const CERT_FILE: &str = "cert.pem";
-const KEY_FILE: &str = "key.pem";
+/// The factory certificate in a state directory (PEM), made on first boot when absent.
+pub const CERT_FILE: &str = "cert.pem";
+/// The factory certificate's private key (PEM).
+pub const KEY_FILE: &str = "key.pem";
 const QUEUE_DIR: &str = "queue";
 const RECORD_EXT: &str = "json";
 

@@ -10,6 +10,7 @@ mod auth;
 mod auth_device;
 mod classify;
 mod cli;
+mod fleet;
 mod golden;
 mod history;
 mod layouts;

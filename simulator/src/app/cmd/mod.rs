@@ -4,6 +4,7 @@
 
 mod demo;
 mod device;
+mod fleet;
 mod push;
 mod receiver;
 mod shared;
@@ -14,6 +15,7 @@ use crate::app::cli::{Cli, Command};
 
 pub use demo::demo;
 pub use device::device;
+pub use fleet::fleet;
 pub use push::push;
 pub use receiver::receiver;
 pub use shared::{
@@ -31,6 +33,7 @@ pub async fn run(
 ) -> Result<Finish, CmdError> {
     match cli.command {
         Command::Device(args) => device(args, shutdown).await,
+        Command::Fleet(args) => fleet(*args, shutdown).await,
         Command::Push(args) => push(args, shutdown).await,
         Command::Receiver(args) => receiver(args, shutdown).await,
         Command::Demo(args) => demo(args, shutdown).await,

@@ -34,6 +34,9 @@ pub enum CmdError {
     /// The terminal could not (re)start: its state directory, device or certificate.
     #[error(transparent)]
     Host(#[from] facesim::host::HostError),
+    /// A fleet could not start or run.
+    #[error(transparent)]
+    Fleet(#[from] facesim::fleet::FleetError),
     /// An HTTP client could not be built.
     #[error(transparent)]
     Push(#[from] facesim::push::PushError),

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::config::{Attempt, DeviceError};
 use super::retry::Retry;
@@ -35,6 +35,9 @@ pub(super) struct Courier {
     redeliveries: AtomicU64,
     door: DoorCounts,
     screen: Mutex<Option<String>>,
+    /// Whether the terminal's network is up: while it is down nothing is pushed and
+    /// records wait in the queue, as on a terminal whose cable is pulled.
+    online: watch::Sender<bool>,
 }
 
 impl Courier {
@@ -48,7 +51,18 @@ impl Courier {
             redeliveries: AtomicU64::new(0),
             door: DoorCounts::default(),
             screen: Mutex::new(None),
+            online: watch::Sender::new(true),
         }
+    }
+
+    /// Takes the terminal's network down or up.
+    pub(super) fn set_online(&self, online: bool) {
+        self.online.send_replace(online);
+    }
+
+    /// The network's state, and every change of it.
+    pub(super) fn online(&self) -> watch::Receiver<bool> {
+        self.online.subscribe()
     }
 
     /// Every delivery attempt from now on.
@@ -212,10 +226,14 @@ impl Courier {
     /// timeout), never cut off: its record is then either acknowledged or still queued.
     pub(super) async fn backlog(&self, rooms: &Rooms, mut retry: Retry, mut stop: Stop) {
         let mut sub = rooms.queue.watch();
+        let mut online = self.online();
         let backoff = rooms.config.backoff;
         loop {
             let enabled = sub.wait_for(|s| s.active().is_some());
             if stop.unless(enabled).await.is_none() {
+                return;
+            }
+            if stop.unless(online.wait_for(|up| *up)).await.is_none() {
                 return;
             }
             let woken = rooms.queue.woken();

@@ -229,6 +229,20 @@ impl Device {
         self.inner.rooms.remote.functions().record_image
     }
 
+    /// Takes the terminal's network down (`false`) or up. While it is down the device
+    /// pushes nothing and keeps making records, which wait in its queue; back up, the
+    /// backlog is delivered oldest first. The host stops answering the API meanwhile.
+    pub fn set_online(&self, online: bool) {
+        self.inner.courier.set_online(online);
+        // A record a trigger made meanwhile was left to the backlog without waking it.
+        self.inner.rooms.queue.wake();
+    }
+
+    /// Whether the terminal's network is up, and every change of it.
+    pub fn online(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.courier.online()
+    }
+
     /// Every delivery attempt from now on.
     pub fn attempts(&self) -> broadcast::Receiver<Attempt> {
         self.inner.courier.attempts()
@@ -241,7 +255,8 @@ impl Device {
     }
 
     /// `POST /sim/trigger`: makes one record now and delivers it at once, ahead of any
-    /// backlog, answering with what the receiver said. If delivery fails the record stays
+    /// backlog, answering with what the receiver said; with the network down
+    /// ([`set_online`](Self::set_online)) the record is only queued. If delivery fails the record stays
     /// queued and is retried like any other. The record is made (and its callback sent)
     /// beside any push under way; only its delivery waits for the push line.
     ///
@@ -259,6 +274,18 @@ impl Device {
         // Subscribed before the record exists, to see the backlog loop deliver it first.
         let mut seen = inner.courier.attempts();
         let made = inner.maker.record(&inner.rooms, overrides).await?;
+        if !*inner.courier.online().borrow() {
+            // With the network down the record waits in the queue, as every other does.
+            return Ok(wire::TriggerReport {
+                seq: made.seq,
+                outcome: wire::OutcomeClass::ConnectError.label().to_string(),
+                detail: "the terminal's network is down; the record is queued".into(),
+                latency_ms: 0.0,
+                answer: None,
+                queued: true,
+                auth: made.auth,
+            });
+        }
         let attempt = inner
             .courier
             .deliver_now(&inner.rooms, &dest, made.seq, made.body, &mut seen)

@@ -1,0 +1,146 @@
+//! `facesim fleet`: many full terminals in one process on the library's fleet, with a
+//! progress line every few seconds and a summary across the fleet when it stops.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::{CmdError, Finish, Stop};
+use crate::app::cli::{FleetArgs, UsageError, check_rate};
+use facesim::clock;
+use facesim::device::{Backoff, DeviceConfig};
+use facesim::fleet::{Addressing, Fleet, FleetConfig, FleetTotal, Members};
+use facesim::host::HostConfig;
+use facesim_proto::wire::{Destination, Subscription};
+
+/// Runs a fleet until `shutdown`.
+///
+/// # Errors
+/// [`CmdError`] when the arguments are unusable or a terminal cannot start.
+pub async fn fleet(
+    args: FleetArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Finish, CmdError> {
+    let config = fleet_config(&args)?;
+    let fleet = Fleet::start(config).await?;
+    let manifest = fleet.manifest();
+    tracing::info!(
+        terminals = manifest.devices.len(),
+        first = %manifest.devices.first().map_or("", |d| d.url.as_str()),
+        last = %manifest.devices.last().map_or("", |d| d.url.as_str()),
+        manifest = %fleet.manifest_path().display(),
+        control = %manifest.control,
+        "fleet ready"
+    );
+    let members = fleet.members();
+    let (stop, _keep) = Stop::after(shutdown);
+    let progress = progress(members.clone(), args.progress, stop.clone());
+    // The summary is taken while the terminals still run: once stopped they have no
+    // figures to give.
+    let summary = async move {
+        stop.wait().await;
+        let total = members.stats().await.total;
+        println!("{}", summary_line(&total));
+    };
+    let (result, ()) = tokio::join!(fleet.run(summary), progress);
+    result?;
+    Ok(Finish::Success)
+}
+
+/// The library's configuration from the flags.
+fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
+    let synth = args.synth.config()?;
+    let rate = check_rate("--rate", args.rate, 0.0)?;
+    let mut push = crate::app::cli::push_options(&args.trust)?;
+    push.api = synth.api;
+    if args.queue_cap == 0 {
+        return Err(UsageError("--queue-cap must be at least 1".into()).into());
+    }
+    let initial = match &args.event_dest {
+        Some(dest) => Some(Subscription {
+            event_dest: Some(
+                Destination::parse(dest).map_err(|e| UsageError(format!("--event-dest: {e}")))?,
+            ),
+            enabled: true,
+        }),
+        None => None,
+    };
+    let account = facesim::access::AccountConfig {
+        username: args.username.clone(),
+        password: args
+            .password
+            .clone()
+            .unwrap_or_else(|| facesim::access::DEFAULT_PASSWORD.into()),
+        required: true,
+    };
+    if account.username.is_empty() || account.password.is_empty() {
+        return Err(UsageError("--username and --password must not be empty".into()).into());
+    }
+    let addressing = match args.ports {
+        Some(base) => Addressing::Ports { base },
+        None => Addressing::Loopback { port: args.port },
+    };
+    Ok(FleetConfig {
+        devices: args.devices,
+        state: args.state.clone(),
+        addressing,
+        control: args.control,
+        terminal: HostConfig {
+            device: DeviceConfig {
+                sn: String::new(),
+                state_dir: args.state.clone(),
+                synth,
+                rate,
+                arrival: args.arrival,
+                push,
+                queue_cap: args.queue_cap,
+                backoff: Backoff::default(),
+                clock: clock::system(),
+                auth_timing: facesim::remote::AuthTiming::default(),
+                account,
+            },
+            // Without --api-version each terminal keeps its state directory's version.
+            api: args.synth.api_version,
+            https: true,
+            cert: None,
+            reboot_time: Duration::from_millis(args.reboot_time),
+            initial,
+        },
+    })
+}
+
+/// Logs the fleet's totals every `every` seconds until `stop`.
+async fn progress(members: Members, every: u64, stop: Stop) {
+    if every == 0 {
+        return;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(every));
+    tick.tick().await;
+    let stopped = stop.wait();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => return,
+            _ = tick.tick() => {}
+        }
+        let total = members.stats().await.total;
+        tracing::info!("{}", summary_line(&total));
+    }
+}
+
+/// One line of the fleet's totals.
+fn summary_line(t: &FleetTotal) -> String {
+    let failed: u64 = t.errors.values().sum();
+    format!(
+        "fleet: {} terminals ({} up, {} online), {} records made, {} pushes ({} ok, {} failed), {} queued, {} dropped, {} doors opened",
+        t.terminals,
+        t.up,
+        t.online,
+        t.generated,
+        t.sent,
+        t.ok,
+        failed,
+        t.queued,
+        t.dropped,
+        t.doors_opened
+    )
+}

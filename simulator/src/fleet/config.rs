@@ -1,0 +1,121 @@
+//! What a fleet is given (the terminal every member is made from, how many, where their
+//! state lives and where they listen) and why it can fail. A leaf of the fleet.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use crate::host::{HostConfig, HostError};
+
+/// Where the fleet's terminals listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// Each terminal on its own loopback address at `port`, like terminals on a LAN:
+    /// `127.0.1.1`, `127.0.1.2`, … `127.0.1.254`, then `127.0.2.1` and on (Linux routes
+    /// all of `127.0.0.0/8` to the loopback interface). Port 0 takes any free port.
+    Loopback { port: u16 },
+    /// Every terminal on `127.0.0.1`, at `base`, `base + 1`, …; base 0 gives each terminal
+    /// a free port of its own (the manifest says which).
+    Ports { base: u16 },
+}
+
+/// Loopback hosts per `127.0.X.0/24`: `.1` to `.254`.
+const HOSTS_PER_NET: u32 = 254;
+
+impl Addressing {
+    /// The address of terminal `index` (from 0).
+    ///
+    /// # Errors
+    /// [`FleetError::Addresses`] when the addressing has no address for it.
+    pub fn addr(self, index: u32) -> Result<SocketAddr, FleetError> {
+        match self {
+            Addressing::Loopback { port } => {
+                let net = 1 + index / HOSTS_PER_NET;
+                let host = 1 + index % HOSTS_PER_NET;
+                let net = u8::try_from(net).map_err(|_| FleetError::Addresses(index))?;
+                let host = u8::try_from(host).map_err(|_| FleetError::Addresses(index))?;
+                Ok(SocketAddr::from((Ipv4Addr::new(127, 0, net, host), port)))
+            }
+            Addressing::Ports { base: 0 } => Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+            Addressing::Ports { base } => {
+                let port = u32::from(base) + index;
+                let port = u16::try_from(port).map_err(|_| FleetError::Addresses(index))?;
+                Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            }
+        }
+    }
+}
+
+/// Everything a fleet needs.
+#[derive(Debug, Clone)]
+pub struct FleetConfig {
+    /// How many terminals.
+    pub devices: u32,
+    /// The fleet's directory: each terminal's state in `<state>/<sn>/`, and the manifest.
+    pub state: PathBuf,
+    /// Where the terminals listen.
+    pub addressing: Addressing,
+    /// Where the control API listens (port 0: any free port).
+    pub control: SocketAddr,
+    /// The terminal every member is made from: its serial number and state directory are
+    /// replaced by each member's, and its seed names the fleet's serial numbers
+    /// (`synth::device_sn(seed, index)`).
+    pub terminal: HostConfig,
+}
+
+/// Why a fleet could not start or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FleetError {
+    /// A fleet of no terminal was asked for.
+    #[error("a fleet needs at least one terminal")]
+    Empty,
+    /// The addressing has no address for this terminal.
+    #[error("no address for terminal {0}: use --ports, or fewer terminals")]
+    Addresses(u32),
+    /// A terminal could not start or restart.
+    #[error("terminal {sn}: {source}")]
+    Host {
+        sn: String,
+        #[source]
+        source: HostError,
+    },
+    /// A file or socket of the fleet failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A state file of the fleet failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A terminal's certificate could not be made.
+    #[error("terminal {sn}: {source}")]
+    Certificate {
+        sn: String,
+        #[source]
+        source: crate::tls::TlsError,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_fill_one_net_then_the_next() {
+        let at = |i| Addressing::Loopback { port: 8000 }.addr(i).unwrap();
+        assert_eq!(at(0).to_string(), "127.0.1.1:8000");
+        assert_eq!(at(253).to_string(), "127.0.1.254:8000");
+        assert_eq!(at(254).to_string(), "127.0.2.1:8000");
+        assert!(Addressing::Loopback { port: 8000 }.addr(255 * 254).is_err());
+    }
+
+    #[test]
+    fn ports_count_up_from_the_base_and_zero_means_any() {
+        let ports = Addressing::Ports { base: 9000 };
+        assert_eq!(ports.addr(2).unwrap().to_string(), "127.0.0.1:9002");
+        assert!(Addressing::Ports { base: 65535 }.addr(1).is_err());
+        assert_eq!(Addressing::Ports { base: 0 }.addr(7).unwrap().port(), 0);
+    }
+}

@@ -1,0 +1,219 @@
+//! The fleet's running terminals as its control API sees them: each one's serial number,
+//! address and phase (the host's watch, whose `Up` names the device of the current boot),
+//! and the operations on them: statistics per terminal and in total, the network taken
+//! down and brought back.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::device::Device;
+use crate::host::Phase;
+use crate::wire::{SimStats, StatsReport};
+
+/// One running terminal.
+#[derive(Debug)]
+pub(super) struct Member {
+    pub(super) sn: String,
+    pub(super) url: String,
+    pub(super) addr: SocketAddr,
+    pub(super) phase: watch::Receiver<Phase>,
+}
+
+impl Member {
+    /// The device of the boot in force, if the terminal is up.
+    fn device(&self) -> Option<Device> {
+        match &*self.phase.borrow() {
+            Phase::Up(booted) => Some(booted.device.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The fleet's terminals, shared by the control API and the caller. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Members {
+    inner: Arc<Vec<Member>>,
+}
+
+/// `GET /sim/fleet/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetStats {
+    pub terminals: Vec<TerminalStats>,
+    pub total: FleetTotal,
+}
+
+/// One terminal in [`FleetStats`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalStats {
+    pub sn: String,
+    pub url: String,
+    /// Serving (not down for a restart, not stopped).
+    pub up: bool,
+    /// Its network is up (see [`Members::set_online`]).
+    pub online: bool,
+    /// Its `/sim/stats`, while it is up.
+    pub stats: Option<SimStats>,
+}
+
+/// The fleet's figures added up over its terminals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetTotal {
+    pub terminals: u64,
+    pub up: u64,
+    pub online: u64,
+    /// Records made by this process.
+    pub generated: u64,
+    /// Records waiting in the terminals' queues.
+    pub queued: u64,
+    /// Records dropped because a queue was full.
+    pub dropped: u64,
+    /// Delivery attempts.
+    pub sent: u64,
+    /// Attempts the receiver acknowledged.
+    pub ok: u64,
+    /// Attempts by outcome class other than success.
+    pub errors: BTreeMap<String, u64>,
+    pub doors_opened: u64,
+}
+
+impl FleetTotal {
+    fn add(&mut self, t: &TerminalStats) {
+        self.terminals += 1;
+        self.up += u64::from(t.up);
+        self.online += u64::from(t.online);
+        let Some(s) = &t.stats else {
+            return;
+        };
+        self.generated += s.generated;
+        self.queued += s.queue.depth;
+        self.dropped += s.queue.dropped;
+        self.add_pushes(&s.pushes);
+        self.doors_opened += s.door.opened;
+    }
+
+    fn add_pushes(&mut self, p: &StatsReport) {
+        self.sent += p.sent;
+        self.ok += p.ok;
+        for (class, n) in &p.errors {
+            *self.errors.entry(class.clone()).or_default() += n;
+        }
+    }
+}
+
+/// The serial number names no terminal of the fleet.
+#[derive(Debug, thiserror::Error)]
+#[error("no terminal {0} in this fleet")]
+pub struct UnknownTerminal(pub String);
+
+/// Why a terminal's network could not be switched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SwitchError {
+    /// No such terminal.
+    #[error(transparent)]
+    Unknown(#[from] UnknownTerminal),
+    /// The terminal is down for a restart or stopped.
+    #[error("terminal {0} is not up")]
+    NotUp(String),
+}
+
+impl Members {
+    pub(super) fn new(members: Vec<Member>) -> Self {
+        Self {
+            inner: Arc::new(members),
+        }
+    }
+
+    /// The serial numbers, in the fleet's order.
+    pub fn sns(&self) -> Vec<String> {
+        self.inner.iter().map(|m| m.sn.clone()).collect()
+    }
+
+    /// The address terminal `sn` listens on.
+    pub fn addr(&self, sn: &str) -> Option<SocketAddr> {
+        self.find(sn).ok().map(|m| m.addr)
+    }
+
+    fn find(&self, sn: &str) -> Result<&Member, UnknownTerminal> {
+        self.inner
+            .iter()
+            .find(|m| m.sn == sn)
+            .ok_or_else(|| UnknownTerminal(sn.to_string()))
+    }
+
+    /// Resolves once every terminal has booted and serves (or has stopped, when it could
+    /// not), so that what follows finds each one [`up`](TerminalStats::up).
+    pub async fn wait_up(&self) {
+        for member in self.inner.iter() {
+            let mut phase = member.phase.clone();
+            let _ = phase
+                .wait_for(|p| matches!(p, Phase::Up(_) | Phase::Stopped))
+                .await;
+        }
+    }
+
+    /// Terminal `sn`'s device in its current boot, while it is up: for in-process users
+    /// that wait on its activity or drive it directly.
+    pub fn device(&self, sn: &str) -> Option<Device> {
+        self.find(sn).ok().and_then(Member::device)
+    }
+
+    /// Takes terminal `sn`'s network down (`false`) or brings it back (`true`): while it
+    /// is down the terminal answers no connection and pushes nothing, and its records
+    /// queue; back up it answers again and delivers its backlog oldest first. A reboot
+    /// brings the network back up, as it would on the terminal.
+    ///
+    /// # Errors
+    /// [`SwitchError`] when there is no such terminal or it is not up.
+    pub fn set_online(&self, sn: &str, online: bool) -> Result<(), SwitchError> {
+        let member = self.find(sn)?;
+        let device = member
+            .device()
+            .ok_or_else(|| SwitchError::NotUp(sn.to_string()))?;
+        device.set_online(online);
+        tracing::info!(sn, online, "terminal network switched");
+        Ok(())
+    }
+
+    /// One terminal's figures.
+    ///
+    /// # Errors
+    /// [`UnknownTerminal`] when there is no such terminal.
+    pub async fn terminal(&self, sn: &str) -> Result<TerminalStats, UnknownTerminal> {
+        Ok(Self::stats_of(self.find(sn)?).await)
+    }
+
+    async fn stats_of(member: &Member) -> TerminalStats {
+        let device = member.device();
+        let (online, stats) = match &device {
+            Some(d) => {
+                let online = *d.online().borrow();
+                (online, Some(d.stats().await))
+            }
+            None => (false, None),
+        };
+        TerminalStats {
+            sn: member.sn.clone(),
+            url: member.url.clone(),
+            up: device.is_some(),
+            online,
+            stats,
+        }
+    }
+
+    /// Every terminal's figures and their total.
+    pub async fn stats(&self) -> FleetStats {
+        let mut terminals = Vec::with_capacity(self.inner.len());
+        let mut total = FleetTotal::default();
+        for member in self.inner.iter() {
+            let t = Self::stats_of(member).await;
+            total.add(&t);
+            terminals.push(t);
+        }
+        FleetStats { terminals, total }
+    }
+}

@@ -1,0 +1,20 @@
+//! `facesim fleet`: many full terminals in one process, each a [`Host`](crate::host::Host)
+//! with its own serial number, state directory, certificate, credentials, queue and
+//! address, a manifest (`fleet.json`) naming them all, and the fleet's control API
+//! (`/sim/fleet/…`): statistics per terminal and in total, a terminal's network taken
+//! down and brought back.
+//!
+//! `config` is what a fleet is given, `manifest` what it publishes, `members` the running
+//! terminals as the control API sees them, `control` that API's routes and `run` the fleet
+//! from start to shutdown.
+
+mod config;
+mod control;
+mod manifest;
+mod members;
+mod run;
+
+pub use config::{Addressing, FleetConfig, FleetError};
+pub use manifest::{MANIFEST_FILE, Manifest, ManifestDevice};
+pub use members::{FleetStats, FleetTotal, Members, SwitchError, TerminalStats, UnknownTerminal};
+pub use run::Fleet;

@@ -1,0 +1,211 @@
+//! A fleet from start to shutdown: every terminal's first boot and listener (so that an
+//! unusable state directory or address is reported before anything serves), the control
+//! API's listener, the manifest once every terminal listens, then every host and the
+//! control API run until one shutdown stops them all. Each terminal keeps its state in
+//! `<state>/<sn>/`, so a fleet started again on the same directory resumes every terminal
+//! where it was: serial number, queue, library, record numbers.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use futures_util::future::join_all;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::config::{FleetConfig, FleetError};
+use super::control::{self, BASE};
+use super::manifest::{Manifest, ManifestDevice};
+use super::members::{Member, Members};
+use crate::host::{FirstBoot, Host};
+use crate::store::{CERT_FILE, KEY_FILE};
+use crate::tls::CertPair;
+use crate::wire::Identity;
+
+/// One terminal, booted and listening, not yet serving.
+struct Ready {
+    host: Host,
+    first: FirstBoot,
+    listener: TcpListener,
+}
+
+/// A fleet whose terminals all listen, with its manifest written; [`run`](Self::run)
+/// serves them.
+pub struct Fleet {
+    ready: Vec<Ready>,
+    control: TcpListener,
+    members: Members,
+    manifest: Manifest,
+    manifest_path: PathBuf,
+}
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("terminals", &self.ready.len())
+            .field("control", &self.manifest.control)
+            .finish()
+    }
+}
+
+fn io(what: String) -> impl FnOnce(std::io::Error) -> FleetError {
+    move |source| FleetError::Io { what, source }
+}
+
+impl Fleet {
+    /// Boots every terminal, binds its address and the control API's, and writes the
+    /// manifest (`<state>/fleet.json`).
+    ///
+    /// # Errors
+    /// [`FleetError`] when a terminal cannot boot, an address cannot be bound or the
+    /// manifest cannot be written.
+    pub async fn start(config: FleetConfig) -> Result<Self, FleetError> {
+        if config.devices == 0 {
+            return Err(FleetError::Empty);
+        }
+        std::fs::create_dir_all(&config.state)
+            .map_err(io(format!("cannot create {}", config.state.display())))?;
+        let seed = config.terminal.device.synth.seed;
+        let account = &config.terminal.device.account;
+        let scheme = if config.terminal.https {
+            "https"
+        } else {
+            "http"
+        };
+        let mut ready = Vec::with_capacity(config.devices as usize);
+        let mut members = Vec::with_capacity(config.devices as usize);
+        let mut devices = Vec::with_capacity(config.devices as usize);
+        for index in 0..config.devices {
+            let sn = crate::synth::device_sn(seed, index);
+            let addr = config.addressing.addr(index)?;
+            let dir = config.state.join(&sn);
+            let mut host_config = config.terminal.clone();
+            if host_config.https && host_config.cert.is_none() {
+                ensure_certificate(&dir, &sn, addr.ip())?;
+            }
+            host_config.device.sn.clone_from(&sn);
+            host_config.device.state_dir.clone_from(&dir);
+            let host = Host::new(host_config);
+            let host_err = |source| FleetError::Host {
+                sn: sn.clone(),
+                source,
+            };
+            let first = host.first_boot().map_err(host_err)?;
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(io(format!("terminal {sn}: cannot listen on {addr}")))?;
+            let addr = listener
+                .local_addr()
+                .map_err(io(format!("terminal {sn}: no local address")))?;
+            let url = format!("{scheme}://{addr}");
+            devices.push(ManifestDevice {
+                sn: sn.clone(),
+                model: Identity::of(&sn, &account.username).model,
+                api_version: first.device().api().to_string(),
+                url: url.clone(),
+                cert: dir.join(CERT_FILE),
+                username: account.username.clone(),
+                password: account.password.clone(),
+            });
+            members.push(Member {
+                sn,
+                url,
+                addr,
+                phase: host.phase(),
+            });
+            ready.push(Ready {
+                host,
+                first,
+                listener,
+            });
+        }
+        let control = TcpListener::bind(config.control).await.map_err(io(format!(
+            "cannot listen on {} for the control API",
+            config.control
+        )))?;
+        let control_addr = control
+            .local_addr()
+            .map_err(io("the control API has no local address".into()))?;
+        let manifest = Manifest {
+            devices,
+            control: format!("http://{control_addr}{BASE}"),
+        };
+        let manifest_path = manifest.write(&config.state)?;
+        Ok(Self {
+            ready,
+            control,
+            members: Members::new(members),
+            manifest,
+            manifest_path,
+        })
+    }
+
+    /// What the manifest says.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Where the manifest is.
+    pub fn manifest_path(&self) -> &Path {
+        &self.manifest_path
+    }
+
+    /// The control API's address.
+    pub fn control_addr(&self) -> Option<SocketAddr> {
+        self.control.local_addr().ok()
+    }
+
+    /// The terminals, for statistics and network switches.
+    pub fn members(&self) -> Members {
+        self.members.clone()
+    }
+
+    /// Serves every terminal and the control API until `shutdown`, then stops them all:
+    /// each terminal as `facesim device` stops (no push cut off, its queue kept).
+    ///
+    /// # Errors
+    /// [`FleetError::Host`] naming the first terminal whose restart failed; the others
+    /// still run until `shutdown`.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), FleetError> {
+        let (stop, stopped) = watch::channel(false);
+        let until = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let hosts = join_all(self.ready.into_iter().map(|r| {
+            let stopped = until(stopped.clone());
+            async move {
+                let sn = r.first.device().sn().to_string();
+                r.host
+                    .run_from(r.first, r.listener, stopped)
+                    .await
+                    .map_err(|source| FleetError::Host { sn, source })
+            }
+        }));
+        let control = control::serve(self.control, self.members, until(stopped.clone()));
+        let signal = async {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let (results, (), ()) = tokio::join!(hosts, control, signal);
+        results.into_iter().collect()
+    }
+}
+
+/// Makes terminal `sn`'s factory certificate when its state directory has none, naming
+/// the address it listens on besides the loopback names, so that a client reaching
+/// `https://127.0.1.7:8000` with the certificate pinned verifies the name too.
+fn ensure_certificate(dir: &Path, sn: &str, ip: IpAddr) -> Result<(), FleetError> {
+    let (cert, key) = (dir.join(CERT_FILE), dir.join(KEY_FILE));
+    if cert.exists() && key.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    let pair =
+        CertPair::self_signed(&[ip.to_string()]).map_err(|source| FleetError::Certificate {
+            sn: sn.to_string(),
+            source,
+        })?;
+    crate::store::write_atomic(&key, pair.key_pem.as_bytes())?;
+    crate::store::write_atomic(&cert, pair.cert_pem.as_bytes())?;
+    Ok(())
+}
