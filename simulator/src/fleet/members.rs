@@ -3,16 +3,14 @@
 //! and the operations on them: statistics per terminal and in total, the network taken
 //! down and brought back.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::device::Device;
 use crate::host::Phase;
-use crate::wire::{SimStats, StatsReport};
+use crate::wire::{FleetStats, FleetTotal, TerminalStats};
 
 /// One running terminal.
 #[derive(Debug)]
@@ -37,71 +35,6 @@ impl Member {
 #[derive(Debug, Clone)]
 pub struct Members {
     inner: Arc<Vec<Member>>,
-}
-
-/// `GET /sim/fleet/stats`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FleetStats {
-    pub terminals: Vec<TerminalStats>,
-    pub total: FleetTotal,
-}
-
-/// One terminal in [`FleetStats`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TerminalStats {
-    pub sn: String,
-    pub url: String,
-    /// Serving (not down for a restart, not stopped).
-    pub up: bool,
-    /// Its network is up (see [`Members::set_online`]).
-    pub online: bool,
-    /// Its `/sim/stats`, while it is up.
-    pub stats: Option<SimStats>,
-}
-
-/// The fleet's figures added up over its terminals.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FleetTotal {
-    pub terminals: u64,
-    pub up: u64,
-    pub online: u64,
-    /// Records made by this process.
-    pub generated: u64,
-    /// Records waiting in the terminals' queues.
-    pub queued: u64,
-    /// Records dropped because a queue was full.
-    pub dropped: u64,
-    /// Delivery attempts.
-    pub sent: u64,
-    /// Attempts the receiver acknowledged.
-    pub ok: u64,
-    /// Attempts by outcome class other than success.
-    pub errors: BTreeMap<String, u64>,
-    pub doors_opened: u64,
-}
-
-impl FleetTotal {
-    fn add(&mut self, t: &TerminalStats) {
-        self.terminals += 1;
-        self.up += u64::from(t.up);
-        self.online += u64::from(t.online);
-        let Some(s) = &t.stats else {
-            return;
-        };
-        self.generated += s.generated;
-        self.queued += s.queue.depth;
-        self.dropped += s.queue.dropped;
-        self.add_pushes(&s.pushes);
-        self.doors_opened += s.door.opened;
-    }
-
-    fn add_pushes(&mut self, p: &StatsReport) {
-        self.sent += p.sent;
-        self.ok += p.ok;
-        for (class, n) in &p.errors {
-            *self.errors.entry(class.clone()).or_default() += n;
-        }
-    }
 }
 
 /// The serial number names no terminal of the fleet.

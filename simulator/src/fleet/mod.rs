@@ -10,11 +10,10 @@
 
 mod config;
 mod control;
-mod manifest;
+pub mod manifest;
 mod members;
 mod run;
 
 pub use config::{Addressing, FleetConfig, FleetError};
-pub use manifest::{MANIFEST_FILE, Manifest, ManifestDevice};
-pub use members::{FleetStats, FleetTotal, Members, SwitchError, TerminalStats, UnknownTerminal};
+pub use members::{Members, SwitchError, UnknownTerminal};
 pub use run::Fleet;

@@ -15,12 +15,12 @@ use tokio::sync::watch;
 
 use super::config::{FleetConfig, FleetError};
 use super::control::{self, BASE};
-use super::manifest::{Manifest, ManifestDevice};
 use super::members::{Member, Members};
 use crate::host::{FirstBoot, Host};
 use crate::store::{CERT_FILE, KEY_FILE};
 use crate::tls::CertPair;
 use crate::wire::Identity;
+use crate::wire::{Manifest, ManifestDevice};
 
 /// One terminal, booted and listening, not yet serving.
 struct Ready {
@@ -130,7 +130,7 @@ impl Fleet {
             devices,
             control: format!("http://{control_addr}{BASE}"),
         };
-        let manifest_path = manifest.write(&config.state)?;
+        let manifest_path = super::manifest::write(&manifest, &config.state)?;
         Ok(Self {
             ready,
             control,

@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use facesim::fleet::{Addressing, Fleet, FleetConfig, Manifest, ManifestDevice, Members};
+use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
 use facesim::host::HostConfig;
 use facesim::receiver::{Received, ReceiverConfig};
+use facesim_proto::wire::{Manifest, ManifestDevice};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::support::{call, device_config, receiver};
@@ -48,7 +49,7 @@ async fn start(config: FleetConfig) -> Running {
     let fleet = Fleet::start(config).await.unwrap();
     let members = fleet.members();
     // What a platform reads: the file, not the in-process value.
-    let manifest = Manifest::read(fleet.manifest_path()).unwrap();
+    let manifest = facesim::fleet::manifest::read(fleet.manifest_path()).unwrap();
     assert_eq!(&manifest, fleet.manifest());
     let (stop, wait) = oneshot::channel::<()>();
     let task = tokio::spawn(fleet.run(async move {
@@ -339,7 +340,9 @@ async fn the_fleet_process_writes_its_manifest_and_stops_on_sigterm() {
     let line = ready
         .recv_timeout(Duration::from_secs(30))
         .expect("the fleet announces itself");
-    let manifest = Manifest::read(&dir.path().join(facesim::fleet::MANIFEST_FILE)).unwrap();
+    let manifest =
+        facesim::fleet::manifest::read(&dir.path().join(facesim_proto::wire::MANIFEST_FILE))
+            .unwrap();
     assert!(line.contains(&manifest.control), "{line}");
     assert_eq!(manifest.devices.len(), 2);
     let (status, stats) =

@@ -8,8 +8,9 @@ use super::{CmdError, Finish, Stop};
 use crate::app::cli::{FleetArgs, UsageError, check_rate};
 use facesim::clock;
 use facesim::device::{Backoff, DeviceConfig};
-use facesim::fleet::{Addressing, Fleet, FleetConfig, FleetTotal, Members};
+use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
 use facesim::host::HostConfig;
+use facesim_proto::wire::FleetTotal;
 use facesim_proto::wire::{Destination, Subscription};
 
 /// Runs a fleet until `shutdown`.
