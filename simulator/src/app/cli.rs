@@ -96,6 +96,41 @@ pub struct SynthArgs {
     pub no_temperature: bool,
 }
 
+/// What every simulated terminal is given: its recognitions, offline cache, first
+/// subscription, web account, restart time, events and trust (`facesim device`, and each
+/// terminal of `facesim fleet`).
+#[derive(Debug, Clone, Args)]
+pub struct TerminalArgs {
+    /// Recognitions per second while pushing is enabled (0: only on `POST /sim/trigger`).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// How recognitions are spaced in time: poisson (people walking up independently) or
+    /// constant.
+    #[arg(long, value_name = "poisson|constant", default_value = "poisson")]
+    pub arrival: Arrival,
+    /// Most undelivered records kept in the offline cache; at the cap the oldest is dropped.
+    #[arg(long, default_value_t = facesim::store::DEFAULT_QUEUE_CAP)]
+    pub queue_cap: usize,
+    /// Configure pushing to this receiver at the first start, as `POST /v1/event/subscribe`
+    /// would.
+    #[arg(long, value_name = "URL")]
+    pub event_dest: Option<String>,
+    /// The web account's user name (`POST /v1/auth/login`, Basic credentials).
+    #[arg(long, default_value = facesim::access::DEFAULT_USERNAME)]
+    pub username: String,
+    /// The web account's password [default: facesim-admin, printed at start].
+    #[arg(long)]
+    pub password: Option<String>,
+    /// How long a terminal is down when it restarts (`/v1/device/reboot`, `restore`,
+    /// `upgrade`), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub reboot_time: u64,
+    #[command(flatten)]
+    pub synth: SynthArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
 /// `facesim device`.
 #[derive(Debug, Clone, Args)]
 pub struct DeviceArgs {
@@ -119,36 +154,11 @@ pub struct DeviceArgs {
     /// `/v1/device/antiepidemic`.
     #[arg(long)]
     pub sn: Option<String>,
-    /// Recognitions per second while pushing is enabled (0: only on `POST /sim/trigger`).
-    #[arg(long, default_value_t = 1.0)]
-    pub rate: f64,
-    /// How recognitions are spaced in time: poisson (people walking up independently) or
-    /// constant.
-    #[arg(long, value_name = "poisson|constant", default_value = "poisson")]
-    pub arrival: Arrival,
-    /// Most undelivered records kept in the offline cache; at the cap the oldest is dropped.
-    #[arg(long, default_value_t = facesim::store::DEFAULT_QUEUE_CAP)]
-    pub queue_cap: usize,
-    /// Configure pushing to this receiver at start, as `POST /v1/event/subscribe` would.
-    #[arg(long, value_name = "URL")]
-    pub event_dest: Option<String>,
-    /// The web account's user name (`POST /v1/auth/login`, Basic credentials).
-    #[arg(long, default_value = facesim::access::DEFAULT_USERNAME)]
-    pub username: String,
-    /// The web account's password [default: facesim-admin, printed at start].
-    #[arg(long)]
-    pub password: Option<String>,
     /// Answer every route without credentials (login still works), for quick experiments.
     #[arg(long)]
     pub no_auth: bool,
-    /// How long the terminal is down when it restarts (`/v1/device/reboot`, `restore`,
-    /// `upgrade`), in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
-    pub reboot_time: u64,
     #[command(flatten)]
-    pub synth: SynthArgs,
-    #[command(flatten)]
-    pub trust: TrustArgs,
+    pub terminal: TerminalArgs,
 }
 
 /// `facesim fleet`.
@@ -171,35 +181,11 @@ pub struct FleetArgs {
     /// Address of the fleet's control API (`/sim/fleet/…`, plain HTTP).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
     pub control: SocketAddr,
-    /// Recognitions per second of each terminal while its pushing is enabled (0: only on
-    /// `POST /sim/trigger`).
-    #[arg(long, default_value_t = 1.0)]
-    pub rate: f64,
-    /// How recognitions are spaced in time: poisson or constant.
-    #[arg(long, value_name = "poisson|constant", default_value = "poisson")]
-    pub arrival: Arrival,
-    /// Most undelivered records each terminal keeps; at the cap the oldest is dropped.
-    #[arg(long, default_value_t = facesim::store::DEFAULT_QUEUE_CAP)]
-    pub queue_cap: usize,
-    /// Subscribe every terminal to this receiver at its first start.
-    #[arg(long, value_name = "URL")]
-    pub event_dest: Option<String>,
-    /// Every terminal's web account name.
-    #[arg(long, default_value = facesim::access::DEFAULT_USERNAME)]
-    pub username: String,
-    /// Every terminal's web account password [default: facesim-admin].
-    #[arg(long)]
-    pub password: Option<String>,
-    /// How long a terminal is down when it restarts through its API, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
-    pub reboot_time: u64,
     /// Seconds between progress lines (0: none).
     #[arg(long, value_name = "S", default_value_t = 10)]
     pub progress: u64,
     #[command(flatten)]
-    pub synth: SynthArgs,
-    #[command(flatten)]
-    pub trust: TrustArgs,
+    pub terminal: TerminalArgs,
 }
 
 /// `facesim push`.

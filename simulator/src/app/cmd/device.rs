@@ -4,14 +4,10 @@
 use std::future::Future;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::{DeviceArgs, check_rate};
-use facesim::clock;
-use std::time::Duration;
-
-use facesim::device::{Backoff, DeviceConfig};
+use crate::app::cli::DeviceArgs;
+use facesim::device::DeviceConfig;
 use facesim::host::{Host, HostConfig};
 use facesim::tls::CertPair;
-use facesim_proto::wire::{Destination, Subscription};
 
 /// Runs a device until `shutdown`.
 ///
@@ -23,47 +19,18 @@ pub async fn device(
 ) -> Result<Finish, CmdError> {
     // Without --api-version the state directory's own version is taken, so that a
     // terminal upgraded through its API restarts as what it became.
-    let asked = args.synth.api_version;
+    let asked = args.terminal.synth.api_version;
     if asked.is_none() {
-        args.synth.api_version = facesim::maintenance::migrate::stored_version(&args.state)?;
+        args.terminal.synth.api_version =
+            facesim::maintenance::migrate::stored_version(&args.state)?;
     }
-    let synth = args.synth.config()?;
-    let rate = check_rate("--rate", args.rate, 0.0)?;
-    let mut push = crate::app::cli::push_options(&args.trust)?;
-    push.api = synth.api;
-    if args.queue_cap == 0 {
-        return Err(crate::app::cli::UsageError("--queue-cap must be at least 1".into()).into());
-    }
-    let initial = match &args.event_dest {
-        Some(dest) => {
-            let dest = Destination::parse(dest)
-                .map_err(|e| crate::app::cli::UsageError(format!("--event-dest: {e}")))?;
-            Some(Subscription {
-                event_dest: Some(dest),
-                enabled: true,
-            })
-        }
-        None => None,
-    };
+    let terminal = super::terminal::terminal(&args.terminal, !args.no_auth)?;
+    let account = terminal.device.account.clone();
+    let defaulted = terminal.default_password;
     let sn = args
         .sn
         .clone()
-        .unwrap_or_else(|| facesim::synth::device_sn(synth.seed, 0));
-    let account = facesim::access::AccountConfig {
-        username: args.username.clone(),
-        password: args
-            .password
-            .clone()
-            .unwrap_or_else(|| facesim::access::DEFAULT_PASSWORD.into()),
-        required: !args.no_auth,
-    };
-    if account.username.is_empty() || account.password.is_empty() {
-        return Err(crate::app::cli::UsageError(
-            "--username and --password must not be empty".into(),
-        )
-        .into());
-    }
-    let defaulted = args.password.is_none();
+        .unwrap_or_else(|| facesim::synth::device_sn(terminal.device.synth.seed, 0));
     let cert = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(CertPair::load(cert, key)?),
         _ => None,
@@ -72,21 +39,13 @@ pub async fn device(
         device: DeviceConfig {
             sn,
             state_dir: args.state.clone(),
-            synth,
-            rate,
-            arrival: args.arrival,
-            push,
-            queue_cap: args.queue_cap,
-            backoff: Backoff::default(),
-            clock: clock::system(),
-            auth_timing: facesim::remote::AuthTiming::default(),
-            account: account.clone(),
+            ..terminal.device
         },
         api: asked,
         https: !args.plain_http,
         cert,
-        reboot_time: Duration::from_millis(args.reboot_time),
-        initial,
+        reboot_time: terminal.reboot_time,
+        initial: terminal.initial,
     });
     // The first boot happens before the address is taken, so that an unusable state
     // directory is reported without a listener ever being open.

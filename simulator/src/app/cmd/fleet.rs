@@ -5,13 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::{FleetArgs, UsageError, check_rate};
-use facesim::clock;
-use facesim::device::{Backoff, DeviceConfig};
+use crate::app::cli::FleetArgs;
+use facesim::device::DeviceConfig;
 use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
 use facesim::host::HostConfig;
 use facesim_proto::wire::FleetTotal;
-use facesim_proto::wire::{Destination, Subscription};
 
 /// Runs a fleet until `shutdown`.
 ///
@@ -49,33 +47,7 @@ pub async fn fleet(
 
 /// The library's configuration from the flags.
 fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
-    let synth = args.synth.config()?;
-    let rate = check_rate("--rate", args.rate, 0.0)?;
-    let mut push = crate::app::cli::push_options(&args.trust)?;
-    push.api = synth.api;
-    if args.queue_cap == 0 {
-        return Err(UsageError("--queue-cap must be at least 1".into()).into());
-    }
-    let initial = match &args.event_dest {
-        Some(dest) => Some(Subscription {
-            event_dest: Some(
-                Destination::parse(dest).map_err(|e| UsageError(format!("--event-dest: {e}")))?,
-            ),
-            enabled: true,
-        }),
-        None => None,
-    };
-    let account = facesim::access::AccountConfig {
-        username: args.username.clone(),
-        password: args
-            .password
-            .clone()
-            .unwrap_or_else(|| facesim::access::DEFAULT_PASSWORD.into()),
-        required: true,
-    };
-    if account.username.is_empty() || account.password.is_empty() {
-        return Err(UsageError("--username and --password must not be empty".into()).into());
-    }
+    let terminal = super::terminal::terminal(&args.terminal, true)?;
     let addressing = match args.ports {
         Some(base) => Addressing::Ports { base },
         None => Addressing::Loopback { port: args.port },
@@ -87,24 +59,15 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         control: args.control,
         terminal: HostConfig {
             device: DeviceConfig {
-                sn: String::new(),
                 state_dir: args.state.clone(),
-                synth,
-                rate,
-                arrival: args.arrival,
-                push,
-                queue_cap: args.queue_cap,
-                backoff: Backoff::default(),
-                clock: clock::system(),
-                auth_timing: facesim::remote::AuthTiming::default(),
-                account,
+                ..terminal.device
             },
             // Without --api-version each terminal keeps its state directory's version.
-            api: args.synth.api_version,
+            api: args.terminal.synth.api_version,
             https: true,
             cert: None,
-            reboot_time: Duration::from_millis(args.reboot_time),
-            initial,
+            reboot_time: terminal.reboot_time,
+            initial: terminal.initial,
         },
     })
 }

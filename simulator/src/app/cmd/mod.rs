@@ -8,6 +8,7 @@ mod fleet;
 mod push;
 mod receiver;
 mod shared;
+mod terminal;
 
 use std::future::Future;
 
