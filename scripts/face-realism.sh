@@ -88,7 +88,7 @@ haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_de
 
 found = {"hog": {True: [0, 0], False: [0, 0]}, "haar": {True: [0, 0], False: [0, 0]}}
 faces = []  # (person, descriptor)
-for line in open(sys.argv[1], "rb"):
+for index, line in enumerate(open(sys.argv[1], "rb")):
     event = json.loads(line)
     data = event.get("data", event)
     image = data.get("rgb_image")
@@ -108,7 +108,8 @@ for line in open(sys.argv[1], "rb"):
         continue
     user = data.get("user") or {}
     who = user.get("user_id", user.get("id"))
-    person = (data.get("deviceSN"), who) if who is not None else (data.get("deviceSN"), id(line))
+    # A face the library does not know is a person of their own, named by its line.
+    person = (data.get("deviceSN"), who) if who is not None else ("line", index)
     descriptor = np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0])))
     faces.append((person, descriptor))
 
