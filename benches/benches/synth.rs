@@ -1,12 +1,13 @@
 //! Criterion benchmarks of the synthesiser at its default configuration: drawing a record,
-//! rendering and encoding a snapshot, serialising an event, and the whole generation. It
+//! rendering a face, encoding it, both together (the snapshot), serialising an event, and
+//! the whole generation (draw, snapshot, base64, JSON event). It
 //! also prints the typical snapshot and event sizes, since they decide how much a load
 //! test puts on the wire.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use facesim::synth::{Generator, SynthConfig, device_sn, face};
+use facesim::synth::{Generator, SynthConfig, device_sn, face, jpeg};
 
 /// The spec example's timestamp; any value does, the benches only need one.
 const TIMESTAMP: i64 = 1_660_625_866;
@@ -77,6 +78,20 @@ fn synth(c: &mut Criterion) {
         })
     });
 
+    // Encoding alone, over the same faces drawn once, to tell the encoder's share.
+    let (quality, comment) = (g.config().quality, jpeg::trace_comment(g.sn(), 1));
+    let pictures: Vec<_> = draws
+        .iter()
+        .map(|d| face::render(&d.look, &d.shot, w, h))
+        .collect();
+    let mut i = 0;
+    group.bench_function("encode", |b| {
+        b.iter(|| {
+            i = (i + 1) % pictures.len();
+            black_box(jpeg::encode(&pictures[i], w, h, quality, &comment))
+        })
+    });
+
     let events: Vec<_> = (0..16).map(|s| g.generate(s, TIMESTAMP).event).collect();
     let mut i = 0;
     group.bench_function("event_serialise", |b| {
@@ -90,6 +105,14 @@ fn synth(c: &mut Criterion) {
         b.iter(|| {
             seq += 1;
             black_box(g.generate(seq, TIMESTAMP))
+        })
+    });
+    // A whole event as a sender puts it on the wire: draw, snapshot, base64 and JSON.
+    group.bench_function("event", |b| {
+        b.iter(|| {
+            seq += 1;
+            let generated = g.generate(seq, TIMESTAMP);
+            black_box(serde_json::to_vec(&generated.event).expect("events always serialise"))
         })
     });
     group.finish();
