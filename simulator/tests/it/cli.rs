@@ -231,14 +231,7 @@ fn device_process_serves_its_api_and_stops_on_sigterm() {
         .expect("device announces its API address");
     let body = blocking_get(&api);
     assert!(body.contains("\"code\":200"), "{body}");
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    support::sigterm(&child);
     // The exit is waited for on a thread and the test waits (bounded) for that event,
     // instead of polling the child.
     let (exited_tx, exited) = std::sync::mpsc::channel();

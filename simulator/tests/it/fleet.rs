@@ -12,7 +12,7 @@ use facesim::receiver::{Received, ReceiverConfig};
 use facesim_proto::wire::{Manifest, ManifestDevice};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::support::{call, device_config, receiver};
+use crate::support::{self, call, device_config, receiver};
 
 const TERMINALS: u32 = 3;
 
@@ -358,14 +358,7 @@ async fn the_fleet_process_writes_its_manifest_and_stops_on_sigterm() {
         .await;
         assert_eq!(status, 200, "{}: {body}", d.sn);
     }
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    support::sigterm(&child);
     let mut stdout = child.stdout.take().unwrap();
     let (exited_tx, exited) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

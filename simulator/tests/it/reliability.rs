@@ -452,11 +452,7 @@ async fn sigterm_once_a_push_arrives(dev: &mut Proc, arrived: &mut mpsc::Unbound
         .await
         .expect("a push in flight")
         .unwrap();
-    let status = Command::new("kill")
-        .args(["-TERM", &dev.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    support::sigterm(&dev.0);
     let exit = wait_exit(dev).await;
     assert!(exit.success(), "exit status {exit:?}");
 }
