@@ -397,19 +397,7 @@ fn int_in(
     range: std::ops::RangeInclusive<u8>,
     allowed: &str,
 ) -> Result<Option<u8>, FunctionsError> {
-    let Some(v) = obj.get(name) else {
-        return Ok(None);
-    };
-    let n = integer(name, v)?;
-    u8::try_from(n)
-        .ok()
-        .filter(|n| range.contains(n))
-        .map(Some)
-        .ok_or_else(|| FunctionsError::OutOfRange {
-            field: name,
-            value: n,
-            allowed: allowed.to_string(),
-        })
+    int_where(obj, name, |n| range.contains(&n), allowed)
 }
 
 fn small_int(
@@ -418,13 +406,23 @@ fn small_int(
     values: &[u8],
     allowed: &str,
 ) -> Result<Option<u8>, FunctionsError> {
+    int_where(obj, name, |n| values.contains(&n), allowed)
+}
+
+/// The integer field `name`, when present, refused unless `takes` it (`allowed` says which).
+fn int_where(
+    obj: &Map<String, Value>,
+    name: &'static str,
+    takes: impl Fn(u8) -> bool,
+    allowed: &str,
+) -> Result<Option<u8>, FunctionsError> {
     let Some(v) = obj.get(name) else {
         return Ok(None);
     };
     let n = integer(name, v)?;
     u8::try_from(n)
         .ok()
-        .filter(|n| values.contains(n))
+        .filter(|&n| takes(n))
         .map(Some)
         .ok_or_else(|| FunctionsError::OutOfRange {
             field: name,

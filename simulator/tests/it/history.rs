@@ -247,10 +247,11 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .unwrap()
 }
 
-type Feed = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
+pub(crate) type Feed =
+    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
 
 /// Opens the live feed over TLS, trusting only the device's certificate.
-async fn connect(addr: SocketAddr, cert_pem: &str) -> Result<Feed, tungstenite::Error> {
+pub(crate) async fn connect(addr: SocketAddr, cert_pem: &str) -> Result<Feed, tungstenite::Error> {
     let config =
         facesim::tls::client_config(&facesim::tls::Trust::Pinned(cert_pem.into())).unwrap();
     let tcp = TcpStream::connect(addr).await.unwrap();

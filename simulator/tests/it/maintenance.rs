@@ -40,6 +40,11 @@ fn host_config(dir: &std::path::Path, api: ApiVersion, reboot: Duration) -> Host
     }
 }
 
+/// A host of `api` on a state directory in `dir`, down for `reboot` on each restart, running.
+async fn boot(dir: &std::path::Path, api: ApiVersion, reboot: Duration) -> TestHost {
+    start(host_config(dir, api, reboot)).await
+}
+
 async fn start(config: HostConfig) -> TestHost {
     facesim::tls::install_crypto_provider();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -164,12 +169,7 @@ fn tgz() -> Vec<u8> {
 #[tokio::test]
 async fn a_new_certificate_is_served_after_a_reboot_and_a_mismatched_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = start(host_config(
-        dir.path(),
-        ApiVersion::V1_3,
-        Duration::from_millis(200),
-    ))
-    .await;
+    let mut host = boot(dir.path(), ApiVersion::V1_3, Duration::from_millis(200)).await;
     let first = host.up(1).await;
     let (old, api) = open_client(&first);
     let factory = first.cert_pem.clone().unwrap();
@@ -252,40 +252,10 @@ async fn a_new_certificate_is_served_after_a_reboot_and_a_mismatched_one_is_refu
     host.stop().await;
 }
 
-type Feed = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
-
-async fn live_feed(addr: SocketAddr, cert_pem: &str) -> Feed {
-    let config =
-        facesim::tls::client_config(&facesim::tls::Trust::Pinned(cert_pem.into())).unwrap();
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let tls = tokio_rustls::TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    let mut request =
-        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-            "wss://{addr}/v1/event"
-        ))
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", support::basic_auth().parse().unwrap());
-    tokio_tungstenite::client_async(request, tls)
-        .await
-        .unwrap()
-        .0
-}
-
 #[tokio::test]
 async fn a_reboot_closes_the_feed_refuses_connections_then_keeps_library_and_queue_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = start(host_config(
-        dir.path(),
-        ApiVersion::V1_3,
-        Duration::from_millis(1500),
-    ))
-    .await;
+    let mut host = boot(dir.path(), ApiVersion::V1_3, Duration::from_millis(1500)).await;
     let first = host.up(1).await;
     let (client, api) = open_client(&first);
     let (status, body) = call(client.post(format!("{api}/v1/user")).json(
@@ -313,7 +283,9 @@ async fn a_reboot_closes_the_feed_refuses_connections_then_keeps_library_and_que
         assert_eq!(body["data"]["queued"], true);
         made.push(body["data"]["seq"].as_u64().unwrap());
     }
-    let mut feed = live_feed(first.addr, first.cert_pem.as_deref().unwrap()).await;
+    let mut feed = crate::history::connect(first.addr, first.cert_pem.as_deref().unwrap())
+        .await
+        .unwrap();
 
     let (status, body) = get(&client, &api, "/v1/device/reboot").await;
     assert_eq!((status, &body["data"]), (200, &Value::Null));
@@ -370,12 +342,7 @@ async fn a_reboot_closes_the_feed_refuses_connections_then_keeps_library_and_que
 #[tokio::test]
 async fn restore_erases_library_records_and_settings_and_keeps_the_account_and_numbering() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = start(host_config(
-        dir.path(),
-        ApiVersion::V1_3,
-        Duration::from_millis(100),
-    ))
-    .await;
+    let mut host = boot(dir.path(), ApiVersion::V1_3, Duration::from_millis(100)).await;
     let first = host.up(1).await;
     let (client, api) = open_client(&first);
     let (status, _) = call(
@@ -408,7 +375,7 @@ async fn restore_erases_library_records_and_settings_and_keeps_the_account_and_n
     let seq = trig["data"]["seq"].as_u64().unwrap();
     let (_, factory_custom) = {
         let other = tempfile::tempdir().unwrap();
-        let mut fresh = start(host_config(other.path(), ApiVersion::V1_3, Duration::ZERO)).await;
+        let mut fresh = boot(other.path(), ApiVersion::V1_3, Duration::ZERO).await;
         let booted = fresh.up(1).await;
         let (c, a) = open_client(&booted);
         let got = get(&c, &a, "/v1/device/custom").await;
@@ -448,12 +415,7 @@ async fn restore_erases_library_records_and_settings_and_keeps_the_account_and_n
 #[tokio::test]
 async fn an_upgrade_to_1_3_migrates_settings_library_and_queued_records_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = start(host_config(
-        dir.path(),
-        ApiVersion::V1_2,
-        Duration::from_millis(100),
-    ))
-    .await;
+    let mut host = boot(dir.path(), ApiVersion::V1_2, Duration::from_millis(100)).await;
     let first = host.up(1).await;
     let (client, api) = open_client(&first);
     let (_, info) = get(&client, &api, "/v1/device/info").await;
@@ -586,12 +548,7 @@ async fn raw_status(addr: SocketAddr, cert_pem: &str, head: String) -> String {
 #[tokio::test]
 async fn packages_that_are_not_one_too_old_unnamed_or_too_large_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = start(host_config(
-        dir.path(),
-        ApiVersion::V1_3,
-        Duration::from_millis(100),
-    ))
-    .await;
+    let mut host = boot(dir.path(), ApiVersion::V1_3, Duration::from_millis(100)).await;
     let booted = host.up(1).await;
     let (client, api) = open_client(&booted);
     let url = format!("{api}/v1/device/upgrade");
@@ -657,7 +614,7 @@ async fn packages_that_are_not_one_too_old_unnamed_or_too_large_are_refused() {
 async fn a_state_directory_is_migrated_forward_and_never_backward() {
     let dir = tempfile::tempdir().unwrap();
     // Records queued by a 1.0 terminal.
-    let mut host = start(host_config(dir.path(), ApiVersion::V1_0, Duration::ZERO)).await;
+    let mut host = boot(dir.path(), ApiVersion::V1_0, Duration::ZERO).await;
     let booted = host.up(1).await;
     let (client, api) = open_client(&booted);
     let closed = TcpListener::bind("127.0.0.1:0")
@@ -676,7 +633,7 @@ async fn a_state_directory_is_migrated_forward_and_never_backward() {
     host.stop().await;
 
     // Started as 1.3: migrated, and its backlog goes out in 1.3's layout.
-    let mut host = start(host_config(dir.path(), ApiVersion::V1_3, Duration::ZERO)).await;
+    let mut host = boot(dir.path(), ApiVersion::V1_3, Duration::ZERO).await;
     let booted = host.up(1).await;
     let (client, api) = open_client(&booted);
     let (receiver, mut pushed) = support::receiver(facesim::receiver::ReceiverConfig {
