@@ -32,7 +32,7 @@ use super::scene::Shot;
 use super::{Draw, Generator, Person, truncate_at_char};
 use crate::profile::{PersonKind, UserIds};
 use crate::seed::{Domain, splitmix64};
-use crate::wire::{AuthMode, AuthRequest, Group, Mask, RecognizeStatus, User, UserId};
+use crate::wire::{AuthMode, AuthRequest, Group, RecognizeStatus, User, UserId};
 
 /// How a caller presents themselves at the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -328,13 +328,7 @@ impl Generator {
         } else {
             rng.random_range(0.2..0.6)
         };
-        let propensity = known.map_or(0.3, |p| p.mask_propensity);
-        let mask_worn = rng.random_bool(f64::from(propensity.clamp(0.0, 1.0)));
-        let mask = match (self.cfg.mask_detection, mask_worn) {
-            (false, _) => Mask::NotEnabled,
-            (true, false) => Mask::NotWorn,
-            (true, true) => Mask::Worn,
-        };
+        let (mask, mask_worn) = self.draw_mask(&mut rng, known);
         let mut shot = Shot::random(&mut rng, self.backdrop);
         shot.mask_worn = mask_worn;
         let temperature = if self.cfg.temperature_detection {

@@ -26,6 +26,23 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// Whether the person in front of the terminal wears a mask (their habit, or 0.3 for
+    /// someone unknown), and the `mask` the record reports under the device's detection.
+    pub(super) fn draw_mask<R: RngExt + ?Sized>(
+        &self,
+        rng: &mut R,
+        known: Option<&Person>,
+    ) -> (Mask, bool) {
+        let propensity = known.map_or(0.3, |p| p.mask_propensity);
+        let worn = rng.random_bool(f64::from(propensity.clamp(0.0, 1.0)));
+        let mask = match (self.cfg.mask_detection, worn) {
+            (false, _) => Mask::NotEnabled,
+            (true, false) => Mask::NotWorn,
+            (true, true) => Mask::Worn,
+        };
+        (mask, worn)
+    }
+
     /// A generator for device `sn`. Out-of-range settings are clamped to the nearest valid
     /// value (see [`SynthConfig::validate`] to refuse them instead); the population
     /// follows deterministically from `(cfg.seed, sn)` and the population size.
@@ -97,13 +114,7 @@ impl Generator {
             }
         };
         let (recognize_score, liveness_score) = scores(&mut rng, status);
-        let propensity = known.map_or(0.3, |p| p.mask_propensity);
-        let mask_worn = rng.random_bool(f64::from(propensity.clamp(0.0, 1.0)));
-        let mask = match (self.cfg.mask_detection, mask_worn) {
-            (false, _) => Mask::NotEnabled,
-            (true, false) => Mask::NotWorn,
-            (true, true) => Mask::Worn,
-        };
+        let (mask, mask_worn) = self.draw_mask(&mut rng, known);
         let mut pass = status.may_pass() && known.is_some_and(|p| p.has_access);
         let mut shot = Shot::random(&mut rng, self.backdrop);
         shot.mask_worn = mask_worn;
