@@ -51,6 +51,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
         Mode::List => print!("{}", facecert::catalog::listing()),
         Mode::Matrix => print!("{}", facecert::matrix::markdown()),
+        Mode::Completions(args) => {
+            facesim_cli::write_completions::<Cli>(&args, &mut std::io::stdout());
+        }
+        Mode::Man(args) => {
+            let pages = facesim_cli::write_man_pages::<Cli>(&args, &mut std::io::stdout())
+                .context("cannot write the man pages")?;
+            for page in pages {
+                println!("{}", page.display());
+            }
+        }
         Mode::Body { name, seed, api } => {
             // The push suite's requests, then the auth suite's (`auth-…`).
             let body = facecert::probe::Factory::new(seed, api)

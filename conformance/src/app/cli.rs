@@ -44,6 +44,10 @@ pub enum Command {
     /// Writes the exact body of one of the suite's requests to standard output, for
     /// bodies too large to save with --artifacts (the reproduce lines pipe it to curl).
     Body(BodyArgs),
+    /// Prints the completion script of a shell (bash, zsh, fish, …) for facecert.
+    Completions(facesim_cli::CompletionsArgs),
+    /// Prints facecert's man page, or writes one per command into a directory (`--out DIR`).
+    Man(facesim_cli::ManArgs),
 }
 
 /// Options of `facecert body`.
@@ -138,6 +142,10 @@ pub enum Mode {
     RunAll(Box<Config>, Outputs),
     List,
     Matrix,
+    /// Print the completion script of a shell.
+    Completions(facesim_cli::CompletionsArgs),
+    /// Print the man page, or write them all into a directory.
+    Man(facesim_cli::ManArgs),
     /// Print the body of the named request built from the seed.
     Body {
         name: String,
@@ -182,6 +190,8 @@ impl Cli {
         match self.command {
             Command::List => Ok(Mode::List),
             Command::Matrix => Ok(Mode::Matrix),
+            Command::Completions(args) => Ok(Mode::Completions(args)),
+            Command::Man(args) => Ok(Mode::Man(args)),
             Command::Body(args) => Ok(Mode::Body {
                 name: args.name,
                 seed: args.seed,

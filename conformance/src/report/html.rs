@@ -15,7 +15,7 @@ h1{font-size:1.5em}table{border-collapse:collapse;width:100%}th,td{padding:.35em
 .v{font-weight:700;border-radius:3px;padding:.1em .45em;color:#fff}.PASS{background:#2e7d32}.FAIL{background:#c62828}\
 .WARN{background:#ef6c00}.INFO{background:#1565c0}.SKIP{background:#757575}code,pre{font-family:ui-monospace,monospace;font-size:.92em}\
 pre{white-space:pre-wrap;background:#f6f6f6;padding:.6em;margin:.3em 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}\
-dt{font-weight:600}.result{font-size:1.2em;font-weight:700}";
+dt{font-weight:600}.result{font-size:1.2em;font-weight:700}.nowrap{white-space:nowrap}";
 
 /// Writes the page.
 ///
@@ -93,7 +93,7 @@ fn row(page: &mut String, check: &CheckResult) {
     let verdict = check.verdict.label();
     let _ = write!(
         page,
-        "<tr id=\"{id}\"><td><span class=\"v {verdict}\">{verdict}</span></td><td>{id}</td><td>{}</td><td>{}</td><td>{}<br><small>{}</small></td><td>{}",
+        "<tr id=\"{id}\"><td class=\"nowrap\"><span class=\"v {verdict}\">{verdict}</span></td><td class=\"nowrap\">{id}</td><td class=\"nowrap\">{}</td><td>{}</td><td>{}<br><small>{}</small></td><td>{}",
         check.level,
         check.versions,
         escape(check.requirement),

@@ -91,6 +91,21 @@ async fn a_conforming_receiver_exits_0_and_gets_all_three_reports() {
 
     let page = std::fs::read_to_string(&html).expect("html written");
     assert!(page.starts_with("<!doctype html>") && page.contains("<svg"));
+    // Browsers break lines at a hyphen, so an ID cell that may wrap shows "T-" above "01"
+    // in a narrow column: the verdict, ID and level cells never wrap.
+    assert!(page.contains(".nowrap{white-space:nowrap}"));
+    let rows: Vec<&str> = page.split("<tr id=").skip(1).collect();
+    assert!(rows.len() > 30, "{} rows", rows.len());
+    for row in rows {
+        let cells: Vec<&str> = row.split("<td").skip(1).take(3).collect();
+        assert_eq!(cells.len(), 3, "{row}");
+        assert!(
+            cells
+                .iter()
+                .all(|cell| cell.starts_with(" class=\"nowrap\">")),
+            "{row}"
+        );
+    }
     assert!(
         !page.contains("<script") && !page.contains("src=") && !page.contains("<link"),
         "self-contained"
@@ -348,4 +363,30 @@ async fn facecert_auth_certifies_the_reference_auth_server_and_refuses_api_1_0()
         stderr.contains("no remote-authentication callback"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_and_man_pages_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = facecert(vec!["completions".into(), shell.into()]).await;
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for word in ["run", "auth", "junit", "api-version"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = facecert(vec![
+        "man".into(),
+        "--out".into(),
+        dir.path().display().to_string(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for page in ["facecert.1", "facecert-run.1", "facecert-auth.1"] {
+        let roff = std::fs::read_to_string(dir.path().join(page)).expect(page);
+        assert!(roff.contains(".TH"), "{page}");
+    }
+    let run = std::fs::read_to_string(dir.path().join("facecert-run.1")).expect("run page");
+    assert!(run.contains("junit"), "{run}");
 }

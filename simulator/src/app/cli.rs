@@ -48,6 +48,10 @@ pub enum Command {
     Load(Box<crate::app::load_cli::LoadArgs>),
     /// Merge the JSON results of several load shards exactly (histograms added, not averaged).
     Merge(crate::app::load_cli::MergeArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, …) for facesim.
+    Completions(facesim_cli::CompletionsArgs),
+    /// Print facesim's man page, or write one per command into a directory (`--out DIR`).
+    Man(facesim_cli::ManArgs),
 }
 
 /// What the events look like.

@@ -274,3 +274,41 @@ fn receiver_lists_the_zoo() {
     assert!(stdout.lines().count() >= 15, "{stdout}");
     assert!(stdout.contains("never-answers"), "{stdout}");
 }
+
+#[test]
+fn completions_and_man_pages_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = facesim(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for word in ["device", "fleet", "load", "api-version", "event-dest"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = facesim(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+
+    let main_page = facesim(&["man"]);
+    assert!(main_page.status.success());
+    assert!(text(&main_page.stdout).contains(".TH facesim"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = facesim(&["man", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for page in [
+        "facesim.1",
+        "facesim-device.1",
+        "facesim-fleet.1",
+        "facesim-load.1",
+    ] {
+        let roff = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(roff.contains(".TH"), "{page}");
+    }
+    let device = std::fs::read_to_string(dir.path().join("facesim-device.1")).unwrap();
+    assert!(device.contains("reboot\\-time"), "{device}");
+}

@@ -3,6 +3,7 @@
 //! with ephemeral ports.
 
 mod acting;
+mod action;
 mod ai;
 mod answers;
 mod api;

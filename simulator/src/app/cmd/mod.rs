@@ -42,5 +42,17 @@ pub async fn run(
             crate::app::load_cli::load_command(&args, shutdown).await?,
         )),
         Command::Merge(args) => Ok(finish(crate::app::load_cli::merge_command(&args)?)),
+        Command::Completions(args) => {
+            facesim_cli::write_completions::<Cli>(&args, &mut std::io::stdout());
+            Ok(Finish::Success)
+        }
+        Command::Man(args) => {
+            let pages = facesim_cli::write_man_pages::<Cli>(&args, &mut std::io::stdout())
+                .map_err(io_err("cannot write the man pages"))?;
+            for page in pages {
+                println!("{}", page.display());
+            }
+            Ok(Finish::Success)
+        }
     }
 }
