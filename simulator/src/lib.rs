@@ -17,6 +17,7 @@ pub mod schedule;
 pub mod synth;
 mod terminal;
 
+pub(crate) use protocol::metrics;
 pub use protocol::{net, server, stats, tls};
 // The pure core lives in its own crate; the crate's own code names its modules by their
 // short names, and everyone outside names them in `facesim_proto`.

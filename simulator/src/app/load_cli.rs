@@ -86,6 +86,11 @@ pub struct LoadArgs {
     /// tools.
     #[arg(long, value_name = "FILE")]
     pub save_body: Option<PathBuf>,
+    /// Serve the run's live figures (events by outcome, latency histogram, in flight,
+    /// queued, target rate) in the Prometheus text format at http://ADDR/metrics while the
+    /// run goes on, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// No live progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -227,6 +232,7 @@ impl LoadArgs {
             timeout,
             thresholds,
             progress: !self.quiet,
+            metrics_listen: self.metrics_listen,
             save_body: self.save_body.clone(),
             api: self
                 .api_version

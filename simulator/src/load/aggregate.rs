@@ -94,12 +94,14 @@ impl Default for Totals {
     }
 }
 
-/// What the progress display asks for.
-#[derive(Debug, Clone, Copy, Default)]
+/// What the progress display and the live `/metrics` ask for.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Progress {
     pub sent: u64,
     pub ok: u64,
     pub p99_ms: f64,
+    /// Every answer so far, by class, with the latency histogram.
+    pub stats: Stats,
 }
 
 impl Tally for Totals {
@@ -124,6 +126,7 @@ impl Tally for Totals {
             sent: self.stats.sent(),
             ok: self.stats.ok(),
             p99_ms: self.stats.quantile_ms(0.99),
+            stats: self.stats.clone(),
         }
     }
 

@@ -155,6 +155,8 @@ pub struct LoadConfig {
     /// Time allowed for one exchange (connect, send, answer).
     pub timeout: Duration,
     pub thresholds: Thresholds,
+    /// Serve the run's live figures at `GET /metrics` on this address while it runs.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Show live progress on stderr.
     pub progress: bool,
     /// Write the body of the first event here before the run (to replay it elsewhere).
@@ -187,6 +189,7 @@ impl LoadConfig {
             timeout: crate::profile::ANSWER_TIMEOUT,
             thresholds: Thresholds::default(),
             progress: false,
+            metrics_listen: None,
             save_body: None,
             api: crate::profile::ApiVersion::default(),
             target: Target::Push,

@@ -77,6 +77,10 @@ pub async fn run_load(
         duration: config.duration,
         count: config.count.map(|c| config.shard.share_of(c)),
     };
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(super::exposition::bind(addr).await?),
+        None => None,
+    };
     let (recorder, aggregator) = aggregate::spawn();
     let counters = Arc::new(Counters::default());
     let started_unix = config.clock.unix_time();
@@ -116,7 +120,29 @@ pub async fn run_load(
         },
         enabled: config.progress,
     });
+    let exposition = metrics_listener.map(|listener| {
+        if let Ok(addr) = listener.local_addr() {
+            eprintln!("live figures at http://{addr}/metrics");
+        }
+        super::exposition::spawn(
+            listener,
+            super::exposition::Figures {
+                recorder: recorder.clone(),
+                counters: counters.clone(),
+                source: source.clone(),
+                start,
+                target: match &config.mode {
+                    Mode::Open { profile, .. } => Some(profile.scaled(config.shard.fraction())),
+                    Mode::Max => None,
+                },
+                to: config.url.to_string(),
+            },
+        )
+    });
     let ended = drive(&source, wire, recorder, shutdown).await;
+    if let Some(exposition) = exposition {
+        exposition.finish().await;
+    }
     let interrupted = ended == Ended::Interrupted;
     display.finish().await;
     let elapsed = start.elapsed();

@@ -36,6 +36,7 @@ mod config;
 mod drive;
 mod engine;
 mod error;
+mod exposition;
 pub mod html;
 mod judge;
 pub(crate) mod merge;

@@ -2,6 +2,7 @@
 //! client layer, the one accept loop every server runs, TLS, and the one aggregator. The
 //! terminal, the receivers and the load engine are built on it.
 
+pub(crate) mod metrics;
 pub mod net;
 pub mod server;
 pub mod stats;

@@ -1,10 +1,14 @@
 //! The reference receiver: the server at `event_dest` done right, small enough for a
 //! vendor to read as an example. It checks each event, decides the door by a simple
 //! policy, answers with `customtips`, and can save the snapshots. It also serves the
-//! reference remote-authentication server at `/auth` ([`auth`]).
+//! reference remote-authentication server at `/auth` ([`auth`]), and its figures at
+//! `GET /metrics` ([`counters`]).
 
 pub mod auth;
+mod counters;
 mod text;
+
+use counters::{Callback, Counters, Push};
 
 pub use text::{fit_tips, is_json_content_type};
 
@@ -122,6 +126,7 @@ pub struct Received {
 struct State {
     config: ReceiverConfig,
     events: Option<mpsc::UnboundedSender<Received>>,
+    counters: Arc<Counters>,
 }
 
 /// Serves the reference receiver on `listener` until `shutdown`. Every event taken is sent
@@ -146,7 +151,11 @@ pub async fn serve_with_auth(
     decided: Option<mpsc::UnboundedSender<auth::AuthDecided>>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let state = Arc::new(State { config, events });
+    let state = Arc::new(State {
+        config,
+        events,
+        counters: Arc::default(),
+    });
     server::serve(
         listener,
         tls,
@@ -166,7 +175,18 @@ fn routes(
         state.config.api,
         max_body,
         decided,
+        state.counters.clone(),
     );
+    let counted = state.clone();
+    let metrics = warp::path!("metrics").and(warp::get()).map(move || {
+        let text = counted.counters.render(counted.config.api.as_str());
+        let mut reply = Response::new(text.into());
+        reply.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        );
+        reply
+    });
     let pushes = warp::post()
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_body))
@@ -175,6 +195,8 @@ fn routes(
             handle(&state, content_type.as_deref(), &body)
         });
     callbacks
+        .or(metrics)
+        .unify()
         .or(pushes)
         .unify()
         .recover(server::recover)
@@ -324,11 +346,22 @@ fn judge(config: &ReceiverConfig, content_type: Option<&str>, body: &[u8]) -> Ju
 
 fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
     let mut taken = match judge(&state.config, content_type, body) {
-        Judged::Refused(status, answer) | Judged::Acknowledged(status, answer) => {
+        Judged::Refused(status, answer) => {
+            state.counters.push(Push::Refused(status));
+            return server::json_reply(status, &answer);
+        }
+        Judged::Acknowledged(status, answer) => {
+            state.counters.push(Push::OtherType);
             return server::json_reply(status, &answer);
         }
         Judged::Taken(taken) => taken,
     };
+    state.counters.push(match taken.event.as_record() {
+        Some(_) => Push::Record {
+            pass: taken.answer.data.pass,
+        },
+        None => Push::Alarm,
+    });
     let snapshot = taken.event.as_record().and_then(|r| {
         base64::engine::general_purpose::STANDARD
             .decode(r.rgb_image.as_bytes())

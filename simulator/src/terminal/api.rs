@@ -1,10 +1,12 @@
 //! The device's HTTP API: `GET`/`POST /v1/event/subscribe` as on the real terminal, plus the
-//! simulator's control endpoints under `/sim/`. Every failure answers with the JSON error
-//! envelope and a matching non-200 status; a refused request changes nothing.
+//! simulator's control endpoints under `/sim/` and its Prometheus figures at `/metrics`.
+//! Every failure answers with the JSON error envelope and a matching non-200 status; a
+//! refused request changes nothing.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -63,16 +65,27 @@ pub fn routes(
         .then(|body: Bytes, d: Device| async move { trigger(&d, &body).await });
     let stats = warp::path!("sim" / "stats")
         .and(warp::get())
-        .and(with_device)
+        .and(with_device.clone())
         .then(
             |d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) },
         );
+    let logins = Arc::new(Logins::default());
+    let counted = logins.clone();
+    let metrics = warp::path!("metrics")
+        .and(warp::get())
+        .and(with_device)
+        .then(move |d: Device| {
+            let logins = counted.clone();
+            async move { metrics(&d, &logins).await }
+        });
     let tree = get_subscription
         .or(set_subscription)
         .unify()
         .or(trigger)
         .unify()
         .or(stats)
+        .unify()
+        .or(metrics)
         .unify()
         .or(functions)
         .unify()
@@ -90,7 +103,7 @@ pub fn routes(
         .and(guarded)
         .map(
             move |method: http::Method, path: warp::path::FullPath, reply: Response| {
-                note(&logged, &method, path.as_str(), reply.status());
+                note(&logged, &logins, &method, path.as_str(), reply.status());
                 reply
             },
         )
@@ -105,15 +118,57 @@ pub fn routes(
         })
 }
 
+/// Logins since this boot, for `/metrics`.
+#[derive(Debug, Default)]
+struct Logins {
+    ok: AtomicU64,
+    refused: AtomicU64,
+}
+
+/// `GET /metrics`: the figures of `/sim/stats`, the logins and the live feed's clients,
+/// in the Prometheus text format.
+async fn metrics(device: &Device, logins: &Logins) -> Response {
+    let stats = device.stats().await;
+    let labels = vec![("sn".to_owned(), stats.sn.clone())];
+    let mut scrape = crate::metrics::Scrape::default();
+    scrape.terminal(&labels, &stats);
+    for (result, n) in [("ok", &logins.ok), ("refused", &logins.refused)] {
+        scrape.counter(
+            "facesim_logins",
+            "Logins to the web API (POST /v1/auth/login) since the terminal started, by result.",
+            crate::metrics::with(&labels, "result", result),
+            n.load(Ordering::Relaxed),
+        );
+    }
+    scrape.gauge(
+        "facesim_live_clients",
+        "Clients of the live feed (GET /v1/event) now.",
+        labels,
+        device.live().clients() as f64,
+    );
+    let mut reply = Response::new(scrape.render().into());
+    reply.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+    );
+    reply
+}
+
 /// Writes what the web API changed to the system log: logins (and refused ones) and
 /// every request that changed something (the maintenance routes write their own).
-fn note(device: &Device, method: &http::Method, path: &str, status: StatusCode) {
+fn note(device: &Device, logins: &Logins, method: &http::Method, path: &str, status: StatusCode) {
     let log = device.maintenance().log();
     let path = path.trim_end_matches('/');
     if path == "/v1/auth/login" {
         match status {
-            StatusCode::OK => log.info("web", "login"),
-            _ => log.warn("web", format!("login refused ({})", status.as_u16())),
+            StatusCode::OK => {
+                logins.ok.fetch_add(1, Ordering::Relaxed);
+                log.info("web", "login");
+            }
+            _ => {
+                logins.refused.fetch_add(1, Ordering::Relaxed);
+                log.warn("web", format!("login refused ({})", status.as_u16()));
+            }
         }
         return;
     }

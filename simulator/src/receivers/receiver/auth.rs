@@ -251,11 +251,14 @@ pub(super) fn routes(
     api: ApiVersion,
     max_body: u64,
     decided: Option<mpsc::UnboundedSender<AuthDecided>>,
+    counters: Arc<super::Counters>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
     let at = warp::path("auth").and(warp::path::end());
-    let beat = at
-        .and(warp::get())
-        .map(|| server::json_reply(StatusCode::OK, &heartbeat()));
+    let beats = counters.clone();
+    let beat = at.and(warp::get()).map(move || {
+        beats.callback(super::Callback::Heartbeat);
+        server::json_reply(StatusCode::OK, &heartbeat())
+    });
     let call = at
         .and(warp::post())
         .and(warp::header::optional::<String>("content-type"))
@@ -263,6 +266,12 @@ pub(super) fn routes(
         .and(warp::body::bytes())
         .map(move |content_type: Option<String>, body: Bytes| {
             let (status, answer, request) = answer(&policy, api, content_type.as_deref(), &body);
+            counters.callback(match request {
+                Some(_) => super::Callback::Decided {
+                    pass: answer.data.pass,
+                },
+                None => super::Callback::Refused,
+            });
             let reply = server::json_reply(status, &answer);
             if let (Some(tx), Some(request)) = (&decided, request) {
                 let _ = tx.send(AuthDecided { request, answer });

@@ -232,12 +232,14 @@ impl Access {
 }
 
 /// Whether `path` answers without credentials: `/v1/auth/*` but the certificate (which
-/// replaces what every client trusts, so it needs the account), `/v2/datasync/ping` and
-/// the simulator's `/sim/*`.
+/// replaces what every client trusts, so it needs the account), `/v2/datasync/ping`, the
+/// simulator's `/sim/*` and its `/metrics` (which Prometheus scrapes without a login).
 pub fn is_open_path(path: &str) -> bool {
+    let path_trimmed = path.trim_end_matches('/');
     (path.starts_with("/v1/auth/") && !path.starts_with("/v1/auth/certificate"))
         || path.starts_with("/sim/")
-        || path.trim_end_matches('/') == "/v2/datasync/ping"
+        || path_trimmed == "/v2/datasync/ping"
+        || path_trimmed == "/metrics"
 }
 
 #[cfg(test)]
