@@ -51,6 +51,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
         Mode::List => print!("{}", facecert::catalog::listing()),
         Mode::Matrix => print!("{}", facecert::matrix::markdown()),
+        Mode::Schema(api) => {
+            let document = facesim_proto::schema::document(api);
+            let text =
+                serde_json::to_string_pretty(&document).context("cannot write the schema")?;
+            println!("{text}");
+        }
         Mode::Completions(args) => {
             facesim_cli::write_completions::<Cli>(&args, &mut std::io::stdout());
         }

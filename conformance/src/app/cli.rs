@@ -44,10 +44,23 @@ pub enum Command {
     /// Writes the exact body of one of the suite's requests to standard output, for
     /// bodies too large to save with --artifacts (the reproduce lines pipe it to curl).
     Body(BodyArgs),
+    /// Prints the JSON Schemas (draft 2020-12) of what a terminal of the API version sends
+    /// and expects: the push event (record, user, alarm), the receiver's answer, and from
+    /// 1.1 the remote-authentication callback and its answer, as one document whose `$defs`
+    /// name each, for receiver developers who validate in their own tests.
+    Schema(SchemaArgs),
     /// Prints the completion script of a shell (bash, zsh, fish, …) for facecert.
     Completions(facesim_cli::CompletionsArgs),
     /// Prints facecert's man page, or writes one per command into a directory (`--out DIR`).
     Man(facesim_cli::ManArgs),
+}
+
+/// Options of `facecert schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The API version: 1.0, 1.1, 1.2, 1.2.1 or 1.3.
+    #[arg(long, value_name = "V", default_value_t = ApiVersion::V1_0)]
+    pub api_version: ApiVersion,
 }
 
 /// Options of `facecert body`.
@@ -142,6 +155,8 @@ pub enum Mode {
     RunAll(Box<Config>, Outputs),
     List,
     Matrix,
+    /// Print the JSON Schemas of a version.
+    Schema(ApiVersion),
     /// Print the completion script of a shell.
     Completions(facesim_cli::CompletionsArgs),
     /// Print the man page, or write them all into a directory.
@@ -190,6 +205,7 @@ impl Cli {
         match self.command {
             Command::List => Ok(Mode::List),
             Command::Matrix => Ok(Mode::Matrix),
+            Command::Schema(args) => Ok(Mode::Schema(args.api_version)),
             Command::Completions(args) => Ok(Mode::Completions(args)),
             Command::Man(args) => Ok(Mode::Man(args)),
             Command::Body(args) => Ok(Mode::Body {

@@ -11,6 +11,7 @@ mod crowd;
 mod docs;
 mod pinning;
 mod reference;
+mod schema;
 mod support;
 mod trust;
 mod versions;

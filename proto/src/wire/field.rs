@@ -45,3 +45,10 @@ pub const HEADER_MODEL: &str = "model";
 pub const HEADER_SN: &str = "sn";
 pub const HEADER_TIMESTAMP: &str = "timestamp";
 pub const HEADER_ACCOUNT: &str = "account";
+pub const DESCRIPTION: &str = "description";
+/// Remote-authentication callbacks and their answers.
+pub const QRCODE_CONTENT: &str = "qrcode_content";
+pub const AUTH_USER_NAME: &str = "user_name";
+pub const VERIFY_SCORE: &str = "verify_score";
+pub const VERIFY_CODE: &str = "verify_code";
+pub const GROUP_ID: &str = "id";
