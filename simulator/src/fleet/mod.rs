@@ -10,10 +10,12 @@
 
 mod config;
 mod control;
+mod drift;
 pub mod manifest;
+mod mdns;
 mod members;
 mod run;
 
-pub use config::{Addressing, FleetConfig, FleetError};
+pub use config::{Addressing, Fault, FleetConfig, FleetError};
 pub use members::{Members, SwitchError, UnknownTerminal};
 pub use run::Fleet;

@@ -19,6 +19,7 @@ mod lines;
 mod load;
 mod login;
 mod maintenance;
+mod mdns;
 mod pinning;
 mod push;
 mod reliability;
