@@ -34,6 +34,13 @@ pub struct ManifestDevice {
     pub password: String,
 }
 
+/// `POST /sim/fleet/{sn}/drift`: the terminal's clock runs `seconds` ahead of the
+/// fleet's (negative: behind) from now on; 0 sets it right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetDrift {
+    pub seconds: i64,
+}
+
 /// `GET /sim/fleet/stats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FleetStats {
@@ -50,6 +57,9 @@ pub struct TerminalStats {
     pub up: bool,
     /// Its network is up (the control API can take it down).
     pub online: bool,
+    /// How far its clock runs ahead of the fleet's (negative: behind), in seconds.
+    #[serde(default)]
+    pub drift: i64,
     /// Its `/sim/stats`, while it is up.
     pub stats: Option<SimStats>,
 }

@@ -179,6 +179,10 @@ pub struct FleetArgs {
     /// each (127.0.1.1, 127.0.1.2, …); 0 gives each a free port (the manifest says which).
     #[arg(long, value_name = "BASE")]
     pub ports: Option<u16>,
+    /// With --ports, put the terminals on this address instead of 127.0.0.1 (a pod's IP,
+    /// so that other hosts reach them; the manifest and certificates name it).
+    #[arg(long, value_name = "IP", requires = "ports")]
+    pub bind: Option<std::net::IpAddr>,
     /// The port of every terminal on its own loopback address (the real terminal's is 8000).
     #[arg(long, default_value_t = 8000, conflicts_with = "ports")]
     pub port: u16,
@@ -188,6 +192,22 @@ pub struct FleetArgs {
     /// Seconds between progress lines (0: none).
     #[arg(long, value_name = "S", default_value_t = 10)]
     pub progress: u64,
+    /// Start terminal SN with its network down (repeatable); `POST /sim/fleet/SN/online`
+    /// brings it up.
+    #[arg(long, value_name = "SN")]
+    pub offline: Vec<String>,
+    /// Start terminal SN with its clock SECONDS off (ahead; negative: behind; repeatable).
+    #[arg(long, value_name = "SN=SECONDS", allow_hyphen_values = true)]
+    pub drift: Vec<String>,
+    /// Announce every terminal by mDNS (`_http._tcp.local.`, instance `sensetime`, TXT `sn`
+    /// and `model`, every 3 s), on this interface address only. Off by default.
+    #[arg(long, value_name = "ADDR")]
+    pub mdns: Option<std::net::Ipv4Addr>,
+    /// Be shard I of N (I from 0) of a fleet of --devices terminals spread over N
+    /// processes: this one runs terminals I, I+N, I+2N, … with the serial numbers and
+    /// addresses they have in the whole fleet, and writes `DIR/fleet-I-of-N.json`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     #[command(flatten)]
     pub terminal: TerminalArgs,
 }

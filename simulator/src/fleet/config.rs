@@ -1,10 +1,11 @@
 //! What a fleet is given (the terminal every member is made from, how many, where their
 //! state lives and where they listen) and why it can fail. A leaf of the fleet.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::host::{HostConfig, HostError};
+use crate::load::Shard;
 
 /// Where the fleet's terminals listen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,9 @@ pub enum Addressing {
     /// Every terminal on `127.0.0.1`, at `base`, `base + 1`, …; base 0 gives each terminal
     /// a free port of its own (the manifest says which).
     Ports { base: u16 },
+    /// Every terminal on `ip` (a pod's address, say), at `base`, `base + 1`, …: reachable
+    /// from other hosts, where the loopback addresses are not.
+    At { ip: IpAddr, base: u16 },
 }
 
 /// Loopback hosts per `127.0.X.0/24`: `.1` to `.254`.
@@ -35,11 +39,16 @@ impl Addressing {
                 let host = u8::try_from(host).map_err(|_| FleetError::Addresses(index))?;
                 Ok(SocketAddr::from((Ipv4Addr::new(127, 0, net, host), port)))
             }
-            Addressing::Ports { base: 0 } => Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
-            Addressing::Ports { base } => {
+            Addressing::Ports { base } => Addressing::At {
+                ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                base,
+            }
+            .addr(index),
+            Addressing::At { ip, base: 0 } => Ok(SocketAddr::new(ip, 0)),
+            Addressing::At { ip, base } => {
                 let port = u32::from(base) + index;
                 let port = u16::try_from(port).map_err(|_| FleetError::Addresses(index))?;
-                Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+                Ok(SocketAddr::new(ip, port))
             }
         }
     }
@@ -60,18 +69,40 @@ pub struct FleetConfig {
     /// replaced by each member's, and its seed names the fleet's serial numbers
     /// (`synth::device_sn(seed, index)`).
     pub terminal: HostConfig,
+    /// Faults in force from the start, by serial number (the control API sets them later).
+    pub faults: Vec<(String, Fault)>,
+    /// The one interface address to announce every terminal on by mDNS; none: no
+    /// announcement.
+    pub mdns: Option<Ipv4Addr>,
+    /// This process's part of a fleet spread over several (`--shard I/N`): of the
+    /// `devices` terminals it runs those whose index is `I`, `I + N`, …, each with the
+    /// serial number and address of its index in the whole fleet, so that shards are
+    /// disjoint and together make the fleet one process would.
+    pub shard: Shard,
+}
+
+/// A fault a terminal of the fleet can be given, at start or through the control API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Its network is down: it answers nothing and sends nothing; its records queue.
+    Offline,
+    /// Its clock runs this many seconds ahead of the fleet's (negative: behind).
+    Drift(i64),
 }
 
 /// Why a fleet could not start or run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FleetError {
-    /// A fleet of no terminal was asked for.
-    #[error("a fleet needs at least one terminal")]
+    /// A fleet (or a shard) of no terminal was asked for.
+    #[error("a fleet needs at least one terminal (and as many as it has shards)")]
     Empty,
     /// The addressing has no address for this terminal.
     #[error("no address for terminal {0}: use --ports, or fewer terminals")]
     Addresses(u32),
+    /// A fault names a terminal that is not in the fleet.
+    #[error("no terminal {0} in this fleet to give a fault to")]
+    UnknownTerminal(String),
     /// A terminal could not start or restart.
     #[error("terminal {sn}: {source}")]
     Host {
@@ -112,10 +143,54 @@ mod tests {
     }
 
     #[test]
+    fn shards_split_a_fleet_into_disjoint_terminals_with_a_manifest_each() {
+        let (total, count) = (10, 3);
+        let mut sns = Vec::new();
+        let mut addrs = Vec::new();
+        let mut files = Vec::new();
+        for index in 0..count {
+            let shard = Shard { index, count };
+            files.push(super::super::manifest::file_name(shard));
+            for i in shard.devices(total) {
+                sns.push(crate::synth::device_sn(7, i));
+                addrs.push(Addressing::Loopback { port: 8000 }.addr(i).unwrap());
+            }
+        }
+        let whole: Vec<String> = (0..total).map(|i| crate::synth::device_sn(7, i)).collect();
+        sns.sort();
+        let mut sorted = whole.clone();
+        sorted.sort();
+        assert_eq!(
+            sns, sorted,
+            "the shards together are the whole fleet, once each"
+        );
+        addrs.sort();
+        addrs.dedup();
+        assert_eq!(addrs.len(), total as usize);
+        assert_eq!(
+            files,
+            [
+                "fleet-0-of-3.json",
+                "fleet-1-of-3.json",
+                "fleet-2-of-3.json"
+            ]
+        );
+        assert_eq!(
+            super::super::manifest::file_name(Shard::default()),
+            "fleet.json"
+        );
+    }
+
+    #[test]
     fn ports_count_up_from_the_base_and_zero_means_any() {
         let ports = Addressing::Ports { base: 9000 };
         assert_eq!(ports.addr(2).unwrap().to_string(), "127.0.0.1:9002");
         assert!(Addressing::Ports { base: 65535 }.addr(1).is_err());
         assert_eq!(Addressing::Ports { base: 0 }.addr(7).unwrap().port(), 0);
+        let pod = Addressing::At {
+            ip: "10.1.2.3".parse().unwrap(),
+            base: 9000,
+        };
+        assert_eq!(pod.addr(4).unwrap().to_string(), "10.1.2.3:9004");
     }
 }

@@ -1,8 +1,9 @@
 //! The fleet's control API, on its own address (plain HTTP, like every `/sim/` route a
 //! test drives): `GET /sim/fleet/stats` (every terminal and the total),
-//! `GET /sim/fleet/{sn}/stats`, and `POST /sim/fleet/{sn}/offline` and `/online`, which
-//! take a terminal's network down and bring it back. Answers are the device API's
-//! envelope.
+//! `GET /sim/fleet/{sn}/stats`, and the faults: `POST /sim/fleet/{sn}/offline` and
+//! `/online`, which take a terminal's network down and bring it back, `/reboot`, and
+//! `/drift` (body `{"seconds": 90}`), which sets its clock that far off. Answers are the
+//! device API's envelope.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,7 +15,7 @@ use warp::reply::Response;
 
 use super::members::{Members, SwitchError};
 use crate::server::{self, error_reply, json_reply};
-use crate::wire::Envelope;
+use crate::wire::{Envelope, FleetDrift};
 
 /// The path every control route starts with.
 pub(super) const BASE: &str = "/sim/fleet";
@@ -48,32 +49,64 @@ fn routes(
                 Err(e) => error_reply(StatusCode::NOT_FOUND, e.to_string()),
             }
         });
+    let drift = warp::path!("sim" / "fleet" / String / "drift")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(BODY_LIMIT))
+        .and(warp::body::bytes())
+        .and(with.clone())
+        .map(|sn: String, body: bytes::Bytes, m: Members| {
+            // Read here rather than by a body filter, whose refusal would let the next
+            // route answer 404 for a path that exists.
+            let body: FleetDrift = match serde_json::from_slice(&body) {
+                Ok(body) => body,
+                Err(e) => {
+                    return error_reply(
+                        StatusCode::BAD_REQUEST,
+                        format!("drift wants {{\"seconds\": N}}: {e}"),
+                    );
+                }
+            };
+            answer(
+                m.set_drift(&sn, body.seconds),
+                || serde_json::json!({ "sn": sn, "drift": body.seconds }),
+            )
+        });
     let switch = warp::path!("sim" / "fleet" / String / String)
         .and(warp::post())
         .and(with)
         .map(|sn: String, to: String, m: Members| {
-            let online = match to.as_str() {
-                "online" => true,
-                "offline" => false,
+            let done = match to.as_str() {
+                "online" => m.set_online(&sn, true),
+                "offline" => m.set_online(&sn, false),
+                "reboot" => m.reboot(&sn),
                 _ => return error_reply(StatusCode::NOT_FOUND, "no such path"),
             };
-            match m.set_online(&sn, online) {
-                Ok(()) => json_reply(
-                    StatusCode::OK,
-                    &Envelope::ok(serde_json::json!({ "sn": sn, "online": online })),
-                ),
-                Err(e @ SwitchError::Unknown(_)) => {
-                    error_reply(StatusCode::NOT_FOUND, e.to_string())
-                }
-                Err(e) => error_reply(StatusCode::CONFLICT, e.to_string()),
-            }
+            answer(done, || match to.as_str() {
+                "reboot" => serde_json::json!({ "sn": sn, "rebooting": true }),
+                _ => serde_json::json!({ "sn": sn, "online": to == "online" }),
+            })
         });
     all.or(one)
+        .unify()
+        .or(drift)
         .unify()
         .or(switch)
         .unify()
         .recover(server::recover)
         .unify()
+}
+
+/// The largest body a control route takes.
+const BODY_LIMIT: u64 = 4096;
+
+/// The envelope for a fault's result: `data` when it was applied, 404 for an unknown
+/// terminal, 409 when the terminal is in no state to take it.
+fn answer(done: Result<(), SwitchError>, data: impl FnOnce() -> serde_json::Value) -> Response {
+    match done {
+        Ok(()) => json_reply(StatusCode::OK, &Envelope::ok(data())),
+        Err(e @ SwitchError::Unknown(_)) => error_reply(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error_reply(StatusCode::CONFLICT, e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -90,7 +123,11 @@ mod tests {
         assert_eq!(stats.status(), 200);
         let body: serde_json::Value = serde_json::from_slice(stats.body()).unwrap();
         assert_eq!(body["data"]["total"]["terminals"], 0);
-        for path in ["/sim/fleet/PS1/offline", "/sim/fleet/PS1/online"] {
+        for path in [
+            "/sim/fleet/PS1/offline",
+            "/sim/fleet/PS1/online",
+            "/sim/fleet/PS1/reboot",
+        ] {
             let r = warp::test::request()
                 .method("POST")
                 .path(path)
@@ -104,6 +141,20 @@ mod tests {
             .reply(&routes)
             .await;
         assert_eq!(r.status(), 404);
+        let r = warp::test::request()
+            .method("POST")
+            .path("/sim/fleet/PS1/drift")
+            .json(&FleetDrift { seconds: 90 })
+            .reply(&routes)
+            .await;
+        assert_eq!(r.status(), 404);
+        let r = warp::test::request()
+            .method("POST")
+            .path("/sim/fleet/PS1/drift")
+            .body("{\"seconds\": \"soon\"}")
+            .reply(&routes)
+            .await;
+        assert_eq!(r.status(), 400);
         let r = warp::test::request()
             .path("/sim/fleet/PS1/stats")
             .reply(&routes)

@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use super::config::Fault;
+use super::drift::Drift;
 use crate::device::Device;
 use crate::host::Phase;
+use crate::lines::Network;
 use crate::wire::{FleetStats, FleetTotal, TerminalStats};
 
 /// One running terminal.
@@ -19,6 +22,10 @@ pub(super) struct Member {
     pub(super) url: String,
     pub(super) addr: SocketAddr,
     pub(super) phase: watch::Receiver<Phase>,
+    /// The terminal's network, which outlives each boot.
+    pub(super) network: Network,
+    /// The terminal's clock.
+    pub(super) clock: Arc<Drift>,
 }
 
 impl Member {
@@ -52,6 +59,9 @@ pub enum SwitchError {
     /// The terminal is down for a restart or stopped.
     #[error("terminal {0} is not up")]
     NotUp(String),
+    /// A restart of the terminal is already under way.
+    #[error("terminal {0} is already restarting")]
+    Restarting(String),
 }
 
 impl Members {
@@ -89,6 +99,11 @@ impl Members {
         }
     }
 
+    /// Terminal `sn`'s phases (up with its boot number, down for a restart, stopped).
+    pub fn phase(&self, sn: &str) -> Option<watch::Receiver<Phase>> {
+        self.find(sn).ok().map(|m| m.phase.clone())
+    }
+
     /// Terminal `sn`'s device in its current boot, while it is up: for in-process users
     /// that wait on its activity or drive it directly.
     pub fn device(&self, sn: &str) -> Option<Device> {
@@ -97,18 +112,62 @@ impl Members {
 
     /// Takes terminal `sn`'s network down (`false`) or brings it back (`true`): while it
     /// is down the terminal answers no connection and pushes nothing, and its records
-    /// queue; back up it answers again and delivers its backlog oldest first. A reboot
-    /// brings the network back up, as it would on the terminal.
+    /// queue; back up it answers again and delivers its backlog oldest first. The switch
+    /// holds across reboots, as a pulled cable does, and may be thrown while the terminal
+    /// is down for one.
     ///
     /// # Errors
-    /// [`SwitchError`] when there is no such terminal or it is not up.
+    /// [`SwitchError`] when there is no such terminal.
     pub fn set_online(&self, sn: &str, online: bool) -> Result<(), SwitchError> {
         let member = self.find(sn)?;
-        let device = member
+        match member.device() {
+            // The device also wakes its queue, whose records may wait for the network.
+            Some(device) => device.set_online(online),
+            None => member.network.set(online),
+        }
+        tracing::info!(sn, online, "terminal network switched");
+        Ok(())
+    }
+
+    /// Gives terminal `sn` a fault: its network down, or its clock off.
+    ///
+    /// # Errors
+    /// [`SwitchError::Unknown`] when there is no such terminal.
+    pub fn apply(&self, sn: &str, fault: Fault) -> Result<(), SwitchError> {
+        match fault {
+            Fault::Offline => self.set_online(sn, false),
+            Fault::Drift(seconds) => self.set_drift(sn, seconds),
+        }
+    }
+
+    /// Makes terminal `sn`'s clock run `seconds` ahead of the fleet's (negative: behind),
+    /// from its next reading on: record timestamps, the history, the identity headers.
+    ///
+    /// # Errors
+    /// [`SwitchError::Unknown`] when there is no such terminal.
+    pub fn set_drift(&self, sn: &str, seconds: i64) -> Result<(), SwitchError> {
+        self.find(sn)?.clock.set(seconds);
+        tracing::info!(sn, seconds, "terminal clock drifted");
+        Ok(())
+    }
+
+    /// Reboots terminal `sn` as its API's reboot does: it stops, stays down for the reboot
+    /// time, and boots again with its state (and its network as the switch left it).
+    ///
+    /// # Errors
+    /// [`SwitchError`] when there is no such terminal, it is not up, or it is restarting.
+    pub fn reboot(&self, sn: &str) -> Result<(), SwitchError> {
+        let device = self
+            .find(sn)?
             .device()
             .ok_or_else(|| SwitchError::NotUp(sn.to_string()))?;
-        device.set_online(online);
-        tracing::info!(sn, online, "terminal network switched");
+        if !device
+            .maintenance()
+            .request(crate::maintenance::Restart::Reboot)
+        {
+            return Err(SwitchError::Restarting(sn.to_string()));
+        }
+        tracing::info!(sn, "terminal rebooted by the fleet");
         Ok(())
     }
 
@@ -122,18 +181,17 @@ impl Members {
 
     async fn stats_of(member: &Member) -> TerminalStats {
         let device = member.device();
-        let (online, stats) = match &device {
-            Some(d) => {
-                let online = *d.online().borrow();
-                (online, Some(d.stats().await))
-            }
-            None => (false, None),
+        let online = member.network.is_up();
+        let stats = match &device {
+            Some(d) => Some(d.stats().await),
+            None => None,
         };
         TerminalStats {
             sn: member.sn.clone(),
             url: member.url.clone(),
             up: device.is_some(),
             online,
+            drift: member.clock.seconds(),
             stats,
         }
     }

@@ -1,19 +1,23 @@
 //! `facesim fleet`: many full terminals in one process, each a [`Host`](crate::host::Host)
 //! with its own serial number, state directory, certificate, credentials, queue and
 //! address, a manifest (`fleet.json`) naming them all, and the fleet's control API
-//! (`/sim/fleet/…`): statistics per terminal and in total, a terminal's network taken
-//! down and brought back.
+//! (`/sim/fleet/…`): statistics per terminal and in total, and faults at run time (a
+//! terminal's network taken down and brought back, a reboot, a drifting clock). A fleet
+//! may be one shard of a larger one, and may announce its terminals by mDNS.
 //!
 //! `config` is what a fleet is given, `manifest` what it publishes, `members` the running
-//! terminals as the control API sees them, `control` that API's routes and `run` the fleet
-//! from start to shutdown.
+//! terminals as the control API sees them, `control` that API's routes, `drift` a
+//! terminal's own clock, `mdns` the announcements, and `run` the fleet from start to
+//! shutdown.
 
 mod config;
 mod control;
+mod drift;
 pub mod manifest;
+mod mdns;
 mod members;
 mod run;
 
-pub use config::{Addressing, FleetConfig, FleetError};
+pub use config::{Addressing, Fault, FleetConfig, FleetError};
 pub use members::{Members, SwitchError, UnknownTerminal};
 pub use run::Fleet;

@@ -10,11 +10,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use futures_util::future::join_all;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 
 use super::config::{FleetConfig, FleetError};
 use super::control::{self, BASE};
+use super::drift::Drift;
+use super::mdns::Announced;
 use super::members::{Member, Members};
 use crate::host::{FirstBoot, Host};
 use crate::store::{CERT_FILE, KEY_FILE};
@@ -37,6 +39,8 @@ pub struct Fleet {
     members: Members,
     manifest: Manifest,
     manifest_path: PathBuf,
+    /// The mDNS socket and what it announces, when asked for.
+    mdns: Option<(UdpSocket, Vec<Announced>)>,
 }
 
 impl std::fmt::Debug for Fleet {
@@ -60,7 +64,8 @@ impl Fleet {
     /// [`FleetError`] when a terminal cannot boot, an address cannot be bound or the
     /// manifest cannot be written.
     pub async fn start(config: FleetConfig) -> Result<Self, FleetError> {
-        if config.devices == 0 {
+        let indices = config.shard.devices(config.devices);
+        if indices.is_empty() {
             return Err(FleetError::Empty);
         }
         std::fs::create_dir_all(&config.state)
@@ -72,14 +77,17 @@ impl Fleet {
         } else {
             "http"
         };
-        let mut ready = Vec::with_capacity(config.devices as usize);
-        let mut members = Vec::with_capacity(config.devices as usize);
-        let mut devices = Vec::with_capacity(config.devices as usize);
-        for index in 0..config.devices {
+        let mut ready = Vec::with_capacity(indices.len());
+        let mut members = Vec::with_capacity(indices.len());
+        let mut devices = Vec::with_capacity(indices.len());
+        let mut announced = Vec::with_capacity(indices.len());
+        for index in indices {
             let sn = crate::synth::device_sn(seed, index);
             let addr = config.addressing.addr(index)?;
             let dir = config.state.join(&sn);
             let mut host_config = config.terminal.clone();
+            let clock = Drift::new(config.terminal.device.clock.clone());
+            host_config.device.clock = clock.clone();
             if host_config.https && host_config.cert.is_none() {
                 ensure_certificate(&dir, &sn, addr.ip())?;
             }
@@ -98,9 +106,15 @@ impl Fleet {
                 .local_addr()
                 .map_err(io(format!("terminal {sn}: no local address")))?;
             let url = format!("{scheme}://{addr}");
+            let model = Identity::of(&sn, &account.username).model;
+            announced.push(Announced {
+                sn: sn.clone(),
+                model: model.clone(),
+                addr,
+            });
             devices.push(ManifestDevice {
                 sn: sn.clone(),
-                model: Identity::of(&sn, &account.username).model,
+                model,
                 api_version: first.device().api().to_string(),
                 url: url.clone(),
                 cert: dir.join(CERT_FILE),
@@ -112,6 +126,8 @@ impl Fleet {
                 url,
                 addr,
                 phase: host.phase(),
+                network: host.network(),
+                clock,
             });
             ready.push(Ready {
                 host,
@@ -126,17 +142,31 @@ impl Fleet {
         let control_addr = control
             .local_addr()
             .map_err(io("the control API has no local address".into()))?;
+        let mdns = match config.mdns {
+            Some(ip) => Some((
+                super::mdns::socket(ip).map_err(io(format!("cannot announce by mDNS on {ip}")))?,
+                announced,
+            )),
+            None => None,
+        };
+        let members = Members::new(members);
+        for (sn, fault) in &config.faults {
+            members
+                .apply(sn, *fault)
+                .map_err(|_| FleetError::UnknownTerminal(sn.clone()))?;
+        }
         let manifest = Manifest {
             devices,
             control: format!("http://{control_addr}{BASE}"),
         };
-        let manifest_path = super::manifest::write(&manifest, &config.state)?;
+        let manifest_path = super::manifest::write(&manifest, &config.state, config.shard)?;
         Ok(Self {
             ready,
             control,
-            members: Members::new(members),
+            members,
             manifest,
             manifest_path,
+            mdns,
         })
     }
 
@@ -182,11 +212,16 @@ impl Fleet {
             }
         }));
         let control = control::serve(self.control, self.members, until(stopped.clone()));
+        let mdns = async {
+            if let Some((socket, terminals)) = self.mdns {
+                super::mdns::announce(socket, terminals, until(stopped.clone())).await;
+            }
+        };
         let signal = async {
             shutdown.await;
             let _ = stop.send(true);
         };
-        let (results, (), ()) = tokio::join!(hosts, control, signal);
+        let (results, (), (), ()) = tokio::join!(hosts, control, mdns, signal);
         results.into_iter().collect()
     }
 }

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::device::{Device, DeviceConfig, DeviceError};
+use crate::lines::Network;
 use crate::maintenance::firmware::Firmware;
 use crate::maintenance::migrate::{self, MigrateError};
 use crate::maintenance::{Restart, SystemLog, certificate};
@@ -117,6 +118,9 @@ pub enum HostError {
 pub struct Host {
     config: HostConfig,
     phase: watch::Sender<Phase>,
+    /// The terminal's network, kept from boot to boot: a reboot does not plug a pulled
+    /// cable back in.
+    network: Network,
 }
 
 impl Host {
@@ -125,7 +129,13 @@ impl Host {
         Self {
             config,
             phase: watch::Sender::new(Phase::Starting),
+            network: Network::default(),
         }
+    }
+
+    /// The terminal's network switch, the same in every boot.
+    pub(crate) fn network(&self) -> Network {
+        self.network.clone()
     }
 
     /// Follows the terminal's phases.
@@ -168,7 +178,7 @@ impl Host {
             &generator,
             config.queue_cap,
         )?;
-        let device = Device::open(config)?;
+        let device = Device::open_on(config, self.network.clone())?;
         let log = device.maintenance().log();
         if let Some(from) = stored.filter(|s| *s != api) {
             let summary = changes.join("; ");

@@ -4,17 +4,24 @@
 //! again on the same directory resumes every terminal where it was.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
-use facesim::host::HostConfig;
+use facesim::host::{HostConfig, Phase};
 use facesim::receiver::{Received, ReceiverConfig};
+use facesim::remote::AuthTiming;
+use facesim::synth::{Caller, Method};
+use facesim_proto::profile::ApiVersion;
 use facesim_proto::wire::{Manifest, ManifestDevice};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::support::{self, call, device_config, receiver};
 
 const TERMINALS: u32 = 3;
+/// The fleet's fixed clock in these tests (`support::device_config`'s).
+const FIXED_CLOCK: i64 = 1_660_625_866;
 
 fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
     let mut device = device_config(dir, rate);
@@ -33,6 +40,9 @@ fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
             reboot_time: Duration::from_millis(50),
             initial: None,
         },
+        faults: Vec::new(),
+        mdns: None,
+        shard: facesim::load::Shard::default(),
     }
 }
 
@@ -374,4 +384,297 @@ async fn the_fleet_process_writes_its_manifest_and_stops_on_sigterm() {
         text.contains("fleet: 2 terminals (2 up, 2 online)"),
         "{text}"
     );
+}
+
+/// An auth server that answers every request with HTTP 200 and the envelope, and counts
+/// them: callbacks and heartbeats alike.
+async fn counting_auth_server() -> (String, Arc<AtomicU64>, oneshot::Sender<()>) {
+    use warp::Filter;
+    let count = Arc::new(AtomicU64::new(0));
+    let seen = count.clone();
+    let routes = warp::any().map(move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+        warp::reply::json(&serde_json::json!({"code": 200, "msg": "OK", "data": {"pass": true}}))
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(facesim::server::serve(
+        listener,
+        None,
+        warp::service(routes),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (format!("http://{addr}/auth"), count, stop)
+}
+
+/// Waits until terminal `sn` is up in boot `boot` (bounded at 10 s).
+async fn until_boot(fleet: &Running, sn: &str, boot: u64) {
+    let mut phase = fleet.members.phase(sn).unwrap();
+    let up = phase.wait_for(|p| matches!(p, Phase::Up(b) if b.boot == boot));
+    tokio::time::timeout(Duration::from_secs(10), up)
+        .await
+        .expect("the terminal boots again")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_sends_nothing_on_any_line_and_a_reboot_keeps_the_network_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rcv, mut rx) = receiver(ReceiverConfig::default()).await;
+    let dest = format!("http://{}/eventRcv", rcv.addr);
+    let (auth, requests, _auth) = counting_auth_server().await;
+    let mut config = config(dir.path(), 0.0);
+    config.devices = 1;
+    config.terminal.device.synth.api = ApiVersion::V1_2;
+    config.terminal.device.push.api = ApiVersion::V1_2;
+    // Heartbeats come quickly, and the fallback after 40 of them unanswered.
+    config.terminal.device.auth_timing = AuthTiming {
+        heartbeat: Duration::from_millis(10),
+        minute: Duration::from_millis(400),
+    };
+    let fleet = start(config).await;
+    let d = fleet.manifest.devices[0].clone();
+    let control = reqwest::Client::new();
+    log_in_and_subscribe(&d, &dest).await;
+    let device = fleet.members.device(&d.sn).unwrap();
+    let functions = serde_json::json!({
+        "record": true, "record_image": true, "alarm_record": true, "auth_mode": 1,
+        "remote_authentication_address": auth, "remote_auth_timeout_to_local_auth": 1,
+    });
+    device
+        .remote_auth()
+        .set(functions.to_string().as_bytes())
+        .unwrap();
+    fleet
+        .until(&d.sn, "a heartbeat answered", |s| {
+            s["callbacks"]["heartbeats_ok"].as_u64() >= Some(1)
+        })
+        .await;
+
+    // Offline: the heartbeats fail without a request sent, a person's callback fails as
+    // when the server is unreachable (the door stays shut, the record is queued), and the
+    // silence ends in the fallback to local authentication.
+    let (status, _) =
+        call(control.post(format!("{}/{}/offline", fleet.manifest.control, d.sn))).await;
+    assert_eq!(status, 200);
+    fleet
+        .until(&d.sn, "a heartbeat failed", |s| {
+            s["callbacks"]["heartbeats_failed"].as_u64() >= Some(1)
+        })
+        .await;
+    let before = requests.load(Ordering::SeqCst);
+    let caller = Caller::library(Method::Face).name();
+    let overrides = serde_json::json!({ "caller": caller });
+    let report = device.trigger(overrides.as_object()).await.unwrap();
+    assert!(report.queued, "{report:?}");
+    let auth_summary = report.auth.expect("the record needed a decision");
+    assert!(auth_summary.called, "{auth_summary:?}");
+    assert_eq!(auth_summary.outcome.as_deref(), Some("connect_error"));
+    assert!(!auth_summary.pass);
+    fleet
+        .until(&d.sn, "the fallback to local authentication", |s| {
+            s["callbacks"]["fallbacks"] == 1
+        })
+        .await;
+    let stats = serde_json::to_value(device.stats().await).unwrap();
+    assert!(
+        stats["callbacks"]["heartbeats_failed"].as_u64() >= Some(2),
+        "{stats}"
+    );
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        before,
+        "an offline terminal sent a callback or a heartbeat"
+    );
+
+    // A reboot through the fleet keeps the network down: the API refuses connections and
+    // a record made after the reboot is queued too.
+    let (status, body) =
+        call(control.post(format!("{}/{}/reboot", fleet.manifest.control, d.sn))).await;
+    assert_eq!(status, 200, "{body}");
+    until_boot(&fleet, &d.sn, 2).await;
+    let device = fleet.members.device(&d.sn).unwrap();
+    assert!(!*device.online().borrow());
+    let refused = client(&d)
+        .get(format!("{}/v1/device/info", d.url))
+        .send()
+        .await;
+    assert!(refused.is_err(), "a rebooted offline terminal answered");
+    let report = device.trigger(None).await.unwrap();
+    assert!(report.queued, "{report:?}");
+    let (_, stats) = call(control.get(format!("{}/stats", fleet.manifest.control))).await;
+    assert_eq!(stats["data"]["total"]["online"], 0, "{stats}");
+    assert_eq!(stats["data"]["total"]["queued"], 2, "{stats}");
+
+    // Back online, both records go out in order and the API answers.
+    let (status, _) =
+        call(control.post(format!("{}/{}/online", fleet.manifest.control, d.sn))).await;
+    assert_eq!(status, 200);
+    fleet
+        .until(&d.sn, "the backlog delivered", |s| s["queue"]["depth"] == 0)
+        .await;
+    let mut seen = BTreeMap::new();
+    drain(&mut rx, &mut seen);
+    assert_eq!(seen.get(&d.sn).map(Vec::len), Some(2), "{seen:?}");
+    let (status, _) = call(
+        client(&d)
+            .get(format!("{}/v1/device/info", d.url))
+            .basic_auth(&d.username, Some(&d.password)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drifting_clock_stamps_its_records_off_and_keeps_drifting_after_a_reboot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rcv, mut rx) = receiver(ReceiverConfig::default()).await;
+    let dest = format!("http://{}/eventRcv", rcv.addr);
+    let mut config = config(dir.path(), 0.0);
+    config.devices = 2;
+    let fleet = start(config).await;
+    let m = fleet.manifest.clone();
+    let control = reqwest::Client::new();
+    for d in &m.devices {
+        log_in_and_subscribe(d, &dest).await;
+    }
+    let drifting = &m.devices[0].sn;
+    let (status, body) = call(
+        control
+            .post(format!("{}/{drifting}/drift", m.control))
+            .json(&serde_json::json!({"seconds": 90})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let stamp = |fleet: &Running, sn: &str| {
+        let device = fleet.members.device(sn).unwrap();
+        async move { device.trigger(None).await.unwrap() }
+    };
+    let mut timestamps = BTreeMap::new();
+    for d in &m.devices {
+        let report = stamp(&fleet, &d.sn).await;
+        assert_eq!(report.outcome, "success", "{report:?}");
+        let got = rx.recv().await.unwrap();
+        let record = got.event.as_record().expect("a record").clone();
+        timestamps.insert(got.trace.unwrap().0, record.timestamp);
+    }
+    // The fleet's clock is fixed in these tests: the drift is exact.
+    assert_eq!(timestamps[drifting], FIXED_CLOCK + 90, "{timestamps:?}");
+    assert_eq!(timestamps[&m.devices[1].sn], FIXED_CLOCK, "{timestamps:?}");
+    let (_, stats) = call(control.get(format!("{}/{drifting}/stats", m.control))).await;
+    assert_eq!(stats["data"]["drift"], 90, "{stats}");
+
+    // A bad clock stays bad through a reboot.
+    let (status, _) = call(control.post(format!("{}/{drifting}/reboot", m.control))).await;
+    assert_eq!(status, 200);
+    until_boot(&fleet, drifting, 2).await;
+    stamp(&fleet, drifting).await;
+    let got = rx.recv().await.unwrap();
+    assert_eq!(got.event.as_record().unwrap().timestamp, FIXED_CLOCK + 90);
+    fleet.stop().await;
+}
+
+/// One terminal's receiver hangs (it takes the connection and never answers); the other
+/// terminals' pushes all complete meanwhile, while the hung push is still in flight: the
+/// count, not a clock, shows that nobody waited for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_terminals_hung_receiver_never_slows_the_others() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (rcv, mut rx) = receiver(ReceiverConfig::default()).await;
+    let dest = format!("http://{}/eventRcv", rcv.addr);
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung_dest = format!("http://{}/eventRcv", hung.local_addr().unwrap());
+    let mut config = config(dir.path(), 0.0);
+    // Long enough that the hung push cannot time out while the others run.
+    config.terminal.device.push.timeout = Duration::from_secs(120);
+    let fleet = start(config).await;
+    let m = fleet.manifest.clone();
+    log_in_and_subscribe(&m.devices[0], &hung_dest).await;
+    for d in &m.devices[1..] {
+        log_in_and_subscribe(d, &dest).await;
+    }
+    let stuck = fleet.members.device(&m.devices[0].sn).unwrap();
+    let stuck_push = tokio::spawn(async move { stuck.trigger(None).await });
+    // The hung receiver has the request: the push is in flight.
+    let (mut conn, _) = hung.accept().await.unwrap();
+    let mut head = [0u8; 64];
+    let n = conn.read(&mut head).await.unwrap();
+    assert!(head[..n].starts_with(b"POST "));
+
+    const EACH: u64 = 5;
+    for d in &m.devices[1..] {
+        let device = fleet.members.device(&d.sn).unwrap();
+        for seq in 1..=EACH {
+            let report = device.trigger(None).await.unwrap();
+            assert_eq!(report.outcome, "success", "{report:?}");
+            assert_eq!(report.seq, seq);
+        }
+    }
+    let mut seen = BTreeMap::new();
+    while seen.values().map(Vec::len).sum::<usize>() < 2 * EACH as usize {
+        let got = rx.recv().await.unwrap();
+        let (sn, seq) = got.trace.unwrap();
+        seen.entry(sn).or_insert_with(Vec::new).push(seq);
+    }
+    assert!(!stuck_push.is_finished(), "the hung push ended early");
+    let (_, stats) = call(reqwest::Client::new().get(format!("{}/stats", m.control))).await;
+    let terminals = &stats["data"]["terminals"];
+    assert_eq!(terminals[0]["stats"]["pushes"]["sent"], 0, "{stats}");
+    for t in 1..3 {
+        assert_eq!(terminals[t]["stats"]["pushes"]["sent"], EACH, "{stats}");
+    }
+    // The hung receiver lets go: the push fails and its record stays queued.
+    drop(conn);
+    let report = stuck_push.await.unwrap().unwrap();
+    assert!(report.queued, "{report:?}");
+    fleet.stop().await;
+}
+
+/// Two shards of one fleet in one directory: disjoint serial numbers and addresses that
+/// together are the whole fleet's, a manifest each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_of_a_fleet_are_disjoint_and_together_the_whole_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifests = Vec::new();
+    let mut running = Vec::new();
+    for index in 0..2 {
+        let mut config = config(dir.path(), 0.0);
+        config.devices = 4;
+        config.shard = facesim::load::Shard { index, count: 2 };
+        let fleet = start(config).await;
+        let file = dir.path().join(format!("fleet-{index}-of-2.json"));
+        assert_eq!(
+            facesim::fleet::manifest::read(&file).unwrap(),
+            fleet.manifest
+        );
+        manifests.push(fleet.manifest.clone());
+        running.push(fleet);
+    }
+    let mut sns: Vec<String> = Vec::new();
+    let mut urls: Vec<String> = Vec::new();
+    for (index, m) in manifests.iter().enumerate() {
+        assert_eq!(m.devices.len(), 2);
+        for (k, d) in m.devices.iter().enumerate() {
+            // Terminal k of shard `index` is terminal index + 2k of the whole fleet.
+            let global = index + 2 * k;
+            assert_eq!(d.sn, facesim::synth::device_sn(42, global as u32));
+            let host = format!("https://127.0.1.{}:", global + 1);
+            assert!(d.url.starts_with(&host), "{} is not on {host}", d.url);
+            sns.push(d.sn.clone());
+            urls.push(d.url.clone());
+        }
+    }
+    sns.sort();
+    sns.dedup();
+    urls.sort();
+    urls.dedup();
+    assert_eq!((sns.len(), urls.len()), (4, 4));
+    for fleet in running {
+        fleet.stop().await;
+    }
 }

@@ -20,6 +20,7 @@ mod lines;
 mod load;
 mod login;
 mod maintenance;
+mod mdns;
 mod metrics;
 mod pinning;
 mod push;

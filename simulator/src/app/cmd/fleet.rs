@@ -5,10 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::FleetArgs;
+use crate::app::cli::{FleetArgs, UsageError};
 use facesim::device::DeviceConfig;
-use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
+use facesim::fleet::{Addressing, Fault, Fleet, FleetConfig, Members};
 use facesim::host::HostConfig;
+use facesim::load::Shard;
 use facesim_proto::wire::FleetTotal;
 
 /// Runs a fleet until `shutdown`.
@@ -48,9 +49,40 @@ pub async fn fleet(
 /// The library's configuration from the flags.
 fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
     let terminal = super::terminal::terminal(&args.terminal, true)?;
-    let addressing = match args.ports {
-        Some(base) => Addressing::Ports { base },
-        None => Addressing::Loopback { port: args.port },
+    let mut faults: Vec<(String, Fault)> = args
+        .offline
+        .iter()
+        .map(|sn| (sn.clone(), Fault::Offline))
+        .collect();
+    for spec in &args.drift {
+        let drift = spec
+            .split_once('=')
+            .and_then(|(sn, secs)| Some((sn.to_string(), secs.trim().parse().ok()?)));
+        let Some((sn, seconds)) = drift else {
+            return Err(UsageError(format!(
+                "--drift {spec}: expected SN=SECONDS, e.g. PS71HD01MC23H17731=90"
+            ))
+            .into());
+        };
+        faults.push((sn, Fault::Drift(seconds)));
+    }
+    let shard = match &args.shard {
+        Some(spec) => spec
+            .parse::<Shard>()
+            .map_err(|e| UsageError(e.to_string()))?,
+        None => Shard::default(),
+    };
+    if args.devices < shard.count {
+        return Err(UsageError(format!(
+            "--devices {} is fewer than the {} shards; every shard needs a terminal",
+            args.devices, shard.count
+        ))
+        .into());
+    }
+    let addressing = match (args.ports, args.bind) {
+        (Some(base), Some(ip)) => Addressing::At { ip, base },
+        (Some(base), None) => Addressing::Ports { base },
+        (None, _) => Addressing::Loopback { port: args.port },
     };
     Ok(FleetConfig {
         devices: args.devices,
@@ -69,6 +101,9 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
             reboot_time: terminal.reboot_time,
             initial: terminal.initial,
         },
+        faults,
+        mdns: args.mdns,
+        shard,
     })
 }
 

@@ -6,12 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 use super::config::{Attempt, DeviceError};
 use super::retry::Retry;
 use super::rooms::Rooms;
-use crate::lines::{PushLine, PushTurn};
+use crate::lines::{Network, PushLine, PushTurn};
 use crate::push::Pusher;
 use crate::stats::{self, Recorder, Sample};
 use crate::stop::Stop;
@@ -35,34 +35,34 @@ pub(super) struct Courier {
     redeliveries: AtomicU64,
     door: DoorCounts,
     screen: Mutex<Option<String>>,
-    /// Whether the terminal's network is up: while it is down nothing is pushed and
-    /// records wait in the queue, as on a terminal whose cable is pulled.
-    online: watch::Sender<bool>,
+    /// The terminal's network: while it is down nothing is pushed and records wait in the
+    /// queue, as on a terminal whose cable is pulled.
+    network: Network,
 }
 
 impl Courier {
-    pub(super) fn new(pusher: Pusher) -> Self {
+    pub(super) fn new(pusher: Pusher, network: Network) -> Self {
         let (recorder, _aggregator) = stats::spawn_aggregator();
         let (attempts, _) = broadcast::channel(256);
         Self {
-            line: PushLine::new(pusher),
+            line: PushLine::new(pusher, network.clone()),
             recorder,
             attempts,
             redeliveries: AtomicU64::new(0),
             door: DoorCounts::default(),
             screen: Mutex::new(None),
-            online: watch::Sender::new(true),
+            network,
         }
     }
 
     /// Takes the terminal's network down or up.
     pub(super) fn set_online(&self, online: bool) {
-        self.online.send_replace(online);
+        self.network.set(online);
     }
 
-    /// The network's state, and every change of it.
-    pub(super) fn online(&self) -> watch::Receiver<bool> {
-        self.online.subscribe()
+    /// The terminal's network.
+    pub(super) fn network(&self) -> &Network {
+        &self.network
     }
 
     /// Every delivery attempt from now on.
@@ -226,7 +226,7 @@ impl Courier {
     /// timeout), never cut off: its record is then either acknowledged or still queued.
     pub(super) async fn backlog(&self, rooms: &Rooms, mut retry: Retry, mut stop: Stop) {
         let mut sub = rooms.queue.watch();
-        let mut online = self.online();
+        let mut online = self.network.watch();
         let backoff = rooms.config.backoff;
         loop {
             let enabled = sub.wait_for(|s| s.active().is_some());

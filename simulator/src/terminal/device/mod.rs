@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 
 use crate::history::RecordLog;
+use crate::lines::Network;
 use crate::push::Pusher;
 use crate::store::Store;
 use crate::synth::Generator;
@@ -60,12 +61,21 @@ impl std::fmt::Debug for Device {
 }
 
 impl Device {
-    /// Opens the state directory and prepares the device; nothing runs until
-    /// [`run`](Self::run).
+    /// Opens the state directory and prepares the device, its network up; nothing runs
+    /// until [`run`](Self::run).
     ///
     /// # Errors
     /// [`DeviceError`] when the state directory or the HTTP client cannot be set up.
     pub fn open(config: DeviceConfig) -> Result<Self, DeviceError> {
+        Self::open_on(config, Network::default())
+    }
+
+    /// [`open`](Self::open) on a network that outlives this device (the host's, which a
+    /// reboot keeps as it was).
+    ///
+    /// # Errors
+    /// [`DeviceError`] when the state directory or the HTTP client cannot be set up.
+    pub(crate) fn open_on(config: DeviceConfig, network: Network) -> Result<Self, DeviceError> {
         let queue = Queue::open(Store::open(&config.state_dir, config.queue_cap)?)?;
         let generator = Generator::new(&config.synth, config.sn.clone());
         let pusher = Pusher::new(&config.push)?;
@@ -78,6 +88,7 @@ impl Device {
             config.synth.mode,
             activity.clone(),
             &pusher,
+            &network,
         )?);
         let history = RecordLog::open(
             &config.state_dir.join(crate::history::DIR),
@@ -107,7 +118,7 @@ impl Device {
             inner: Arc::new(Inner {
                 rooms,
                 maker: Maker::new(generator),
-                courier: Courier::new(pusher),
+                courier: Courier::new(pusher, network),
                 access,
                 maintenance,
             }),
@@ -230,8 +241,9 @@ impl Device {
     }
 
     /// Takes the terminal's network down (`false`) or up. While it is down the device
-    /// pushes nothing and keeps making records, which wait in its queue; back up, the
-    /// backlog is delivered oldest first. The host stops answering the API meanwhile.
+    /// sends nothing on any line (no push, callback or heartbeat) and keeps making
+    /// records, which wait in its queue; back up, the backlog is delivered oldest first.
+    /// The host stops answering the API meanwhile.
     pub fn set_online(&self, online: bool) {
         self.inner.courier.set_online(online);
         // A record a trigger made meanwhile was left to the backlog without waking it.
@@ -240,7 +252,7 @@ impl Device {
 
     /// Whether the terminal's network is up, and every change of it.
     pub fn online(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.inner.courier.online()
+        self.inner.courier.network().watch()
     }
 
     /// Every delivery attempt from now on.
@@ -274,7 +286,7 @@ impl Device {
         // Subscribed before the record exists, to see the backlog loop deliver it first.
         let mut seen = inner.courier.attempts();
         let made = inner.maker.record(&inner.rooms, overrides).await?;
-        if !*inner.courier.online().borrow() {
+        if !inner.courier.network().is_up() {
             // With the network down the record waits in the queue, as every other does.
             return Ok(wire::TriggerReport {
                 seq: made.seq,

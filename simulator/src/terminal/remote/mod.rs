@@ -34,7 +34,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::lines::{CallbackLine, HeartbeatLine};
+use crate::lines::{CallbackLine, HeartbeatLine, Network};
 use crate::profile::{PersonKind, Profile, UserIds};
 use crate::push::Pusher;
 use crate::stats::{self, Recorder, Sample};
@@ -134,7 +134,8 @@ impl RemoteAuth {
     /// Loads the settings from `state_dir` (the defaults when none were saved, with the
     /// verification `mode` the device was started with); every heartbeat and fallback is
     /// told to `activity`. Callbacks and heartbeats go on lines of their own over clones of
-    /// `pusher`.
+    /// `pusher`, out through the terminal's `network`: while it is down they fail as when
+    /// the server is unreachable, and nothing is sent.
     ///
     /// # Errors
     /// [`StoreError`] when the file exists but cannot be read or does not parse.
@@ -145,6 +146,7 @@ impl RemoteAuth {
         mode: wire::Mode,
         activity: crate::activity::Activity,
         pusher: &Pusher,
+        network: &Network,
     ) -> Result<Self, StoreError> {
         let path = state_dir.join(FUNCTIONS_FILE);
         let functions = match std::fs::read(&path) {
@@ -169,8 +171,8 @@ impl RemoteAuth {
             recorder,
             screen: Mutex::new(None),
             activity,
-            callback: CallbackLine::new(pusher.clone()),
-            heartbeat: tokio::sync::Mutex::new(HeartbeatLine::new(pusher.clone())),
+            callback: CallbackLine::new(pusher.clone(), network.clone()),
+            heartbeat: tokio::sync::Mutex::new(HeartbeatLine::new(pusher.clone(), network.clone())),
         })
     }
 
