@@ -1,8 +1,8 @@
 //! The fleet's control API, on its own address (plain HTTP, like every `/sim/` route a
 //! test drives): `GET /sim/fleet/stats` (every terminal and the total),
 //! `GET /sim/fleet/{sn}/stats`, and `POST /sim/fleet/{sn}/offline` and `/online`, which
-//! take a terminal's network down and bring it back. Answers are the device API's
-//! envelope.
+//! take a terminal's network down and bring it back; a building's routes
+//! (`building::routes`) come first. Answers are the device API's envelope.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use warp::Filter;
 use warp::reply::Response;
 
+use super::building::{self, Building};
 use super::members::{Members, SwitchError};
 use crate::server::{self, error_reply, json_reply};
 use crate::wire::Envelope;
@@ -23,9 +24,14 @@ pub(super) const BASE: &str = "/sim/fleet";
 pub(super) async fn serve(
     listener: TcpListener,
     members: Members,
+    building: Option<Building>,
     shutdown: impl Future<Output = ()>,
 ) {
-    server::serve(listener, None, warp::service(routes(members)), shutdown).await;
+    // The building's routes first: what they do not match falls through to the fleet's.
+    let routes = building::routes::routes(building)
+        .or(routes(members))
+        .unify();
+    server::serve(listener, None, warp::service(routes), shutdown).await;
 }
 
 /// The control routes, usable without a socket through `warp::test`.

@@ -5,9 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::FleetArgs;
+use crate::app::cli::{FleetArgs, FleetProfile};
 use facesim::device::DeviceConfig;
-use facesim::fleet::{Addressing, Fleet, FleetConfig, Members};
+use facesim::fleet::{
+    Addressing, BuildingConfig, Fleet, FleetConfig, FleetError, Members, parse_time_of_day,
+};
 use facesim::host::HostConfig;
 use facesim_proto::wire::FleetTotal;
 
@@ -20,7 +22,18 @@ pub async fn fleet(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
     let config = fleet_config(&args)?;
-    let fleet = Fleet::start(config).await?;
+    let building = building_config(&args)?;
+    let mut fleet = Fleet::start(config).await?;
+    if let Some(building) = building {
+        fleet = fleet.with_building(building)?;
+        let plan = fleet.building().map(|b| b.plan());
+        tracing::info!(
+            people = args.occupants,
+            floors = plan.as_ref().map_or(0, |p| p.floors),
+            clock = args.clock,
+            "building ready: plan, people and occupancy under the control API"
+        );
+    }
     let manifest = fleet.manifest();
     tracing::info!(
         terminals = manifest.devices.len(),
@@ -70,6 +83,29 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
             initial: terminal.initial,
         },
     })
+}
+
+/// The building's configuration, with `--profile building`.
+fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError> {
+    if args.profile != FleetProfile::Building {
+        return Ok(None);
+    }
+    let day_start = args
+        .day_start
+        .as_deref()
+        .map(parse_time_of_day)
+        .transpose()
+        .map_err(FleetError::from)?;
+    let config = BuildingConfig {
+        people: args.occupants,
+        floors: args.floors,
+        clock: args.clock,
+        day_start,
+        seed: args.terminal.synth.seed,
+        days: args.days,
+    };
+    config.validate().map_err(FleetError::from)?;
+    Ok(Some(config))
 }
 
 /// Logs the fleet's totals every `every` seconds until `stop`.
