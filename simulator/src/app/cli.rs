@@ -186,7 +186,8 @@ pub struct FleetArgs {
     pub progress: u64,
     /// What the terminals see: `terminals` (each its own people, at --rate) or `building`
     /// (the terminals are the doors of one building, the first fifth the lobby's, and one
-    /// population walks through them over the day: see /sim/fleet/plan, /people, /occupancy).
+    /// population walks through them over the day: see /sim/fleet/plan, /people, /occupancy;
+    /// the terminals then make no records of their own and --rate is not used).
     #[arg(long, value_name = "PROFILE", default_value = "terminals")]
     pub profile: FleetProfile,
     /// People in the building (--profile building): employees, visitors and strangers.

@@ -73,6 +73,13 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         terminal: HostConfig {
             device: DeviceConfig {
                 state_dir: args.state.clone(),
+                // In a building people come only through its doors: the terminals make
+                // no records of their own people.
+                rate: if args.profile == FleetProfile::Building {
+                    0.0
+                } else {
+                    terminal.device.rate
+                },
                 ..terminal.device
             },
             // Without --api-version each terminal keeps its state directory's version.

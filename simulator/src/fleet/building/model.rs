@@ -37,7 +37,7 @@ pub(super) struct Inner {
     /// When the walk began, on the runtime's clock.
     pub(super) origin: Mutex<Option<Instant>>,
     pub(super) whereabouts: Mutex<Whereabouts>,
-    /// Each person's enrolment photo, drawn once when first needed (about 40 kB each).
+    /// Each person's enrolment photo, drawn once when first needed (about 100 kB each).
     photos: Vec<OnceLock<Arc<Vec<u8>>>>,
     pub(super) progress: watch::Sender<Progress>,
     /// The control API's base URL, under which photos are served.
