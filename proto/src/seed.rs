@@ -41,6 +41,8 @@ pub enum Domain {
     PoolCaller = 0xa5a5,
     /// The start offsets of a conformance load phase's terminals.
     Stagger = 0x57a6_6e70_0000_0001,
+    /// A building's population, plan and days (`facesim fleet --profile building`).
+    Building = 0xb11d_0000_0000_0001,
 }
 
 impl Domain {

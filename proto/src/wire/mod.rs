@@ -11,6 +11,7 @@
 mod ai;
 mod answer;
 mod auth;
+mod building;
 mod codes;
 mod door;
 mod envelope;
@@ -33,6 +34,7 @@ mod subscription;
 pub use ai::*;
 pub use answer::*;
 pub use auth::*;
+pub use building::*;
 pub use codes::*;
 pub use door::*;
 pub use envelope::*;

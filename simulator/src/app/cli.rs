@@ -208,8 +208,38 @@ pub struct FleetArgs {
     /// addresses they have in the whole fleet, and writes `DIR/fleet-I-of-N.json`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// What the terminals see: `terminals` (each its own people, at --rate) or `building`
+    /// (the terminals are the doors of one building, the first fifth the lobby's, and one
+    /// population walks through them over the day: see /sim/fleet/plan, /people, /occupancy;
+    /// the terminals then make no records of their own and --rate is not used).
+    #[arg(long, value_name = "PROFILE", default_value = "terminals")]
+    pub profile: FleetProfile,
+    /// People in the building (--profile building): employees, visitors and strangers.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub occupants: usize,
+    /// Floors of the building [default: one per three terminals off the lobby].
+    #[arg(long, value_name = "N")]
+    pub floors: Option<u32>,
+    /// Run the building's day F times faster than real time (1440: a day in a minute).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub clock: f64,
+    /// The building's time of day at start, HH:MM or HH:MM:SS [default: the clock's, UTC].
+    #[arg(long, value_name = "HH:MM")]
+    pub day_start: Option<String>,
+    /// Days the building walks before it falls quiet [default: day after day].
+    #[arg(long, value_name = "N")]
+    pub days: Option<u64>,
     #[command(flatten)]
     pub terminal: TerminalArgs,
+}
+
+/// What a fleet's terminals see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FleetProfile {
+    /// Independent terminals, each recognising its own people at --rate.
+    Terminals,
+    /// One building: one population through the lobby and the floors' doors.
+    Building,
 }
 
 /// `facesim push`.

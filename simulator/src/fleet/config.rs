@@ -127,6 +127,9 @@ pub enum FleetError {
         #[source]
         source: crate::tls::TlsError,
     },
+    /// The building could not be set up.
+    #[error(transparent)]
+    Building(#[from] super::building::BuildingError),
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! test drives): `GET /sim/fleet/stats` (every terminal and the total),
 //! `GET /sim/fleet/{sn}/stats`, and the faults: `POST /sim/fleet/{sn}/offline` and
 //! `/online`, which take a terminal's network down and bring it back, `/reboot`, and
-//! `/drift` (body `{"seconds": 90}`), which sets its clock that far off. Answers are the
-//! device API's envelope.
+//! `/drift` (body `{"seconds": 90}`), which sets its clock that far off; a building's
+//! routes (`building::routes`) come first. Answers are the device API's envelope.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use warp::Filter;
 use warp::reply::Response;
 
+use super::building::{self, Building};
 use super::members::{Members, SwitchError};
 use crate::server::{self, error_reply, json_reply};
 use crate::wire::{Envelope, FleetDrift};
@@ -24,9 +25,14 @@ pub(super) const BASE: &str = "/sim/fleet";
 pub(super) async fn serve(
     listener: TcpListener,
     members: Members,
+    building: Option<Building>,
     shutdown: impl Future<Output = ()>,
 ) {
-    server::serve(listener, None, warp::service(routes(members)), shutdown).await;
+    // The building's routes first: what they do not match falls through to the fleet's.
+    let routes = building::routes::routes(building)
+        .or(routes(members))
+        .unify();
+    server::serve(listener, None, warp::service(routes), shutdown).await;
 }
 
 /// The control routes, usable without a socket through `warp::test`.
@@ -71,6 +77,10 @@ fn routes(
                 || serde_json::json!({ "sn": sn, "drift": body.seconds }),
             )
         });
+    let metrics = warp::path!("metrics")
+        .and(warp::get())
+        .and(with.clone())
+        .then(|m: Members| async move { metrics(&m.stats().await) });
     let switch = warp::path!("sim" / "fleet" / String / String)
         .and(warp::post())
         .and(with)
@@ -88,12 +98,38 @@ fn routes(
         });
     all.or(one)
         .unify()
+        .or(metrics)
+        .unify()
         .or(drift)
         .unify()
         .or(switch)
         .unify()
         .recover(server::recover)
         .unify()
+}
+
+/// `GET /metrics`: every terminal's families, one series per terminal (`sn`), and how
+/// many terminals are up and online.
+fn metrics(stats: &crate::wire::FleetStats) -> Response {
+    let mut scrape = crate::metrics::Scrape::default();
+    for terminal in &stats.terminals {
+        if let Some(figures) = &terminal.stats {
+            scrape.terminal(&vec![("sn".to_owned(), terminal.sn.clone())], figures);
+        }
+    }
+    for (state, n) in [
+        ("total", stats.total.terminals),
+        ("up", stats.total.up),
+        ("online", stats.total.online),
+    ] {
+        scrape.gauge(
+            "facesim_fleet_terminals",
+            "The fleet's terminals: all of them, those up (not rebooting), those online.",
+            vec![("state".to_owned(), state.to_owned())],
+            n as f64,
+        );
+    }
+    scrape.into_reply()
 }
 
 /// The largest body a control route takes.

@@ -8,8 +8,9 @@
 //! `config` is what a fleet is given, `manifest` what it publishes, `members` the running
 //! terminals as the control API sees them, `control` that API's routes, `drift` a
 //! terminal's own clock, `mdns` the announcements, and `run` the fleet from start to
-//! shutdown.
+//! shutdown; `building` makes the fleet one building (`--profile building`).
 
+mod building;
 mod config;
 mod control;
 mod drift;
@@ -18,6 +19,10 @@ mod mdns;
 mod members;
 mod run;
 
+pub use building::{
+    Building, BuildingConfig, BuildingError, MAX_CLOCK, MAX_OCCUPANTS, MIN_WALK, Progress, Seen,
+    Violation, check_passages, parse_passage_comment, parse_time_of_day,
+};
 pub use config::{Addressing, Fault, FleetConfig, FleetError};
 pub use members::{Members, SwitchError, UnknownTerminal};
 pub use run::Fleet;

@@ -13,6 +13,7 @@ use futures_util::future::join_all;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 
+use super::building::{Building, BuildingConfig};
 use super::config::{FleetConfig, FleetError};
 use super::control::{self, BASE};
 use super::drift::Drift;
@@ -41,6 +42,10 @@ pub struct Fleet {
     manifest_path: PathBuf,
     /// The mDNS socket and what it announces, when asked for.
     mdns: Option<(UdpSocket, Vec<Announced>)>,
+    /// What the terminals draw snapshots with and tell the time by, for a building.
+    synth: crate::synth::SynthConfig,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    building: Option<Building>,
 }
 
 impl std::fmt::Debug for Fleet {
@@ -167,7 +172,33 @@ impl Fleet {
             manifest,
             manifest_path,
             mdns,
+            synth: config.terminal.device.synth.clone(),
+            clock: config.terminal.device.clock.clone(),
+            building: None,
         })
+    }
+
+    /// Makes the fleet one building: its terminals become the building's doors (in the
+    /// fleet's order, the lobby's first) and one population walks through them over the
+    /// day once the fleet runs.
+    ///
+    /// # Errors
+    /// [`FleetError::Building`] when the building's configuration is out of range.
+    pub fn with_building(mut self, config: BuildingConfig) -> Result<Self, FleetError> {
+        let building = Building::new(
+            config,
+            &self.members.sns(),
+            &self.synth,
+            &self.manifest.control,
+            &*self.clock,
+        )?;
+        self.building = Some(building);
+        Ok(self)
+    }
+
+    /// The building, when the fleet is one.
+    pub fn building(&self) -> Option<Building> {
+        self.building.clone()
     }
 
     /// What the manifest says.
@@ -211,17 +242,32 @@ impl Fleet {
                     .map_err(|source| FleetError::Host { sn, source })
             }
         }));
-        let control = control::serve(self.control, self.members, until(stopped.clone()));
         let mdns = async {
             if let Some((socket, terminals)) = self.mdns {
                 super::mdns::announce(socket, terminals, until(stopped.clone())).await;
             }
         };
+        let building = self.building.clone().map(|b| {
+            let members = self.members.clone();
+            let stopped = until(stopped.clone());
+            async move { b.run(members, stopped).await }
+        });
+        let building = async move {
+            if let Some(walk) = building {
+                walk.await;
+            }
+        };
+        let control = control::serve(
+            self.control,
+            self.members,
+            self.building,
+            until(stopped.clone()),
+        );
         let signal = async {
             shutdown.await;
             let _ = stop.send(true);
         };
-        let (results, (), (), ()) = tokio::join!(hosts, control, mdns, signal);
+        let (results, (), (), (), ()) = tokio::join!(hosts, control, mdns, signal, building);
         results.into_iter().collect()
     }
 }

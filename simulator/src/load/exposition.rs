@@ -17,7 +17,6 @@ use super::progress::Counters;
 use super::source::Source;
 use crate::metrics::{Scrape, with};
 use crate::schedule::RateProfile;
-use crate::server::Response;
 
 /// What the exposition reads.
 #[derive(Clone)]
@@ -61,7 +60,7 @@ pub(crate) fn spawn(listener: TcpListener, figures: Figures) -> Exposition {
     let (stop, stopped) = oneshot::channel::<()>();
     let route = warp::path!("metrics").and(warp::get()).then(move || {
         let figures = figures.clone();
-        async move { reply(scrape(&figures).await) }
+        async move { scrape(&figures).await.into_reply() }
     });
     let routes = route.recover(crate::server::recover).unify();
     let task = tokio::spawn(crate::server::serve(
@@ -75,7 +74,7 @@ pub(crate) fn spawn(listener: TcpListener, figures: Figures) -> Exposition {
     Exposition { stop, task }
 }
 
-async fn scrape(figures: &Figures) -> String {
+async fn scrape(figures: &Figures) -> Scrape {
     let progress = figures.recorder.progress().await;
     let report = progress.stats.report();
     let labels = vec![("to".to_owned(), figures.to.clone())];
@@ -140,14 +139,5 @@ async fn scrape(figures: &Figures) -> String {
         labels,
         elapsed,
     );
-    scrape.render()
-}
-
-fn reply(text: String) -> Response {
-    let mut reply = Response::new(text.into());
-    reply.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
-    );
-    reply
+    scrape
 }

@@ -209,6 +209,16 @@ impl Scrape {
         );
     }
 
+    /// The answer to `GET /metrics`: the text, with its content type.
+    pub fn into_reply(self) -> crate::server::Response {
+        let mut reply = crate::server::Response::new(self.render().into());
+        reply.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(CONTENT_TYPE),
+        );
+        reply
+    }
+
     /// The text of the exposition.
     pub fn render(self) -> String {
         let mut registry = Registry::default();

@@ -179,13 +179,10 @@ fn routes(
     );
     let counted = state.clone();
     let metrics = warp::path!("metrics").and(warp::get()).map(move || {
-        let text = counted.counters.render(counted.config.api.as_str());
-        let mut reply = Response::new(text.into());
-        reply.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
-        );
-        reply
+        counted
+            .counters
+            .scrape(counted.config.api.as_str())
+            .into_reply()
     });
     let pushes = warp::post()
         .and(warp::header::optional::<String>("content-type"))

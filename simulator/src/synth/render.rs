@@ -45,6 +45,15 @@ impl Generator {
         record
     }
 
+    /// `person` as this generator's API version reports them in a record's `user`: for
+    /// people who are not of this device's own population (a building's, whose people
+    /// pass many terminals).
+    pub fn user_of(&self, person: &Person, timestamp: i64) -> User {
+        let mut user = User::basic(String::new(), UserId::Int(0), 0);
+        self.fill_user(person, timestamp, &mut user);
+        user
+    }
+
     /// Fills `user` with `person` as the API version reports them, reusing its strings.
     fn fill_user(&self, person: &Person, timestamp: i64, user: &mut User) {
         let profile = self.cfg.api.profile();

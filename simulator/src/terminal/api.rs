@@ -146,12 +146,7 @@ async fn metrics(device: &Device, logins: &Logins) -> Response {
         labels,
         device.live().clients() as f64,
     );
-    let mut reply = Response::new(scrape.render().into());
-    reply.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
-    );
-    reply
+    scrape.into_reply()
 }
 
 /// Writes what the web API changed to the system log: logins (and refused ones) and

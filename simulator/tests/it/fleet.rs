@@ -235,6 +235,26 @@ async fn a_fleet_is_reached_through_its_manifest_queues_offline_and_resumes_afte
         stats["data"]["terminals"][0]["stats"]["pushes"]["sent"], 1,
         "{stats}"
     );
+    // The same figures at the control address's /metrics, one series per terminal.
+    let metrics_url = format!("{}/metrics", m.control.trim_end_matches("/sim/fleet"));
+    let text = control
+        .get(metrics_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let online = format!(
+        "facesim_fleet_terminals{{state=\"online\"}} {}.0",
+        TERMINALS - 1
+    );
+    assert!(text.lines().any(|l| l == online), "{text}");
+    let depths = text
+        .lines()
+        .filter(|l| l.starts_with("facesim_queue_depth{sn="))
+        .count();
+    assert_eq!(depths, TERMINALS as usize, "{text}");
 
     // Online again: the backlog arrives, oldest first, and the API answers.
     let (status, _) = call(control.post(format!("{}/{}/online", m.control, off.sn))).await;

@@ -9,6 +9,7 @@ mod answers;
 mod api;
 mod auth;
 mod auth_device;
+mod building;
 mod classify;
 mod cli;
 mod fleet;

@@ -5,9 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::{FleetArgs, UsageError};
+use crate::app::cli::{FleetArgs, FleetProfile, UsageError};
 use facesim::device::DeviceConfig;
-use facesim::fleet::{Addressing, Fault, Fleet, FleetConfig, Members};
+use facesim::fleet::{
+    Addressing, BuildingConfig, Fault, Fleet, FleetConfig, FleetError, Members, parse_time_of_day,
+};
 use facesim::host::HostConfig;
 use facesim::load::Shard;
 use facesim_proto::wire::FleetTotal;
@@ -21,7 +23,18 @@ pub async fn fleet(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
     let config = fleet_config(&args)?;
-    let fleet = Fleet::start(config).await?;
+    let building = building_config(&args)?;
+    let mut fleet = Fleet::start(config).await?;
+    if let Some(building) = building {
+        fleet = fleet.with_building(building)?;
+        let plan = fleet.building().map(|b| b.plan());
+        tracing::info!(
+            people = args.occupants,
+            floors = plan.as_ref().map_or(0, |p| p.floors),
+            clock = args.clock,
+            "building ready: plan, people and occupancy under the control API"
+        );
+    }
     let manifest = fleet.manifest();
     tracing::info!(
         terminals = manifest.devices.len(),
@@ -92,6 +105,13 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         terminal: HostConfig {
             device: DeviceConfig {
                 state_dir: args.state.clone(),
+                // In a building people come only through its doors: the terminals make
+                // no records of their own people.
+                rate: if args.profile == FleetProfile::Building {
+                    0.0
+                } else {
+                    terminal.device.rate
+                },
                 ..terminal.device
             },
             // Without --api-version each terminal keeps its state directory's version.
@@ -105,6 +125,29 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         mdns: args.mdns,
         shard,
     })
+}
+
+/// The building's configuration, with `--profile building`.
+fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError> {
+    if args.profile != FleetProfile::Building {
+        return Ok(None);
+    }
+    let day_start = args
+        .day_start
+        .as_deref()
+        .map(parse_time_of_day)
+        .transpose()
+        .map_err(FleetError::from)?;
+    let config = BuildingConfig {
+        people: args.occupants,
+        floors: args.floors,
+        clock: args.clock,
+        day_start,
+        seed: args.terminal.synth.seed,
+        days: args.days,
+    };
+    config.validate().map_err(FleetError::from)?;
+    Ok(Some(config))
 }
 
 /// Logs the fleet's totals every `every` seconds until `stop`.

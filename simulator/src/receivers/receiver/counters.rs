@@ -81,7 +81,7 @@ impl Counters {
     }
 
     /// The exposition of every counter.
-    pub(crate) fn render(&self, api: &str) -> String {
+    pub(crate) fn scrape(&self, api: &str) -> Scrape {
         let mut scrape = Scrape::default();
         let labels = vec![("api".to_owned(), api.to_owned())];
         const EVENTS: &str = "Events taken at the push URL, by type (record, alarm, other).";
@@ -127,6 +127,6 @@ impl Counters {
             labels,
             read(&self.heartbeats),
         );
-        scrape.render()
+        scrape
     }
 }
