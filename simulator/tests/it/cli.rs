@@ -267,6 +267,25 @@ fn blocking_get(url: &str) -> String {
 }
 
 #[test]
+fn a_reader_that_stops_early_is_no_error() {
+    // `facesim receiver --list-faults | head -n 1`: the pipe closes before the list ends.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args(["receiver", "--list-faults"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn receiver_lists_the_zoo() {
     let out = facesim(&["receiver", "--list-faults"]);
     assert!(out.status.success());

@@ -20,8 +20,13 @@ pub async fn receiver(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
     if args.list_faults {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
         for fault in Fault::ALL {
-            println!("{:<24} {}", fault.name(), fault.description());
+            // A reader that stops early (`| head`) is not an error: stop writing, quietly.
+            if writeln!(out, "{:<24} {}", fault.name(), fault.description()).is_err() {
+                break;
+            }
         }
         return Ok(Finish::Success);
     }
