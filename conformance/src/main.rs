@@ -49,8 +49,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
-        Mode::List => print!("{}", facecert::catalog::listing()),
-        Mode::Matrix => print!("{}", facecert::matrix::markdown()),
+        // A reader that stops early (`facecert list | head`) is not an error.
+        Mode::List => {
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(facecert::catalog::listing().as_bytes());
+        }
+        Mode::Matrix => {
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(facecert::matrix::markdown().as_bytes());
+        }
         Mode::Schema(api) => {
             let document = facesim_proto::schema::document(api);
             let text =

@@ -215,6 +215,25 @@ async fn bad_arguments_exit_2() {
     }
 }
 
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    // `facecert list | head -n 1`: the pipe closes before the list ends.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facecert"))
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_and_matrix_print_the_catalog() {
     let list = text(&facecert(vec!["list".into()]).await.stdout);
