@@ -6,13 +6,11 @@
 //! at night, by the receiver's records and by `/sim/fleet/occupancy`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use base64::Engine;
 use facesim::fleet::{
     Addressing, BuildingConfig, Fleet, FleetConfig, Seen, check_passages, parse_passage_comment,
 };
-use facesim::host::HostConfig;
 use facesim::receiver::ReceiverConfig;
 use facesim::synth::jpeg;
 use facesim::synth::signature::FaceSignature;
@@ -22,35 +20,22 @@ use facesim_proto::wire::{
 };
 use tokio::sync::oneshot;
 
-use crate::support::{self, call, device_config};
+use crate::support::{self, call};
 
 const TERMINALS: u32 = 5;
 const PEOPLE: usize = 24;
 
+/// The fleet tests' configuration, as a building's doors: records only when somebody
+/// comes to a door, snapshots of the terminal's usual size (where the likeness measure is
+/// meant to work), plain HTTP on free ports.
 fn config(dir: &std::path::Path) -> FleetConfig {
-    // Records are made only when somebody comes to a door.
-    let mut device = device_config(dir, 0.0);
-    device.sn = String::new();
-    // Snapshots of the terminal's usual size, where the likeness measure is meant to work.
-    device.synth.width = 360;
-    device.synth.height = 480;
-    FleetConfig {
-        devices: TERMINALS,
-        state: dir.to_path_buf(),
-        addressing: Addressing::Ports { base: 0 },
-        control: "127.0.0.1:0".parse().unwrap(),
-        terminal: HostConfig {
-            device,
-            api: None,
-            https: false,
-            cert: None,
-            reboot_time: Duration::from_millis(50),
-            initial: None,
-        },
-        faults: Vec::new(),
-        mdns: None,
-        shard: facesim::load::Shard::default(),
-    }
+    let mut config = crate::fleet::config(dir, 0.0);
+    config.devices = TERMINALS;
+    config.addressing = Addressing::Ports { base: 0 };
+    config.terminal.https = false;
+    config.terminal.device.synth.width = 360;
+    config.terminal.device.synth.height = 480;
+    config
 }
 
 async fn get<T: serde::de::DeserializeOwned>(url: &str) -> T {

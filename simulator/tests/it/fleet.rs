@@ -23,7 +23,8 @@ const TERMINALS: u32 = 3;
 /// The fleet's fixed clock in these tests (`support::device_config`'s).
 const FIXED_CLOCK: i64 = 1_660_625_866;
 
-fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
+/// A fleet of `TERMINALS` on their own loopback addresses, over HTTPS, in `dir`.
+pub(crate) fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
     let mut device = device_config(dir, rate);
     // The fleet names its terminals from the seed and places each in its own directory.
     device.sn = String::new();
