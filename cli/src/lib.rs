@@ -52,6 +52,13 @@ impl TrustArgs {
     }
 }
 
+/// Writes `text` to standard output. A reader that stops early (`… | head`) closes the
+/// pipe, and that is not an error: the rest is dropped quietly, where `print!` would panic.
+pub fn print_to_reader(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// The one line a binary prints for a usage error rendered as `rendered`: what the parser
 /// says before its usage block (the problem, the missing arguments, a tip), joined, with a
 /// pointer to `--help`.

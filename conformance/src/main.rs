@@ -49,17 +49,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.mode()? {
-        // A reader that stops early (`facecert list | head`) is not an error.
-        Mode::List => {
-            let _ = std::io::stdout()
-                .lock()
-                .write_all(facecert::catalog::listing().as_bytes());
-        }
-        Mode::Matrix => {
-            let _ = std::io::stdout()
-                .lock()
-                .write_all(facecert::matrix::markdown().as_bytes());
-        }
+        Mode::List => facesim_cli::print_to_reader(&facecert::catalog::listing()),
+        Mode::Matrix => facesim_cli::print_to_reader(&facecert::matrix::markdown()),
         Mode::Schema(api) => {
             let document = facesim_proto::schema::document(api);
             let text =

@@ -20,14 +20,11 @@ pub async fn receiver(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
     if args.list_faults {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        for fault in Fault::ALL {
-            // A reader that stops early (`| head`) is not an error: stop writing, quietly.
-            if writeln!(out, "{:<24} {}", fault.name(), fault.description()).is_err() {
-                break;
-            }
-        }
+        let list: String = Fault::ALL
+            .iter()
+            .map(|fault| format!("{:<24} {}\n", fault.name(), fault.description()))
+            .collect();
+        facesim_cli::print_to_reader(&list);
         return Ok(Finish::Success);
     }
     let fault = match &args.fault {
