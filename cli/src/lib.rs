@@ -1,7 +1,8 @@
 //! The command-line pieces both binaries share, so that each flag and each default is
 //! declared once: how an `https` server's certificate is checked and how long an answer
 //! may take (`TrustArgs`), and one readable line out of a parser's usage error
-//! (`one_line`), and the shell completions and man pages made from a binary's command
+//! (`one_line`), output for a reader that may stop early (`print_to_reader`), and the
+//! shell completions and man pages made from a binary's command
 //! line (`pages`). The libraries never see these types: only the binaries parse the
 //! command line, and this crate is theirs.
 
