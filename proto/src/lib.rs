@@ -9,7 +9,9 @@
 
 pub mod histogram;
 pub mod http1;
+pub mod openapi;
 pub mod profile;
+pub mod routes;
 pub mod schema;
 pub mod seed;
 pub mod wire;

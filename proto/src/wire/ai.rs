@@ -7,7 +7,7 @@ use serde::Serialize;
 pub const AI_IMAGE_PART: &str = "image";
 
 /// A face rectangle in image coordinates (origin top-left, y down), in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct QualityRect {
     pub left: i64,
     pub top: i64,
@@ -16,14 +16,14 @@ pub struct QualityRect {
 }
 
 /// The verdict on one face: 0 `PASS` or one of the 802xx codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct QualityResult {
     pub code: i64,
     pub info: String,
 }
 
 /// One face of `/v1/ai/recognitionquality`'s answer; angles in degrees.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct QualityEntry {
     pub rect: QualityRect,
     pub yaw: f64,

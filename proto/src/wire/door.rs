@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `POST /v1/device/door`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DoorRequest {
     /// 0 open for `keep_door_open_duration`, 1 stay open, 2 stay closed.
     pub open_mode: Option<i64>,
@@ -14,7 +14,7 @@ pub struct DoorRequest {
 }
 
 /// `GET /v1/device/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceInfo {
     pub model: String,
     pub device_sn: String,

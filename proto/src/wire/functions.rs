@@ -14,7 +14,19 @@ pub const MAX_AUTH_ADDRESS_BYTES: usize = 1024;
 pub const MAX_FALLBACK_MINUTES: u8 = 60;
 
 /// `auth_mode`: who decides the door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(into = "u8", try_from = "u8")]
 pub struct AuthMode(u8);
 
@@ -60,7 +72,7 @@ impl TryFrom<u8> for AuthMode {
 /// The terminal's `/v1/device/functions` settings: every documented field. The fields a
 /// version does not have (`remote_authentication_address` before 1.1,
 /// `remote_auth_timeout_to_local_auth` before 1.2) are `None` and left out of answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceFunctions {
     /// 1 running, 2 stopped (no recognition).
     pub device_run_type: u8,
@@ -81,6 +93,7 @@ pub struct DeviceFunctions {
         skip_serializing_if = "Option::is_none",
         with = "address_or_empty"
     )]
+    #[schemars(with = "Option<String>")]
     pub remote_authentication_address: Option<Option<Destination>>,
     /// From 1.2: minutes without an answer before the terminal falls back to `auth_mode`
     /// 0; 0 = never.

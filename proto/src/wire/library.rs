@@ -19,7 +19,7 @@ where
 }
 
 /// A user as a client sends it (`POST /v1/user`, `PUT /v1/user/id/{id}`, `/v2/user`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct UserInput {
     #[serde(default)]
     pub user_id: Option<Value>,
@@ -54,7 +54,7 @@ pub struct UserInput {
 
 /// A stored user as the device answers it (and as the library keeps it on disk, with
 /// `avatar` in a file of its own).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserOutput {
     pub user_id: UserId,
     pub name: String,
@@ -76,7 +76,7 @@ pub struct UserOutput {
 }
 
 /// A group as a client sends it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct GroupInput {
     #[serde(default)]
     pub group_id: Option<Value>,
@@ -90,7 +90,7 @@ pub struct GroupInput {
 }
 
 /// A stored group. `rule_id` is `0` (integer ids) or `""` (string ids) when unbound.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupOutput {
     pub group_id: UserId,
     pub name: String,
@@ -102,7 +102,9 @@ pub struct GroupOutput {
 }
 
 /// A time of day.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct TimeOfDay {
     #[serde(default)]
     pub hour: i64,
@@ -113,7 +115,9 @@ pub struct TimeOfDay {
 }
 
 /// A period of a day, both ends included.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Period {
     #[serde(default)]
     pub start_time: TimeOfDay,
@@ -122,7 +126,7 @@ pub struct Period {
 }
 
 /// A special day; 0 in a field means every year, month or day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SpecialDay {
     #[serde(default)]
     pub year: i64,
@@ -135,7 +139,7 @@ pub struct SpecialDay {
 }
 
 /// A rule's schedule (`the_period` is Tuesday, as the guide spells it).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Schedule {
     #[serde(default)]
     pub onset_point: Option<i64>,
@@ -175,7 +179,7 @@ impl Schedule {
 }
 
 /// A rule as a client sends it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct RuleInput {
     #[serde(default)]
     pub rule_id: Option<Value>,
@@ -186,7 +190,7 @@ pub struct RuleInput {
 }
 
 /// A stored rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleOutput {
     pub rule_id: UserId,
     pub name: String,
@@ -196,7 +200,7 @@ pub struct RuleOutput {
 }
 
 /// `POST /v1/{user,group,rule}/search`; empty strings are "not given".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct SearchRequest {
     #[serde(default)]
     pub name: Option<String>,
@@ -207,13 +211,14 @@ pub struct SearchRequest {
 }
 
 /// `{"items": [id, …]}`: search results, a group's users, a rule's groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IdList {
     pub items: Vec<UserId>,
 }
 
 /// One page of `GET /v1/{user,group,rule}/offset/{o}/limit/{l}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     pub offset: u64,
     pub limit: u64,
@@ -223,31 +228,31 @@ pub struct Page<T> {
 }
 
 /// `POST /v2/user`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct UserBatch {
     pub user_list: Vec<Value>,
 }
 
 /// `POST /v2/group`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct GroupBatch {
     pub group_list: Vec<Value>,
 }
 
 /// `POST /v2/rule`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct RuleBatch {
     pub rule_list: Vec<Value>,
 }
 
 /// `DELETE /v2/{user,group,rule}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct IdBatch {
     pub ids: Vec<Value>,
 }
 
 /// One refused item of a batch: its id as sent (`null` when it had none).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BatchError {
     pub id: Value,
     pub code: i64,
@@ -255,13 +260,13 @@ pub struct BatchError {
 }
 
 /// The answer of a batch: the items that were not applied.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BatchErrors {
     pub errors: Vec<BatchError>,
 }
 
 /// A user in `GET /v2/datasync/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncUser {
     pub id: UserId,
     pub update_at: i64,
@@ -269,14 +274,14 @@ pub struct SyncUser {
 }
 
 /// A group or rule in `GET /v2/datasync/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncItem {
     pub id: UserId,
     pub update_at: i64,
 }
 
 /// `GET /v2/datasync/info`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncInfo {
     pub users: Vec<SyncUser>,
     pub groups: Vec<SyncItem>,

@@ -11,7 +11,7 @@ pub const CODE_PASSWORD_WRONG: i64 = 1001;
 pub const TOKEN_ISSUER: &str = "SenseTime";
 
 /// `POST /v1/auth/login`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoginRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
@@ -23,7 +23,7 @@ pub struct LoginRequest {
 }
 
 /// The `data` of a successful login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoginToken {
     pub token: String,
 }
@@ -59,7 +59,7 @@ pub struct TokenClaims {
 }
 
 /// One entry of `GET /v1/auth/errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorCode {
     pub code: i64,
     pub msg: String,

@@ -12,13 +12,13 @@ pub const PART_KEY: &str = "key";
 pub const PART_FIRMWARE: &str = "firmware";
 
 /// `GET /v1/auth/certificate`: the certificate in force, PEM.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CertificateAnswer {
     pub crt: String,
 }
 
 /// One line of the terminal's system log, as `GET /v2/device/logs` answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogEntry {
     /// When it happened, Unix milliseconds.
     pub time: i64,
@@ -32,7 +32,7 @@ pub struct LogEntry {
 
 /// The state directory's marker (`state.json`): the API version its files are laid out
 /// for, and the firmware that wrote them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StateMarker {
     pub api_version: String,
     #[serde(default)]

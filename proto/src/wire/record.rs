@@ -174,7 +174,7 @@ impl User {
 }
 
 /// A user id: an integer up to API 1.2, a string from 1.2.1.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum UserId {
     Int(i64),
@@ -223,6 +223,20 @@ pub struct Alarm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "u8", try_from = "u8")]
 pub struct Mode(u8);
+
+impl schemars::JsonSchema for Mode {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Mode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 0, "maximum": Mode::MAX })
+    }
+}
 
 impl Mode {
     /// 0: face only, in every version.

@@ -9,7 +9,7 @@ use super::json_type;
 
 use super::field;
 /// The push configuration: where events go and whether pushing is on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subscription {
     /// Spelled `""` on the wire and on disk when no destination is set, as the device
     /// answers before any configuration; any other value must be a valid [`Destination`].
@@ -17,6 +17,7 @@ pub struct Subscription {
         serialize_with = "serialize_dest_or_empty",
         deserialize_with = "deserialize_dest_or_empty"
     )]
+    #[schemars(with = "String")]
     pub event_dest: Option<Destination>,
     pub enabled: bool,
 }
@@ -78,6 +79,24 @@ impl std::str::FromStr for Destination {
 impl std::fmt::Display for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+impl schemars::JsonSchema for Destination {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Destination".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "maxLength": super::MAX_EVENT_DEST_BYTES,
+            "description": "An absolute http or https URL with a host; \"\" for none."
+        })
     }
 }
 

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use http::StatusCode;
 use warp::Filter;
 
-use crate::device::Device;
 use crate::server::{Response, error_reply, json_reply};
 use crate::synth::face_find;
 use crate::synth::quality::FaceError;
@@ -27,10 +26,8 @@ enum Helper {
 }
 
 /// Both routes, to be joined to the web API's tree.
-pub fn routes(
-    device: Device,
-) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
-    let with_device = warp::any().map(move || device.clone());
+pub fn routes()
+-> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
     let helper = warp::path("recognitionquality")
         .map(|| Helper::Quality)
         .or(warp::path("feature").map(|| Helper::Feature))
@@ -42,31 +39,16 @@ pub fn routes(
         .and(warp::post())
         .and(warp::header::optional::<String>("content-type"))
         .and(crate::server::read_body::limited(MAX_BODY_BYTES))
-        .and(with_device)
         .then(
-            |helper: Helper, content_type: Option<String>, body: Bytes, device: Device| async move {
-                answer(helper, content_type, body, &device).await
+            |helper: Helper, content_type: Option<String>, body: Bytes| async move {
+                answer(helper, content_type, body).await
             },
         )
 }
 
-/// Checks the version and the body, then analyses the picture on the blocking pool.
-async fn answer(
-    helper: Helper,
-    content_type: Option<String>,
-    body: Bytes,
-    device: &Device,
-) -> Response {
-    let profile = device.api().profile();
-    if !profile.ai_routes {
-        return error_reply(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no such path under API {}: the AI helpers come with API 1.1",
-                profile.name
-            ),
-        );
-    }
+/// Checks the body, then analyses the picture on the blocking pool. Versions without the
+/// helpers never get here: the route table's gate answers 404.
+async fn answer(helper: Helper, content_type: Option<String>, body: Bytes) -> Response {
     let image = match image_part(content_type.as_deref(), body).await {
         Ok(image) => image,
         Err((status, msg)) => return error_reply(status, msg),

@@ -1,7 +1,8 @@
 //! The device's HTTP API: `GET`/`POST /v1/event/subscribe` as on the real terminal, plus the
-//! simulator's control endpoints under `/sim/` and its Prometheus figures at `/metrics`.
-//! Every failure answers with the JSON error envelope and a matching non-200 status; a
-//! refused request changes nothing.
+//! simulator's control endpoints under `/sim/` (its OpenAPI document among them) and its
+//! Prometheus figures at `/metrics`, joined to the rest of the web API behind the
+//! credentials check and the route table's gate ([`gate`]). Every failure answers with the
+//! JSON error envelope and a matching non-200 status; a refused request changes nothing.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,6 +15,8 @@ use rustls::ServerConfig;
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use warp::Filter;
+
+use facesim_proto::routes::{self, Lookup};
 
 use crate::device::{Device, DeviceError};
 use crate::limits::MAX_BODY_BYTES;
@@ -69,6 +72,15 @@ pub fn routes(
         .then(
             |d: Device| async move { json_reply(StatusCode::OK, &Envelope::ok(d.stats().await)) },
         );
+    let document = warp::path!("sim" / "openapi.json")
+        .and(warp::get())
+        .and(with_device.clone())
+        .map(|d: Device| {
+            json_reply(
+                StatusCode::OK,
+                &facesim_proto::openapi::document(d.api().profile().version),
+            )
+        });
     let logins = Arc::new(Logins::default());
     let counted = logins.clone();
     let metrics = warp::path!("metrics")
@@ -85,6 +97,8 @@ pub fn routes(
         .unify()
         .or(stats)
         .unify()
+        .or(document)
+        .unify()
         .or(metrics)
         .unify()
         .or(functions)
@@ -96,8 +110,10 @@ pub fn routes(
         .recover(server::recover)
         .unify();
     let logged = identity.clone();
-    // One credentials check in front of every route, present and future.
-    let guarded = crate::access::routes::guard(guarded, tree);
+    // One credentials check in front of every route, present and future; behind it the
+    // route table decides which requests reach a handler at all.
+    let gated = gate(guarded.clone()).or(tree).unify();
+    let guarded = crate::access::routes::guard(guarded, gated);
     warp::method()
         .and(warp::path::full())
         .and(guarded)
@@ -116,6 +132,34 @@ pub fn routes(
             }
             reply
         })
+}
+
+/// Answers every request the route table does not hand to a handler under this device's
+/// API version (`facesim_proto::routes::find`): 404 for a path the version lacks or no
+/// version has, 405 for a path served with other methods. A request the table serves is
+/// passed on. So the device answers exactly the routes its OpenAPI document lists.
+fn gate(
+    device: Device,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
+    warp::method().and(warp::path::full()).and_then(
+        move |method: http::Method, path: warp::path::FullPath| {
+            let profile = device.api().profile();
+            let refusal = match routes::find(profile, method.as_str(), path.as_str()) {
+                Lookup::Served(_) => None,
+                Lookup::WrongMethod => Some(error_reply(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method not allowed on this path",
+                )),
+                Lookup::NotInVersion(route) => Some(error_reply(
+                    StatusCode::NOT_FOUND,
+                    format!("no such path under API {}: {}", profile.name, route.absent),
+                )),
+                Lookup::Unknown => Some(error_reply(StatusCode::NOT_FOUND, "no such path")),
+            };
+            // Rejecting hands the request on to the routes.
+            std::future::ready(refusal.ok_or_else(warp::reject::not_found))
+        },
+    )
 }
 
 /// Logins since this boot, for `/metrics`.

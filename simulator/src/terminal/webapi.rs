@@ -14,7 +14,7 @@ pub fn routes(
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
     let library = crate::library::routes::routes(device.library().clone());
     let settings = crate::settings::routes::routes(device.clone());
-    let ai = crate::ai::routes(device.clone());
+    let ai = crate::ai::routes();
     let maintenance = crate::maintenance::routes::routes(device.clone());
     crate::access::routes::routes(device)
         .or(library)

@@ -14,7 +14,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// Compares `actual` with the golden file, or rewrites it under `UPDATE_EXPECT=1`.
-fn expect_file(path: &Path, actual: &str) {
+pub(crate) fn expect_file(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(path, actual).unwrap();
         return;

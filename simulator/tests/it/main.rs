@@ -23,6 +23,7 @@ mod login;
 mod maintenance;
 mod mdns;
 mod metrics;
+mod openapi;
 mod pinning;
 mod push;
 mod reliability;

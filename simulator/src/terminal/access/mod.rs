@@ -231,15 +231,12 @@ impl Access {
     }
 }
 
-/// Whether `path` answers without credentials: `/v1/auth/*` but the certificate (which
-/// replaces what every client trusts, so it needs the account), `/v2/datasync/ping`, the
-/// simulator's `/sim/*` and its `/metrics` (which Prometheus scrapes without a login).
+/// Whether `path` answers without credentials, as the route table marks it: the login and
+/// the error table but not the certificate (which replaces what every client trusts, so
+/// it needs the account), `/v2/datasync/ping`, the simulator's `/sim/*` routes and its
+/// `/metrics` (which Prometheus scrapes without a login). A path no route has is not open.
 pub fn is_open_path(path: &str) -> bool {
-    let path_trimmed = path.trim_end_matches('/');
-    (path.starts_with("/v1/auth/") && !path.starts_with("/v1/auth/certificate"))
-        || path.starts_with("/sim/")
-        || path_trimmed == "/v2/datasync/ping"
-        || path_trimmed == "/metrics"
+    facesim_proto::routes::is_open(path)
 }
 
 #[cfg(test)]
