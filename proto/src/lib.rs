@@ -1,7 +1,8 @@
 //! facesim-proto: the protocol core every part of facesim is built on, with no I/O and no
 //! clock: the wire types (`wire`), the API versions as data (`profile`), the HTTP/1.1
 //! framer (`http1`), the one latency histogram (`histogram`), the seeds (`seed`) and the
-//! JSON Schemas of each version's push and callback (`schema`).
+//! JSON Schemas of each version's push and callback (`schema`), and the device web API's
+//! route table (`routes`) with the OpenAPI document written from it (`openapi`).
 //!
 //! It is a crate of its own so that the compiler keeps the core below everything: nothing
 //! here can name the terminal, the receivers, the load engine or a socket, because this
