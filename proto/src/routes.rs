@@ -182,7 +182,7 @@ pub struct Route {
     pub body: Body,
     pub answer: Answer,
     /// Whether a terminal of this version has the route.
-    pub present: fn(&Profile) -> bool,
+    pub present: Present,
     /// Why a version without it has none, for the 404 (`"history comes with API 1.2"`).
     pub absent: &'static str,
 }
@@ -192,7 +192,10 @@ fn always(_: &Profile) -> bool {
 }
 
 /// The settings sections in the routes' order, and whether a version has each.
-const SECTIONS: [(&str, &str, fn(&Profile) -> bool); 6] = [
+/// Whether a terminal of a version has a route.
+type Present = fn(&Profile) -> bool;
+
+const SECTIONS: [(&str, &str, Present); 6] = [
     ("recognize", "Recognition thresholds and options", always),
     ("access", "Door timing and access options", always),
     ("system", "System options", always),
@@ -280,7 +283,7 @@ fn route(
 }
 
 /// The same route, only where `present` says so.
-fn only(route: Route, present: fn(&Profile) -> bool, absent: &'static str) -> Route {
+fn only(route: Route, present: Present, absent: &'static str) -> Route {
     Route {
         present,
         absent,
