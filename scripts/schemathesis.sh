@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes `facesim device` with Schemathesis from the device's own OpenAPI document, once per
-# API version: property-based requests to every operation of the document (bodies, path
+# API version, after checking the document with openapi-spec-validator: property-based requests to every operation of the document (bodies, path
 # parameters and headers generated from its schemas, valid and invalid), logged in with a
 # bearer token. A run fails when the device answers 5xx, a status or content type the
 # document does not list, or a body outside the document's schemas (so every refusal must be
@@ -38,10 +38,10 @@ fi
 for tool in curl jq python3; do
     command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
 done
-if [[ ! -x $VENV/bin/schemathesis ]]; then
+if [[ ! -x $VENV/bin/schemathesis || ! -x $VENV/bin/openapi-spec-validator ]]; then
     log "installing Schemathesis into $VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4,<5' openapi-spec-validator
 fi
 
 if [[ $# -eq 0 ]]; then
@@ -77,6 +77,11 @@ for version in "$@"; do
     token=$(curl -skf "$base/v1/auth/login" -H 'content-type: application/json' \
         -d '{"username":"admin","password":"facesim-admin"}' | jq -r .data.token)
     [[ -n $token && $token != null ]] || die "could not log in to the device of API $version"
+    # The document itself first: valid OpenAPI 3.1, and the same as the copy in docs/.
+    curl -skf "$base/sim/openapi.json" -o "$work/openapi-$version.json"
+    "$VENV/bin/openapi-spec-validator" "$work/openapi-$version.json" >&2
+    jq -S . "$work/openapi-$version.json" | cmp -s - <(jq -S . "$ROOT/docs/openapi/api-$version.json") \
+        || die "docs/openapi/api-$version.json differs from what the device serves (UPDATE_EXPECT=1 cargo test -p facesim --test it openapi)"
     log "== API $version: Schemathesis against $base/sim/openapi.json"
     status=0
     "$VENV/bin/schemathesis" run "$base/sim/openapi.json" \
