@@ -84,7 +84,8 @@ for version in "$@"; do
         || die "docs/openapi/api-$version.json differs from what the device serves (UPDATE_EXPECT=1 cargo test -p facesim --test it openapi)"
     log "== API $version: Schemathesis against $base/sim/openapi.json"
     status=0
-    "$VENV/bin/schemathesis" run "$base/sim/openapi.json" \
+    # Schemathesis keeps a cache in its working directory: the run's own, not the checkout.
+    (cd "$work" && "$VENV/bin/schemathesis" run "$base/sim/openapi.json" \
         --tls-verify false \
         --header "Authorization: Bearer $token" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
@@ -94,7 +95,7 @@ for version in "$@"; do
         --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
         --seed 1 --workers 1 --request-timeout 10 \
         --report junit --report-junit-path "$REPORT_DIR/api-$version.xml" \
-        --warnings off --no-color || status=$?
+        --warnings off --no-color) || status=$?
     kill "$device_pid" 2>/dev/null || true
     wait "$device_pid" 2>/dev/null || true
     device_pid=

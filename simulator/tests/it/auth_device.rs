@@ -16,13 +16,6 @@ use tokio::sync::oneshot;
 
 use crate::support::{self, TestDevice, call};
 
-async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
-    let mut config = support::device_config(dir, 0.0);
-    config.synth.api = api;
-    config.push.api = api;
-    support::device(config).await
-}
-
 async fn get_functions(dev: &TestDevice) -> Value {
     let (status, body) = call(dev.client.get(format!("{}/v1/device/functions", dev.api))).await;
     assert_eq!(status, 200, "{body}");
@@ -48,7 +41,7 @@ fn functions(auth_mode: u8, address: &str) -> Value {
 #[tokio::test]
 async fn functions_are_validated_and_persisted_and_refusals_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let defaults = get_functions(&dev).await;
     assert_eq!(defaults["auth_mode"], 0);
     assert_eq!(defaults["remote_authentication_address"], "");
@@ -96,7 +89,7 @@ async fn functions_are_validated_and_persisted_and_refusals_change_nothing() {
     assert_eq!(status, 200);
     dev.stop().await;
     // Saved in the state directory: a restarted terminal has the same settings.
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let after = get_functions(&dev).await;
     assert_eq!(after["auth_mode"], 3);
     assert_eq!(
@@ -110,7 +103,7 @@ async fn functions_are_validated_and_persisted_and_refusals_change_nothing() {
 #[tokio::test]
 async fn older_versions_have_their_own_functions() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), ApiVersion::V1_1).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_1).await;
     let f = get_functions(&dev).await;
     assert!(f.get("remote_auth_timeout_to_local_auth").is_none(), "{f}");
     // `auth_mode` is required in 1.1.
@@ -142,7 +135,7 @@ async fn walk(mode: u8, auth: AuthPolicy) -> Vec<(Caller, Value, Value)> {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), api).await;
+    let dev = support::device_of(dir.path(), api).await;
     dev.configure(&format!("http://{}/eventRcv", running.addr), false)
         .await;
     let address = format!("http://{}/auth", running.addr);
@@ -316,7 +309,7 @@ async fn broken_auth_servers_keep_the_door_shut() {
     for (fault, mode, caller, outcome, pass) in cases {
         let (addr, _stop) = zoo_auth(fault, api).await;
         let dir = tempfile::tempdir().unwrap();
-        let dev = device(dir.path(), api).await;
+        let dev = support::device_of(dir.path(), api).await;
         dev.configure(&format!("http://{addr}/eventRcv"), false)
             .await;
         let (status, _) =
@@ -344,7 +337,7 @@ async fn mode_0_never_calls_and_unknown_callers_are_refused() {
         ..ReceiverConfig::default()
     })
     .await;
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     dev.configure(&format!("http://{}/eventRcv", running.addr), false)
         .await;
     for caller in Caller::ALL {
@@ -405,7 +398,7 @@ async fn a_stopped_terminal_recognises_nobody_until_it_runs_again() {
         ..ReceiverConfig::default()
     })
     .await;
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     dev.configure(&format!("http://{}/eventRcv", running.addr), false)
         .await;
     let mut stopped = functions(0, "");
@@ -435,7 +428,7 @@ async fn the_terminal_falls_back_to_local_auth_when_the_server_goes_away() {
     let gone = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}/auth", gone.local_addr().unwrap());
     drop(gone);
-    let dev = device(dir.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_2).await;
     let mut body = functions(1, &address);
     body["remote_auth_timeout_to_local_auth"] = json!(1);
     assert_eq!(set_functions(&dev, &body).await.0, 200);
@@ -458,7 +451,7 @@ async fn the_terminal_falls_back_to_local_auth_when_the_server_goes_away() {
     assert_eq!(stats["callbacks"]["heartbeats_ok"], 0);
     // The fallback stays, and was saved.
     dev.stop().await;
-    let dev = device(dir.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_2).await;
     assert_eq!(get_functions(&dev).await["auth_mode"], 0);
     dev.stop().await;
 }
@@ -471,7 +464,7 @@ async fn heartbeats_to_a_live_server_keep_remote_auth_on() {
         ..ReceiverConfig::default()
     })
     .await;
-    let dev = device(dir.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_2).await;
     let mut body = functions(1, &format!("http://{}/auth", running.addr));
     body["remote_auth_timeout_to_local_auth"] = json!(1);
     assert_eq!(set_functions(&dev, &body).await.0, 200);

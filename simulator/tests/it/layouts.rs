@@ -13,10 +13,8 @@ use crate::support::{self, TestDevice, call};
 const S8: &str = "PSC800C0MC22G00025";
 
 async fn device(dir: &std::path::Path, api: ApiVersion, sn: &str) -> TestDevice {
-    let mut config = support::device_config(dir, 0.0);
+    let mut config = support::versioned_config(dir, api);
     config.sn = sn.into();
-    config.synth.api = api;
-    config.push.api = api;
     support::device(config).await
 }
 

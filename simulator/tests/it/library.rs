@@ -31,13 +31,6 @@ pub fn photo(n: u64) -> String {
     base64::engine::general_purpose::STANDARD.encode(generator.snapshot(&draw))
 }
 
-async fn device_at(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
-    let mut config = support::device_config(dir, 0.0);
-    config.synth.api = api;
-    config.push.api = api;
-    support::device(config).await
-}
-
 /// A client that logs in the way the SDK does: `validTime` 1440, then `Bearer`.
 async fn sdk_token(dev: &TestDevice) -> String {
     let (status, body) = call(
@@ -75,7 +68,7 @@ impl Sdk<'_> {
 #[tokio::test]
 async fn the_vendor_sdk_sequence_passes_under_1_2_with_integer_ids() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device_at(dir.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_2).await;
     // AuthTest.
     let (status, _) = call(
         dev.bare
@@ -254,7 +247,7 @@ async fn the_vendor_sdk_sequence_passes_under_1_2_with_integer_ids() {
 #[tokio::test]
 async fn groups_and_rules_answer_every_route_of_their_collection() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device_at(dir.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_2).await;
     let sdk = Sdk {
         dev: &dev,
         token: sdk_token(&dev).await,
@@ -606,7 +599,7 @@ async fn the_library_survives_a_restart_and_clear_empties_it() {
     let dir = tempfile::tempdir().unwrap();
     let avatar = photo(7);
     {
-        let dev = device_at(dir.path(), ApiVersion::V1_3).await;
+        let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
         let (status, body) = call(
             dev.client
                 .post(format!("{}/v1/user", dev.api))
@@ -629,7 +622,7 @@ async fn the_library_survives_a_restart_and_clear_empties_it() {
         assert_eq!(status, 400, "a GIF is not an accepted avatar");
         dev.stop().await;
     }
-    let dev = device_at(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let (status, body) = call(dev.client.get(format!("{}/v1/user/id/keep", dev.api))).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["avatar"], avatar);
@@ -648,7 +641,7 @@ async fn settings_are_validated_merged_persisted_and_acted_on() {
     let (rx_srv, mut received) =
         support::receiver(facesim::receiver::ReceiverConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let dev = device_at(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let c = &dev.client;
     let url = |p: &str| format!("{}/v1/device/{p}", dev.api);
     let full = json!({
@@ -738,7 +731,7 @@ async fn settings_are_validated_merged_persisted_and_acted_on() {
         }
     }
     dev.stop().await;
-    let dev = device_at(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let (_, sys) = call(dev.client.get(format!("{}/v1/device/system", dev.api))).await;
     assert_eq!(sys["data"]["sound_volume"], 30, "persisted");
     let text = dev

@@ -11,15 +11,7 @@ use facesim_proto::profile::ApiVersion;
 use facesim_proto::routes::{self, Access, Body, Route};
 use serde_json::Value;
 
-use crate::support::{self, TestDevice, call};
-
-/// A device of `api`, its API over HTTPS.
-async fn device(dir: &Path, api: ApiVersion) -> TestDevice {
-    let mut config = support::device_config(dir, 0.0);
-    config.synth.api = api;
-    config.push.api = api;
-    support::device(config).await
-}
+use crate::support::{self, call};
 
 /// The route's path with its parameters filled in.
 fn concrete(route: &Route) -> String {
@@ -80,7 +72,7 @@ fn operations(doc: &Value) -> Vec<(String, String)> {
 async fn the_device_answers_exactly_the_routes_of_its_document() {
     for api in ApiVersion::ALL {
         let dir = tempfile::tempdir().unwrap();
-        let d = device(dir.path(), api).await;
+        let d = support::device_of(dir.path(), api).await;
         let want = openapi::document(api);
 
         // The document served is the version's, and docs/ holds the same.

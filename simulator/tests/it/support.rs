@@ -146,6 +146,19 @@ pub fn device_config(dir: &Path, rate: f64) -> DeviceConfig {
     }
 }
 
+/// [`device_config`] for a terminal of API version `api` (records and pushes alike).
+pub fn versioned_config(dir: &Path, api: facesim_proto::profile::ApiVersion) -> DeviceConfig {
+    let mut config = device_config(dir, 0.0);
+    config.synth.api = api;
+    config.push.api = api;
+    config
+}
+
+/// A device of API version `api` with the default test settings ([`versioned_config`]).
+pub async fn device_of(dir: &Path, api: facesim_proto::profile::ApiVersion) -> TestDevice {
+    device(versioned_config(dir, api)).await
+}
+
 /// Starts a device with its API over HTTPS (its own self-signed certificate, pinned by
 /// the returned client).
 pub async fn device(config: DeviceConfig) -> TestDevice {
