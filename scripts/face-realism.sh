@@ -19,7 +19,9 @@
 #   SEED     the generator's seed (default 1)
 #   DEVICES  simulated devices, each with its own people (default 1)
 # Environment: FACE_REALISM_VENV (default target/face-realism-venv), FACESIM (a built
-# binary; default: build target/release/facesim).
+# binary; default: build target/release/facesim), FACE_REALISM_DUMP (a folder: every
+# unmasked snapshot a detector misses is written there as JPEG, named by its line, the
+# detector that missed it and how many faces it found; the first few found ones too).
 set -euo pipefail
 
 count=${1:-240}
@@ -78,7 +80,7 @@ kill "$receiver_pid" && wait "$receiver_pid" 2>/dev/null || true
 echo "facesim push: $(tail -1 "$work/push.txt")"
 
 cat >"$work/measure.py" <<'EOF'
-import base64, itertools, json, sys
+import base64, itertools, json, os, sys
 import cv2, dlib, numpy as np, face_recognition_models as models
 
 hog = dlib.get_frontal_face_detector()
@@ -88,6 +90,9 @@ haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_de
 
 found = {"hog": {True: [0, 0], False: [0, 0]}, "haar": {True: [0, 0], False: [0, 0]}}
 faces = []  # (person, descriptor)
+dump = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+if dump:
+    os.makedirs(dump, exist_ok=True)
 for index, line in enumerate(open(sys.argv[1], "rb")):
     event = json.loads(line)
     data = event.get("data", event)
@@ -104,6 +109,9 @@ for index, line in enumerate(open(sys.argv[1], "rb")):
     for name, n in (("hog", len(boxes)), ("haar", len(cascade))):
         found[name][masked][0] += n == 1
         found[name][masked][1] += 1
+        if dump and not masked and (n != 1 or index < 6):
+            with open(f"{dump}/{index:05}-{name}-{n}.jpg", "wb") as f:
+                f.write(base64.b64decode(image))
     if masked or status == 1 or len(boxes) != 1:
         continue
     user = data.get("user") or {}
@@ -134,4 +142,4 @@ print(f"dlib ResNet over {len(faces)} unmasked live faces of {people} people: "
       f"same person under 0.6 in {share(*same)} of pairs, "
       f"different people at or above 0.6 in {share(*different)} of pairs")
 EOF
-"$venv/bin/python" "$work/measure.py" "$work/events.jsonl"
+"$venv/bin/python" "$work/measure.py" "$work/events.jsonl" "${FACE_REALISM_DUMP:-}"

@@ -9,8 +9,12 @@
 
 use rand::RngExt;
 
-use super::canvas::{Canvas, Paint, Shape, finish, scaled};
+use super::canvas::{Area, Canvas, Paint, Shape, finish, scaled};
 use super::scene::{Rgb, Shot, pick};
+
+mod features;
+
+use features::{features, mask};
 
 /// How the hair is cut; decides which hair shapes are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +56,78 @@ pub struct Look {
     pub face_ratio: f32,
     /// Face width relative to the average, about 0.9 to 1.1.
     pub face_width: f32,
-    /// Distance between the eyes relative to the average.
-    pub eye_spacing: f32,
-    /// Nose length relative to the average.
-    pub nose_length: f32,
-    /// Mouth width relative to the average.
-    pub mouth_width: f32,
-    /// Eyebrow thickness relative to the average.
+    /// The proportions of the eyes, brows, nose and mouth.
+    pub geometry: Geometry,
+}
+
+/// The proportions face models tell people apart by, in units of the face's half-width
+/// (y down, 0 at the face's centre), fixed per person.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Height of the eyes' centres (negative: above the face's centre).
+    pub eye_y: f32,
+    /// Distance of each eye's centre from the middle.
+    pub eye_x: f32,
+    /// Half-width of an eye.
+    pub eye_width: f32,
+    /// Eye height over eye width, when wide open.
+    pub eye_shape: f32,
+    /// Tilt of the eyes in radians (positive: outer corners up).
+    pub eye_tilt: f32,
+    /// How far above the eyes the brows sit.
+    pub brow_gap: f32,
+    /// Half-length and half-thickness of a brow.
+    pub brow_length: f32,
     pub brow_thickness: f32,
+    /// Tilt of the brows in radians (positive: outer ends up).
+    pub brow_tilt: f32,
+    /// Height of the nose's tip and its half-width.
+    pub nose_y: f32,
+    pub nose_width: f32,
+    /// Height of the line between the lips, and the mouth's half-width.
+    pub mouth_y: f32,
+    pub mouth_width: f32,
+    /// Half-heights of the upper and lower lip.
+    pub upper_lip: f32,
+    pub lower_lip: f32,
+    /// How much the face narrows towards the chin (see `Paint::taper`).
+    pub jaw: f32,
+    /// From 0 (young) to 1: how deep the folds from the nose to the mouth and the bags
+    /// under the eyes are.
+    pub age: f32,
+}
+
+impl Geometry {
+    /// The proportions of identity `id`: every value uniform in its range, a pure function
+    /// of `id`. `scripts/face-geometry.py` measures how far apart a face model puts them.
+    pub fn of(id: u64) -> Self {
+        let mut state = id;
+        let mut next = |lo: f32, hi: f32| {
+            state = crate::seed::splitmix64(state.wrapping_add(crate::seed::GOLDEN_GAMMA));
+            lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
+        };
+        let eye_y = next(-0.14, 0.08);
+        let nose_y = eye_y + next(0.4, 0.6);
+        Self {
+            eye_y,
+            eye_x: next(0.3, 0.42),
+            eye_width: next(0.16, 0.22),
+            eye_shape: next(0.36, 0.58),
+            eye_tilt: next(-0.14, 0.14),
+            brow_gap: next(0.17, 0.3),
+            brow_length: next(0.17, 0.26),
+            brow_thickness: next(0.04, 0.085),
+            brow_tilt: next(-0.22, 0.16),
+            nose_y,
+            nose_width: next(0.09, 0.16),
+            mouth_y: nose_y + next(0.2, 0.32),
+            mouth_width: next(0.22, 0.34),
+            upper_lip: next(0.035, 0.065),
+            lower_lip: next(0.045, 0.09),
+            jaw: next(0.05, 0.5),
+            age: next(0.0, 1.0),
+        }
+    }
 }
 
 /// Picks a palette entry and varies it a little, so that two people with the same entry
@@ -149,26 +217,48 @@ impl Look {
         };
         let skin = vary(rng, skin, 0.05);
         let hair = vary(rng, hair, 0.08);
+        let eyes = pick(rng, eyes);
+        let lips = vary(rng, LIPS, 0.06);
+        let clothing = vary(rng, CLOTHING, 0.1);
+        let glasses = rng.random_bool(0.3).then(|| pick(rng, FRAMES));
+        let beard =
+            matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2);
+        let face_ratio = rng.random_range(1.2..1.45);
+        let face_width = rng.random_range(0.9..1.1);
+        // The proportions follow from a hash of four more draws (and of everything drawn
+        // above, so that two people never share them by chance): drawing each from `rng`
+        // would shift every later draw of the population and of the record stream.
+        let more: [f32; 4] = std::array::from_fn(|_| rng.random_range(0.0..1.0));
+        let bits: Vec<u8> = [skin, hair, eyes, lips, clothing]
+            .iter()
+            .flatten()
+            .chain(&[face_ratio, face_width])
+            .chain(&more)
+            .flat_map(|v| v.to_bits().to_le_bytes())
+            .collect();
+        let identity = crate::seed::fnv1a(&bits);
         Self {
             skin,
             hair,
             hair_style,
-            eyes: pick(rng, eyes),
-            lips: vary(rng, LIPS, 0.06),
-            clothing: vary(rng, CLOTHING, 0.1),
-            glasses: rng.random_bool(0.3).then(|| pick(rng, FRAMES)),
-            beard: matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2),
-            face_ratio: rng.random_range(1.2..1.45),
-            face_width: rng.random_range(0.9..1.1),
-            eye_spacing: rng.random_range(0.9..1.1),
-            nose_length: rng.random_range(0.85..1.2),
-            mouth_width: rng.random_range(0.85..1.15),
-            brow_thickness: rng.random_range(0.7..1.4),
+            eyes,
+            lips,
+            clothing,
+            glasses,
+            beard,
+            face_ratio,
+            face_width,
+            geometry: Geometry::of(identity),
         }
     }
 }
 
 /// Draws `look` as it appears in `shot`, as `width × height` RGB8 pixels.
+///
+/// Back to front: shoulders, neck, hair behind the head, ears, the face with its shading
+/// (the soft light and shadow that make a drawing read as a photograph to a face detector:
+/// a lit forehead and cheeks, eye sockets, the nose's bridge and side shadow, the shadow
+/// under the nose, the lips and chin), hair on top, then the features.
 pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
     let mut c = Canvas::new(w, h, &shot.backdrop);
@@ -193,9 +283,17 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     };
     // Turning the head moves the features sideways, the nose most, the ears least.
     let turn = shot.yaw * 0.28;
+    let g = &look.geometry;
     let skin = look.skin;
     let dark_hair = scaled(look.hair, 0.8);
     let face_b = look.face_ratio;
+    // The side the light comes from (+1: the right of the picture), for the nose's shadow.
+    let lit = if shot.light_angle.cos() >= 0.0 {
+        1.0
+    } else {
+        -1.0
+    };
+    let shadow = |k: f32| scaled(skin, k);
 
     // Shoulders do not tilt with the head.
     let torso = Shape {
@@ -214,6 +312,19 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         angle: 0.0,
     };
     c.fill(&neck, Paint::solid(scaled(skin, 0.78)).shade(0.2));
+    // The chin's shadow on the neck.
+    let (nx, ny) = at(-turn * 0.3, face_b * 0.92);
+    let chin_shadow = Shape {
+        cx: nx,
+        cy: ny,
+        rx: 0.55 * r,
+        ry: 0.3 * r,
+        angle: 0.0,
+    };
+    c.fill(
+        &chin_shadow,
+        Paint::solid(shadow(0.45)).alpha(0.6).soft(0.8),
+    );
 
     if look.hair_style == HairStyle::Long {
         c.fill(
@@ -222,16 +333,40 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         );
     }
     for side in [-1.0, 1.0] {
-        let ear = shape(side * 0.97 - turn * 0.4, 0.05, 0.16, 0.28, 0.0);
+        let ear = shape(side * 0.97 - turn * 0.4, g.eye_y + 0.2, 0.16, 0.28, 0.0);
         c.fill(&ear, Paint::solid(scaled(skin, 0.9)).shade(0.3));
     }
+    let fx = -turn * 0.15;
+    let face = shape(fx, 0.0, 1.0, face_b, 0.0);
+    c.fill(&face, Paint::solid(skin).shade(0.32).taper(g.jaw));
+    let on_face = Area::of(&face, g.jaw);
+    // The sides of the face turn away from the camera and fall into shade, the side away
+    // from the light more.
+    for side in [-1.0f32, 1.0] {
+        let k = if side == lit { 0.3 } else { 0.5 };
+        c.fill(
+            &shape(fx + side * 0.95, 0.3, 0.4, face_b * 1.1, 0.0),
+            Paint::solid(shadow(0.55))
+                .alpha(k)
+                .soft(0.9)
+                .within(on_face),
+        );
+    }
+    // Light on the forehead and the cheekbones.
+    let light = scaled(skin, 1.12);
     c.fill(
-        &shape(-turn * 0.15, 0.0, 1.0, face_b, 0.0),
-        Paint::solid(skin).shade(0.28),
+        &shape(fx - turn * 0.2, g.eye_y - 0.45, 0.6, 0.3, 0.0),
+        Paint::solid(light).alpha(0.5).soft(0.9).within(on_face),
     );
+    for side in [-1.0, 1.0] {
+        c.fill(
+            &shape(side * 0.48 - turn * 0.8, g.nose_y - 0.08, 0.26, 0.2, 0.0),
+            Paint::solid(light).alpha(0.35).soft(0.9).within(on_face),
+        );
+    }
 
     // Hair on top: a cap clipped at the hairline, plus the style's extra shapes.
-    let hairline = -0.42 * face_b * r;
+    let hairline = (g.eye_y - g.brow_gap - 0.3).min(-0.42 * face_b) * r;
     match look.hair_style {
         HairStyle::Bald => {
             for side in [-1.0, 1.0] {
@@ -247,6 +382,14 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
                 Paint::solid(look.hair)
                     .shade(0.3)
                     .clip(f32::NEG_INFINITY, hairline + 0.06 * r),
+            );
+            // The hair's shadow on the forehead.
+            c.fill(
+                &shape(fx, hairline / r + 0.1, 0.8, 0.16, 0.0),
+                Paint::solid(shadow(0.7))
+                    .alpha(0.4)
+                    .soft(0.9)
+                    .within(on_face),
             );
         }
     }
@@ -270,131 +413,10 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         }
     }
 
-    // Eyes, eyebrows and glasses.
-    let eye_b = -0.16;
-    for side in [-1.0f32, 1.0] {
-        let ex = side * 0.36 * look.eye_spacing - turn;
-        let brow = shape(
-            ex,
-            eye_b - 0.24,
-            0.21,
-            0.045 * look.brow_thickness,
-            -side * 0.08,
-        );
-        c.fill(&brow, Paint::solid(dark_hair).alpha(0.9));
-        let open = shot.eyes_open;
-        if open > 0.3 {
-            c.fill(
-                &shape(ex, eye_b, 0.17, 0.085 * open, 0.0),
-                Paint::solid([238.0, 236.0, 230.0]),
-            );
-            let gaze = -shot.yaw * 0.04;
-            let iris_clip = 0.085 * open * r;
-            c.fill(
-                &shape(ex + gaze, eye_b, 0.078, 0.078, 0.0),
-                Paint::solid(look.eyes)
-                    .clip(-iris_clip, iris_clip)
-                    .shade(0.3),
-            );
-            c.fill(
-                &shape(ex + gaze, eye_b, 0.036, 0.036, 0.0),
-                Paint::solid([12.0, 10.0, 10.0]).clip(-iris_clip, iris_clip),
-            );
-            c.fill(
-                &shape(ex + gaze + 0.025, eye_b - 0.025, 0.014, 0.014, 0.0),
-                Paint::solid([250.0; 3]).alpha(0.9),
-            );
-            // The upper eyelid line.
-            c.fill(
-                &shape(ex, eye_b - 0.075 * open, 0.18, 0.018, 0.0),
-                Paint::solid(scaled(skin, 0.45)).alpha(0.8),
-            );
-        } else {
-            c.fill(
-                &shape(ex, eye_b, 0.17, 0.02, 0.0),
-                Paint::solid(scaled(skin, 0.5)),
-            );
-        }
-        if let Some(frame) = look.glasses {
-            c.fill(
-                &shape(ex, eye_b + 0.01, 0.26, 0.18, 0.0),
-                Paint::solid(frame).ring(0.035 * r),
-            );
-            c.fill(
-                &shape(ex, eye_b + 0.01, 0.24, 0.16, 0.0),
-                Paint::solid([220.0, 230.0, 240.0]).alpha(0.12),
-            );
-        }
-    }
-    if let Some(frame) = look.glasses {
-        c.fill(
-            &shape(-turn, eye_b - 0.02, 0.1, 0.022, 0.0),
-            Paint::solid(frame),
-        );
-    }
-
-    // Nose and mouth, hidden under a mask when one is worn.
-    let nose_b = 0.12 * look.nose_length;
-    let mouth_b = 0.55;
-    c.fill(
-        &shape(-turn * 1.6, nose_b, 0.1, 0.24 * look.nose_length, 0.0),
-        Paint::solid(scaled(skin, 0.86)).alpha(0.55),
-    );
-    if look.beard {
-        let beard = shape(-turn, mouth_b + 0.05, 0.86, 0.62, 0.0);
-        c.fill(
-            &beard,
-            Paint::solid(dark_hair)
-                .alpha(0.75)
-                .clip(-0.3 * r, f32::INFINITY),
-        );
-    }
-    for side in [-1.0, 1.0] {
-        let nostril = shape(
-            side * 0.065 - turn * 1.6,
-            nose_b + 0.23 * look.nose_length,
-            0.035,
-            0.022,
-            0.0,
-        );
-        c.fill(&nostril, Paint::solid(scaled(skin, 0.45)).alpha(0.7));
-    }
-    let mw = 0.27 * look.mouth_width;
-    c.fill(
-        &shape(-turn * 1.2, mouth_b, mw, 0.07, 0.0),
-        Paint::solid(look.lips).shade(0.2),
-    );
-    // The line between the lips curves up at the corners when smiling.
-    for side in [-1.0, 1.0] {
-        let corner = shape(
-            side * mw * 0.5 - turn * 1.2,
-            mouth_b - 0.01 * shot.smile,
-            mw * 0.55,
-            0.014,
-            -side * 0.12 * shot.smile,
-        );
-        c.fill(&corner, Paint::solid(scaled(look.lips, 0.45)));
-    }
+    features(&mut c, look, shot, &shape, turn, lit);
     if shot.mask_worn {
-        let mask_color = [176.0, 206.0, 228.0];
-        let top = (nose_b + 0.06) * r;
-        let mask = shape(-turn * 0.6, 0.5, 1.0, 0.68, 0.0);
-        c.fill(
-            &mask,
-            Paint::solid(mask_color)
-                .shade(0.18)
-                .clip(top - 0.5 * r, f32::INFINITY),
-        );
-        for pleat in [0.35, 0.5, 0.65] {
-            let fold = shape(-turn * 0.6, pleat, 0.7, 0.012, 0.0);
-            c.fill(&fold, Paint::solid(scaled(mask_color, 0.82)).alpha(0.8));
-        }
-        for side in [-1.0, 1.0] {
-            let strap = shape(side * 0.93, 0.12, 0.12, 0.26, 0.0);
-            c.fill(&strap, Paint::solid([236.0, 238.0, 240.0]).ring(0.02 * r));
-        }
+        mask(&mut c, g, &shape, turn);
     }
-
     finish(&mut c, shot);
     c.px
 }
