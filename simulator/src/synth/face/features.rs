@@ -4,7 +4,7 @@
 
 use super::super::canvas::{Canvas, Paint, Shape, scaled};
 use super::super::scene::Shot;
-use super::{Geometry, Look};
+use super::look::{Geometry, Look};
 
 /// The eyes (in their sockets), brows, glasses, nose and mouth.
 pub(super) fn features(
