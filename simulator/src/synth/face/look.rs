@@ -114,7 +114,7 @@ impl Geometry {
             mouth_width: next(0.22, 0.34),
             upper_lip: next(0.035, 0.065),
             lower_lip: next(0.045, 0.09),
-            jaw: next(0.0, 0.15),
+            jaw: next(0.05, 0.5),
             age: next(0.0, 1.0),
         }
     }
