@@ -115,9 +115,11 @@ pub(super) fn features(
                 &shape(ex, ey + 0.01, ew * 1.6, ew * 1.1, 0.0),
                 Paint::solid(frame).ring(0.03 * r_of(shape)),
             );
+            // A lens barely shows: a bright sheen over the eyes would take away the dark
+            // band across them that a detector looks for.
             c.fill(
                 &shape(ex, ey + 0.01, ew * 1.5, ew * 1.0, 0.0),
-                Paint::solid([220.0, 230.0, 240.0]).alpha(0.12),
+                Paint::solid([220.0, 230.0, 240.0]).alpha(0.05),
             );
         }
     }
