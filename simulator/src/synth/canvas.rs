@@ -33,6 +33,60 @@ pub(super) struct Paint {
     clip: (f32, f32),
     /// Fill only a rim of this thickness in pixels (0 = solid); used for glasses.
     ring: f32,
+    /// The share of the radius over which the paint fades out towards the rim (0 = a hard
+    /// edge): shadows and highlights have no outline, as in a photograph.
+    soft: f32,
+    /// How much the shape narrows below its centre (0 = an ellipse): at the bottom its
+    /// width is `1 − taper` of an ellipse's. The face's jaw and chin.
+    taper: f32,
+    /// Only fill inside this region (a shadow that must stay on the face).
+    within: Option<Area>,
+}
+
+/// The inside of a shape, tested per pixel: for painting within another shape.
+#[derive(Clone, Copy)]
+pub(super) struct Area {
+    cx: f32,
+    cy: f32,
+    sin: f32,
+    cos: f32,
+    irx: f32,
+    iry: f32,
+    taper: f32,
+}
+
+impl Area {
+    /// The inside of `s`, narrowed below its centre by `taper` as [`Paint::taper`] does.
+    pub(super) fn of(s: &Shape, taper: f32) -> Self {
+        let (sin, cos) = s.angle.sin_cos();
+        Self {
+            cx: s.cx,
+            cy: s.cy,
+            sin,
+            cos,
+            irx: 1.0 / s.rx.max(1e-3),
+            iry: 1.0 / s.ry.max(1e-3),
+            taper,
+        }
+    }
+
+    /// The squared normalised distance of the pixel offset `(fx, fy)` from the centre: 1 on
+    /// the rim.
+    fn d2_at(&self, fx: f32, fy: f32) -> f32 {
+        let u = (fx * self.cos + fy * self.sin) * self.irx;
+        let v = (fy * self.cos - fx * self.sin) * self.iry;
+        let k = if v > 0.0 {
+            (1.0 - self.taper * v.min(1.0) * v.min(1.0)).max(0.05)
+        } else {
+            1.0
+        };
+        (u / k) * (u / k) + v * v
+    }
+
+    /// Whether the pixel centre `(x, y)` lies inside.
+    fn contains(&self, x: f32, y: f32) -> bool {
+        self.d2_at(x - self.cx, y - self.cy) < 1.0
+    }
 }
 
 impl Paint {
@@ -43,6 +97,9 @@ impl Paint {
             shade: 0.0,
             clip: (f32::NEG_INFINITY, f32::INFINITY),
             ring: 0.0,
+            soft: 0.0,
+            taper: 0.0,
+            within: None,
         }
     }
     pub(super) fn alpha(self, alpha: f32) -> Self {
@@ -59,6 +116,24 @@ impl Paint {
     }
     pub(super) fn ring(self, ring: f32) -> Self {
         Self { ring, ..self }
+    }
+    pub(super) fn taper(self, taper: f32) -> Self {
+        Self {
+            taper: taper.clamp(0.0, 0.9),
+            ..self
+        }
+    }
+    pub(super) fn within(self, region: Area) -> Self {
+        Self {
+            within: Some(region),
+            ..self
+        }
+    }
+    pub(super) fn soft(self, soft: f32) -> Self {
+        Self {
+            soft: soft.clamp(0.0, 1.0),
+            ..self
+        }
     }
 }
 
@@ -115,8 +190,13 @@ impl Canvas {
         let edge = s.rx.min(s.ry);
         // Pixels up to half a pixel outside the rim still get partial coverage.
         let limit = (1.0 + 0.5 / edge) * (1.0 + 0.5 / edge);
-        // Pixels at least half a pixel inside the rim are fully covered.
-        let solid = (1.0 - 0.5 / edge).max(0.0).powi(2);
+        // Pixels at least half a pixel inside the rim are fully covered; a soft paint is
+        // full only inside its fade.
+        let solid = if p.soft > 0.0 {
+            (1.0 - p.soft).powi(2)
+        } else {
+            (1.0 - 0.5 / edge).max(0.0).powi(2)
+        };
         let half_h = (s.rx * s.rx * sin * sin + s.ry * s.ry * cos * cos).sqrt() + 1.0;
         let y0 = (s.cy - half_h).floor().max(0.0) as usize;
         let y1 = ((s.cy + half_h).ceil().max(0.0) as usize).min(self.height);
@@ -127,6 +207,7 @@ impl Canvas {
         let b_per_fy = 2.0 * sin * cos * (irx2 - iry2);
         let c_per_fy2 = sin * sin * irx2 + cos * cos * iry2;
         let clipped = p.clip.0.is_finite() || p.clip.1.is_finite();
+        let tapered = (p.taper > 0.0).then(|| Area::of(s, p.taper));
         let width = self.width;
         for y in y0..y1 {
             let fy = y as f32 + 0.5 - s.cy;
@@ -149,7 +230,7 @@ impl Canvas {
             // the inner span is shrunk by a pixel so that rounding never puts a rim pixel
             // in it.
             let (i0, i1) = match roots(qa, qb, qc - solid) {
-                Some((a, b)) if p.ring <= 0.0 => {
+                Some((a, b)) if p.ring <= 0.0 && tapered.is_none() => {
                     let (i0, i1) = pixel_span(s.cx, a, b, 1.0, width);
                     (i0.max(x0), i1.min(x1).max(i0.max(x0)))
                 }
@@ -164,20 +245,35 @@ impl Canvas {
                         continue;
                     }
                 }
-                let d2 = (qa * fx + qb) * fx + qc;
+                if p.within
+                    .is_some_and(|m| !m.contains(x as f32 + 0.5, y as f32 + 0.5))
+                {
+                    continue;
+                }
+                // A tapered shape lies inside its ellipse, so the ellipse's span holds it.
+                let d2 = match &tapered {
+                    Some(t) => t.d2_at(fx, fy),
+                    None => (qa * fx + qb) * fx + qc,
+                };
                 let cover = if (i0..i1).contains(&x) {
                     1.0
                 } else {
                     if d2 >= limit {
                         continue;
                     }
-                    // Distance to the rim in pixels, approximately, gives the coverage.
-                    let inside = (1.0 - d2.max(0.0).sqrt()) * edge;
-                    let rim = (inside + 0.5).clamp(0.0, 1.0);
-                    if p.ring > 0.0 {
-                        rim * (p.ring - inside + 0.5).clamp(0.0, 1.0)
+                    if p.soft > 0.0 {
+                        // A smooth step from the rim to the inner edge of the fade.
+                        let t = ((1.0 - d2.max(0.0).sqrt()) / p.soft).clamp(0.0, 1.0);
+                        t * t * (3.0 - 2.0 * t)
                     } else {
-                        rim
+                        // Distance to the rim in pixels, approximately, gives the coverage.
+                        let inside = (1.0 - d2.max(0.0).sqrt()) * edge;
+                        let rim = (inside + 0.5).clamp(0.0, 1.0);
+                        if p.ring > 0.0 {
+                            rim * (p.ring - inside + 0.5).clamp(0.0, 1.0)
+                        } else {
+                            rim
+                        }
                     }
                 };
                 let a = cover * p.alpha;

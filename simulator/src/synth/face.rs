@@ -7,168 +7,21 @@
 //! plus one final pass for light and noise; nothing allocates per pixel. The noise matters
 //! beyond looks: it is what makes the JPEG as large as a real camera's.
 
-use rand::RngExt;
+use super::canvas::{Area, Canvas, Paint, Shape, finish, scaled};
+use super::scene::Shot;
 
-use super::canvas::{Canvas, Paint, Shape, finish, scaled};
-use super::scene::{Rgb, Shot, pick};
+mod features;
+mod look;
 
-/// How the hair is cut; decides which hair shapes are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HairStyle {
-    /// Little or no hair on top.
-    Bald,
-    /// Short hair hugging the skull.
-    Short,
-    /// Long hair falling behind the head to the shoulders.
-    Long,
-    /// Long hair tied up in a bun on top.
-    Bun,
-    /// Short curly hair with a bumpy outline.
-    Curly,
-}
-
-/// Which palette a random look draws from, so that names and faces roughly agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    /// Mostly dark hair and brown eyes, light to medium skin.
-    EastAsia,
-    /// The whole range of skin, hair and eye colours.
-    Anywhere,
-}
-
-/// Everything that makes one person recognisable: fixed across their events.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Look {
-    pub skin: Rgb,
-    pub hair: Rgb,
-    pub hair_style: HairStyle,
-    pub eyes: Rgb,
-    pub lips: Rgb,
-    pub clothing: Rgb,
-    /// Frame colour when the person wears glasses.
-    pub glasses: Option<Rgb>,
-    pub beard: bool,
-    /// Face height over face width: about 1.2 (round) to 1.45 (long).
-    pub face_ratio: f32,
-    /// Face width relative to the average, about 0.9 to 1.1.
-    pub face_width: f32,
-    /// Distance between the eyes relative to the average.
-    pub eye_spacing: f32,
-    /// Nose length relative to the average.
-    pub nose_length: f32,
-    /// Mouth width relative to the average.
-    pub mouth_width: f32,
-    /// Eyebrow thickness relative to the average.
-    pub brow_thickness: f32,
-}
-
-/// Picks a palette entry and varies it a little, so that two people with the same entry
-/// still differ.
-fn vary<R: RngExt + ?Sized>(rng: &mut R, palette: &[[u8; 3]], amount: f32) -> Rgb {
-    let c = pick(rng, palette);
-    let k = 1.0 + rng.random_range(-amount..amount);
-    c.map(|v| (v * k + rng.random_range(-4.0..4.0)).clamp(0.0, 255.0))
-}
-
-const SKIN_EAST_ASIA: &[[u8; 3]] = &[
-    [241, 209, 180],
-    [232, 194, 160],
-    [224, 184, 146],
-    [210, 166, 128],
-    [196, 150, 112],
-];
-const SKIN_ANY: &[[u8; 3]] = &[
-    [250, 220, 196],
-    [236, 196, 166],
-    [224, 180, 140],
-    [198, 150, 110],
-    [170, 120, 84],
-    [141, 94, 62],
-    [110, 72, 48],
-    [84, 56, 40],
-];
-const HAIR_EAST_ASIA: &[[u8; 3]] = &[
-    [20, 18, 18],
-    [28, 24, 22],
-    [40, 30, 26],
-    [62, 44, 32],
-    [96, 66, 44],
-    [150, 146, 144],
-];
-const HAIR_ANY: &[[u8; 3]] = &[
-    [22, 20, 20],
-    [58, 40, 30],
-    [96, 64, 40],
-    [140, 100, 60],
-    [200, 164, 100],
-    [226, 200, 140],
-    [150, 62, 30],
-    [168, 166, 164],
-    [228, 228, 228],
-];
-const EYES_EAST_ASIA: &[[u8; 3]] = &[[46, 30, 22], [60, 40, 28], [76, 52, 34]];
-const EYES_ANY: &[[u8; 3]] = &[
-    [46, 30, 22],
-    [84, 56, 34],
-    [110, 86, 50],
-    [70, 110, 150],
-    [96, 140, 170],
-    [88, 120, 80],
-];
-const LIPS: &[[u8; 3]] = &[
-    [190, 100, 100],
-    [170, 90, 90],
-    [150, 84, 80],
-    [200, 110, 120],
-];
-const CLOTHING: &[[u8; 3]] = &[
-    [30, 34, 48],
-    [40, 40, 42],
-    [220, 222, 226],
-    [90, 110, 140],
-    [120, 40, 44],
-    [60, 90, 70],
-    [180, 150, 110],
-    [70, 70, 120],
-];
-const FRAMES: &[[u8; 3]] = &[[20, 20, 22], [90, 60, 40], [150, 150, 160], [120, 30, 40]];
-
-impl Look {
-    /// A random look from `region`'s palettes.
-    pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
-        let (skin, hair, eyes) = match region {
-            Region::EastAsia => (SKIN_EAST_ASIA, HAIR_EAST_ASIA, EYES_EAST_ASIA),
-            Region::Anywhere => (SKIN_ANY, HAIR_ANY, EYES_ANY),
-        };
-        let hair_style = match rng.random_range(0..20) {
-            0..=1 => HairStyle::Bald,
-            2..=9 => HairStyle::Short,
-            10..=14 => HairStyle::Long,
-            15..=16 => HairStyle::Bun,
-            _ => HairStyle::Curly,
-        };
-        let skin = vary(rng, skin, 0.05);
-        let hair = vary(rng, hair, 0.08);
-        Self {
-            skin,
-            hair,
-            hair_style,
-            eyes: pick(rng, eyes),
-            lips: vary(rng, LIPS, 0.06),
-            clothing: vary(rng, CLOTHING, 0.1),
-            glasses: rng.random_bool(0.3).then(|| pick(rng, FRAMES)),
-            beard: matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2),
-            face_ratio: rng.random_range(1.2..1.45),
-            face_width: rng.random_range(0.9..1.1),
-            eye_spacing: rng.random_range(0.9..1.1),
-            nose_length: rng.random_range(0.85..1.2),
-            mouth_width: rng.random_range(0.85..1.15),
-            brow_thickness: rng.random_range(0.7..1.4),
-        }
-    }
-}
+use features::{features, mask};
+pub use look::{Geometry, HairStyle, Look, Region};
 
 /// Draws `look` as it appears in `shot`, as `width × height` RGB8 pixels.
+///
+/// Back to front: shoulders, neck, hair behind the head, ears, the face with its shading
+/// (the soft light and shadow that make a drawing read as a photograph to a face detector:
+/// a lit forehead and cheeks, eye sockets, the nose's bridge and side shadow, the shadow
+/// under the nose, the lips and chin), hair on top, then the features.
 pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
     let mut c = Canvas::new(w, h, &shot.backdrop);
@@ -193,9 +46,17 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     };
     // Turning the head moves the features sideways, the nose most, the ears least.
     let turn = shot.yaw * 0.28;
+    let g = &look.geometry;
     let skin = look.skin;
     let dark_hair = scaled(look.hair, 0.8);
     let face_b = look.face_ratio;
+    // The side the light comes from (+1: the right of the picture), for the nose's shadow.
+    let lit = if shot.light_angle.cos() >= 0.0 {
+        1.0
+    } else {
+        -1.0
+    };
+    let shadow = |k: f32| scaled(skin, k);
 
     // Shoulders do not tilt with the head.
     let torso = Shape {
@@ -214,6 +75,19 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         angle: 0.0,
     };
     c.fill(&neck, Paint::solid(scaled(skin, 0.78)).shade(0.2));
+    // The chin's shadow on the neck.
+    let (nx, ny) = at(-turn * 0.3, face_b * 0.92);
+    let chin_shadow = Shape {
+        cx: nx,
+        cy: ny,
+        rx: 0.55 * r,
+        ry: 0.3 * r,
+        angle: 0.0,
+    };
+    c.fill(
+        &chin_shadow,
+        Paint::solid(shadow(0.45)).alpha(0.6).soft(0.8),
+    );
 
     if look.hair_style == HairStyle::Long {
         c.fill(
@@ -222,16 +96,40 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         );
     }
     for side in [-1.0, 1.0] {
-        let ear = shape(side * 0.97 - turn * 0.4, 0.05, 0.16, 0.28, 0.0);
+        let ear = shape(side * 0.97 - turn * 0.4, g.eye_y + 0.2, 0.16, 0.28, 0.0);
         c.fill(&ear, Paint::solid(scaled(skin, 0.9)).shade(0.3));
     }
+    let fx = -turn * 0.15;
+    let face = shape(fx, 0.0, 1.0, face_b, 0.0);
+    c.fill(&face, Paint::solid(skin).shade(0.32).taper(g.jaw));
+    let on_face = Area::of(&face, g.jaw);
+    // The sides of the face turn away from the camera and fall into shade, the side away
+    // from the light more.
+    for side in [-1.0f32, 1.0] {
+        let k = if side == lit { 0.3 } else { 0.5 };
+        c.fill(
+            &shape(fx + side * 0.95, 0.3, 0.4, face_b * 1.1, 0.0),
+            Paint::solid(shadow(0.55))
+                .alpha(k)
+                .soft(0.9)
+                .within(on_face),
+        );
+    }
+    // Light on the forehead and the cheekbones.
+    let light = scaled(skin, 1.12);
     c.fill(
-        &shape(-turn * 0.15, 0.0, 1.0, face_b, 0.0),
-        Paint::solid(skin).shade(0.28),
+        &shape(fx - turn * 0.2, g.eye_y - 0.45, 0.6, 0.3, 0.0),
+        Paint::solid(light).alpha(0.5).soft(0.9).within(on_face),
     );
+    for side in [-1.0, 1.0] {
+        c.fill(
+            &shape(side * 0.48 - turn * 0.8, g.nose_y - 0.08, 0.26, 0.2, 0.0),
+            Paint::solid(light).alpha(0.35).soft(0.9).within(on_face),
+        );
+    }
 
     // Hair on top: a cap clipped at the hairline, plus the style's extra shapes.
-    let hairline = -0.42 * face_b * r;
+    let hairline = (g.eye_y - g.brow_gap - 0.3).min(-0.42 * face_b) * r;
     match look.hair_style {
         HairStyle::Bald => {
             for side in [-1.0, 1.0] {
@@ -247,6 +145,14 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
                 Paint::solid(look.hair)
                     .shade(0.3)
                     .clip(f32::NEG_INFINITY, hairline + 0.06 * r),
+            );
+            // The hair's shadow on the forehead.
+            c.fill(
+                &shape(fx, hairline / r + 0.1, 0.8, 0.16, 0.0),
+                Paint::solid(shadow(0.7))
+                    .alpha(0.4)
+                    .soft(0.9)
+                    .within(on_face),
             );
         }
     }
@@ -270,131 +176,10 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         }
     }
 
-    // Eyes, eyebrows and glasses.
-    let eye_b = -0.16;
-    for side in [-1.0f32, 1.0] {
-        let ex = side * 0.36 * look.eye_spacing - turn;
-        let brow = shape(
-            ex,
-            eye_b - 0.24,
-            0.21,
-            0.045 * look.brow_thickness,
-            -side * 0.08,
-        );
-        c.fill(&brow, Paint::solid(dark_hair).alpha(0.9));
-        let open = shot.eyes_open;
-        if open > 0.3 {
-            c.fill(
-                &shape(ex, eye_b, 0.17, 0.085 * open, 0.0),
-                Paint::solid([238.0, 236.0, 230.0]),
-            );
-            let gaze = -shot.yaw * 0.04;
-            let iris_clip = 0.085 * open * r;
-            c.fill(
-                &shape(ex + gaze, eye_b, 0.078, 0.078, 0.0),
-                Paint::solid(look.eyes)
-                    .clip(-iris_clip, iris_clip)
-                    .shade(0.3),
-            );
-            c.fill(
-                &shape(ex + gaze, eye_b, 0.036, 0.036, 0.0),
-                Paint::solid([12.0, 10.0, 10.0]).clip(-iris_clip, iris_clip),
-            );
-            c.fill(
-                &shape(ex + gaze + 0.025, eye_b - 0.025, 0.014, 0.014, 0.0),
-                Paint::solid([250.0; 3]).alpha(0.9),
-            );
-            // The upper eyelid line.
-            c.fill(
-                &shape(ex, eye_b - 0.075 * open, 0.18, 0.018, 0.0),
-                Paint::solid(scaled(skin, 0.45)).alpha(0.8),
-            );
-        } else {
-            c.fill(
-                &shape(ex, eye_b, 0.17, 0.02, 0.0),
-                Paint::solid(scaled(skin, 0.5)),
-            );
-        }
-        if let Some(frame) = look.glasses {
-            c.fill(
-                &shape(ex, eye_b + 0.01, 0.26, 0.18, 0.0),
-                Paint::solid(frame).ring(0.035 * r),
-            );
-            c.fill(
-                &shape(ex, eye_b + 0.01, 0.24, 0.16, 0.0),
-                Paint::solid([220.0, 230.0, 240.0]).alpha(0.12),
-            );
-        }
-    }
-    if let Some(frame) = look.glasses {
-        c.fill(
-            &shape(-turn, eye_b - 0.02, 0.1, 0.022, 0.0),
-            Paint::solid(frame),
-        );
-    }
-
-    // Nose and mouth, hidden under a mask when one is worn.
-    let nose_b = 0.12 * look.nose_length;
-    let mouth_b = 0.55;
-    c.fill(
-        &shape(-turn * 1.6, nose_b, 0.1, 0.24 * look.nose_length, 0.0),
-        Paint::solid(scaled(skin, 0.86)).alpha(0.55),
-    );
-    if look.beard {
-        let beard = shape(-turn, mouth_b + 0.05, 0.86, 0.62, 0.0);
-        c.fill(
-            &beard,
-            Paint::solid(dark_hair)
-                .alpha(0.75)
-                .clip(-0.3 * r, f32::INFINITY),
-        );
-    }
-    for side in [-1.0, 1.0] {
-        let nostril = shape(
-            side * 0.065 - turn * 1.6,
-            nose_b + 0.23 * look.nose_length,
-            0.035,
-            0.022,
-            0.0,
-        );
-        c.fill(&nostril, Paint::solid(scaled(skin, 0.45)).alpha(0.7));
-    }
-    let mw = 0.27 * look.mouth_width;
-    c.fill(
-        &shape(-turn * 1.2, mouth_b, mw, 0.07, 0.0),
-        Paint::solid(look.lips).shade(0.2),
-    );
-    // The line between the lips curves up at the corners when smiling.
-    for side in [-1.0, 1.0] {
-        let corner = shape(
-            side * mw * 0.5 - turn * 1.2,
-            mouth_b - 0.01 * shot.smile,
-            mw * 0.55,
-            0.014,
-            -side * 0.12 * shot.smile,
-        );
-        c.fill(&corner, Paint::solid(scaled(look.lips, 0.45)));
-    }
+    features(&mut c, look, shot, &shape, turn, lit);
     if shot.mask_worn {
-        let mask_color = [176.0, 206.0, 228.0];
-        let top = (nose_b + 0.06) * r;
-        let mask = shape(-turn * 0.6, 0.5, 1.0, 0.68, 0.0);
-        c.fill(
-            &mask,
-            Paint::solid(mask_color)
-                .shade(0.18)
-                .clip(top - 0.5 * r, f32::INFINITY),
-        );
-        for pleat in [0.35, 0.5, 0.65] {
-            let fold = shape(-turn * 0.6, pleat, 0.7, 0.012, 0.0);
-            c.fill(&fold, Paint::solid(scaled(mask_color, 0.82)).alpha(0.8));
-        }
-        for side in [-1.0, 1.0] {
-            let strap = shape(side * 0.93, 0.12, 0.12, 0.26, 0.0);
-            c.fill(&strap, Paint::solid([236.0, 238.0, 240.0]).ring(0.02 * r));
-        }
+        mask(&mut c, g, &shape, turn);
     }
-
     finish(&mut c, shot);
     c.px
 }

@@ -30,8 +30,13 @@ use super::quality::{Face, FaceError, Rect};
 /// How far the line through the band's row midpoints leans for a given head tilt.
 const ROLL_LEAN: f32 = 0.33;
 /// Where the features' centre sits in the face band of a face seen straight on, as a
-/// fraction of the band's height.
-const FEATURES_DOWN: f32 = 0.45;
+/// fraction of the band's height, and how far it moves (times the sine of the pitch).
+/// Both are measured on drawn faces seen straight on (300 of them, both palettes): the
+/// features' centre lies between 0.26 and 0.63 of the band in nine faces of ten, because
+/// people's eyes, mouths and chins differ (a strong jaw ends the band early), so one
+/// person's straight face must not read as another's nod: 270 of 278 are within 20°.
+const FEATURES_DOWN: f32 = 0.46;
+const FEATURES_TRAVEL: f32 = 0.65;
 /// Cells along the picture's longer side.
 const GRID: usize = 200;
 
@@ -198,33 +203,45 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
     let mut rows = vec![0usize; y1 - y0 + 1];
-    for &(_, y) in &blob {
+    let mut spans = vec![(usize::MAX, 0usize); y1 - y0 + 1];
+    for &(x, y) in &blob {
         rows[y - y0] += 1;
+        let s = &mut spans[y - y0];
+        *s = (s.0.min(x), s.1.max(x));
     }
     let smooth = |i: usize| {
         let lo = i.saturating_sub(1);
         let hi = (i + 1).min(rows.len() - 1);
         rows[lo..=hi].iter().sum::<usize>() as f32 / (hi - lo + 1) as f32
     };
+    let span = |r: usize| {
+        let (lo, hi) = spans[r];
+        if lo <= hi { (hi - lo + 1) as f32 } else { 0.0 }
+    };
     // The head ends at the neck: the first row, past the face's middle, much narrower
-    // than the widest above it. Clothes or hair in skin tones further down do not count.
+    // than the widest above it (a row whose skin still spans that width is the eyes or
+    // glasses, not the neck). Clothes or hair in skin tones further down do not count.
     let mut widest = 0f32;
     let mut end = rows.len();
     for i in 0..rows.len() {
         widest = widest.max(smooth(i));
-        if i as f32 > 0.6 * widest && smooth(i) < 0.6 * widest {
+        if i as f32 > 0.6 * widest && smooth(i) < 0.6 * widest && span(i) < 0.85 * widest {
             end = i;
             break;
         }
     }
     let core = (0..end).max_by(|&a, &b| smooth(a).total_cmp(&smooth(b)))?;
     let width = smooth(core);
-    // A few narrow rows (eyes, brows, the mouth, a shadow) do not end the band.
+    // A few narrow rows (brows, the mouth, a shadow) do not end the band. Nor do the rows
+    // of the eyes, however many: there the skin still spans the face's whole width and
+    // covers a good part of it, with the eyes, their sockets and glasses as holes. (A
+    // mask leaves a sliver of skin at each side: too little to count.)
     let gap = (rows.len() / 25).max(2);
+    let holed = |r: usize| span(r) >= 0.85 * width && rows[r] as f32 >= 0.3 * width;
     let mut top = core;
     while let Some(next) = (1..=gap.min(top))
         .map(|d| top - d)
-        .find(|&r| rows[r] as f32 >= 0.4 * width)
+        .find(|&r| rows[r] as f32 >= 0.4 * width || holed(r))
     {
         top = next;
     }
@@ -232,7 +249,7 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
     while let Some(next) = (1..=gap)
         .map(|d| bottom + d)
         .take_while(|&r| r < end)
-        .find(|&r| rows[r] as f32 >= 0.55 * width)
+        .find(|&r| rows[r] as f32 >= 0.55 * width || holed(r))
     {
         bottom = next;
     }
@@ -265,7 +282,7 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
         Some((fx, fy)) if !mask => {
             let sx = ((fx - cx) / (0.5 * fw)).clamp(-1.0, 1.0);
             let fraction = (fy - bt) / (bb - bt);
-            let sy = ((fraction - FEATURES_DOWN) / 0.5).clamp(-1.0, 1.0);
+            let sy = ((fraction - FEATURES_DOWN) / FEATURES_TRAVEL).clamp(-1.0, 1.0);
             (sx.asin().to_degrees(), -sy.asin().to_degrees())
         }
         _ => (0.0, 0.0),

@@ -63,3 +63,13 @@ fn the_verdict_follows_the_guide_s_order_and_enrolment_refuses_covered_faces() {
     assert!(!Quality::Mask.enrollable() && !Quality::Headwear.enrollable());
     assert!(Quality::TooSmall.enrollable() && Quality::Pass.enrollable());
 }
+
+/// Person 2 is bald and wears glasses: the rows of the eyes are more hole than skin, and
+/// they once ended the band there, so the features sat at its bottom (pitch -80).
+#[test]
+fn the_rows_of_the_eyes_do_not_end_the_band() {
+    let (pic, _, cy) = scene(2, 480, 640);
+    let face = analyse(&pic).expect("a face");
+    assert!(face.band.cy + face.band.h / 2.0 > cy + 40.0, "{face:?}");
+    assert_eq!(face.quality(), Quality::Pass, "{face:?}");
+}

@@ -1,0 +1,244 @@
+//! Who is in front of the camera: a [`Look`] (colours, hair, accessories, face shape) and
+//! its [`Geometry`] (the proportions of the features), fixed per person and drawn from
+//! palettes by region.
+
+use rand::RngExt;
+
+use super::super::scene::{Rgb, pick};
+
+/// How the hair is cut; decides which hair shapes are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HairStyle {
+    /// Little or no hair on top.
+    Bald,
+    /// Short hair hugging the skull.
+    Short,
+    /// Long hair falling behind the head to the shoulders.
+    Long,
+    /// Long hair tied up in a bun on top.
+    Bun,
+    /// Short curly hair with a bumpy outline.
+    Curly,
+}
+
+/// Which palette a random look draws from, so that names and faces roughly agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// Mostly dark hair and brown eyes, light to medium skin.
+    EastAsia,
+    /// The whole range of skin, hair and eye colours.
+    Anywhere,
+}
+
+/// Everything that makes one person recognisable: fixed across their events.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    pub skin: Rgb,
+    pub hair: Rgb,
+    pub hair_style: HairStyle,
+    pub eyes: Rgb,
+    pub lips: Rgb,
+    pub clothing: Rgb,
+    /// Frame colour when the person wears glasses.
+    pub glasses: Option<Rgb>,
+    pub beard: bool,
+    /// Face height over face width: about 1.2 (round) to 1.45 (long).
+    pub face_ratio: f32,
+    /// Face width relative to the average, about 0.9 to 1.1.
+    pub face_width: f32,
+    /// The proportions of the eyes, brows, nose and mouth.
+    pub geometry: Geometry,
+}
+
+/// The proportions face models tell people apart by, in units of the face's half-width
+/// (y down, 0 at the face's centre), fixed per person.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Height of the eyes' centres (negative: above the face's centre).
+    pub eye_y: f32,
+    /// Distance of each eye's centre from the middle.
+    pub eye_x: f32,
+    /// Half-width of an eye.
+    pub eye_width: f32,
+    /// Eye height over eye width, when wide open.
+    pub eye_shape: f32,
+    /// Tilt of the eyes in radians (positive: outer corners up).
+    pub eye_tilt: f32,
+    /// How far above the eyes the brows sit.
+    pub brow_gap: f32,
+    /// Half-length and half-thickness of a brow.
+    pub brow_length: f32,
+    pub brow_thickness: f32,
+    /// Tilt of the brows in radians (positive: outer ends up).
+    pub brow_tilt: f32,
+    /// Height of the nose's tip and its half-width.
+    pub nose_y: f32,
+    pub nose_width: f32,
+    /// Height of the line between the lips, and the mouth's half-width.
+    pub mouth_y: f32,
+    pub mouth_width: f32,
+    /// Half-heights of the upper and lower lip.
+    pub upper_lip: f32,
+    pub lower_lip: f32,
+    /// How much the face narrows towards the chin (see `Paint::taper`).
+    pub jaw: f32,
+    /// From 0 (young) to 1: how deep the folds from the nose to the mouth and the bags
+    /// under the eyes are.
+    pub age: f32,
+}
+
+impl Geometry {
+    /// The proportions of identity `id`: every value uniform in its range, a pure function
+    /// of `id`. `scripts/face-geometry.py` measures how far apart a face model puts them.
+    pub fn of(id: u64) -> Self {
+        let mut state = id;
+        let mut next = |lo: f32, hi: f32| {
+            state = crate::seed::splitmix64(state.wrapping_add(crate::seed::GOLDEN_GAMMA));
+            lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
+        };
+        let eye_y = next(-0.14, 0.08);
+        let nose_y = eye_y + next(0.4, 0.6);
+        Self {
+            eye_y,
+            eye_x: next(0.3, 0.42),
+            eye_width: next(0.16, 0.22),
+            eye_shape: next(0.36, 0.58),
+            eye_tilt: next(-0.14, 0.14),
+            brow_gap: next(0.17, 0.3),
+            brow_length: next(0.17, 0.26),
+            brow_thickness: next(0.04, 0.085),
+            brow_tilt: next(-0.22, 0.16),
+            nose_y,
+            nose_width: next(0.09, 0.16),
+            mouth_y: nose_y + next(0.2, 0.32),
+            mouth_width: next(0.22, 0.34),
+            upper_lip: next(0.035, 0.065),
+            lower_lip: next(0.045, 0.09),
+            jaw: next(0.05, 0.5),
+            age: next(0.0, 1.0),
+        }
+    }
+}
+
+/// Picks a palette entry and varies it a little, so that two people with the same entry
+/// still differ.
+fn vary<R: RngExt + ?Sized>(rng: &mut R, palette: &[[u8; 3]], amount: f32) -> Rgb {
+    let c = pick(rng, palette);
+    let k = 1.0 + rng.random_range(-amount..amount);
+    c.map(|v| (v * k + rng.random_range(-4.0..4.0)).clamp(0.0, 255.0))
+}
+
+const SKIN_EAST_ASIA: &[[u8; 3]] = &[
+    [241, 209, 180],
+    [232, 194, 160],
+    [224, 184, 146],
+    [210, 166, 128],
+    [196, 150, 112],
+];
+const SKIN_ANY: &[[u8; 3]] = &[
+    [250, 220, 196],
+    [236, 196, 166],
+    [224, 180, 140],
+    [198, 150, 110],
+    [170, 120, 84],
+    [141, 94, 62],
+    [110, 72, 48],
+    [84, 56, 40],
+];
+const HAIR_EAST_ASIA: &[[u8; 3]] = &[
+    [20, 18, 18],
+    [28, 24, 22],
+    [40, 30, 26],
+    [62, 44, 32],
+    [96, 66, 44],
+    [150, 146, 144],
+];
+const HAIR_ANY: &[[u8; 3]] = &[
+    [22, 20, 20],
+    [58, 40, 30],
+    [96, 64, 40],
+    [140, 100, 60],
+    [200, 164, 100],
+    [226, 200, 140],
+    [150, 62, 30],
+    [168, 166, 164],
+    [228, 228, 228],
+];
+const EYES_EAST_ASIA: &[[u8; 3]] = &[[46, 30, 22], [60, 40, 28], [76, 52, 34]];
+const EYES_ANY: &[[u8; 3]] = &[
+    [46, 30, 22],
+    [84, 56, 34],
+    [110, 86, 50],
+    [70, 110, 150],
+    [96, 140, 170],
+    [88, 120, 80],
+];
+const LIPS: &[[u8; 3]] = &[
+    [190, 100, 100],
+    [170, 90, 90],
+    [150, 84, 80],
+    [200, 110, 120],
+];
+const CLOTHING: &[[u8; 3]] = &[
+    [30, 34, 48],
+    [40, 40, 42],
+    [220, 222, 226],
+    [90, 110, 140],
+    [120, 40, 44],
+    [60, 90, 70],
+    [180, 150, 110],
+    [70, 70, 120],
+];
+const FRAMES: &[[u8; 3]] = &[[20, 20, 22], [90, 60, 40], [150, 150, 160], [120, 30, 40]];
+
+impl Look {
+    /// A random look from `region`'s palettes.
+    pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
+        let (skin, hair, eyes) = match region {
+            Region::EastAsia => (SKIN_EAST_ASIA, HAIR_EAST_ASIA, EYES_EAST_ASIA),
+            Region::Anywhere => (SKIN_ANY, HAIR_ANY, EYES_ANY),
+        };
+        let hair_style = match rng.random_range(0..20) {
+            0..=1 => HairStyle::Bald,
+            2..=9 => HairStyle::Short,
+            10..=14 => HairStyle::Long,
+            15..=16 => HairStyle::Bun,
+            _ => HairStyle::Curly,
+        };
+        let skin = vary(rng, skin, 0.05);
+        let hair = vary(rng, hair, 0.08);
+        let eyes = pick(rng, eyes);
+        let lips = vary(rng, LIPS, 0.06);
+        let clothing = vary(rng, CLOTHING, 0.1);
+        let glasses = rng.random_bool(0.3).then(|| pick(rng, FRAMES));
+        let beard =
+            matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2);
+        let face_ratio = rng.random_range(1.2..1.45);
+        let face_width = rng.random_range(0.9..1.1);
+        // The proportions follow from a hash of four more draws (and of everything drawn
+        // above, so that two people never share them by chance): drawing each from `rng`
+        // would shift every later draw of the population and of the record stream.
+        let more: [f32; 4] = std::array::from_fn(|_| rng.random_range(0.0..1.0));
+        let bits: Vec<u8> = [skin, hair, eyes, lips, clothing]
+            .iter()
+            .flatten()
+            .chain(&[face_ratio, face_width])
+            .chain(&more)
+            .flat_map(|v| v.to_bits().to_le_bytes())
+            .collect();
+        let identity = crate::seed::fnv1a(&bits);
+        Self {
+            skin,
+            hair,
+            hair_style,
+            eyes,
+            lips,
+            clothing,
+            glasses,
+            beard,
+            face_ratio,
+            face_width,
+            geometry: Geometry::of(identity),
+        }
+    }
+}
