@@ -1,6 +1,7 @@
 //! CPU time per snapshot, the "per core" of issue 20's speed goals, on a shared machine:
 //! `synth-cpu [COUNT]` renders, encodes, snapshots and generates COUNT records of the
-//! default configuration and prints the CPU time each step took per record, read from
+//! default configuration, and derives snapshots from an enrolment photo (from its bytes,
+//! and from the person's state built once), and prints the CPU time each step took per record, read from
 //! `/proc/thread-self/schedstat` (time on a CPU, so waiting for one does not count, which
 //! wall-clock benches under load do count). `synth-cpu COUNT DIR` also writes the first
 //! 16 rendered faces as raw RGB to `DIR/<n>.rgb`, and, when `DIR` already holds them,
@@ -11,6 +12,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use facesim::synth::avatar::{DeriveOptions, Enrolled, derive};
+use facesim::synth::scene::Shot;
 use facesim::synth::{Generator, SynthConfig, device_sn, face, jpeg};
 
 /// The spec example's timestamp; any value does.
@@ -109,6 +112,26 @@ fn main() {
     });
     measure("snapshot", count, |i| {
         black_box(g.snapshot(pick(i)));
+    });
+    let portrait = Shot {
+        roll: 0.0,
+        yaw: 0.0,
+        ..draws[0].shot
+    };
+    let photo = jpeg::encode(
+        &face::render(&draws[0].look, &portrait, 480, 640),
+        480,
+        640,
+        92,
+        "",
+    );
+    let opts = DeriveOptions::of(g.config(), g.sn(), false);
+    measure("derive", count / 4 + 1, |i| {
+        black_box(derive(&photo, 1, i, &opts).expect("the portrait decodes"));
+    });
+    let enrolled = Enrolled::new(&photo).expect("the portrait decodes");
+    measure("enrolled", count, |i| {
+        black_box(enrolled.derive(1, i, &opts).expect("the size is valid"));
     });
     measure("event", count, |i| {
         let generated = g.generate(1000 + i, TIMESTAMP);

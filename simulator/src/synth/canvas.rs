@@ -319,9 +319,11 @@ fn blend(row: &mut [u8], cover: &[f32], shade: &[f32], color: Rgb) {
     let mut quads = row.chunks_exact_mut(12);
     let factors = cover.chunks_exact(4).zip(shade.chunks_exact(4));
     for (px, (a, k)) in (&mut quads).zip(factors) {
-        let a: [f32; 12] = std::array::from_fn(|i| a[i / 3]);
-        let t: [f32; 12] = std::array::from_fn(|i| color[i % 3] * k[i / 3]);
-        for ((v, a), t) in px.iter_mut().zip(a).zip(t) {
+        let (mut a12, mut t12) = ([0f32; 12], [0f32; 12]);
+        for (i, (a12, t12)) in a12.iter_mut().zip(t12.iter_mut()).enumerate() {
+            (*a12, *t12) = (a[i / 3], color[i % 3] * k[i / 3]);
+        }
+        for ((v, a), t) in px.iter_mut().zip(a12).zip(t12) {
             let old = f32::from(*v);
             *v = to_u8(old + (t - old) * a);
         }
@@ -365,7 +367,7 @@ fn coverage(cover: &mut [f32], p: &Paint, edge: f32) {
 /// `as u8` would, but through the float's bits (adding 2²³ leaves the integer in the
 /// low mantissa bits), which vectorises where a float-to-integer cast does not. Values a
 /// thousandth under an integer round up to it, which no eye can tell.
-fn to_u8(v: f32) -> u8 {
+pub(super) fn to_u8(v: f32) -> u8 {
     ((v - 0.499).max(0.0).min(255.0) + 8_388_608.0).to_bits() as u8
 }
 
@@ -447,13 +449,18 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
         let per_pixel = light.chunks_exact(4).zip(luma.chunks_exact(4));
         let chroma = chroma_r.chunks_exact(4).zip(chroma_b.chunks_exact(4));
         for (px, ((g, l), (r, b))) in (&mut quads).zip(per_pixel.zip(chroma)) {
-            let g: [f32; 12] = std::array::from_fn(|i| g[i / 3]);
-            let o: [f32; 12] = std::array::from_fn(|i| match i % 3 {
-                0 => l[i / 3] + r[i / 3],
-                1 => l[i / 3],
-                _ => l[i / 3] + b[i / 3],
-            });
-            for ((v, g), o) in px.iter_mut().zip(g).zip(o) {
+            let (mut g12, mut o12) = ([0f32; 12], [0f32; 12]);
+            for (i, (g12, o12)) in g12.iter_mut().zip(o12.iter_mut()).enumerate() {
+                let (p, c) = (i / 3, i % 3);
+                *g12 = g[p];
+                *o12 = l[p]
+                    + match c {
+                        0 => r[p],
+                        1 => 0.0,
+                        _ => b[p],
+                    };
+            }
+            for ((v, g), o) in px.iter_mut().zip(g12).zip(o12) {
                 *v = to_u8(f32::from(*v) * g + o);
             }
         }
@@ -471,7 +478,7 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
 
 /// A 32-bit integer hash (the "lowbias32" finaliser): consecutive inputs give unrelated
 /// outputs, with only 32-bit multiplies, which vector lanes have.
-fn hash32(mut x: u32) -> u32 {
+pub(super) fn hash32(mut x: u32) -> u32 {
     x ^= x >> 16;
     x = x.wrapping_mul(0x7feb_352d);
     x ^= x >> 15;
