@@ -90,7 +90,7 @@ impl Area {
         let u = (fx * self.cos + fy * self.sin) * self.irx;
         let v = (fy * self.cos - fx * self.sin) * self.iry;
         // Above the centre (v ≤ 0) the width factor is 1; below it the shape narrows.
-        let below = v.max(0.0).min(1.0);
+        let below = v.clamp(0.0, 1.0);
         let k = (1.0 - self.taper * below * below).max(0.05);
         (u / k) * (u / k) + v * v
     }
@@ -346,19 +346,19 @@ fn coverage(cover: &mut [f32], p: &Paint, edge: f32) {
     if p.soft > 0.0 {
         let inv = 1.0 / p.soft;
         for c in cover.iter_mut() {
-            let t = ((1.0 - c.max(0.0).sqrt()) * inv).max(0.0).min(1.0);
+            let t = ((1.0 - c.max(0.0).sqrt()) * inv).clamp(0.0, 1.0);
             *c = t * t * (3.0 - 2.0 * t) * alpha;
         }
     } else if p.ring > 0.0 {
         for c in cover.iter_mut() {
             let inside = (1.0 - c.max(0.0).sqrt()) * edge;
-            let rim = (inside + 0.5).max(0.0).min(1.0);
-            *c = rim * (p.ring - inside + 0.5).max(0.0).min(1.0) * alpha;
+            let rim = (inside + 0.5).clamp(0.0, 1.0);
+            *c = rim * (p.ring - inside + 0.5).clamp(0.0, 1.0) * alpha;
         }
     } else {
         for c in cover.iter_mut() {
             let inside = (1.0 - c.max(0.0).sqrt()) * edge;
-            *c = (inside + 0.5).max(0.0).min(1.0) * alpha;
+            *c = (inside + 0.5).clamp(0.0, 1.0) * alpha;
         }
     }
 }
@@ -368,7 +368,7 @@ fn coverage(cover: &mut [f32], p: &Paint, edge: f32) {
 /// low mantissa bits), which vectorises where a float-to-integer cast does not. Values a
 /// thousandth under an integer round up to it, which no eye can tell.
 pub(super) fn to_u8(v: f32) -> u8 {
-    ((v - 0.499).max(0.0).min(255.0) + 8_388_608.0).to_bits() as u8
+    ((v - 0.499).clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8
 }
 
 /// The roots of `qa·fx² + qb·fx + qc` (with `qa > 0`), smaller first, if it has any.
