@@ -1,12 +1,15 @@
 //! Criterion benchmarks of the synthesiser at its default configuration: drawing a record,
 //! rendering a face, encoding it, both together (the snapshot), serialising an event, and
-//! the whole generation (draw, snapshot, base64, JSON event). It
+//! the whole generation (draw, snapshot, base64, JSON event), and a snapshot derived from
+//! an enrolled photo through the person's state built once at enrolment. It
 //! also prints the typical snapshot and event sizes, since they decide how much a load
 //! test puts on the wire.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use facesim::synth::avatar::{DeriveOptions, Enrolled};
+use facesim::synth::scene::Shot;
 use facesim::synth::{Generator, SynthConfig, device_sn, face, jpeg};
 
 /// The spec example's timestamp; any value does, the benches only need one.
@@ -113,6 +116,29 @@ fn synth(c: &mut Criterion) {
             seq += 1;
             let generated = g.generate(seq, TIMESTAMP);
             black_box(serde_json::to_vec(&generated.event).expect("events always serialise"))
+        })
+    });
+    // The avatar path: an enrolment photo (480x640 at quality 92, head straight) decoded
+    // and searched once, then a snapshot per record from that state.
+    let d = &draws[0];
+    let portrait = Shot {
+        roll: 0.0,
+        yaw: 0.0,
+        ..d.shot
+    };
+    let photo = jpeg::encode(
+        &face::render(&d.look, &portrait, 480, 640),
+        480,
+        640,
+        92,
+        "",
+    );
+    let enrolled = Enrolled::new(&photo).expect("the portrait decodes");
+    let opts = DeriveOptions::of(g.config(), g.sn(), false);
+    group.bench_function("avatar_enrolled", |b| {
+        b.iter(|| {
+            seq += 1;
+            black_box(enrolled.derive(1, seq, &opts).expect("the size is valid"))
         })
     });
     group.finish();

@@ -35,8 +35,12 @@ mod tests;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use super::canvas::{hash32, to_u8};
 use super::face_find::find_face;
-use super::picture::{AvatarError, decode};
+use super::picture::{AvatarError, FaceBox, Picture, decode};
 use super::{SNAPSHOT_SIDE, jpeg};
 use crate::seed::{Domain, splitmix64};
 
@@ -67,17 +71,197 @@ impl DeriveOptions {
     }
 }
 
-/// A 64-bit mix for per-pixel noise: independent per pixel, so the loop pipelines.
-fn fmix64(mut k: u64) -> u64 {
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    k ^ (k >> 33)
+/// How many shrunk copies of a photo an [`Enrolled`] keeps (factors 2 and up); a photo
+/// that needs a larger factor than these is shrunk per snapshot.
+const SHRINKS_KEPT: usize = 8;
+
+/// What snapshots of one enrolled person need from their photo, worked out once at
+/// enrolment: the decoded pixels, where the face is, and the photo shrunk by whole factors
+/// as crops ask for them (each computed the first time it is needed, then kept). Deriving
+/// from it skips decoding and the face search, which cost more than the snapshot itself.
+/// Immutable once built apart from those kept copies, so it can be shared by workers.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    photo: Picture,
+    face: FaceBox,
+    shrunk: [OnceLock<Picture>; SHRINKS_KEPT],
+}
+
+impl Enrolled {
+    /// Decodes `avatar` and finds the face in it (steps 1 and 2 of the module
+    /// documentation).
+    ///
+    /// # Errors
+    /// [`AvatarError`] when the photo does not decode.
+    pub fn new(avatar: &[u8]) -> Result<Self, AvatarError> {
+        let photo = decode(avatar)?;
+        let face = find_face(&photo);
+        Ok(Self {
+            photo,
+            face,
+            shrunk: Default::default(),
+        })
+    }
+
+    /// The photo shrunk by `factor` (1: the photo itself).
+    fn shrunk(&self, factor: usize) -> Cow<'_, Picture> {
+        match factor {
+            0 | 1 => Cow::Borrowed(&self.photo),
+            f if f - 2 < SHRINKS_KEPT => {
+                Cow::Borrowed(self.shrunk[f - 2].get_or_init(|| self.photo.shrink(f)))
+            }
+            f => Cow::Owned(self.photo.shrink(f)),
+        }
+    }
+
+    /// Makes snapshot `seq` of this person, as [`derive`] does from the photo's bytes.
+    ///
+    /// # Errors
+    /// [`AvatarError::Size`] when the size is out of range.
+    pub fn derive(
+        &self,
+        seed: u64,
+        seq: u64,
+        opts: &DeriveOptions,
+    ) -> Result<Vec<u8>, AvatarError> {
+        check_size(opts)?;
+        let (ow, oh) = (opts.width, opts.height);
+        let face = self.face;
+        let mut rng =
+            StdRng::seed_from_u64(splitmix64(splitmix64(seed ^ Domain::Avatar.salt()) ^ seq));
+        let (wf, hf) = (ow as f32, oh as f32);
+        // The terminal's crop: the face about half the frame's height, slightly above
+        // centre. The face's width is the steadier measure (its height depends on where
+        // the hair starts); the terminal's crop is about twice as wide as the face.
+        let scale = rng.random_range(0.94f32..1.06);
+        let crop_w = face.w * 2.0 * scale;
+        let crop_h = crop_w * hf / wf;
+        let cx = face.cx + crop_w * rng.random_range(-0.035f32..0.035);
+        let cy = face.cy + crop_h * (0.04 + rng.random_range(-0.035f32..0.035));
+        let roll = rng.random_range(-4.0f32..4.0).to_radians();
+        let shear = rng.random_range(-0.03f32..0.03);
+        // Shrink first when the crop is more than twice the snapshot, so bilinear sampling
+        // never skips source pixels.
+        let factor = ((crop_h / hf) / 1.5).floor().max(1.0) as usize;
+        let source = self.shrunk(factor);
+        let k = 1.0 / factor as f32;
+        let (sin, cos) = roll.sin_cos();
+        let (sx, sy) = (crop_w / wf, crop_h / hf);
+
+        let brightness = rng.random_range(-18.0f32..18.0);
+        let contrast = rng.random_range(0.88f32..1.12);
+        let warmth = rng.random_range(-0.06f32..0.06);
+        let gains = [1.0 + warmth, 1.0, 1.0 - warmth];
+        let light_angle = rng.random_range(0.0f32..std::f32::consts::TAU);
+        let light_strength = rng.random_range(0.0f32..0.12);
+        let (gx, gy) = (
+            light_angle.cos() * light_strength,
+            light_angle.sin() * light_strength,
+        );
+        // Four random bytes summed (of a hash per pixel) have a standard deviation of
+        // 147.8; scale to 2 to 5 levels.
+        let noise = rng.random_range(2.0f32..5.0) / 147.8;
+        let noise_seed: u64 = rng.random();
+
+        // The face in snapshot coordinates (rotation undone), for the mask.
+        let (fx, fy) = (face.cx - cx, face.cy - cy);
+        let face_u = wf / 2.0 + (fx * cos + fy * sin) / sx;
+        let face_v = hf / 2.0 + (-fx * sin + fy * cos) / sy;
+        let (face_w, face_h) = (face.w / sx, face.h / sy);
+
+        // Contrast, brightness and colour temperature are one gain and one offset per
+        // channel: ((p − 128)·contrast + 128 + brightness)·gain.
+        let offsets = gains.map(|g| (128.0 - 128.0 * contrast + brightness) * g);
+        let gains = gains.map(|g| g * contrast);
+        // Row by row: the photo is sampled (and masked) per pixel, then light and noise
+        // are added in arrays the compiler vectorises, twelve bytes at a time.
+        let (w, h) = (ow as usize, oh as usize);
+        let mut rgb = vec![0u8; w * h * 3];
+        let mut samples = vec![0f32; w * 3];
+        let (mut light, mut grain) = (vec![0f32; w], vec![0f32; w]);
+        let source: &Picture = &source;
+        let seed = (noise_seed >> 32) as u32 ^ noise_seed as u32;
+        for (v, row) in (0..oh).zip(rgb.chunks_exact_mut(w * 3)) {
+            let ny = (v as f32 + 0.5 - hf / 2.0) * sy;
+            for (u, p) in (0..ow).zip(samples.chunks_exact_mut(3)) {
+                let nx = (u as f32 + 0.5 - wf / 2.0) * sx + shear * ny;
+                let x = cx + cos * nx - sin * ny;
+                let y = cy + sin * nx + cos * ny;
+                let mut s = sample(source, x * k, y * k);
+                if opts.mask {
+                    let (pu, pv) = (u as f32 + 0.5, v as f32 + 0.5);
+                    mask_pixel(&mut s, pu, pv, face_u, face_v, face_w, face_h);
+                }
+                p.copy_from_slice(&s);
+            }
+            let row_light = 1.0 + gy * ((v as f32 + 0.5) / hf - 0.5) * 2.0;
+            let row_seed = seed ^ v.wrapping_mul(0x9E37_79B9);
+            for ((l, g), u) in light.iter_mut().zip(grain.iter_mut()).zip(0u32..) {
+                *l = row_light + gx * ((u as f32 + 0.5) / wf - 0.5) * 2.0;
+                let bits = hash32(row_seed.wrapping_add(u.wrapping_mul(0x85EB_CA6B)));
+                let four = (bits & 0xFF) + (bits >> 8 & 0xFF) + (bits >> 16 & 0xFF) + (bits >> 24);
+                *g = (four as f32 - 510.0) * noise;
+            }
+            let mut quads = row.chunks_exact_mut(12);
+            let inputs = samples.chunks_exact(12).zip(light.chunks_exact(4));
+            for (px, ((s, l), g)) in (&mut quads).zip(inputs.zip(grain.chunks_exact(4))) {
+                for (i, v) in px.iter_mut().enumerate() {
+                    let (p, c) = (i / 3, i % 3);
+                    *v = to_u8((s[i] * gains[c] + offsets[c]) * l[p] + g[p]);
+                }
+            }
+            let done = w / 4 * 4;
+            let rest = quads.into_remainder().chunks_exact_mut(3);
+            let inputs = samples[done * 3..].chunks_exact(3).zip(&light[done..]);
+            for ((px, (s, &l)), &g) in rest.zip(inputs).zip(&grain[done..]) {
+                for (c, v) in px.iter_mut().enumerate() {
+                    *v = to_u8((s[c] * gains[c] + offsets[c]) * l + g);
+                }
+            }
+        }
+        let comment = jpeg::trace_comment(&opts.sn, seq);
+        Ok(jpeg::encode(&rgb, ow, oh, opts.quality, &comment))
+    }
+}
+
+/// [`Picture::sample`], with the common case (all four neighbours inside the picture)
+/// read straight from the pixel rows rather than through four clamped lookups.
+fn sample(pic: &Picture, x: f32, y: f32) -> [f32; 3] {
+    let (xs, ys) = (x - 0.5, y - 0.5);
+    // Truncation is the floor for the non-negative coordinates of the common case, and
+    // needs no call (baseline x86-64 has no rounding instruction for it).
+    let (x0, y0) = (xs as usize, ys as usize);
+    if xs < 0.0 || ys < 0.0 || x0 + 1 >= pic.width || y0 + 1 >= pic.height {
+        return pic.sample(x, y);
+    }
+    let (fx, fy) = (xs - x0 as f32, ys - y0 as f32);
+    let i = (y0 * pic.width + x0) * 3;
+    let j = i + pic.width * 3;
+    let (top, bottom) = (&pic.px[i..i + 6], &pic.px[j..j + 6]);
+    let mut out = [0f32; 3];
+    for (k, o) in out.iter_mut().enumerate() {
+        let (a, b) = (f32::from(top[k]), f32::from(top[k + 3]));
+        let (c, d) = (f32::from(bottom[k]), f32::from(bottom[k + 3]));
+        let upper = a + (b - a) * fx;
+        let lower = c + (d - c) * fx;
+        *o = upper + (lower - upper) * fy;
+    }
+    out
+}
+
+/// Refuses a snapshot size out of range.
+fn check_size(opts: &DeriveOptions) -> Result<(), AvatarError> {
+    let (width, height) = (opts.width, opts.height);
+    if SNAPSHOT_SIDE.contains(&width) && SNAPSHOT_SIDE.contains(&height) {
+        Ok(())
+    } else {
+        Err(AvatarError::Size { width, height })
+    }
 }
 
 /// Makes snapshot `seq` of the person in `avatar`, as described in the module
-/// documentation.
+/// documentation. Decodes the photo and finds the face on every call: a caller making
+/// more than one snapshot of a person builds an [`Enrolled`] once instead.
 ///
 /// # Errors
 /// [`AvatarError`] when the photo does not decode or the size is out of range.
@@ -87,90 +271,8 @@ pub fn derive(
     seq: u64,
     opts: &DeriveOptions,
 ) -> Result<Vec<u8>, AvatarError> {
-    let (ow, oh) = (opts.width, opts.height);
-    if !SNAPSHOT_SIDE.contains(&ow) || !SNAPSHOT_SIDE.contains(&oh) {
-        return Err(AvatarError::Size {
-            width: ow,
-            height: oh,
-        });
-    }
-    let photo = decode(avatar)?;
-    let mut rng = StdRng::seed_from_u64(splitmix64(splitmix64(seed ^ Domain::Avatar.salt()) ^ seq));
-    let face = find_face(&photo);
-    let (wf, hf) = (ow as f32, oh as f32);
-    // The terminal's crop: the face about half the frame's height, slightly above centre.
-    // The face's width is the steadier measure (its height depends on where the hair
-    // starts); the terminal's crop is about twice as wide as the face.
-    let scale = rng.random_range(0.94f32..1.06);
-    let crop_w = face.w * 2.0 * scale;
-    let crop_h = crop_w * hf / wf;
-    let cx = face.cx + crop_w * rng.random_range(-0.035f32..0.035);
-    let cy = face.cy + crop_h * (0.04 + rng.random_range(-0.035f32..0.035));
-    let roll = rng.random_range(-4.0f32..4.0).to_radians();
-    let shear = rng.random_range(-0.03f32..0.03);
-    // Shrink first when the crop is more than twice the snapshot, so bilinear sampling
-    // never skips source pixels.
-    let factor = ((crop_h / hf) / 1.5).floor().max(1.0) as usize;
-    let source = photo.shrink(factor);
-    let k = 1.0 / factor as f32;
-    let (sin, cos) = roll.sin_cos();
-    let (sx, sy) = (crop_w / wf, crop_h / hf);
-
-    let brightness = rng.random_range(-18.0f32..18.0);
-    let contrast = rng.random_range(0.88f32..1.12);
-    let warmth = rng.random_range(-0.06f32..0.06);
-    let gains = [1.0 + warmth, 1.0, 1.0 - warmth];
-    let light_angle = rng.random_range(0.0f32..std::f32::consts::TAU);
-    let light_strength = rng.random_range(0.0f32..0.12);
-    let (gx, gy) = (
-        light_angle.cos() * light_strength,
-        light_angle.sin() * light_strength,
-    );
-    // Four random bytes summed have a standard deviation of 147.8; scale to 2 to 5 levels.
-    let noise = rng.random_range(2.0f32..5.0) / 147.8;
-    let noise_seed: u64 = rng.random();
-
-    // The face in snapshot coordinates (rotation undone), for the mask.
-    let (fx, fy) = (face.cx - cx, face.cy - cy);
-    let face_u = wf / 2.0 + (fx * cos + fy * sin) / sx;
-    let face_v = hf / 2.0 + (-fx * sin + fy * cos) / sy;
-    let (face_w, face_h) = (face.w / sx, face.h / sy);
-
-    let mut rgb = Vec::with_capacity(ow as usize * oh as usize * 3);
-    for v in 0..oh {
-        let ny = (v as f32 + 0.5 - hf / 2.0) * sy;
-        let row_seed = noise_seed ^ u64::from(v).wrapping_mul(crate::seed::GOLDEN_GAMMA);
-        for u in 0..ow {
-            let nx = (u as f32 + 0.5 - wf / 2.0) * sx + shear * ny;
-            let x = cx + cos * nx - sin * ny;
-            let y = cy + sin * nx + cos * ny;
-            let mut p = source.sample(x * k, y * k);
-            if opts.mask {
-                mask_pixel(
-                    &mut p,
-                    u as f32 + 0.5,
-                    v as f32 + 0.5,
-                    face_u,
-                    face_v,
-                    face_w,
-                    face_h,
-                );
-            }
-            let light = 1.0
-                + gx * ((u as f32 + 0.5) / wf - 0.5) * 2.0
-                + gy * ((v as f32 + 0.5) / hf - 0.5) * 2.0;
-            let bits = fmix64(row_seed.wrapping_add(u64::from(u)));
-            let byte = |n: u32| ((bits >> (8 * n)) & 0xFF) as f32;
-            let grain = (byte(0) + byte(1) + byte(2) + byte(3) - 510.0) * noise;
-            for c in 0..3 {
-                let value =
-                    ((p[c] - 128.0) * contrast + 128.0 + brightness) * gains[c] * light + grain;
-                rgb.push(value.clamp(0.0, 255.0) as u8);
-            }
-        }
-    }
-    let comment = jpeg::trace_comment(&opts.sn, seq);
-    Ok(jpeg::encode(&rgb, ow, oh, opts.quality, &comment))
+    check_size(opts)?;
+    Enrolled::new(avatar)?.derive(seed, seq, opts)
 }
 
 /// Paints a pale blue surgical mask over the lower face: from just below the nose to

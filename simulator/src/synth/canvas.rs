@@ -10,6 +10,10 @@ pub(super) struct Canvas {
     pub(super) width: usize,
     pub(super) height: usize,
     pub(super) px: Vec<u8>,
+    /// Scratch rows of [`Canvas::fill`]: per pixel of the span being filled, its coverage
+    /// times the paint's alpha, and its shade factor. Held here so that no fill allocates.
+    cover: Vec<f32>,
+    shade: Vec<f32>,
 }
 
 /// One ellipse to fill, in pixel coordinates, rotated by `angle` around its centre.
@@ -53,39 +57,49 @@ pub(super) struct Area {
     irx: f32,
     iry: f32,
     taper: f32,
+    /// The untapered ellipse's row quadratic (as in [`Canvas::fill`]), which bounds the
+    /// inside of every row before any pixel is tested.
+    qa: f32,
+    b_per_fy: f32,
+    c_per_fy2: f32,
 }
 
 impl Area {
     /// The inside of `s`, narrowed below its centre by `taper` as [`Paint::taper`] does.
     pub(super) fn of(s: &Shape, taper: f32) -> Self {
         let (sin, cos) = s.angle.sin_cos();
+        let (irx, iry) = (1.0 / s.rx.max(1e-3), 1.0 / s.ry.max(1e-3));
+        let (irx2, iry2) = (irx * irx, iry * iry);
         Self {
             cx: s.cx,
             cy: s.cy,
             sin,
             cos,
-            irx: 1.0 / s.rx.max(1e-3),
-            iry: 1.0 / s.ry.max(1e-3),
+            irx,
+            iry,
             taper,
+            qa: cos * cos * irx2 + sin * sin * iry2,
+            b_per_fy: 2.0 * sin * cos * (irx2 - iry2),
+            c_per_fy2: sin * sin * irx2 + cos * cos * iry2,
         }
     }
 
     /// The squared normalised distance of the pixel offset `(fx, fy)` from the centre: 1 on
-    /// the rim.
+    /// the rim. Written without branches, so that a row of pixels is tested in vectors.
     fn d2_at(&self, fx: f32, fy: f32) -> f32 {
         let u = (fx * self.cos + fy * self.sin) * self.irx;
         let v = (fy * self.cos - fx * self.sin) * self.iry;
-        let k = if v > 0.0 {
-            (1.0 - self.taper * v.min(1.0) * v.min(1.0)).max(0.05)
-        } else {
-            1.0
-        };
+        // Above the centre (v ≤ 0) the width factor is 1; below it the shape narrows.
+        let below = v.clamp(0.0, 1.0);
+        let k = (1.0 - self.taper * below * below).max(0.05);
         (u / k) * (u / k) + v * v
     }
 
-    /// Whether the pixel centre `(x, y)` lies inside.
-    fn contains(&self, x: f32, y: f32) -> bool {
-        self.d2_at(x - self.cx, y - self.cy) < 1.0
+    /// The offsets from the centre's column between which the untapered ellipse covers
+    /// the row whose pixel centres lie at `py`, if it reaches that row.
+    fn ellipse_span(&self, py: f32) -> Option<(f32, f32)> {
+        let fy = py - self.cy;
+        roots(self.qa, self.b_per_fy * fy, self.c_per_fy2 * fy * fy - 1.0)
     }
 }
 
@@ -177,10 +191,23 @@ impl Canvas {
                 p.copy_from_slice(if x < edge_hi { &edge } else { &frame });
             }
         }
-        Self { width, height, px }
+        Self {
+            width,
+            height,
+            px,
+            cover: vec![0.0; width],
+            shade: vec![0.0; width],
+        }
     }
 
     /// Fills an ellipse with soft (anti-aliased) edges over its bounding box only.
+    ///
+    /// Row by row: the span of pixels the shape can touch is solved from the row's
+    /// quadratic (and cut by the clip and by the region it must stay within), then one
+    /// branch-free pass over the span computes every pixel's coverage and shade into the
+    /// canvas's scratch rows, and a second blends the colour in. Both passes are straight
+    /// arithmetic over arrays, which the compiler vectorises; a per-pixel loop with a
+    /// branch per paint option costs several times as much.
     pub(super) fn fill(&mut self, s: &Shape, p: Paint) {
         if s.rx < 0.5 || s.ry < 0.5 || p.alpha <= 0.0 {
             return;
@@ -188,21 +215,18 @@ impl Canvas {
         let (sin, cos) = s.angle.sin_cos();
         let (irx2, iry2) = (1.0 / (s.rx * s.rx), 1.0 / (s.ry * s.ry));
         let edge = s.rx.min(s.ry);
-        // Pixels up to half a pixel outside the rim still get partial coverage.
-        let limit = (1.0 + 0.5 / edge) * (1.0 + 0.5 / edge);
-        // Pixels at least half a pixel inside the rim are fully covered; a soft paint is
-        // full only inside its fade.
-        let solid = if p.soft > 0.0 {
-            (1.0 - p.soft).powi(2)
+        // Pixels up to half a pixel outside the rim still get partial coverage; a soft
+        // paint has faded out entirely at the rim.
+        let limit = if p.soft > 0.0 {
+            1.0
         } else {
-            (1.0 - 0.5 / edge).max(0.0).powi(2)
+            (1.0 + 0.5 / edge) * (1.0 + 0.5 / edge)
         };
         let half_h = (s.rx * s.rx * sin * sin + s.ry * s.ry * cos * cos).sqrt() + 1.0;
         let y0 = (s.cy - half_h).floor().max(0.0) as usize;
         let y1 = ((s.cy + half_h).ceil().max(0.0) as usize).min(self.height);
         // On each row the normalised squared distance is a quadratic in x,
-        // qa·fx² + qb·fx + qc, so the span where it stays under the limit is exact, and so
-        // is the inner span where the coverage is full.
+        // qa·fx² + qb·fx + qc, so the span where it stays under the limit is exact.
         let qa = cos * cos * irx2 + sin * sin * iry2;
         let b_per_fy = 2.0 * sin * cos * (irx2 - iry2);
         let c_per_fy2 = sin * sin * irx2 + cos * cos * iry2;
@@ -210,92 +234,141 @@ impl Canvas {
         let tapered = (p.taper > 0.0).then(|| Area::of(s, p.taper));
         let width = self.width;
         for y in y0..y1 {
-            let fy = y as f32 + 0.5 - s.cy;
+            let py = y as f32 + 0.5;
+            let fy = py - s.cy;
             let (qb, qc) = (b_per_fy * fy, c_per_fy2 * fy * fy);
             let Some((lo, hi)) = roots(qa, qb, qc - limit) else {
                 continue;
             };
             let (mut x0, mut x1) = pixel_span(s.cx, lo, hi, 0.0, width);
-            if clipped {
+            if clipped && sin.abs() > 1e-3 {
                 // The shape's own vertical coordinate, v = fy·cos − fx·sin, is linear in x,
                 // so the clip also bounds the span; a pixel of margin keeps the exact
                 // per-pixel test below the only judge at the boundary.
-                if sin.abs() > 1e-3 {
-                    let (a, b) = ((fy * cos - p.clip.0) / sin, (fy * cos - p.clip.1) / sin);
-                    let (c0, c1) = pixel_span(s.cx, a.min(b), a.max(b), -1.0, width);
-                    (x0, x1) = (x0.max(c0), x1.min(c1));
-                }
+                let (a, b) = ((fy * cos - p.clip.0) / sin, (fy * cos - p.clip.1) / sin);
+                let (c0, c1) = pixel_span(s.cx, a.min(b), a.max(b), -1.0, width);
+                (x0, x1) = (x0.max(c0), x1.min(c1));
             }
-            // Well inside a solid shape the coverage is full and no square root is needed;
-            // the inner span is shrunk by a pixel so that rounding never puts a rim pixel
-            // in it.
-            let (i0, i1) = match roots(qa, qb, qc - solid) {
-                Some((a, b)) if p.ring <= 0.0 && tapered.is_none() => {
-                    let (i0, i1) = pixel_span(s.cx, a, b, 1.0, width);
-                    (i0.max(x0), i1.min(x1).max(i0.max(x0)))
-                }
-                _ => (x0, x0),
-            };
-            let row = &mut self.px[y * width * 3..(y + 1) * width * 3];
-            for x in x0..x1 {
-                let fx = x as f32 + 0.5 - s.cx;
-                if clipped {
-                    let v = fy * cos - fx * sin;
-                    if v < p.clip.0 || v > p.clip.1 {
-                        continue;
-                    }
-                }
-                if p.within
-                    .is_some_and(|m| !m.contains(x as f32 + 0.5, y as f32 + 0.5))
-                {
+            if let Some(m) = &p.within {
+                // The region lies inside its untapered ellipse, whose span bounds it.
+                let Some((a, b)) = m.ellipse_span(py) else {
                     continue;
-                }
+                };
+                let (c0, c1) = pixel_span(m.cx, a, b, -1.0, width);
+                (x0, x1) = (x0.max(c0), x1.min(c1));
+            }
+            if x0 >= x1 {
+                continue;
+            }
+            let n = x1 - x0;
+            let (cover, shade) = (&mut self.cover[..n], &mut self.shade[..n]);
+            let fx0 = x0 as f32 + 0.5 - s.cx;
+            // The squared normalised distance first, in `cover`.
+            match &tapered {
                 // A tapered shape lies inside its ellipse, so the ellipse's span holds it.
-                let d2 = match &tapered {
-                    Some(t) => t.d2_at(fx, fy),
-                    None => (qa * fx + qb) * fx + qc,
-                };
-                let cover = if (i0..i1).contains(&x) {
-                    1.0
-                } else {
-                    if d2 >= limit {
-                        continue;
+                Some(t) => {
+                    for (i, d2) in cover.iter_mut().enumerate() {
+                        *d2 = t.d2_at(fx0 + i as f32, fy);
                     }
-                    if p.soft > 0.0 {
-                        // A smooth step from the rim to the inner edge of the fade.
-                        let t = ((1.0 - d2.max(0.0).sqrt()) / p.soft).clamp(0.0, 1.0);
-                        t * t * (3.0 - 2.0 * t)
-                    } else {
-                        // Distance to the rim in pixels, approximately, gives the coverage.
-                        let inside = (1.0 - d2.max(0.0).sqrt()) * edge;
-                        let rim = (inside + 0.5).clamp(0.0, 1.0);
-                        if p.ring > 0.0 {
-                            rim * (p.ring - inside + 0.5).clamp(0.0, 1.0)
-                        } else {
-                            rim
-                        }
-                    }
-                };
-                let a = cover * p.alpha;
-                if a <= 0.0 {
-                    continue;
                 }
-                let k = 1.0 - p.shade * d2.min(1.0) * d2.min(1.0);
-                let px = &mut row[x * 3..x * 3 + 3];
-                if a >= 1.0 {
-                    // An opaque pixel does not depend on what was under it.
-                    for (v, &target) in px.iter_mut().zip(&p.color) {
-                        *v = (target * k).clamp(0.0, 255.0) as u8;
-                    }
-                } else {
-                    for (v, &target) in px.iter_mut().zip(&p.color) {
-                        let old = f32::from(*v);
-                        *v = (old + (target * k - old) * a).clamp(0.0, 255.0) as u8;
+                None => {
+                    for (i, d2) in cover.iter_mut().enumerate() {
+                        let fx = fx0 + i as f32;
+                        *d2 = (qa * fx + qb) * fx + qc;
                     }
                 }
             }
+            for (d2, k) in cover.iter().zip(shade.iter_mut()) {
+                let m = d2.min(1.0);
+                *k = 1.0 - p.shade * m * m;
+            }
+            coverage(cover, &p, edge);
+            if clipped {
+                for (i, a) in cover.iter_mut().enumerate() {
+                    let v = fy * cos - (fx0 + i as f32) * sin;
+                    if v < p.clip.0 || v > p.clip.1 {
+                        *a = 0.0;
+                    }
+                }
+            }
+            if let Some(m) = &p.within {
+                let dx0 = x0 as f32 + 0.5 - m.cx;
+                for (i, a) in cover.iter_mut().enumerate() {
+                    if m.d2_at(dx0 + i as f32, py - m.cy) >= 1.0 {
+                        *a = 0.0;
+                    }
+                }
+            }
+            blend(
+                &mut self.px[(y * width + x0) * 3..(y * width + x1) * 3],
+                cover,
+                shade,
+                p.color,
+            );
         }
     }
+}
+
+/// Blends `color`, darkened by `shade`, into the RGB8 pixels of `row` by their `cover`.
+///
+/// Four pixels (twelve bytes) at a time, with the per-pixel factors spread over their
+/// bytes, so that the arithmetic runs in vector lanes over whole bytes; one channel at a
+/// time, the compiler leaves it scalar.
+fn blend(row: &mut [u8], cover: &[f32], shade: &[f32], color: Rgb) {
+    let done = row.len() / 12 * 4;
+    let mut quads = row.chunks_exact_mut(12);
+    let factors = cover.chunks_exact(4).zip(shade.chunks_exact(4));
+    for (px, (a, k)) in (&mut quads).zip(factors) {
+        let (mut a12, mut t12) = ([0f32; 12], [0f32; 12]);
+        for (i, (a12, t12)) in a12.iter_mut().zip(t12.iter_mut()).enumerate() {
+            (*a12, *t12) = (a[i / 3], color[i % 3] * k[i / 3]);
+        }
+        for ((v, a), t) in px.iter_mut().zip(a12).zip(t12) {
+            let old = f32::from(*v);
+            *v = to_u8(old + (t - old) * a);
+        }
+    }
+    let rest = quads.into_remainder().chunks_exact_mut(3);
+    for ((px, &a), &k) in rest.zip(&cover[done..]).zip(&shade[done..]) {
+        for (v, &target) in px.iter_mut().zip(&color) {
+            let old = f32::from(*v);
+            *v = to_u8(old + (target * k - old) * a);
+        }
+    }
+}
+
+/// Turns the squared normalised distances in `cover` into coverage times the paint's
+/// alpha, in place: a smooth step over the fade of a soft paint, else the distance to the
+/// rim in pixels (approximately), which anti-aliases the edge, and for a ring the
+/// distance to its inner edge as well.
+fn coverage(cover: &mut [f32], p: &Paint, edge: f32) {
+    let alpha = p.alpha;
+    if p.soft > 0.0 {
+        let inv = 1.0 / p.soft;
+        for c in cover.iter_mut() {
+            let t = ((1.0 - c.max(0.0).sqrt()) * inv).clamp(0.0, 1.0);
+            *c = t * t * (3.0 - 2.0 * t) * alpha;
+        }
+    } else if p.ring > 0.0 {
+        for c in cover.iter_mut() {
+            let inside = (1.0 - c.max(0.0).sqrt()) * edge;
+            let rim = (inside + 0.5).clamp(0.0, 1.0);
+            *c = rim * (p.ring - inside + 0.5).clamp(0.0, 1.0) * alpha;
+        }
+    } else {
+        for c in cover.iter_mut() {
+            let inside = (1.0 - c.max(0.0).sqrt()) * edge;
+            *c = (inside + 0.5).clamp(0.0, 1.0) * alpha;
+        }
+    }
+}
+
+/// A channel value as a byte: clamped to 0..=255 and cut to its integer part, as
+/// `as u8` would, but through the float's bits (adding 2²³ leaves the integer in the
+/// low mantissa bits), which vectorises where a float-to-integer cast does not. Values a
+/// thousandth under an integer round up to it, which no eye can tell.
+pub(super) fn to_u8(v: f32) -> u8 {
+    ((v - 0.499).clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8
 }
 
 /// The roots of `qa·fx² + qb·fx + qc` (with `qa > 0`), smaller first, if it has any.
@@ -319,59 +392,98 @@ fn pixel_span(cx: f32, lo: f32, hi: f32, margin: f32, width: usize) -> (usize, u
 /// The last pass: uneven light, vignetting and sensor noise (mostly luminance, a little
 /// chroma), one row at a time; spoofs first get their screen drawn in.
 ///
-/// Each row goes in two steps: a per-pixel step that draws the noise and the light into a
-/// gain and an offset per byte, and a per-byte step (`byte · gain + offset`) that the
-/// compiler vectorises. Doing the arithmetic per pixel on interleaved RGB instead costs
-/// about as much again.
+/// Each row goes in three steps, each straight arithmetic over an array that the compiler
+/// vectorises: the light and the noise per pixel, then a gain and an offset per byte, then
+/// `byte · gain + offset` per byte. The noise is a 32-bit hash of the pixel's column and
+/// row (vector lanes multiply 32-bit numbers, not 64-bit ones), so each pixel's noise is
+/// independent of its neighbours'.
 pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     if shot.spoof {
         screen(c);
     }
-    let (w, h) = (c.width as f32, c.height as f32);
+    let width = c.width;
+    let (w, h) = (width as f32, c.height as f32);
     let (ls, lc) = shot.light_angle.sin_cos();
     let (gx, gy) = (lc * shot.light_strength, ls * shot.light_strength);
     // The light is a plane times a radial falloff; its per-column terms are computed once
     // rather than per pixel.
-    let columns: Vec<[f32; 2]> = (0..c.width)
-        .map(|x| {
-            let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
-            [gx * nx, nx * nx]
-        })
-        .collect();
-    let mut gain = vec![0f32; c.width * 3];
-    let mut offset = vec![0f32; c.width * 3];
-    // Four random bytes summed approximate a Gaussian with a standard deviation of 147.8;
-    // one centred byte has 73.9. Scale both to the shot's noise level.
-    let luma_scale = shot.noise / 147.8;
-    let chroma_scale = shot.noise * 0.35 / 73.9;
+    let (mut plane, mut falloff) = (vec![0f32; width], vec![0f32; width]);
+    for (x, (p, f)) in plane.iter_mut().zip(falloff.iter_mut()).enumerate() {
+        let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
+        (*p, *f) = (gx * nx, nx * nx);
+    }
+    let (mut light, mut luma, mut chroma_r, mut chroma_b) = (
+        vec![0f32; width],
+        vec![0f32; width],
+        vec![0f32; width],
+        vec![0f32; width],
+    );
+    // Three random bytes summed approximate a Gaussian with a standard deviation of 128.0
+    // around 382.5; one random nibble has 4.61 around 7.5. Scale both to the shot's noise
+    // level (the chroma noise a third of the luma's).
+    let luma_scale = shot.noise / 128.0;
+    let chroma_scale = shot.noise * 0.35 / 4.61;
     let seed = crate::seed::splitmix64(shot.noise_seed);
-    for (y, row) in c.px.chunks_exact_mut(c.width * 3).enumerate() {
+    for (y, row) in c.px.chunks_exact_mut(width * 3).enumerate() {
         let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
         let (ly, vy) = (1.0 + gy * ny, ny * ny);
-        // A hash of the pixel index rather than a sequential generator: every pixel's noise
-        // is independent of the previous one, so the loop pipelines well.
-        let row_seed = seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA);
-        let pixels = gain.chunks_exact_mut(3).zip(offset.chunks_exact_mut(3));
-        for (((g, o), &[lx, vx]), x) in pixels.zip(&columns).zip(0u64..) {
-            let light = shot.exposure * (ly + lx) * (1.0 - 0.18 * (vx + vy));
-            let bits = fmix64(row_seed.wrapping_add(x));
-            // The four low bytes are summed in two 16-bit lanes at once, so that one
-            // conversion to float takes the place of four.
-            let pairs = (bits & 0x00FF_00FF) + ((bits >> 8) & 0x00FF_00FF);
-            let four = ((pairs & 0xFFFF) + ((pairs >> 16) & 0xFFFF)) as f32;
-            let byte = |k: u32| ((bits >> (8 * k)) & 0xFF) as f32;
-            let luma = (four - 510.0) * luma_scale;
-            let chroma_r = (byte(4) - 127.5) * chroma_scale;
-            let chroma_b = (byte(5) - 127.5) * chroma_scale;
-            g.fill(light);
-            o.copy_from_slice(&[luma + chroma_r, luma, luma + chroma_b]);
+        for ((l, &p), &f) in light.iter_mut().zip(&plane).zip(&falloff) {
+            *l = shot.exposure * (ly + p) * (1.0 - 0.18 * (f + vy));
         }
-        for ((v, &g), &o) in row.iter_mut().zip(&gain).zip(&offset) {
-            // Through i32, which the compiler converts four lanes at a time; a direct
-            // float-to-u8 cast is done one byte at a time.
-            *v = (f32::from(*v) * g + o).clamp(0.0, 255.0) as i32 as u8;
+        // One hash per pixel: three bytes for the luminance, a nibble for each chroma.
+        let row_seed = ((seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA)) >> 32) as u32;
+        let noise = luma
+            .iter_mut()
+            .zip(chroma_r.iter_mut())
+            .zip(chroma_b.iter_mut());
+        for (((l, r), b), x) in noise.zip(0u32..) {
+            let bits = hash32(row_seed.wrapping_add(x.wrapping_mul(0x9E37_79B9)));
+            let three = (bits & 0xFF) + (bits >> 8 & 0xFF) + (bits >> 16 & 0xFF);
+            *l = (three as f32 - 382.5) * luma_scale;
+            *r = ((bits >> 24 & 0xF) as f32 - 7.5) * chroma_scale;
+            *b = ((bits >> 28) as f32 - 7.5) * chroma_scale;
+        }
+        // Then `byte · light + noise`, four pixels (twelve bytes) at a time so that the
+        // arithmetic runs in vector lanes over whole bytes.
+        let mut quads = row.chunks_exact_mut(12);
+        let per_pixel = light.chunks_exact(4).zip(luma.chunks_exact(4));
+        let chroma = chroma_r.chunks_exact(4).zip(chroma_b.chunks_exact(4));
+        for (px, ((g, l), (r, b))) in (&mut quads).zip(per_pixel.zip(chroma)) {
+            let (mut g12, mut o12) = ([0f32; 12], [0f32; 12]);
+            for (i, (g12, o12)) in g12.iter_mut().zip(o12.iter_mut()).enumerate() {
+                let (p, c) = (i / 3, i % 3);
+                *g12 = g[p];
+                *o12 = l[p]
+                    + match c {
+                        0 => r[p],
+                        1 => 0.0,
+                        _ => b[p],
+                    };
+            }
+            for ((v, g), o) in px.iter_mut().zip(g12).zip(o12) {
+                *v = to_u8(f32::from(*v) * g + o);
+            }
+        }
+        let done = width / 4 * 4;
+        let rest = quads.into_remainder().chunks_exact_mut(3);
+        let per_pixel = light[done..].iter().zip(&luma[done..]);
+        let chroma = chroma_r[done..].iter().zip(&chroma_b[done..]);
+        for (px, ((&g, &l), (&r, &b))) in rest.zip(per_pixel.zip(chroma)) {
+            for (v, o) in px.iter_mut().zip([l + r, l, l + b]) {
+                *v = to_u8(f32::from(*v) * g + o);
+            }
         }
     }
+}
+
+/// A 32-bit integer hash (the "lowbias32" finaliser): consecutive inputs give unrelated
+/// outputs, with only 32-bit multiplies, which vector lanes have.
+pub(super) fn hash32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7feb_352d);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846c_a68b);
+    x ^ (x >> 16)
 }
 
 /// A presentation attack: the face is on a phone held up to the camera, so a dark bezel
@@ -411,11 +523,4 @@ fn screen(c: &mut Canvas) {
             }
         }
     }
-}
-
-/// The finaliser of MurmurHash3: turns consecutive counters into unrelated 64-bit values.
-fn fmix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-    z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    z ^ (z >> 33)
 }
