@@ -3,8 +3,8 @@
 //! decided (locally or by the callback, on the callback line, while the person waits),
 //! stored durably, written to the history and shown on the live feed.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -13,7 +13,7 @@ use super::config::DeviceError;
 use super::rooms::Rooms;
 use crate::schedule::{RateProfile, Schedule};
 use crate::store::Enqueued;
-use crate::synth::Generator;
+use crate::synth::{Generator, SynthConfig};
 use crate::wire;
 
 /// A record made and stored.
@@ -27,7 +27,12 @@ pub(super) struct Made {
 
 /// The job that makes records.
 pub(super) struct Maker {
-    generator: Arc<Generator>,
+    /// The device's generator, made at the first record: its population is most of an
+    /// idle terminal's memory, and a fleet's terminals may never make one. It follows
+    /// from `synth` and `sn` alone, so when it is made changes nothing it draws.
+    generator: OnceLock<Arc<Generator>>,
+    synth: SynthConfig,
+    sn: String,
     /// Held while a record is made, so that its number is stored before the next is taken.
     making: tokio::sync::Mutex<()>,
     made: AtomicU64,
@@ -35,13 +40,20 @@ pub(super) struct Maker {
 }
 
 impl Maker {
-    pub(super) fn new(generator: Generator) -> Self {
+    pub(super) fn new(synth: SynthConfig, sn: String) -> Self {
         Self {
-            generator: Arc::new(generator),
+            generator: OnceLock::new(),
+            synth,
+            sn,
             making: tokio::sync::Mutex::new(()),
             made: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         }
+    }
+
+    fn generator(&self) -> &Arc<Generator> {
+        self.generator
+            .get_or_init(|| Arc::new(Generator::new(&self.synth, self.sn.clone())))
     }
 
     /// Records and alarms made and stored so far.
@@ -61,7 +73,7 @@ impl Maker {
         code: wire::AlarmCode,
     ) -> Result<u64, DeviceError> {
         let _making = self.making.lock().await;
-        let generator = &self.generator;
+        let generator = self.generator();
         if !generator.config().api.profile().alarms {
             return Err(DeviceError::NoAlarms(generator.config().api));
         }
@@ -129,9 +141,10 @@ impl Maker {
         };
         // The verification `mode` in force is `/v1/device/functions`'s: records show it,
         // and their entry methods follow it.
+        let own = self.generator();
         let generator = match rooms.remote.functions().mode {
-            mode if mode == self.generator.config().mode => self.generator.clone(),
-            mode => Arc::new(self.generator.with_mode(mode)),
+            mode if mode == own.config().mode => own.clone(),
+            mode => Arc::new(own.with_mode(mode)),
         };
         let alarm = overrides
             .and_then(|o| o.get(wire::field::TYPE))
