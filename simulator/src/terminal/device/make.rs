@@ -25,6 +25,33 @@ pub(super) struct Made {
     pub(super) auth: Option<wire::AuthSummary>,
 }
 
+/// The snapshots drawn at once in this process: as many as there are cores. A terminal
+/// draws one at a time, but a fleet's terminals draw side by side, and each drawing on a
+/// blocking thread of its own put hundreds of threads on two cores when the fleet asked
+/// for more than the cores could draw: the threads that serve the API and push then got a
+/// sliver of the CPU, and every record cost more as the fleet grew. Waiting here costs
+/// nothing; a record is made when a core is free, as it would have been anyway.
+fn drawing() -> &'static tokio::sync::Semaphore {
+    static DRAWING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    DRAWING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs file work that waits for the disk (a record stored durably: its file and the
+/// counter written and synced) without holding up the runtime: on a multi-threaded
+/// runtime the worker hands its other tasks to another thread while it waits. A fleet's
+/// two workers each waiting on a sync otherwise held every terminal's API and pushes, and
+/// the disk's latency capped the fleet's rate. Elsewhere (a test's single thread) the
+/// work runs in place, as it always did.
+fn on_disk<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
 /// The job that makes records.
 pub(super) struct Maker {
     /// The device's generator, made at the first record: its population is most of an
@@ -84,7 +111,7 @@ impl Maker {
         };
         let body =
             serde_json::to_vec(&generator.alarm_event(&draw, rooms.now())).unwrap_or_default();
-        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+        let enqueued = on_disk(|| rooms.queue.store().enqueue(seq, &body))?;
         self.stored(rooms, enqueued);
         rooms.queue.wake();
         Ok(seq)
@@ -170,7 +197,9 @@ impl Maker {
         let library = rooms.library.clone();
         let remote = rooms.remote.clone();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
-        // threads that serve the API and drive the network.
+        // threads that serve the API and drive the network, and draw no more at once than
+        // there are cores (see `drawing`).
+        let _drawing = drawing().acquire().await;
         let (mut prepared, refused) = tokio::task::spawn_blocking(move || {
             if alarm {
                 let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
@@ -239,14 +268,17 @@ impl Maker {
             None => serde_json::to_vec(&event),
         }
         .unwrap_or_default();
-        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
-        crate::history::record_made(
-            &rooms.history,
-            &rooms.live,
-            seq,
-            &body,
-            rooms.remote.functions().record_image,
-        );
+        let enqueued = on_disk(|| {
+            let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+            crate::history::record_made(
+                &rooms.history,
+                &rooms.live,
+                seq,
+                &body,
+                rooms.remote.functions().record_image,
+            );
+            Ok::<_, crate::store::StoreError>(enqueued)
+        })?;
         self.stored(rooms, enqueued);
         Ok(Made { seq, body, auth })
     }
