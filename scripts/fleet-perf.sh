@@ -62,7 +62,7 @@ hwm_mib() {
 }
 # The fleet's acknowledged pushes so far.
 fleet_ok() {
-    curl -sf "http://$CONTROL/sim/fleet/stats" | jq '.data.total.ok'
+    curl -sf -m 120 "http://$CONTROL/sim/fleet/stats" | jq '.data.total.ok'
 }
 
 # Starts a fleet of $1 terminals at $2 records per second each pushing to $3; sets

@@ -30,9 +30,16 @@ impl Precision {
 }
 
 /// An HDR histogram of latencies in microseconds, from 1 µs to [`MAX_TRACKED_US`].
+///
+/// Its buckets are allocated at the first latency recorded and grow only as far as the
+/// slowest one: a histogram spanning the whole range at three digits is 172 kB, and a
+/// fleet keeps two per terminal, most of them empty or holding milliseconds. The buckets
+/// are those of the whole range either way, so the figures do not depend on the size.
 #[derive(Debug, Clone)]
 pub struct Histogram {
-    inner: hdrhistogram::Histogram<u64>,
+    precision: Precision,
+    /// `None` until something is recorded.
+    inner: Option<hdrhistogram::Histogram<u64>>,
 }
 
 impl Default for Histogram {
@@ -50,13 +57,22 @@ impl PartialEq for Histogram {
 impl Histogram {
     /// An empty histogram.
     pub fn new(precision: Precision) -> Self {
-        let inner = hdrhistogram::Histogram::new_with_bounds(
-            1,
-            MAX_TRACKED_US,
-            precision.significant_digits(),
-        )
-        .expect("static histogram bounds are valid");
-        Self { inner }
+        Self {
+            precision,
+            inner: None,
+        }
+    }
+
+    /// The buckets, allocated on first use: the smallest range, growing as values come.
+    fn buckets(&mut self) -> &mut hdrhistogram::Histogram<u64> {
+        let precision = self.precision;
+        self.inner.get_or_insert_with(|| {
+            let mut h =
+                hdrhistogram::Histogram::new_with_bounds(1, 2, precision.significant_digits())
+                    .expect("static histogram bounds are valid");
+            h.auto(true);
+            h
+        })
     }
 
     /// A histogram holding the `[microseconds, count]` pairs of [`pairs`](Self::pairs).
@@ -76,50 +92,56 @@ impl Histogram {
 
     fn record_us_n(&mut self, us: u64, n: u64) {
         // Clamped into the bounds, so recording cannot fail.
-        let _ = self.inner.record_n(us.clamp(1, MAX_TRACKED_US), n);
+        let _ = self.buckets().record_n(us.clamp(1, MAX_TRACKED_US), n);
     }
 
     /// Adds every count of `other`. Buckets add one by one, so the percentiles of the sum
     /// are exact, never averaged; a coarser `other` adds its bucket values.
     pub fn merge(&mut self, other: &Histogram) {
-        // Both share the bounds, so every value of `other` fits and add cannot fail.
-        let _ = self.inner.add(&other.inner);
+        // Both grow on demand, so every value of `other` fits and add cannot fail.
+        if let Some(other) = other.inner.as_ref().filter(|o| !o.is_empty()) {
+            let _ = self.buckets().add(other);
+        }
     }
 
     /// Forgets every count.
     pub fn reset(&mut self) {
-        self.inner.reset();
+        if let Some(inner) = &mut self.inner {
+            inner.reset();
+        }
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
+        self.inner
+            .as_ref()
+            .is_none_or(hdrhistogram::Histogram::is_empty)
     }
 
     /// Latencies recorded.
     #[cfg(test)]
     pub fn len(&self) -> u64 {
-        self.inner.len()
+        self.inner.as_ref().map_or(0, hdrhistogram::Histogram::len)
     }
 
     /// Latency at quantile `q` (0..=1), in milliseconds; 0 when empty.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.is_empty() {
-            return 0.0;
+        match &self.inner {
+            Some(inner) if !inner.is_empty() => ms(inner.value_at_quantile(q)),
+            _ => 0.0,
         }
-        ms(self.inner.value_at_quantile(q))
     }
 
     /// The slowest latency, in milliseconds; 0 when empty.
     pub fn max_ms(&self) -> f64 {
-        ms(self.inner.max())
+        self.inner.as_ref().map_or(0.0, |inner| ms(inner.max()))
     }
 
     /// The usual percentiles, all zero when empty.
     pub fn percentiles(&self) -> Percentiles {
-        if self.is_empty() {
+        let Some(inner) = self.inner.as_ref().filter(|i| !i.is_empty()) else {
             return Percentiles::default();
-        }
+        };
         Percentiles {
             p50: self.quantile_ms(0.50),
             p90: self.quantile_ms(0.90),
@@ -127,7 +149,7 @@ impl Histogram {
             p99: self.quantile_ms(0.99),
             p999: self.quantile_ms(0.999),
             max: self.max_ms(),
-            mean: self.inner.mean() / 1000.0,
+            mean: inner.mean() / 1000.0,
         }
     }
 
@@ -135,10 +157,12 @@ impl Histogram {
     /// serialised form results carry, from which [`from_pairs`](Self::from_pairs) rebuilds
     /// the histogram exactly.
     pub fn pairs(&self) -> Vec<(u64, u64)> {
-        self.inner
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
-            .collect()
+        self.inner.as_ref().map_or_else(Vec::new, |inner| {
+            inner
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        })
     }
 }
 
@@ -192,5 +216,39 @@ mod tests {
         assert!(h.quantile_ms(0.0) <= 0.001);
         h.reset();
         assert!(h.is_empty());
+    }
+
+    #[test]
+    fn buckets_grown_on_demand_read_as_the_whole_range_does() {
+        let mut whole =
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, MAX_TRACKED_US, 3).unwrap();
+        let mut grown = Histogram::default();
+        assert!(
+            grown.inner.is_none(),
+            "an empty histogram allocates nothing"
+        );
+        assert!(grown.clone().pairs().is_empty());
+        for i in 0..5000u64 {
+            let us = 1 + (i * i * 7919) % 2_000_000;
+            whole.record(us).unwrap();
+            grown.record(Duration::from_micros(us));
+        }
+        let pairs: Vec<(u64, u64)> = whole
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect();
+        assert_eq!(grown.pairs(), pairs);
+        assert_eq!(grown.max_ms(), ms(whole.max()));
+        for q in [0.0, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(grown.quantile_ms(q), ms(whole.value_at_quantile(q)));
+        }
+        let mut merged = Histogram::default();
+        merged.merge(&Histogram::default());
+        assert!(
+            merged.inner.is_none(),
+            "merging an empty one allocates nothing"
+        );
+        merged.merge(&grown);
+        assert_eq!(merged, grown);
     }
 }

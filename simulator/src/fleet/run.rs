@@ -9,6 +9,7 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+use futures_util::StreamExt;
 use futures_util::future::join_all;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
@@ -75,7 +76,6 @@ impl Fleet {
         }
         std::fs::create_dir_all(&config.state)
             .map_err(io(format!("cannot create {}", config.state.display())))?;
-        let seed = config.terminal.device.synth.seed;
         let account = &config.terminal.device.account;
         let scheme = if config.terminal.https {
             "https"
@@ -86,24 +86,18 @@ impl Fleet {
         let mut members = Vec::with_capacity(indices.len());
         let mut devices = Vec::with_capacity(indices.len());
         let mut announced = Vec::with_capacity(indices.len());
-        for index in indices {
-            let sn = crate::synth::device_sn(seed, index);
-            let addr = config.addressing.addr(index)?;
-            let dir = config.state.join(&sn);
-            let mut host_config = config.terminal.clone();
-            let clock = Drift::new(config.terminal.device.clock.clone());
-            host_config.device.clock = clock.clone();
-            if host_config.https && host_config.cert.is_none() {
-                ensure_certificate(&dir, &sn, addr.ip())?;
-            }
-            host_config.device.sn.clone_from(&sn);
-            host_config.device.state_dir.clone_from(&dir);
-            let host = Host::new(host_config);
-            let host_err = |source| FleetError::Host {
-                sn: sn.clone(),
-                source,
-            };
-            let first = host.first_boot().map_err(host_err)?;
+        let mut boots = futures_util::stream::iter(indices)
+            .map(|index| boot(&config, index))
+            .buffered(CONCURRENT_BOOTS);
+        while let Some(booted) = boots.next().await {
+            let Booting {
+                sn,
+                addr,
+                dir,
+                clock,
+                host,
+                first,
+            } = booted?;
             let listener = TcpListener::bind(addr)
                 .await
                 .map_err(io(format!("terminal {sn}: cannot listen on {addr}")))?;
@@ -140,6 +134,7 @@ impl Fleet {
                 listener,
             });
         }
+        drop(boots);
         let control = TcpListener::bind(config.control).await.map_err(io(format!(
             "cannot listen on {} for the control API",
             config.control
@@ -232,14 +227,22 @@ impl Fleet {
         let until = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
+        // Each terminal is a task of its own, as each `facesim device` is a process of
+        // its own: the runtime spreads them over its threads and wakes only the ones with
+        // something to do, where one future joining them all ran every terminal on the
+        // thread that awaits the fleet.
         let hosts = join_all(self.ready.into_iter().map(|r| {
             let stopped = until(stopped.clone());
+            let sn = r.first.device().sn().to_string();
+            let task =
+                tokio::spawn(async move { r.host.run_from(r.first, r.listener, stopped).await });
             async move {
-                let sn = r.first.device().sn().to_string();
-                r.host
-                    .run_from(r.first, r.listener, stopped)
-                    .await
-                    .map_err(|source| FleetError::Host { sn, source })
+                match task.await {
+                    Ok(result) => result.map_err(|source| FleetError::Host { sn, source }),
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    // Cancelled only when the runtime shuts down, which stops the fleet.
+                    Err(_) => Ok(()),
+                }
             }
         }));
         let mdns = async {
@@ -269,6 +272,62 @@ impl Fleet {
         };
         let (results, (), (), (), ()) = tokio::join!(hosts, control, mdns, signal, building);
         results.into_iter().collect()
+    }
+}
+
+/// First boots under way at once. A first boot is file work (directories, state files
+/// written and synced, a certificate made on the first start): done one after the other,
+/// a thousand terminals wait on the disk a thousand times in a row; a few dozen at once
+/// keep the disk's queue full while the two cores stay free for the rest.
+const CONCURRENT_BOOTS: usize = 32;
+
+/// One terminal booted, before its listener is bound.
+struct Booting {
+    sn: String,
+    addr: SocketAddr,
+    dir: PathBuf,
+    clock: std::sync::Arc<Drift>,
+    host: Host,
+    first: FirstBoot,
+}
+
+/// Terminal `index`'s first boot (and, on the first start, its certificate), on the
+/// runtime's blocking threads.
+async fn boot(config: &FleetConfig, index: u32) -> Result<Booting, FleetError> {
+    let sn = crate::synth::device_sn(config.terminal.device.synth.seed, index);
+    let addr = config.addressing.addr(index)?;
+    let dir = config.state.join(&sn);
+    let mut host_config = config.terminal.clone();
+    let clock = Drift::new(config.terminal.device.clock.clone());
+    host_config.device.clock = clock.clone();
+    host_config.device.sn.clone_from(&sn);
+    host_config.device.state_dir.clone_from(&dir);
+    let task = tokio::task::spawn_blocking(move || {
+        if host_config.https && host_config.cert.is_none() {
+            ensure_certificate(&dir, &sn, addr.ip())?;
+        }
+        let host = Host::new(host_config);
+        let first = host.first_boot().map_err(|source| FleetError::Host {
+            sn: sn.clone(),
+            source,
+        })?;
+        Ok(Booting {
+            sn,
+            addr,
+            dir,
+            clock,
+            host,
+            first,
+        })
+    });
+    match task.await {
+        Ok(booted) => booted,
+        // A panic in a boot is the boot's, as it was when boots ran on this task.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(FleetError::Io {
+            what: format!("terminal {index}: its boot was cancelled"),
+            source: std::io::Error::other(e),
+        }),
     }
 }
 

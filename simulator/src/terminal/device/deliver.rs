@@ -2,8 +2,8 @@
 //! off after failures), the trigger's delivery ahead of the backlog, and acting on each
 //! answer as the terminal's door and screen would.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use tokio::sync::broadcast;
@@ -31,7 +31,9 @@ pub(super) struct DoorCounts {
 pub(super) struct Courier {
     line: PushLine,
     recorder: Recorder,
-    attempts: broadcast::Sender<Attempt>,
+    /// Shared, not copied, into each receiver's slot: the channel allocates all its slots
+    /// at once, 256 copies of an attempt per terminal otherwise.
+    attempts: broadcast::Sender<Arc<Attempt>>,
     redeliveries: AtomicU64,
     door: DoorCounts,
     screen: Mutex<Option<String>>,
@@ -66,7 +68,7 @@ impl Courier {
     }
 
     /// Every delivery attempt from now on.
-    pub(super) fn attempts(&self) -> broadcast::Receiver<Attempt> {
+    pub(super) fn attempts(&self) -> broadcast::Receiver<Arc<Attempt>> {
         self.attempts.subscribe()
     }
 
@@ -131,12 +133,12 @@ impl Courier {
         dest: &Destination,
         seq: u64,
         body: Vec<u8>,
-        seen: &mut broadcast::Receiver<Attempt>,
+        seen: &mut broadcast::Receiver<Arc<Attempt>>,
     ) -> Result<Attempt, DeviceError> {
         let turn = self.line.turn().await;
         loop {
             match seen.try_recv() {
-                Ok(attempt) if attempt.seq == seq => return Ok(attempt),
+                Ok(attempt) if attempt.seq == seq => return Ok(Arc::unwrap_or_clone(attempt)),
                 Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
                 Err(_) => break,
             }
@@ -185,7 +187,7 @@ impl Courier {
             latency: delivery.latency,
             queued: rooms.queue.store().depth(),
         };
-        let _ = self.attempts.send(attempt.clone());
+        let _ = self.attempts.send(Arc::new(attempt.clone()));
         rooms.activity.bump();
         Ok(attempt)
     }

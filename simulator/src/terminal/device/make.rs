@@ -3,8 +3,8 @@
 //! decided (locally or by the callback, on the callback line, while the person waits),
 //! stored durably, written to the history and shown on the live feed.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -13,7 +13,7 @@ use super::config::DeviceError;
 use super::rooms::Rooms;
 use crate::schedule::{RateProfile, Schedule};
 use crate::store::Enqueued;
-use crate::synth::Generator;
+use crate::synth::{Generator, SynthConfig};
 use crate::wire;
 
 /// A record made and stored.
@@ -25,9 +25,45 @@ pub(super) struct Made {
     pub(super) auth: Option<wire::AuthSummary>,
 }
 
+/// The snapshots drawn at once in this process: four per core. A terminal draws one at
+/// a time, but a fleet's terminals draw side by side, and each drawing on a blocking
+/// thread of its own put hundreds of threads on two cores when the fleet asked for more
+/// than the cores could draw: the threads that serve the API and push then got a sliver
+/// of the CPU, and every record cost more as the fleet grew. One per core was measured
+/// too few on a shared machine (a drawing waits for the CPU as long as it draws: 65 of
+/// 200 records/s held at 1,000 terminals, against all 200 with four per core).
+fn drawing() -> &'static tokio::sync::Semaphore {
+    static DRAWING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    DRAWING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores * DRAWINGS_PER_CORE)
+    })
+}
+
+/// See [`drawing`].
+const DRAWINGS_PER_CORE: usize = 4;
+
+/// Runs file work that waits for the disk (a record stored durably: its file and the
+/// counter written and synced) without holding up the runtime: on a multi-threaded
+/// runtime the worker hands its other tasks to another thread while it waits. A fleet's
+/// two workers each waiting on a sync otherwise held every terminal's API and pushes, and
+/// the disk's latency capped the fleet's rate. Elsewhere (a test's single thread) the
+/// work runs in place, as it always did.
+fn on_disk<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
 /// The job that makes records.
 pub(super) struct Maker {
-    generator: Arc<Generator>,
+    /// The device's generator, made at the first record: its population is most of an
+    /// idle terminal's memory, and a fleet's terminals may never make one. It follows
+    /// from `synth` and `sn` alone, so when it is made changes nothing it draws.
+    generator: OnceLock<Arc<Generator>>,
+    synth: SynthConfig,
+    sn: String,
     /// Held while a record is made, so that its number is stored before the next is taken.
     making: tokio::sync::Mutex<()>,
     made: AtomicU64,
@@ -35,13 +71,20 @@ pub(super) struct Maker {
 }
 
 impl Maker {
-    pub(super) fn new(generator: Generator) -> Self {
+    pub(super) fn new(synth: SynthConfig, sn: String) -> Self {
         Self {
-            generator: Arc::new(generator),
+            generator: OnceLock::new(),
+            synth,
+            sn,
             making: tokio::sync::Mutex::new(()),
             made: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         }
+    }
+
+    fn generator(&self) -> &Arc<Generator> {
+        self.generator
+            .get_or_init(|| Arc::new(Generator::new(&self.synth, self.sn.clone())))
     }
 
     /// Records and alarms made and stored so far.
@@ -61,7 +104,7 @@ impl Maker {
         code: wire::AlarmCode,
     ) -> Result<u64, DeviceError> {
         let _making = self.making.lock().await;
-        let generator = &self.generator;
+        let generator = self.generator();
         if !generator.config().api.profile().alarms {
             return Err(DeviceError::NoAlarms(generator.config().api));
         }
@@ -72,7 +115,7 @@ impl Maker {
         };
         let body =
             serde_json::to_vec(&generator.alarm_event(&draw, rooms.now())).unwrap_or_default();
-        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+        let enqueued = on_disk(|| rooms.queue.store().enqueue(seq, &body))?;
         self.stored(rooms, enqueued);
         rooms.queue.wake();
         Ok(seq)
@@ -129,9 +172,10 @@ impl Maker {
         };
         // The verification `mode` in force is `/v1/device/functions`'s: records show it,
         // and their entry methods follow it.
+        let own = self.generator();
         let generator = match rooms.remote.functions().mode {
-            mode if mode == self.generator.config().mode => self.generator.clone(),
-            mode => Arc::new(self.generator.with_mode(mode)),
+            mode if mode == own.config().mode => own.clone(),
+            mode => Arc::new(own.with_mode(mode)),
         };
         let alarm = overrides
             .and_then(|o| o.get(wire::field::TYPE))
@@ -157,7 +201,9 @@ impl Maker {
         let library = rooms.library.clone();
         let remote = rooms.remote.clone();
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
-        // threads that serve the API and drive the network.
+        // threads that serve the API and drive the network, and draw no more at once than
+        // there are cores (see `drawing`).
+        let _drawing = drawing().acquire().await;
         let (mut prepared, refused) = tokio::task::spawn_blocking(move || {
             if alarm {
                 let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
@@ -226,14 +272,17 @@ impl Maker {
             None => serde_json::to_vec(&event),
         }
         .unwrap_or_default();
-        let enqueued = rooms.queue.store().enqueue(seq, &body)?;
-        crate::history::record_made(
-            &rooms.history,
-            &rooms.live,
-            seq,
-            &body,
-            rooms.remote.functions().record_image,
-        );
+        let enqueued = on_disk(|| {
+            let enqueued = rooms.queue.store().enqueue(seq, &body)?;
+            crate::history::record_made(
+                &rooms.history,
+                &rooms.live,
+                seq,
+                &body,
+                rooms.remote.functions().record_image,
+            );
+            Ok::<_, crate::store::StoreError>(enqueued)
+        })?;
         self.stored(rooms, enqueued);
         Ok(Made { seq, body, auth })
     }

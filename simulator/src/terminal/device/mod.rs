@@ -27,7 +27,6 @@ use crate::history::RecordLog;
 use crate::lines::Network;
 use crate::push::Pusher;
 use crate::store::Store;
-use crate::synth::Generator;
 use crate::wire::{self, Identity, Subscription};
 use deliver::Courier;
 use make::Maker;
@@ -77,7 +76,6 @@ impl Device {
     /// [`DeviceError`] when the state directory or the HTTP client cannot be set up.
     pub(crate) fn open_on(config: DeviceConfig, network: Network) -> Result<Self, DeviceError> {
         let queue = Queue::open(Store::open(&config.state_dir, config.queue_cap)?)?;
-        let generator = Generator::new(&config.synth, config.sn.clone());
         let pusher = Pusher::new(&config.push)?;
         let activity = crate::activity::Activity::new();
         let profile = config.synth.api.profile();
@@ -103,6 +101,7 @@ impl Device {
         let settings = crate::settings::Settings::open(&config.state_dir, profile)?;
         let maintenance =
             crate::maintenance::Maintenance::open(&config.state_dir, config.clock.clone())?;
+        let maker = Maker::new(config.synth.clone(), config.sn.clone());
         let rooms = Rooms {
             queue,
             identity: Identity::of(&config.sn, &config.account.username),
@@ -117,7 +116,7 @@ impl Device {
         Ok(Self {
             inner: Arc::new(Inner {
                 rooms,
-                maker: Maker::new(generator),
+                maker,
                 courier: Courier::new(pusher, network),
                 access,
                 maintenance,
@@ -256,7 +255,7 @@ impl Device {
     }
 
     /// Every delivery attempt from now on.
-    pub fn attempts(&self) -> broadcast::Receiver<Attempt> {
+    pub fn attempts(&self) -> broadcast::Receiver<Arc<Attempt>> {
         self.inner.courier.attempts()
     }
 
