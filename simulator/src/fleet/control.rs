@@ -81,15 +81,23 @@ fn routes(
         .and(warp::get())
         .and(with.clone())
         .then(|m: Members| async move { metrics(&m.stats().await) });
+    // Only the switches' own names match here, so that a drift the drift route refused
+    // (a body too large: 413) is not answered 404 by this route instead.
     let switch = warp::path!("sim" / "fleet" / String / String)
         .and(warp::post())
+        .and_then(|sn: String, to: String| async move {
+            match to.as_str() {
+                "online" | "offline" | "reboot" => Ok((sn, to)),
+                _ => Err(warp::reject::not_found()),
+            }
+        })
+        .untuple_one()
         .and(with)
         .map(|sn: String, to: String, m: Members| {
             let done = match to.as_str() {
                 "online" => m.set_online(&sn, true),
                 "offline" => m.set_online(&sn, false),
-                "reboot" => m.reboot(&sn),
-                _ => return error_reply(StatusCode::NOT_FOUND, "no such path"),
+                _ => m.reboot(&sn),
             };
             answer(done, || match to.as_str() {
                 "reboot" => serde_json::json!({ "sn": sn, "rebooting": true }),
@@ -191,6 +199,16 @@ mod tests {
             .reply(&routes)
             .await;
         assert_eq!(r.status(), 400);
+        let r = warp::test::request()
+            .method("POST")
+            .path("/sim/fleet/PS1/drift")
+            .body(format!(
+                "{{\"seconds\": 1{}}}",
+                " ".repeat(BODY_LIMIT as usize)
+            ))
+            .reply(&routes)
+            .await;
+        assert_eq!(r.status(), 413, "a drift body over the limit");
         let r = warp::test::request()
             .path("/sim/fleet/PS1/stats")
             .reply(&routes)
