@@ -104,13 +104,6 @@ fn helmet(px: &mut [u8], cx: f32, cy: f32, r: f32, ry: f32) {
     }
 }
 
-async fn device(dir: &std::path::Path, api: ApiVersion) -> TestDevice {
-    let mut config = support::device_config(dir, 0.0);
-    config.synth.api = api;
-    config.push.api = api;
-    support::device(config).await
-}
-
 /// The one entry of a quality answer, checked to hold the drawn head's centre and to be
 /// about as wide as the head.
 fn one_face(body: &Value, drawn: &Drawn) -> (i64, Value) {
@@ -145,7 +138,7 @@ fn one_face(body: &Value, drawn: &Drawn) -> (i64, Value) {
 #[tokio::test]
 async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     for seed in [2, 8, 11] {
         let drawn = plain(seed, (480, 640), straight);
         let (status, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
@@ -195,7 +188,7 @@ async fn feature_is_what_enrolment_stores_and_masked_photos_are_refused_alike() 
     use base64::Engine;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let photo = plain(8, (480, 640), straight).jpeg;
     let (status, body) = post_image(&dev, "feature", &photo).await;
     assert_eq!(status, 200, "{body}");
@@ -240,7 +233,7 @@ async fn feature_is_what_enrolment_stores_and_masked_photos_are_refused_alike() 
 #[tokio::test]
 async fn malformed_requests_get_envelopes_and_old_versions_have_no_such_routes() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = device(dir.path(), ApiVersion::V1_3).await;
+    let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     let photo = plain(8, (240, 320), straight).jpeg;
     let url = format!("{}/v1/ai/recognitionquality", dev.api);
     let multipart_type = format!("multipart/form-data; boundary={BOUNDARY}");
@@ -306,7 +299,7 @@ async fn malformed_requests_get_envelopes_and_old_versions_have_no_such_routes()
     dev.stop().await;
 
     let dir = tempfile::tempdir().unwrap();
-    let old = device(dir.path(), ApiVersion::V1_0).await;
+    let old = support::device_of(dir.path(), ApiVersion::V1_0).await;
     let (status, body) = post_image(&old, "feature", &photo).await;
     assert_eq!((status, body["code"].as_i64()), (404, Some(404)), "{body}");
     old.stop().await;
@@ -319,7 +312,7 @@ async fn vendor_pictures() {
     let dir = std::env::var("FACESIM_VENDOR_PICTURES").expect("FACESIM_VENDOR_PICTURES");
     let read = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let dev = device(tmp.path(), ApiVersion::V1_2).await;
+    let dev = support::device_of(tmp.path(), ApiVersion::V1_2).await;
     // (picture, left, right, top, bottom lower bounds, code)
     for (name, l, r, t, b, code) in [
         ("face_Andy-Lau.jpeg", 200, 300, 100, 300, 0),
