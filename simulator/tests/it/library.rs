@@ -487,6 +487,84 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
     dev.stop().await;
 }
 
+/// The snapshot of the next unmasked record naming someone, with their user id.
+async fn next_unmasked_face(
+    dev: &TestDevice,
+    received: &mut tokio::sync::mpsc::UnboundedReceiver<facesim::receiver::Received>,
+) -> (String, facesim::synth::signature::FaceSignature) {
+    for _ in 0..60 {
+        let (status, _) = dev.trigger(&json!({})).await;
+        assert_eq!(status, 200);
+        let got = received.recv().await.unwrap();
+        let record = got.event.as_record().unwrap().clone();
+        if let Some(user) = record.user
+            && record.mask != facesim_proto::wire::Mask::Worn
+        {
+            let jpeg = base64::engine::general_purpose::STANDARD
+                .decode(&record.rgb_image)
+                .unwrap();
+            let sign = facesim::synth::signature::FaceSignature::of(&jpeg).unwrap();
+            return (user.user_id.to_string(), sign);
+        }
+    }
+    panic!("no unmasked record of an enrolled person in 60");
+}
+
+#[tokio::test]
+async fn a_changed_photo_is_what_the_next_snapshots_are_made_from() {
+    let (rx_srv, mut received) = support::receiver(facesim::receiver::ReceiverConfig {
+        api: ApiVersion::V1_3,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = support::versioned_config(dir.path(), ApiVersion::V1_3);
+    config.synth.alarm_share = Some(0.0);
+    let dev = support::device(config).await;
+    let sdk = Sdk {
+        token: sdk_token(&dev).await,
+        dev: &dev,
+    };
+    let id = "7d1e0c2a-0000-4000-8000-000000000001";
+    let enrol = json!({"user_id": id, "name": "Changes", "avatar": photo(1)});
+    assert_eq!(sdk.send("POST", "/v1/user", Some(enrol)).await.0, 200);
+    let subscribe =
+        json!({"event_dest": format!("http://{}/eventRcv", rx_srv.addr), "enabled": false});
+    let (status, _) = sdk
+        .send("POST", "/v1/event/subscribe", Some(subscribe))
+        .await;
+    assert_eq!(status, 200);
+    let sign = |n: u64| {
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(photo(n))
+            .unwrap();
+        facesim::synth::signature::FaceSignature::of(&jpeg).unwrap()
+    };
+    let (old, new) = (sign(1), sign(4));
+    let (who, shot) = next_unmasked_face(&dev, &mut received).await;
+    assert_eq!(who, id);
+    let (to_old, to_new) = (shot.distance(&old), shot.distance(&new));
+    assert!(
+        to_old < to_new,
+        "before: {to_old} to the photo, {to_new} to the next"
+    );
+    // A new photo for the same person: the snapshots follow it at once, although the
+    // state of the first photo is kept for the process.
+    let change = json!({"name": "Changes", "avatar": photo(4)});
+    let (status, body) = sdk
+        .send("PUT", &format!("/v1/user/id/{id}"), Some(change))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (who, shot) = next_unmasked_face(&dev, &mut received).await;
+    assert_eq!(who, id);
+    let (to_old, to_new) = (shot.distance(&old), shot.distance(&new));
+    assert!(
+        to_new < to_old,
+        "after: {to_new} to the new photo, {to_old} to the old one"
+    );
+    dev.stop().await;
+}
+
 #[tokio::test]
 async fn rules_visitors_and_the_blacklist_decide_the_door() {
     let (rx_srv, mut received) = support::receiver(facesim::receiver::ReceiverConfig {

@@ -215,7 +215,7 @@ impl Maker {
             }
             let mut refused = None;
             let prepared = remote.prepare(&generator, caller, seq, timestamp, || {
-                let photo = |id: &str| library.photo(id);
+                let photo = |id: &str| library.enrolled(id);
                 let made = crate::library::recognise::event(
                     &generator, &view, &effects, &photo, seq, timestamp, forced,
                 );

@@ -9,6 +9,8 @@
 //! who is seen is drawn from the record's own stream, and an enrolled person's face is
 //! the synthetic face seeded by the seed and their `user_id`.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::SeedableRng;
@@ -19,7 +21,7 @@ use super::rules::{Admission, evaluate};
 use super::state::View;
 use crate::profile::{PersonKind, Profile};
 use crate::seed::{Domain, fnv1a, splitmix64};
-use crate::synth::avatar::{DeriveOptions, derive};
+use crate::synth::avatar::{DeriveOptions, Enrolled};
 use crate::synth::face::{Look, Region};
 use crate::synth::{Draw, Generator};
 use crate::wire::{
@@ -117,14 +119,14 @@ fn pick(generator: &Generator, count: usize, seq: u64) -> usize {
 
 /// The event of record `seq` made at `timestamp` (Unix seconds).
 ///
-/// An enrolled person's snapshot is derived from their photo (`photo` gives it by
-/// `user_id`), so that a receiver comparing faces sees the same person; a photo that
+/// An enrolled person's snapshot is derived from their photo (`photo` gives its state
+/// by `user_id`), so that a receiver comparing faces sees the same person; a photo that
 /// cannot be used, or none, gives the synthetic face seeded by their `user_id`.
 pub fn event(
     generator: &Generator,
     view: &View,
     effects: &Effects,
-    photo: &dyn Fn(&str) -> Option<Vec<u8>>,
+    photo: &dyn Fn(&str) -> Option<Arc<Enrolled>>,
     seq: u64,
     timestamp: i64,
     forced: Option<Forced>,
@@ -172,9 +174,9 @@ pub fn event(
     let cfg = generator.config();
     let derived = enrolled
         .and_then(|person| photo(&ids::text(&person.user_id)))
-        .and_then(|avatar| {
+        .and_then(|enrolled| {
             let options = DeriveOptions::of(cfg, generator.sn(), draw.mask == Mask::Worn);
-            derive(&avatar, cfg.seed, seq, &options).ok()
+            enrolled.derive(cfg.seed, seq, &options).ok()
         });
     let jpeg = derived.unwrap_or_else(|| generator.snapshot(&draw));
     let mut record = generator.record(&draw, STANDARD.encode(&jpeg), timestamp);

@@ -9,8 +9,11 @@ use super::state::{
     Library, LibraryError, MAX_AVATAR_BYTES, MAX_FEATURE_BYTES, State, Stored, digest_hex, invalid,
     io,
 };
+use std::sync::Arc;
+
 use super::{batch, ids};
 use crate::profile::PersonKind;
+use crate::synth::avatar::Enrolled;
 use crate::synth::quality::FaceError;
 use crate::wire::{BatchErrors, IdList, Page, SearchRequest, UserInput, UserOutput};
 
@@ -356,18 +359,20 @@ impl Library {
         Ok(self.render_user(&stored.user, self.read_avatar(stored)?))
     }
 
-    /// The enrolled photo of user `id` (decoded), when they have one: what their
-    /// snapshots are derived from.
-    pub fn photo(&self, id: &str) -> Option<Vec<u8>> {
-        use base64::Engine as _;
-        let avatar = self.get_user(id).ok()?.avatar;
-        (!avatar.is_empty())
-            .then(|| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(avatar)
-                    .ok()
-            })
-            .flatten()
+    /// The state of user `id`'s enrolled photo, when they have one: what their snapshots
+    /// are derived from. Built once per photo (see `faces`).
+    pub fn enrolled(&self, id: &str) -> Option<Arc<Enrolled>> {
+        let id = ids::parse_text(id, "user_id", self.profile).ok()?;
+        let file = self.lock().users.get(&id)?.avatar_file.clone()?;
+        // The file is named `<user digest>-<content digest>.b64`: the content's part
+        // names the photo, whoever it is enrolled for.
+        let key = file
+            .split_once('-')
+            .map_or(file.as_str(), |(_, content)| content);
+        super::faces::enrolled(key, || {
+            let text = std::fs::read_to_string(self.avatar_path(&file)).ok()?;
+            STANDARD.decode(text.trim()).ok()
+        })
     }
 
     /// `DELETE /v1/user/id/{id}`.
