@@ -379,6 +379,7 @@ fn coverage(cover: &mut [f32], p: &Paint, edge: f32) {
 /// `as u8` would, but through the float's bits (adding 2²³ leaves the integer in the
 /// low mantissa bits), which vectorises where a float-to-integer cast does not. Values a
 /// thousandth under an integer round up to it, which no eye can tell.
+#[inline(always)]
 pub(super) fn to_u8(v: f32) -> u8 {
     ((v - 0.499).clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8
 }
@@ -491,6 +492,7 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
 
 /// A 32-bit integer hash (the "lowbias32" finaliser): consecutive inputs give unrelated
 /// outputs, with only 32-bit multiplies, which vector lanes have.
+#[inline(always)]
 pub(super) fn hash32(mut x: u32) -> u32 {
     x ^= x >> 16;
     x = x.wrapping_mul(0x7feb_352d);
