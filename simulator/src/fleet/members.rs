@@ -13,6 +13,7 @@ use super::drift::Drift;
 use crate::device::Device;
 use crate::host::Phase;
 use crate::lines::Network;
+use crate::profile::ApiVersion;
 use crate::wire::{FleetStats, FleetTotal, TerminalStats};
 
 /// One running terminal.
@@ -26,6 +27,9 @@ pub(super) struct Member {
     pub(super) network: Network,
     /// The terminal's clock.
     pub(super) clock: Arc<Drift>,
+    /// The API version of its first boot, told while it is down (an upgrade through its
+    /// API changes it, which its device then says).
+    pub(super) api: ApiVersion,
 }
 
 impl Member {
@@ -192,6 +196,7 @@ impl Members {
             up: device.is_some(),
             online,
             drift: member.clock.seconds(),
+            api_version: device.as_ref().map_or(member.api, Device::api).to_string(),
             stats,
         }
     }

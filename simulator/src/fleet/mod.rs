@@ -7,7 +7,7 @@
 //!
 //! `config` is what a fleet is given, `manifest` what it publishes, `members` the running
 //! terminals as the control API sees them, `control` that API's routes, `drift` a
-//! terminal's own clock, `mdns` the announcements, and `run` the fleet from start to
+//! terminal's own clock, `versions` which API version each terminal speaks, `mdns` the announcements, and `run` the fleet from start to
 //! shutdown; `building` makes the fleet one building (`--profile building`).
 
 mod building;
@@ -18,6 +18,7 @@ pub mod manifest;
 mod mdns;
 mod members;
 mod run;
+mod versions;
 
 pub use building::{
     Building, BuildingConfig, BuildingError, MAX_CLOCK, MAX_OCCUPANTS, MIN_WALK, Progress, Seen,
@@ -26,3 +27,4 @@ pub use building::{
 pub use config::{Addressing, Fault, FleetConfig, FleetError};
 pub use members::{Members, SwitchError, UnknownTerminal};
 pub use run::Fleet;
+pub use versions::{Versions, mixed_version};

@@ -19,6 +19,7 @@ use super::config::{FleetConfig, FleetError};
 use super::control::{self, BASE};
 use super::drift::Drift;
 use super::mdns::Announced;
+use super::versions::{Versions, mixed_version};
 use super::members::{Member, Members};
 use crate::host::{FirstBoot, Host};
 use crate::store::{CERT_FILE, KEY_FILE};
@@ -121,6 +122,7 @@ impl Fleet {
                 password: account.password.clone(),
             });
             members.push(Member {
+                api: first.device().api(),
                 sn,
                 url,
                 addr,
@@ -302,6 +304,12 @@ async fn boot(config: &FleetConfig, index: u32) -> Result<Booting, FleetError> {
     host_config.device.clock = clock.clone();
     host_config.device.sn.clone_from(&sn);
     host_config.device.state_dir.clone_from(&dir);
+    if config.versions == Versions::Mix {
+        // A new directory takes the terminal's dealt version; an existing one keeps its
+        // own, as a terminal keeps its firmware across restarts.
+        host_config.api = None;
+        host_config.device.synth.api = mixed_version(config.terminal.device.synth.seed, index);
+    }
     let task = tokio::task::spawn_blocking(move || {
         if host_config.https && host_config.cert.is_none() {
             ensure_certificate(&dir, &sn, addr.ip())?;

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::{FleetArgs, FleetProfile, UsageError};
+use crate::app::cli::{ApiChoice, FleetArgs, FleetProfile, UsageError};
 use facesim::device::DeviceConfig;
 use facesim::fleet::{
-    Addressing, BuildingConfig, Fault, Fleet, FleetConfig, FleetError, Members, parse_time_of_day,
+    Addressing, BuildingConfig, Fault, Fleet, FleetConfig, FleetError, Members, Versions,
+    parse_time_of_day,
 };
 use facesim::host::HostConfig;
 use facesim::load::Shard;
@@ -114,8 +115,12 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
                 },
                 ..terminal.device
             },
-            // Without --api-version each terminal keeps its state directory's version.
-            api: args.terminal.synth.api_version,
+            // Without --api-version (and under `mix`) each terminal keeps its state
+            // directory's version.
+            api: match args.terminal.synth.api_version {
+                Some(ApiChoice::One(v)) => Some(v),
+                Some(ApiChoice::Mix) | None => None,
+            },
             https: true,
             cert: None,
             reboot_time: terminal.reboot_time,
@@ -124,6 +129,11 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         faults,
         mdns: args.mdns,
         shard,
+        versions: if args.terminal.synth.api_version == Some(ApiChoice::Mix) {
+            Versions::Mix
+        } else {
+            Versions::Given
+        },
     })
 }
 
