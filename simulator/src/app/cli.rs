@@ -231,6 +231,11 @@ pub struct FleetArgs {
     /// Days the building walks before it falls quiet [default: day after day].
     #[arg(long, value_name = "N")]
     pub days: Option<u64>,
+    /// Enrol the building's employees and visitors (id, name, type and photo, as
+    /// /sim/fleet/people lists them) on every terminal before the day begins, as a
+    /// platform would through /v1/user (--profile building).
+    #[arg(long)]
+    pub enrol: bool,
     #[command(flatten)]
     pub terminal: TerminalArgs,
 }

@@ -155,6 +155,11 @@ impl Members {
         Ok(())
     }
 
+    /// How many seconds terminal `sn`'s clock runs ahead of the fleet's (negative: behind).
+    pub fn drift(&self, sn: &str) -> Option<i64> {
+        self.find(sn).ok().map(|m| m.clock.seconds())
+    }
+
     /// Reboots terminal `sn` as its API's reboot does: it stops, stays down for the reboot
     /// time, and boots again with its state (and its network as the switch left it).
     ///

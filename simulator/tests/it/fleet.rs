@@ -21,7 +21,7 @@ use crate::support::{self, call, device_config, receiver};
 
 const TERMINALS: u32 = 3;
 /// The fleet's fixed clock in these tests (`support::device_config`'s).
-const FIXED_CLOCK: i64 = 1_660_625_866;
+pub(crate) const FIXED_CLOCK: i64 = 1_660_625_866;
 
 /// A fleet of `TERMINALS` on their own loopback addresses, over HTTPS, in `dir`.
 pub(crate) fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
@@ -701,9 +701,15 @@ async fn shards_of_a_fleet_are_disjoint_and_together_the_whole_fleet() {
     }
 }
 
+/// A `facesim fleet` process and what it has logged so far.
+struct FleetProcess {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
 /// A `facesim fleet` process on free ports in `dir`, with `args` after the common ones;
 /// returns it once it says it is ready, with its manifest as the file has it.
-fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (std::process::Child, Manifest) {
+fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (FleetProcess, Manifest) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
@@ -719,7 +725,9 @@ fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (std::process::Child, Ma
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (ready_tx, ready) = std::sync::mpsc::channel();
+    let kept = log.clone();
     std::thread::spawn(move || {
         let mut ready_tx = Some(ready_tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -728,18 +736,20 @@ fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (std::process::Child, Ma
                     let _ = tx.send(());
                 }
             }
+            kept.lock().unwrap().push(line);
         }
     });
     ready
         .recv_timeout(Duration::from_secs(30))
-        .expect("the fleet announces itself");
+        .unwrap_or_else(|_| panic!("the fleet announces itself: {:?}", log.lock().unwrap()));
     let manifest =
         facesim::fleet::manifest::read(&dir.join(facesim_proto::wire::MANIFEST_FILE)).unwrap();
-    (child, manifest)
+    (FleetProcess { child, log }, manifest)
 }
 
 /// Stops a fleet process with SIGTERM and waits (bounded) for its clean exit.
-fn stop_fleet(mut child: std::process::Child) {
+fn stop_fleet(fleet: FleetProcess) {
+    let FleetProcess { mut child, log } = fleet;
     support::sigterm(&child);
     let (exited_tx, exited) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -747,8 +757,13 @@ fn stop_fleet(mut child: std::process::Child) {
     });
     let status = exited
         .recv_timeout(Duration::from_secs(20))
-        .expect("the fleet did not stop on SIGTERM");
-    assert!(status.unwrap().success());
+        .expect("the fleet did not stop on SIGTERM")
+        .unwrap();
+    assert!(
+        status.success(),
+        "{status}:\n{}",
+        log.lock().unwrap().join("\n")
+    );
 }
 
 /// `--api-version mix` as a platform meets it: a fleet of six with more than one version,

@@ -140,6 +140,12 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
 /// The building's configuration, with `--profile building`.
 fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError> {
     if args.profile != FleetProfile::Building {
+        if args.enrol {
+            return Err(UsageError(
+                "--enrol enrols the building's people: it needs --profile building".into(),
+            )
+            .into());
+        }
         return Ok(None);
     }
     let day_start = args
@@ -155,6 +161,7 @@ fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError>
         day_start,
         seed: args.terminal.synth.seed,
         days: args.days,
+        enrol: args.enrol,
     };
     config.validate().map_err(FleetError::from)?;
     Ok(Some(config))
