@@ -411,7 +411,10 @@ impl SynthArgs {
         };
         let (api, max) = match self.api_version {
             Some(ApiChoice::One(api)) => (api, *api.profile().modes.end()),
-            None => (ApiVersion::default(), *ApiVersion::default().profile().modes.end()),
+            None => (
+                ApiVersion::default(),
+                *ApiVersion::default().profile().modes.end(),
+            ),
             Some(ApiChoice::Mix) => (
                 ApiVersion::default(),
                 ApiVersion::ALL

@@ -78,7 +78,10 @@ pub fn parse_query(packet: &[u8]) -> Option<Query> {
 
 /// The big-endian 16-bit word at `at`.
 fn word(p: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*p.get(at)?, *p.get(at.checked_add(1)?)?]))
+    Some(u16::from_be_bytes([
+        *p.get(at)?,
+        *p.get(at.checked_add(1)?)?,
+    ]))
 }
 
 /// The name at `at`, following compression pointers, and where what follows it begins.
@@ -154,7 +157,10 @@ mod tests {
     fn a_query_reads_back_with_its_id_names_types_and_qu_bits() {
         let p = query_packet(
             7,
-            &[("_http._tcp.local", TYPE_PTR, false), ("PS71.local", TYPE_A, true)],
+            &[
+                ("_http._tcp.local", TYPE_PTR, false),
+                ("PS71.local", TYPE_A, true),
+            ],
         );
         let q = parse_query(&p).unwrap();
         assert_eq!(q.id, 7);

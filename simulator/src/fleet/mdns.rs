@@ -94,23 +94,37 @@ fn response(terminal: &Announced, legacy: Option<&Query>) -> Vec<u8> {
     record(&mut p, SERVICE, TYPE_PTR, CLASS_IN, ttl_shared, |d| {
         dns::write_name(d, &instance);
     });
-    record(&mut p, &instance, TYPE_SRV, CLASS_IN | flush, ttl_host, |d| {
-        // Priority 0, weight 0, the port, the host.
-        d.extend_from_slice(&[0, 0, 0, 0]);
-        d.extend_from_slice(&terminal.addr.port().to_be_bytes());
-        dns::write_name(d, &host);
-    });
-    record(&mut p, &instance, TYPE_TXT, CLASS_IN | flush, ttl_host, |d| {
-        // The SDK drops the last byte of each value, expecting a terminator: a NUL.
-        for entry in [
-            format!("sn={}\0", terminal.sn),
-            format!("model={}\0", terminal.model),
-        ] {
-            let bytes = entry.as_bytes();
-            d.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
-            d.extend_from_slice(&bytes[..bytes.len().min(255)]);
-        }
-    });
+    record(
+        &mut p,
+        &instance,
+        TYPE_SRV,
+        CLASS_IN | flush,
+        ttl_host,
+        |d| {
+            // Priority 0, weight 0, the port, the host.
+            d.extend_from_slice(&[0, 0, 0, 0]);
+            d.extend_from_slice(&terminal.addr.port().to_be_bytes());
+            dns::write_name(d, &host);
+        },
+    );
+    record(
+        &mut p,
+        &instance,
+        TYPE_TXT,
+        CLASS_IN | flush,
+        ttl_host,
+        |d| {
+            // The SDK drops the last byte of each value, expecting a terminator: a NUL.
+            for entry in [
+                format!("sn={}\0", terminal.sn),
+                format!("model={}\0", terminal.model),
+            ] {
+                let bytes = entry.as_bytes();
+                d.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
+                d.extend_from_slice(&bytes[..bytes.len().min(255)]);
+            }
+        },
+    );
     if let Some(ip) = ipv4 {
         record(&mut p, &host, TYPE_A, CLASS_IN | flush, ttl_host, |d| {
             d.extend_from_slice(&ip.octets());
@@ -160,7 +174,11 @@ fn asked(query: &Query, terminals: &[Announced]) -> Vec<usize> {
 
 /// The answers to `query`, heard from `from`, each with where it goes: the group, or the
 /// querier when it asked from another port than 5353 (legacy) or set the QU bit.
-pub fn answers(query: &Query, from: SocketAddr, terminals: &[Announced]) -> Vec<(Vec<u8>, SocketAddr)> {
+pub fn answers(
+    query: &Query,
+    from: SocketAddr,
+    terminals: &[Announced],
+) -> Vec<(Vec<u8>, SocketAddr)> {
     let legacy = from.port() != PORT;
     let to = if legacy || query.questions.iter().any(|q| q.unicast) {
         from
@@ -302,9 +320,19 @@ mod tests {
         let all = ask(&[(SERVICE, TYPE_PTR, false)], from);
         assert_eq!(all.len(), 3);
         assert!(all.iter().all(|(_, to)| *to == group));
-        assert_eq!(all[0].0, packet(&fleet()[0]), "the answer is the announcement");
-        assert_eq!(ask(&[("SenseTime._HTTP._tcp.local", TYPE_SRV, false)], from).len(), 3);
-        assert_eq!(ask(&[("sensetime._http._tcp.local", TYPE_TXT, false)], from).len(), 3);
+        assert_eq!(
+            all[0].0,
+            packet(&fleet()[0]),
+            "the answer is the announcement"
+        );
+        assert_eq!(
+            ask(&[("SenseTime._HTTP._tcp.local", TYPE_SRV, false)], from).len(),
+            3
+        );
+        assert_eq!(
+            ask(&[("sensetime._http._tcp.local", TYPE_TXT, false)], from).len(),
+            3
+        );
         let one = ask(&[("ps71hd01mc23h17732.local", TYPE_A, false)], from);
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].0, packet(&fleet()[1]));
@@ -313,7 +341,10 @@ mod tests {
         assert!(ask(&[("_ipp._tcp.local", TYPE_PTR, false)], from).is_empty());
         assert!(ask(&[("other.local", TYPE_ANY, false)], from).is_empty());
         // Asked twice in one query, answered once.
-        let twice = ask(&[(SERVICE, TYPE_PTR, false), (SERVICE, TYPE_ANY, false)], from);
+        let twice = ask(
+            &[(SERVICE, TYPE_PTR, false), (SERVICE, TYPE_ANY, false)],
+            from,
+        );
         assert_eq!(twice.len(), 3);
     }
 
@@ -328,7 +359,10 @@ mod tests {
         let (p, to) = &legacy[0];
         assert_eq!(to.to_string(), "127.0.0.9:40000");
         assert_eq!(&p[..12], &[0x12, 0x34, 0x84, 0, 0, 1, 0, 4, 0, 0, 0, 0]);
-        assert_eq!(&p[12..34], b"\x05_http\x04_tcp\x05local\x00\x00\x0c\x00\x01");
+        assert_eq!(
+            &p[12..34],
+            b"\x05_http\x04_tcp\x05local\x00\x00\x0c\x00\x01"
+        );
         let has = |needle: &[u8]| p.windows(needle.len()).any(|w| w == needle);
         assert!(has(&[0, 33, 0, 1, 0, 0, 0, 10]), "SRV: class IN, TTL 10");
         assert!(!has(&[0x80, 1]), "no cache-flush bit");

@@ -53,7 +53,11 @@ mod tests {
                 let got: BTreeSet<ApiVersion> = (block * n..(block + 1) * n)
                     .map(|i| mixed_version(seed, i))
                     .collect();
-                assert_eq!(got.len(), ApiVersion::ALL.len(), "seed {seed}, block {block}");
+                assert_eq!(
+                    got.len(),
+                    ApiVersion::ALL.len(),
+                    "seed {seed}, block {block}"
+                );
             }
         }
     }

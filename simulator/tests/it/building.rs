@@ -136,7 +136,10 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
             "stamped {} for a passage at {building_time}",
             record.timestamp
         );
-        assert!(record.timestamp >= last, "stamps follow the passages' order");
+        assert!(
+            record.timestamp >= last,
+            "stamps follow the passages' order"
+        );
         last = record.timestamp;
         assert!((midnight + 6 * 3600..midnight + DAY).contains(&record.timestamp));
     }
@@ -299,7 +302,10 @@ async fn enrol_writes_every_employee_and_visitor_into_every_terminals_library() 
         .iter()
         .filter(|p| p.kind != Occupation::Stranger)
         .collect();
-    assert!(known.len() < people.people.len(), "the building has strangers");
+    assert!(
+        known.len() < people.people.len(),
+        "the building has strangers"
+    );
     assert_eq!(enrolled, 3 * known.len() as u64);
     for sn in members.sns() {
         let library = members.device(&sn).unwrap().library().clone();

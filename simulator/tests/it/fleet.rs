@@ -714,7 +714,16 @@ fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (FleetProcess, Manifest)
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
         .args(["fleet", "--ports", "0", "--control", "127.0.0.1:0"])
-        .args(["--rate", "0", "--progress", "0", "--width", "96", "--height", "128"])
+        .args([
+            "--rate",
+            "0",
+            "--progress",
+            "0",
+            "--width",
+            "96",
+            "--height",
+            "128",
+        ])
         .args(["--seed", "7"])
         .args(args)
         .arg("--state")
@@ -778,14 +787,23 @@ async fn a_mixed_fleet_speaks_every_version_each_terminal_its_own() {
     let dest = format!("http://{}/eventRcv", rcv.addr);
     let (child, manifest) = spawn_fleet(
         dir.path(),
-        &["--devices", "6", "--api-version", "mix", "--event-dest", &dest],
+        &[
+            "--devices",
+            "6",
+            "--api-version",
+            "mix",
+            "--event-dest",
+            &dest,
+        ],
     );
     let versions: Vec<ApiVersion> = manifest
         .devices
         .iter()
         .map(|d| d.api_version.parse().unwrap())
         .collect();
-    let dealt: Vec<ApiVersion> = (0..6).map(|i| facesim::fleet::mixed_version(7, i)).collect();
+    let dealt: Vec<ApiVersion> = (0..6)
+        .map(|i| facesim::fleet::mixed_version(7, i))
+        .collect();
     assert_eq!(versions, dealt);
     let distinct: std::collections::BTreeSet<_> = versions.iter().collect();
     assert!(distinct.len() > 1, "{versions:?}");
@@ -793,7 +811,11 @@ async fn a_mixed_fleet_speaks_every_version_each_terminal_its_own() {
     let (status, stats) =
         call(reqwest::Client::new().get(format!("{}/stats", manifest.control))).await;
     assert_eq!(status, 200, "{stats}");
-    for (d, t) in manifest.devices.iter().zip(stats["data"]["terminals"].as_array().unwrap()) {
+    for (d, t) in manifest
+        .devices
+        .iter()
+        .zip(stats["data"]["terminals"].as_array().unwrap())
+    {
         assert_eq!(t["sn"], d.sn.as_str());
         assert_eq!(t["api_version"], d.api_version.as_str(), "{t}");
     }
@@ -866,8 +888,16 @@ async fn a_mixed_fleet_speaks_every_version_each_terminal_its_own() {
 
     // Started again without --api-version: each terminal's directory keeps its version.
     let (child, again) = spawn_fleet(dir.path(), &["--devices", "6"]);
-    let kept: Vec<&str> = again.devices.iter().map(|d| d.api_version.as_str()).collect();
-    let before: Vec<&str> = manifest.devices.iter().map(|d| d.api_version.as_str()).collect();
+    let kept: Vec<&str> = again
+        .devices
+        .iter()
+        .map(|d| d.api_version.as_str())
+        .collect();
+    let before: Vec<&str> = manifest
+        .devices
+        .iter()
+        .map(|d| d.api_version.as_str())
+        .collect();
     assert_eq!(kept, before);
     stop_fleet(child);
 }

@@ -184,7 +184,16 @@ fn a_fleet_answers_an_mdns_query_with_every_terminal_in_a_namespace() {
         .exec(std::path::Path::new(env!("CARGO_BIN_EXE_facesim")))
         .args(["fleet", "--devices", "3", "--ports", "0"])
         .args(["--control", "127.0.0.1:0", "--mdns", "127.0.0.1"])
-        .args(["--rate", "0", "--progress", "0", "--width", "96", "--height", "128"])
+        .args([
+            "--rate",
+            "0",
+            "--progress",
+            "0",
+            "--width",
+            "96",
+            "--height",
+            "128",
+        ])
         .arg("--state")
         .arg(dir.path())
         .stdout(Stdio::null())

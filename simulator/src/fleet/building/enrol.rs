@@ -72,7 +72,10 @@ impl Building {
                 }
             }
         }
-        tracing::info!(users = written, "building's people enrolled on every terminal");
+        tracing::info!(
+            users = written,
+            "building's people enrolled on every terminal"
+        );
         written
     }
 }
