@@ -6,7 +6,11 @@
 # For each run it prints: the rate held (records acknowledged per second over the
 # measured window, against the rate asked for), peak RSS (VmHWM), start-up time (launch to
 # the manifest written, every terminal listening), and CPU per record (the fleet's user +
-# system time over the window, divided by the records acknowledged meanwhile).
+# system time over the window, divided by the records acknowledged meanwhile). Against
+# the reference receiver it also prints how many of the records it took in the run had a
+# snapshot whose picture it had taken before with another record (its
+# facesim_receiver_duplicate_snapshots_total): 0 is "every snapshot unique". nginx only
+# answers, so its runs say "unchecked".
 #
 # Settings (environment; see also scripts/bench-common.sh):
 #   TERMINALS   terminals of the pushing runs, space-separated (default "200 1000")
@@ -65,6 +69,13 @@ fleet_ok() {
     curl -sf -m 120 "http://$CONTROL/sim/fleet/stats" | jq '.data.total.ok'
 }
 
+# The reference receiver's counter $1 (a family of its /metrics, summed over labels that
+# match the regular expression $2).
+ref_metric() {
+    curl -sf -m 30 "http://127.0.0.1:$REF_PORT/metrics" |
+        awk -v name="$1" -v labels="$2" '$1 ~ "^" name "[{ ]" || $1 == name { if ($1 ~ labels) s += $2 } END { print s + 0 }'
+}
+
 # Starts a fleet of $1 terminals at $2 records per second each pushing to $3; sets
 # FLEET_PID, STATE and STARTUP_S (launch to manifest).
 start_fleet() {
@@ -93,6 +104,11 @@ push_run() {
         nginx) dest=$RECEIVER_URL ;;
         reference) dest="http://127.0.0.1:$REF_PORT/eventRcv" ;;
     esac
+    local rec0=0 dup0=0 unique="unchecked (nginx only answers)"
+    if [[ $receiver == reference ]]; then
+        rec0=$(ref_metric facesim_receiver_events_total 'kind="record"')
+        dup0=$(ref_metric facesim_receiver_duplicate_snapshots_total .)
+    fi
     start_fleet "$n" "$RATE" "$dest"
     sleep "$WARMUP"
     ok0=$(fleet_ok); cpu0=$(cpu_s "$FLEET_PID")
@@ -106,6 +122,14 @@ push_run() {
         "$(awk -v a="$rate" -v b="$asked" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }')" \
         "$(hwm_mib "$FLEET_PID")" "$STARTUP_S" "$per"
     stop_fleet
+    if [[ $receiver == reference ]]; then
+        local rec dup
+        rec=$(( $(ref_metric facesim_receiver_events_total 'kind="record"') - rec0 ))
+        dup=$(( $(ref_metric facesim_receiver_duplicate_snapshots_total .) - dup0 ))
+        unique="$dup duplicate of $rec records taken"
+        if (( dup == 0 )); then unique+=": every snapshot unique"; fi
+    fi
+    printf '%-9s %6d terminals: snapshots %s\n' "$receiver" "$n" "$unique"
 }
 
 idle_run() {

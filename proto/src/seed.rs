@@ -43,6 +43,8 @@ pub enum Domain {
     Stagger = 0x57a6_6e70_0000_0001,
     /// A building's population, plan and days (`facesim fleet --profile building`).
     Building = 0xb11d_0000_0000_0001,
+    /// The API version of each terminal of a mixed fleet (`facesim fleet --api-version mix`).
+    FleetVersions = 0xf1ee_7000_0000_0001,
 }
 
 impl Domain {

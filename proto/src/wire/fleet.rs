@@ -60,6 +60,9 @@ pub struct TerminalStats {
     /// How far its clock runs ahead of the fleet's (negative: behind), in seconds.
     #[serde(default)]
     pub drift: i64,
+    /// The API version it speaks (its current boot's; before the first, its manifest's).
+    #[serde(default)]
+    pub api_version: String,
     /// Its `/sim/stats`, while it is up.
     pub stats: Option<SimStats>,
 }

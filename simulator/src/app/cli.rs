@@ -88,10 +88,12 @@ pub struct SynthArgs {
     /// API version of the terminal's firmware: 1.0, 1.1, 1.2, 1.2.1 or 1.3. It decides the
     /// record's fields and codes, the headers, alarms, and the answer a receiver must give
     /// (a door decision under 1.0, an acknowledgement from 1.1). [default: 1.0; for
-    /// `facesim device`, the state directory's version, which an older directory is
-    /// migrated from and a newer one refuses]
+    /// `facesim device` and `facesim fleet`, the state directory's version, which an older
+    /// directory is migrated from and a newer one refuses] `facesim fleet` also takes
+    /// `mix`: terminals of every version, dealt by --seed and the terminal's index (each
+    /// keeps its state directory's version across restarts).
     #[arg(long, value_name = "VERSION")]
-    pub api_version: Option<ApiVersion>,
+    pub api_version: Option<ApiChoice>,
     /// Share of pushes that are alarms, in percent (API 1.3 only; default 1 there).
     #[arg(long, value_name = "PCT")]
     pub alarm_share: Option<f64>,
@@ -229,6 +231,11 @@ pub struct FleetArgs {
     /// Days the building walks before it falls quiet [default: day after day].
     #[arg(long, value_name = "N")]
     pub days: Option<u64>,
+    /// Enrol the building's employees and visitors (id, name, type and photo, as
+    /// /sim/fleet/people lists them) on every terminal before the day begins, as a
+    /// platform would through /v1/user (--profile building).
+    #[arg(long)]
+    pub enrol: bool,
     #[command(flatten)]
     pub terminal: TerminalArgs,
 }
@@ -354,8 +361,46 @@ fn usage(e: impl std::fmt::Display) -> UsageError {
     UsageError(e.to_string())
 }
 
+/// The `--api-version` asked for: one version, or (for a fleet) a mix of them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiChoice {
+    /// Every terminal speaks this version.
+    One(ApiVersion),
+    /// A fleet's terminals speak every version (`facesim fleet --api-version mix`).
+    Mix,
+}
+
+impl std::str::FromStr for ApiChoice {
+    type Err = facesim_proto::profile::UnknownVersion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("mix") {
+            Ok(Self::Mix)
+        } else {
+            s.parse().map(Self::One)
+        }
+    }
+}
+
 impl SynthArgs {
+    /// The one version asked for, if any.
+    ///
+    /// # Errors
+    /// [`UsageError`] for `mix`, which only a fleet takes.
+    pub fn one_version(&self) -> Result<Option<ApiVersion>, UsageError> {
+        match self.api_version {
+            Some(ApiChoice::Mix) => Err(usage(
+                "--api-version mix is for `facesim fleet`; name one version: 1.0, 1.1, 1.2, 1.2.1 or 1.3",
+            )),
+            Some(ApiChoice::One(v)) => Ok(Some(v)),
+            None => Ok(None),
+        }
+    }
+
     /// The generator configuration.
+    ///
+    /// Under `--api-version mix` it is the default version's, with `--mode` checked
+    /// against every version, since every version is in the mix.
     ///
     /// # Errors
     /// [`UsageError`] for an unknown mode, a bad status mix or out-of-range sizes.
@@ -364,8 +409,21 @@ impl SynthArgs {
             Some(text) => text.parse::<StatusMix>().map_err(usage)?,
             None => StatusMix::default(),
         };
-        let api = self.api_version.unwrap_or_default();
-        let max = *api.profile().modes.end();
+        let (api, max) = match self.api_version {
+            Some(ApiChoice::One(api)) => (api, *api.profile().modes.end()),
+            None => (
+                ApiVersion::default(),
+                *ApiVersion::default().profile().modes.end(),
+            ),
+            Some(ApiChoice::Mix) => (
+                ApiVersion::default(),
+                ApiVersion::ALL
+                    .iter()
+                    .map(|v| *v.profile().modes.end())
+                    .min()
+                    .unwrap_or_default(),
+            ),
+        };
         let mode = Mode::try_from(self.mode)
             .ok()
             .filter(|m| m.code() <= max)

@@ -79,6 +79,9 @@ pub struct FleetConfig {
     /// serial number and address of its index in the whole fleet, so that shards are
     /// disjoint and together make the fleet one process would.
     pub shard: Shard,
+    /// Which API version each terminal speaks: all as `terminal.api` says, or a mix of
+    /// every version dealt by seed and index.
+    pub versions: super::versions::Versions,
 }
 
 /// A fault a terminal of the fleet can be given, at start or through the control API.

@@ -13,6 +13,7 @@ use super::drift::Drift;
 use crate::device::Device;
 use crate::host::Phase;
 use crate::lines::Network;
+use crate::profile::ApiVersion;
 use crate::wire::{FleetStats, FleetTotal, TerminalStats};
 
 /// One running terminal.
@@ -26,6 +27,9 @@ pub(super) struct Member {
     pub(super) network: Network,
     /// The terminal's clock.
     pub(super) clock: Arc<Drift>,
+    /// The API version of its first boot, told while it is down (an upgrade through its
+    /// API changes it, which its device then says).
+    pub(super) api: ApiVersion,
 }
 
 impl Member {
@@ -151,6 +155,11 @@ impl Members {
         Ok(())
     }
 
+    /// How many seconds terminal `sn`'s clock runs ahead of the fleet's (negative: behind).
+    pub fn drift(&self, sn: &str) -> Option<i64> {
+        self.find(sn).ok().map(|m| m.clock.seconds())
+    }
+
     /// Reboots terminal `sn` as its API's reboot does: it stops, stays down for the reboot
     /// time, and boots again with its state (and its network as the switch left it).
     ///
@@ -192,6 +201,7 @@ impl Members {
             up: device.is_some(),
             online,
             drift: member.clock.seconds(),
+            api_version: device.as_ref().map_or(member.api, Device::api).to_string(),
             stats,
         }
     }

@@ -20,6 +20,7 @@ use super::control::{self, BASE};
 use super::drift::Drift;
 use super::mdns::Announced;
 use super::members::{Member, Members};
+use super::versions::{Versions, mixed_version};
 use crate::host::{FirstBoot, Host};
 use crate::store::{CERT_FILE, KEY_FILE};
 use crate::tls::CertPair;
@@ -33,6 +34,14 @@ struct Ready {
     listener: TcpListener,
 }
 
+/// The mDNS responder's sockets (announcing and answering; hearing queries) and its
+/// terminals.
+struct Mdns {
+    socket: UdpSocket,
+    queries: UdpSocket,
+    terminals: Vec<Announced>,
+}
+
 /// A fleet whose terminals all listen, with its manifest written; [`run`](Self::run)
 /// serves them.
 pub struct Fleet {
@@ -41,8 +50,8 @@ pub struct Fleet {
     members: Members,
     manifest: Manifest,
     manifest_path: PathBuf,
-    /// The mDNS socket and what it announces, when asked for.
-    mdns: Option<(UdpSocket, Vec<Announced>)>,
+    /// The mDNS sockets and what they announce, when asked for.
+    mdns: Option<Mdns>,
     /// What the terminals draw snapshots with and tell the time by, for a building.
     synth: crate::synth::SynthConfig,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
@@ -121,6 +130,7 @@ impl Fleet {
                 password: account.password.clone(),
             });
             members.push(Member {
+                api: first.device().api(),
                 sn,
                 url,
                 addr,
@@ -143,10 +153,13 @@ impl Fleet {
             .local_addr()
             .map_err(io("the control API has no local address".into()))?;
         let mdns = match config.mdns {
-            Some(ip) => Some((
-                super::mdns::socket(ip).map_err(io(format!("cannot announce by mDNS on {ip}")))?,
-                announced,
-            )),
+            Some(ip) => Some(Mdns {
+                socket: super::mdns::socket(ip)
+                    .map_err(io(format!("cannot announce by mDNS on {ip}")))?,
+                queries: super::mdns::query_socket(ip)
+                    .map_err(io(format!("cannot hear mDNS queries on {ip}")))?,
+                terminals: announced,
+            }),
             None => None,
         };
         let members = Members::new(members);
@@ -246,8 +259,8 @@ impl Fleet {
             }
         }));
         let mdns = async {
-            if let Some((socket, terminals)) = self.mdns {
-                super::mdns::announce(socket, terminals, until(stopped.clone())).await;
+            if let Some(m) = self.mdns {
+                super::mdns::serve(m.socket, m.queries, m.terminals, until(stopped.clone())).await;
             }
         };
         let building = self.building.clone().map(|b| {
@@ -302,6 +315,12 @@ async fn boot(config: &FleetConfig, index: u32) -> Result<Booting, FleetError> {
     host_config.device.clock = clock.clone();
     host_config.device.sn.clone_from(&sn);
     host_config.device.state_dir.clone_from(&dir);
+    if config.versions == Versions::Mix {
+        // A new directory takes the terminal's dealt version; an existing one keeps its
+        // own, as a terminal keeps its firmware across restarts.
+        host_config.api = None;
+        host_config.device.synth.api = mixed_version(config.terminal.device.synth.seed, index);
+    }
     let task = tokio::task::spawn_blocking(move || {
         if host_config.https && host_config.cert.is_none() {
             ensure_certificate(&dir, &sn, addr.ip())?;

@@ -368,6 +368,9 @@ fn handle(state: &State, content_type: Option<&str>, body: &[u8]) -> Response {
         .as_deref()
         .and_then(jpeg::read_comment)
         .and_then(|c| jpeg::parse_trace(&c));
+    if let Some(jpeg) = &snapshot {
+        state.counters.snapshot(jpeg, taken.trace.as_ref());
+    }
     if let (Some(dir), Some(jpeg)) = (&state.config.save_dir, &snapshot) {
         save_snapshot(dir, &taken.event, taken.trace.as_ref(), jpeg);
     }

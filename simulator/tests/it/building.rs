@@ -3,7 +3,8 @@
 //! them at 3,600 times real speed on paused time, and the building's invariants checked
 //! on what the receiver got: the same face for a person at every door, nobody at two
 //! doors at once, the lobby before a floor's doors, strangers refused, and nobody inside
-//! at night, by the receiver's records and by `/sim/fleet/occupancy`.
+//! at night, by the receiver's records and by `/sim/fleet/occupancy`; every record is
+//! stamped with the building's time of its passage.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +25,8 @@ use crate::support::{self, call};
 
 const TERMINALS: u32 = 5;
 const PEOPLE: usize = 24;
+/// A day, in seconds.
+const DAY: i64 = 86_400;
 
 /// The fleet tests' configuration, as a building's doors: records only when somebody
 /// comes to a door, snapshots of the terminal's usual size (where the likeness measure is
@@ -57,6 +60,7 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
         day_start: Some(6 * 3600),
         seed: 5,
         days: Some(1),
+        enrol: false,
     };
     let fleet = Fleet::start(config(dir.path()))
         .await
@@ -118,6 +122,36 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
         let (n, at) = parse_passage_comment(&comment).expect("a building snapshot");
         records.insert(n, (record, at, jpeg_bytes));
     }
+
+    // Every record is stamped in the building's time: midnight of the fleet's day (its
+    // clock is fixed in these tests) plus the passage's time of day, so the day starts at
+    // 06:00, the first employee comes in the morning rush, and stamps follow the walk.
+    let midnight = crate::fleet::FIXED_CLOCK - crate::fleet::FIXED_CLOCK.rem_euclid(DAY);
+    let mut last = i64::MIN;
+    for (record, at, _) in records.values() {
+        // The comment gives the time to a tenth of a second, the record to the second.
+        let building_time = midnight as f64 + at;
+        assert!(
+            (record.timestamp as f64 - building_time).abs() <= 1.0,
+            "stamped {} for a passage at {building_time}",
+            record.timestamp
+        );
+        assert!(
+            record.timestamp >= last,
+            "stamps follow the passages' order"
+        );
+        last = record.timestamp;
+        assert!((midnight + 6 * 3600..midnight + DAY).contains(&record.timestamp));
+    }
+    let first_in = records
+        .values()
+        .find(|(r, _, _)| r.user.is_some())
+        .map(|(r, _, _)| r.timestamp - midnight)
+        .unwrap();
+    assert!(
+        (7 * 3600..=10 * 3600).contains(&first_in),
+        "the first person in comes at {first_in} s after midnight"
+    );
 
     let by_id: BTreeMap<i64, _> = people.people.iter().map(|p| (p.id, p)).collect();
     let lobby: BTreeSet<&str> = plan
@@ -223,4 +257,71 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
 
 async fn fleet_occupancy(control: &str) -> Occupancy {
     get(&format!("{control}/occupancy")).await
+}
+
+/// `--enrol`: before the day begins every employee and visitor is in every terminal's
+/// library, with the id, name and type `/sim/fleet/people` gives and their photo; no
+/// stranger is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrol_writes_every_employee_and_visitor_into_every_terminals_library() {
+    let dir = tempfile::tempdir().unwrap();
+    facesim::tls::install_crypto_provider();
+    let mut config = config(dir.path());
+    config.devices = 3;
+    let building = BuildingConfig {
+        people: 12,
+        floors: None,
+        clock: 60.0,
+        day_start: Some(3 * 3600),
+        seed: 5,
+        // No day walked: only the enrolment before it.
+        days: Some(0),
+        enrol: true,
+    };
+    let fleet = Fleet::start(config)
+        .await
+        .unwrap()
+        .with_building(building)
+        .unwrap();
+    let members = fleet.members();
+    let control = fleet.manifest().control.clone();
+    let mut progress = fleet.building().unwrap().progress();
+    let (stop, wait) = oneshot::channel::<()>();
+    let task = tokio::spawn(fleet.run(async move {
+        let _ = wait.await;
+    }));
+    let enrolled = progress
+        .wait_for(|p| p.enrolled.is_some())
+        .await
+        .unwrap()
+        .enrolled
+        .unwrap();
+    let people: BuildingPeople = get(&format!("{control}/people")).await;
+    let known: Vec<_> = people
+        .people
+        .iter()
+        .filter(|p| p.kind != Occupation::Stranger)
+        .collect();
+    assert!(
+        known.len() < people.people.len(),
+        "the building has strangers"
+    );
+    assert_eq!(enrolled, 3 * known.len() as u64);
+    for sn in members.sns() {
+        let library = members.device(&sn).unwrap().library().clone();
+        for p in &people.people {
+            let user = library.get_user(&p.id.to_string());
+            if p.kind == Occupation::Stranger {
+                assert!(user.is_err(), "stranger {} enrolled on {sn}", p.id);
+                continue;
+            }
+            let user = user.unwrap_or_else(|e| panic!("{} not on {sn}: {e}", p.id));
+            assert_eq!(user.name, p.name);
+            let kind = if p.kind == Occupation::Visitor { 2 } else { 1 };
+            assert_eq!(user.kind, kind, "{}", p.id);
+            assert!(!user.avatar.is_empty());
+        }
+    }
+    drop(stop);
+    task.await.unwrap().unwrap();
 }

@@ -21,7 +21,7 @@ use crate::support::{self, call, device_config, receiver};
 
 const TERMINALS: u32 = 3;
 /// The fleet's fixed clock in these tests (`support::device_config`'s).
-const FIXED_CLOCK: i64 = 1_660_625_866;
+pub(crate) const FIXED_CLOCK: i64 = 1_660_625_866;
 
 /// A fleet of `TERMINALS` on their own loopback addresses, over HTTPS, in `dir`.
 pub(crate) fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
@@ -44,6 +44,7 @@ pub(crate) fn config(dir: &std::path::Path, rate: f64) -> FleetConfig {
         faults: Vec::new(),
         mdns: None,
         shard: facesim::load::Shard::default(),
+        versions: facesim::fleet::Versions::Given,
     }
 }
 
@@ -698,4 +699,205 @@ async fn shards_of_a_fleet_are_disjoint_and_together_the_whole_fleet() {
     for fleet in running {
         fleet.stop().await;
     }
+}
+
+/// A `facesim fleet` process and what it has logged so far.
+struct FleetProcess {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// A `facesim fleet` process on free ports in `dir`, with `args` after the common ones;
+/// returns it once it says it is ready, with its manifest as the file has it.
+fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (FleetProcess, Manifest) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
+        .args(["fleet", "--ports", "0", "--control", "127.0.0.1:0"])
+        .args([
+            "--rate",
+            "0",
+            "--progress",
+            "0",
+            "--width",
+            "96",
+            "--height",
+            "128",
+        ])
+        .args(["--seed", "7"])
+        .args(args)
+        .arg("--state")
+        .arg(dir)
+        .env("RUST_LOG", "facesim=info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        let mut ready_tx = Some(ready_tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("fleet ready") {
+                if let Some(tx) = ready_tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+            kept.lock().unwrap().push(line);
+        }
+    });
+    ready
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("the fleet announces itself: {:?}", log.lock().unwrap()));
+    let manifest =
+        facesim::fleet::manifest::read(&dir.join(facesim_proto::wire::MANIFEST_FILE)).unwrap();
+    (FleetProcess { child, log }, manifest)
+}
+
+/// Stops a fleet process with SIGTERM and waits (bounded) for its clean exit.
+fn stop_fleet(fleet: FleetProcess) {
+    let FleetProcess { mut child, log } = fleet;
+    support::sigterm(&child);
+    let (exited_tx, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = exited_tx.send(child.wait());
+    });
+    let status = exited
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the fleet did not stop on SIGTERM")
+        .unwrap();
+    assert!(
+        status.success(),
+        "{status}:\n{}",
+        log.lock().unwrap().join("\n")
+    );
+}
+
+/// `--api-version mix` as a platform meets it: a fleet of six with more than one version,
+/// each terminal dealt its version by seed and index, saying it in the manifest and the
+/// fleet's statistics, answering its own version's routes only and pushing its own
+/// version's record; started again without `--api-version`, every terminal keeps its
+/// version (its state directory's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_fleet_speaks_every_version_each_terminal_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rcv, mut rx) = receiver(ReceiverConfig::default()).await;
+    let dest = format!("http://{}/eventRcv", rcv.addr);
+    let (child, manifest) = spawn_fleet(
+        dir.path(),
+        &[
+            "--devices",
+            "6",
+            "--api-version",
+            "mix",
+            "--event-dest",
+            &dest,
+        ],
+    );
+    let versions: Vec<ApiVersion> = manifest
+        .devices
+        .iter()
+        .map(|d| d.api_version.parse().unwrap())
+        .collect();
+    let dealt: Vec<ApiVersion> = (0..6)
+        .map(|i| facesim::fleet::mixed_version(7, i))
+        .collect();
+    assert_eq!(versions, dealt);
+    let distinct: std::collections::BTreeSet<_> = versions.iter().collect();
+    assert!(distinct.len() > 1, "{versions:?}");
+
+    let (status, stats) =
+        call(reqwest::Client::new().get(format!("{}/stats", manifest.control))).await;
+    assert_eq!(status, 200, "{stats}");
+    for (d, t) in manifest
+        .devices
+        .iter()
+        .zip(stats["data"]["terminals"].as_array().unwrap())
+    {
+        assert_eq!(t["sn"], d.sn.as_str());
+        assert_eq!(t["api_version"], d.api_version.as_str(), "{t}");
+    }
+
+    let mut pending: BTreeMap<String, ApiVersion> = BTreeMap::new();
+    for (d, api) in manifest.devices.iter().zip(&versions) {
+        let http = client(d);
+        let (status, body) = call(http.post(format!("{}/v1/auth/login", d.url)).json(
+            &serde_json::json!({"username": d.username, "password": d.password, "validTime": 60}),
+        ))
+        .await;
+        assert_eq!(status, 200, "{} login: {body}", d.sn);
+        let token = body["data"]["token"].as_str().unwrap().to_string();
+        // The history came with 1.2: older terminals do not have the route at all.
+        let answer = http
+            .post(format!("{}/v1/event/records", d.url))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let has_history = api.profile().history().is_some();
+        assert_eq!(
+            answer.status() != 404,
+            has_history,
+            "{} ({api}): /v1/event/records answered {}",
+            d.sn,
+            answer.status()
+        );
+        let (status, body) = call(
+            http.post(format!("{}/sim/trigger", d.url))
+                .basic_auth(&d.username, Some(&d.password)),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", d.sn);
+        pending.insert(d.sn.clone(), *api);
+    }
+    // Each terminal's first record has its own version's fields (a stranger's has no
+    // `user`).
+    while !pending.is_empty() {
+        let got = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("every terminal pushes")
+            .unwrap();
+        let (sn, _) = got.trace.expect("a trace");
+        let Some(record) = got.event.as_record() else {
+            continue;
+        };
+        let Some(api) = pending.remove(&sn) else {
+            continue;
+        };
+        let record = serde_json::to_value(record).unwrap();
+        let mut keys: Vec<&str> = record
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut fields: Vec<&str> = api
+            .profile()
+            .record_fields()
+            .into_iter()
+            .filter(|f| *f != "user" || record.get("user").is_some())
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(keys, fields, "{sn} ({api})");
+    }
+    stop_fleet(child);
+
+    // Started again without --api-version: each terminal's directory keeps its version.
+    let (child, again) = spawn_fleet(dir.path(), &["--devices", "6"]);
+    let kept: Vec<&str> = again
+        .devices
+        .iter()
+        .map(|d| d.api_version.as_str())
+        .collect();
+    let before: Vec<&str> = manifest
+        .devices
+        .iter()
+        .map(|d| d.api_version.as_str())
+        .collect();
+    assert_eq!(kept, before);
+    stop_fleet(child);
 }

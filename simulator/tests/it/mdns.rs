@@ -3,7 +3,8 @@
 //! (`ip netns exec`), so no packet leaves the machine. The listener is this test binary
 //! again, run as `mdns::listener_in_the_namespace` with `FACESIM_MDNS_LISTEN` set; it
 //! parses the announcements by hand as a browser would and prints what it found. Without
-//! root or `ip` the test says why and does nothing (CI runs as root).
+//! root or `ip` the test says why and does nothing (CI runs as root). A second test asks
+//! the fleet by a query, as a resolver does, and reads the answers.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -146,6 +147,130 @@ fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
             Some(&format!("model={} port={port}", d.model)),
             "{text}"
         );
+    }
+}
+
+/// Set in the querier's environment: how many terminals to wait for.
+const QUERY: &str = "FACESIM_MDNS_QUERY";
+
+/// A fleet answers a query: the querier (this binary again, in the namespace) asks for
+/// `_http._tcp.local.` PTR from a port of its own, as a legacy resolver does, and hears
+/// every terminal in the unicast answers sent back to it (a socket that joined no group
+/// hears no announcement, so what it hears are answers).
+#[test]
+fn a_fleet_answers_an_mdns_query_with_every_terminal_in_a_namespace() {
+    if let Some(why) = unable() {
+        println!("skipped: {why}");
+        return;
+    }
+    let ns = match Namespace::new() {
+        Ok(ns) => ns,
+        Err(why) => {
+            println!("skipped: cannot make a network namespace: {why}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let me = std::env::current_exe().unwrap();
+    let querier = ns
+        .exec(&me)
+        .args(["mdns::querier_in_the_namespace", "--exact", "--nocapture"])
+        .env(QUERY, "3")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut fleet = ns
+        .exec(std::path::Path::new(env!("CARGO_BIN_EXE_facesim")))
+        .args(["fleet", "--devices", "3", "--ports", "0"])
+        .args(["--control", "127.0.0.1:0", "--mdns", "127.0.0.1"])
+        .args([
+            "--rate",
+            "0",
+            "--progress",
+            "0",
+            "--width",
+            "96",
+            "--height",
+            "128",
+        ])
+        .arg("--state")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let heard = querier.wait_with_output().unwrap();
+    crate::support::sigterm(&fleet);
+    let _ = fleet.wait();
+    let text = String::from_utf8_lossy(&heard.stdout);
+    let found: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("ANSWERED "))
+        .filter_map(|l| {
+            let (sn, rest) = l.split_once(' ')?;
+            Some((sn.to_string(), rest.to_string()))
+        })
+        .collect();
+    let manifest =
+        facesim::fleet::manifest::read(&dir.path().join(facesim_proto::wire::MANIFEST_FILE))
+            .unwrap();
+    assert_eq!(
+        found.len(),
+        3,
+        "{text}\n{}",
+        String::from_utf8_lossy(&heard.stderr)
+    );
+    for d in &manifest.devices {
+        let port = d.url.rsplit(':').next().unwrap();
+        assert_eq!(
+            found.get(&d.sn),
+            Some(&format!("model={} port={port}", d.model)),
+            "{text}"
+        );
+    }
+}
+
+/// The querier's half: inside the namespace, from a port of its own, sends a PTR query for
+/// `_http._tcp.local.` to the group every half second and prints each terminal of the
+/// answers that come back to it from port 5353 with the query's ID (bounded at 20 s).
+/// Does nothing outside the test above.
+#[test]
+fn querier_in_the_namespace() {
+    let Some(wanted) = std::env::var(QUERY)
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return;
+    };
+    const ID: u16 = 0x4d51;
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    // Header: the ID, a standard query, one question; then `_http._tcp.local` PTR IN.
+    let mut query = Vec::new();
+    for word in [ID, 0, 1, 0, 0, 0] {
+        query.extend_from_slice(&word.to_be_bytes());
+    }
+    query.extend_from_slice(b"\x05_http\x04_tcp\x05local\x00\x00\x0c\x00\x01");
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut seen = BTreeMap::new();
+    let mut buf = [0u8; 9000];
+    while seen.len() < wanted && Instant::now() < end {
+        let _ = socket.send_to(&query, (Ipv4Addr::new(224, 0, 0, 251), 5353));
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let p = &buf[..n];
+            if from.port() != 5353 || p.get(..2) != Some(&ID.to_be_bytes()[..]) {
+                continue;
+            }
+            if let Some((sn, line)) = announced(p) {
+                seen.insert(sn, line);
+            }
+        }
+    }
+    for (sn, line) in &seen {
+        println!("ANSWERED {sn} {line}");
     }
 }
 

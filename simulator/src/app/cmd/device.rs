@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::DeviceArgs;
+use crate::app::cli::{ApiChoice, DeviceArgs};
 use facesim::device::DeviceConfig;
 use facesim::host::{Host, HostConfig};
 use facesim::tls::CertPair;
@@ -19,10 +19,10 @@ pub async fn device(
 ) -> Result<Finish, CmdError> {
     // Without --api-version the state directory's own version is taken, so that a
     // terminal upgraded through its API restarts as what it became.
-    let asked = args.terminal.synth.api_version;
+    let asked = args.terminal.synth.one_version()?;
     if asked.is_none() {
         args.terminal.synth.api_version =
-            facesim::maintenance::migrate::stored_version(&args.state)?;
+            facesim::maintenance::migrate::stored_version(&args.state)?.map(ApiChoice::One);
     }
     let terminal = super::terminal::terminal(&args.terminal, !args.no_auth)?;
     let account = terminal.device.account.clone();

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CmdError, Finish, Stop};
-use crate::app::cli::{FleetArgs, FleetProfile, UsageError};
+use crate::app::cli::{ApiChoice, FleetArgs, FleetProfile, UsageError};
 use facesim::device::DeviceConfig;
 use facesim::fleet::{
-    Addressing, BuildingConfig, Fault, Fleet, FleetConfig, FleetError, Members, parse_time_of_day,
+    Addressing, BuildingConfig, Fault, Fleet, FleetConfig, FleetError, Members, Versions,
+    parse_time_of_day,
 };
 use facesim::host::HostConfig;
 use facesim::load::Shard;
@@ -114,8 +115,12 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
                 },
                 ..terminal.device
             },
-            // Without --api-version each terminal keeps its state directory's version.
-            api: args.terminal.synth.api_version,
+            // Without --api-version (and under `mix`) each terminal keeps its state
+            // directory's version.
+            api: match args.terminal.synth.api_version {
+                Some(ApiChoice::One(v)) => Some(v),
+                Some(ApiChoice::Mix) | None => None,
+            },
             https: true,
             cert: None,
             reboot_time: terminal.reboot_time,
@@ -124,12 +129,23 @@ fn fleet_config(args: &FleetArgs) -> Result<FleetConfig, CmdError> {
         faults,
         mdns: args.mdns,
         shard,
+        versions: if args.terminal.synth.api_version == Some(ApiChoice::Mix) {
+            Versions::Mix
+        } else {
+            Versions::Given
+        },
     })
 }
 
 /// The building's configuration, with `--profile building`.
 fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError> {
     if args.profile != FleetProfile::Building {
+        if args.enrol {
+            return Err(UsageError(
+                "--enrol enrols the building's people: it needs --profile building".into(),
+            )
+            .into());
+        }
         return Ok(None);
     }
     let day_start = args
@@ -145,6 +161,7 @@ fn building_config(args: &FleetArgs) -> Result<Option<BuildingConfig>, CmdError>
         day_start,
         seed: args.terminal.synth.seed,
         days: args.days,
+        enrol: args.enrol,
     };
     config.validate().map_err(FleetError::from)?;
     Ok(Some(config))

@@ -30,6 +30,8 @@ pub async fn push(
     args: PushArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Finish, CmdError> {
+    // One device speaks one version: a mix is a fleet's.
+    args.synth.one_version()?;
     let synth = args.synth.config()?;
     let dest = Destination::parse(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
     if args.devices == 0 || args.count == 0 {

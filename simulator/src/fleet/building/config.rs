@@ -26,6 +26,8 @@ pub struct BuildingConfig {
     pub seed: u64,
     /// Days to walk before the building falls quiet; `None`: day after day.
     pub days: Option<u64>,
+    /// Enrol every employee and visitor on every terminal before the day begins.
+    pub enrol: bool,
 }
 
 impl BuildingConfig {
@@ -118,6 +120,7 @@ mod tests {
             day_start: Some(0),
             seed: 1,
             days: None,
+            enrol: false,
         };
         assert_eq!(good.validate(), Ok(()));
         let bad = [

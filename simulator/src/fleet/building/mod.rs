@@ -7,11 +7,13 @@
 //! `config` is what a building is given, `plan` which terminal guards which door,
 //! `people` the population, `day` a day's passages (pure), `face` a person's photo and
 //! snapshots, `occupancy` who is inside, `check` the invariants, `model` the building
-//! shared by `walk` (the day in motion) and `routes` (the control API's part).
+//! shared by `walk` (the day in motion) and `routes` (the control API's part), and
+//! `enrol` the people written into every terminal's library (`--enrol`).
 
 mod check;
 mod config;
 mod day;
+mod enrol;
 mod face;
 mod model;
 mod occupancy;

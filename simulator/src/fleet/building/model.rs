@@ -23,6 +23,9 @@ pub struct Progress {
     pub days: u64,
     pub dispatched: u64,
     pub settled: u64,
+    /// With `enrol`: how many users were written into the terminals' libraries, once
+    /// they all were (before the day begins).
+    pub enrolled: Option<u64>,
 }
 
 pub(super) struct Inner {
@@ -34,6 +37,9 @@ pub(super) struct Inner {
     pub(super) frame: Frame,
     /// The building's time at start, seconds since midnight of day 0.
     pub(super) start: f64,
+    /// Midnight (UTC) of day 0 on the fleet's clock, Unix seconds: building time `at` is
+    /// `midnight + at`, which is what a passage's record is stamped with.
+    pub(super) midnight: i64,
     /// When the walk began, on the runtime's clock.
     pub(super) origin: Mutex<Option<Instant>>,
     pub(super) whereabouts: Mutex<Whereabouts>,
@@ -92,9 +98,11 @@ impl Building {
         config.validate()?;
         let plan = Plan::new(sns, config.floors);
         let residents = populate(config.seed, config.people, &plan);
+        let now = clock.unix_now();
+        let midnight = now - now.rem_euclid(DAY as i64);
         let start = config
             .day_start
-            .map_or_else(|| clock.unix_now().rem_euclid(DAY as i64) as f64, f64::from);
+            .map_or_else(|| now.rem_euclid(DAY as i64) as f64, f64::from);
         let (progress, _) = watch::channel(Progress::default());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -110,6 +118,7 @@ impl Building {
                 residents,
                 config,
                 start,
+                midnight,
                 origin: Mutex::new(None),
                 progress,
                 control: control.to_string(),

@@ -2,8 +2,9 @@
 //! the runtime's clock sped up by the building's `clock` factor, and one worker per door
 //! that has the door's terminal recognise each person who comes (`Device::trigger` with
 //! the person's face, name and kind as overrides), so that a slow receiver behind one
-//! terminal holds up only that door. Passages before the building's start time are
-//! applied without records, so whoever is inside at start is inside.
+//! terminal holds up only that door. Each record is stamped with the building's time of
+//! its passage. Passages before the building's start time are applied without records,
+//! so whoever is inside at start is inside.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -51,10 +52,14 @@ impl Building {
         };
         // The day starts once every terminal serves, so that the first people find them.
         let members_up = members.clone();
+        let enrol = inner.config.enrol;
         tokio::select! {
             () = shutdown => {}
             _ = async move {
                 members_up.wait_up().await;
+                if enrol {
+                    self.enrol(&members_up).await;
+                }
                 tokio::join!(walk, workers)
             } => {}
         }
@@ -161,7 +166,12 @@ async fn recognise(
         });
         generator.user_of(&resident.person, device.now())
     });
-    let overrides = overrides(api, resident.occupation, user, STANDARD.encode(jpeg));
+    let mut overrides = overrides(api, resident.occupation, user, STANDARD.encode(jpeg));
+    // The record happens in the building's day, so it carries the building's time (read
+    // on the door's own clock, drift included), and a platform's occupancy and
+    // anti-passback reports line up with the simulated day rather than the wall clock.
+    let stamp = inner.midnight + at.round() as i64 + members.drift(sn).unwrap_or(0);
+    overrides.insert(field::TIMESTAMP.into(), json!(stamp));
     match device.trigger(Some(&overrides)).await {
         Ok(_) => true,
         Err(e) => {

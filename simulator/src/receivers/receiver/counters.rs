@@ -1,8 +1,10 @@
 //! What the reference receiver has taken since it started, for its `GET /metrics`:
-//! events by kind, refusals by HTTP status, door decisions, and the auth server's
-//! callbacks and heartbeats.
+//! events by kind, refusals by HTTP status, door decisions, the auth server's callbacks
+//! and heartbeats, and snapshots whose picture came before with another record (a
+//! simulator that draws every record's snapshot afresh makes none).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,6 +25,10 @@ pub(crate) struct Counters {
     callbacks_denied: AtomicU64,
     callbacks_refused: AtomicU64,
     heartbeats: AtomicU64,
+    /// Each picture taken (a digest of its JPEG scan) and the record it came with (a
+    /// digest of its trace): 16 bytes a snapshot, a million snapshots in tens of MB.
+    pictures: Mutex<HashMap<u64, u64>>,
+    duplicate_snapshots: AtomicU64,
 }
 
 /// What one push request was, as the counters see it.
@@ -80,6 +86,25 @@ impl Counters {
         });
     }
 
+    /// Notes a record's snapshot: a duplicate when the same picture came before with
+    /// another record (a redelivery of the same record, same trace, is not one; without a
+    /// trace every repeat is). The picture is the JPEG from its scan on (the `SOS`
+    /// marker), so the comment, which names the record, does not make two equal
+    /// pictures differ.
+    pub(crate) fn snapshot(&self, jpeg: &[u8], trace: Option<&(String, u64)>) {
+        let scan = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xDA])
+            .map_or(jpeg, |at| &jpeg[at..]);
+        let picture = digest(scan);
+        let record = trace.map_or(0, digest);
+        let mut pictures = self.pictures.lock().unwrap_or_else(|e| e.into_inner());
+        match pictures.insert(picture, record) {
+            Some(before) if before != record || record == 0 => bump(&self.duplicate_snapshots),
+            _ => {}
+        }
+    }
+
     /// The exposition of every counter.
     pub(crate) fn scrape(&self, api: &str) -> Scrape {
         let mut scrape = Scrape::default();
@@ -122,11 +147,64 @@ impl Counters {
             scrape.counter("facesim_receiver_callbacks", CALLBACKS, labels, n);
         }
         scrape.counter(
+            "facesim_receiver_duplicate_snapshots",
+            "Record snapshots whose picture (the JPEG scan) came before with another record.",
+            labels.clone(),
+            read(&self.duplicate_snapshots),
+        );
+        scrape.counter(
             "facesim_receiver_heartbeats",
             "Heartbeats (GET /auth) answered.",
             labels,
             read(&self.heartbeats),
         );
         scrape
+    }
+}
+
+/// A 64-bit digest of `value`, for telling pictures and records apart in this process.
+fn digest(value: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duplicates(c: &Counters) -> u64 {
+        read(&c.duplicate_snapshots)
+    }
+
+    #[test]
+    fn the_same_picture_with_another_record_is_a_duplicate_a_redelivery_is_not() {
+        let c = Counters::default();
+        let jpeg = |comment: &[u8], scan: &[u8]| {
+            let mut j = vec![0xFF, 0xD8, 0xFF, 0xFE];
+            j.extend_from_slice(comment);
+            j.extend_from_slice(&[0xFF, 0xDA]);
+            j.extend_from_slice(scan);
+            j
+        };
+        let trace = |seq| ("PS71".to_string(), seq);
+        c.snapshot(&jpeg(b"seq=1", b"face one"), Some(&trace(1)));
+        c.snapshot(&jpeg(b"seq=2", b"face two"), Some(&trace(2)));
+        assert_eq!(duplicates(&c), 0);
+        // Record 1 delivered again: the same record, no duplicate.
+        c.snapshot(&jpeg(b"seq=1", b"face one"), Some(&trace(1)));
+        assert_eq!(duplicates(&c), 0);
+        // Record 3 with record 1's picture under its own comment: a duplicate.
+        c.snapshot(&jpeg(b"seq=3", b"face one"), Some(&trace(3)));
+        assert_eq!(duplicates(&c), 1);
+        // Without a trace, a picture seen before is a duplicate.
+        c.snapshot(&jpeg(b"", b"face two"), None);
+        c.snapshot(&jpeg(b"", b"face two"), None);
+        assert_eq!(duplicates(&c), 3);
+        let text = c.scrape("1.0").render();
+        assert!(
+            text.contains("facesim_receiver_duplicate_snapshots_total{api=\"1.0\"} 3"),
+            "{text}"
+        );
     }
 }

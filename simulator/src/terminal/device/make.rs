@@ -43,6 +43,15 @@ fn drawing() -> &'static tokio::sync::Semaphore {
 /// See [`drawing`].
 const DRAWINGS_PER_CORE: usize = 4;
 
+/// Runs `work` (a snapshot's drawing) on a blocking thread once one of the
+/// [`drawing`] permits is free, holding it until the drawing is done.
+async fn draw<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _drawing = drawing().acquire().await;
+    tokio::task::spawn_blocking(work).await
+}
+
 /// Runs file work that waits for the disk (a record stored durably: its file and the
 /// counter written and synced) without holding up the runtime: on a multi-threaded
 /// runtime the worker hands its other tasks to another thread while it waits. A fleet's
@@ -203,8 +212,7 @@ impl Maker {
         // Rendering and encoding the snapshot takes milliseconds of CPU; keep it off the
         // threads that serve the API and drive the network, and draw no more at once than
         // there are cores (see `drawing`).
-        let _drawing = drawing().acquire().await;
-        let (mut prepared, refused) = tokio::task::spawn_blocking(move || {
+        let (mut prepared, refused) = draw(move || {
             if alarm {
                 let event = generator.alarm_event(&crate::synth::AlarmDraw::raised(seq), timestamp);
                 let prepared = crate::remote::Prepared {
@@ -300,5 +308,70 @@ impl Maker {
         // Counted before whoever watches is told, so that what they read is current.
         self.made.fetch_add(1, Ordering::Relaxed);
         rooms.activity.bump();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
+
+    /// Drawings under way, the most at once, and whether they may finish.
+    #[derive(Default)]
+    struct Gauge {
+        state: Mutex<(usize, usize, bool)>,
+        changed: Condvar,
+    }
+
+    /// Far more drawings asked for at once than the cap: the most under way at once is
+    /// the cap (four per core), never more. Each drawing holds on until the test lets
+    /// them all go, once the cap's worth are under way and no more have started for a
+    /// while (the only wait on time: how long a drawing past the cap is given to show).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_four_snapshots_per_core_are_drawn_at_once() {
+        // Other tests of this process may be drawing too: they only delay this one, since
+        // the permits go in turn and each of theirs is soon given back.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let cap = cores * DRAWINGS_PER_CORE;
+        let gauge = Arc::new(Gauge::default());
+        let asked = cap * 3;
+        let drawings: Vec<_> = (0..asked)
+            .map(|_| {
+                let gauge = gauge.clone();
+                tokio::spawn(draw(move || {
+                    let mut s = gauge.state.lock().unwrap();
+                    s.0 += 1;
+                    s.1 = s.1.max(s.0);
+                    gauge.changed.notify_all();
+                    let mut s = gauge.changed.wait_while(s, |s| !s.2).unwrap();
+                    s.0 -= 1;
+                }))
+            })
+            .collect();
+        let watcher = gauge.clone();
+        let peak = tokio::task::spawn_blocking(move || {
+            let s = watcher.state.lock().unwrap();
+            let s = watcher.changed.wait_while(s, |s| s.0 < cap).unwrap();
+            // A drawing past the cap would start now; give it a moment to show.
+            let (mut s, _) = watcher
+                .changed
+                .wait_timeout_while(s, Duration::from_millis(300), |s| s.0 <= cap)
+                .unwrap();
+            let peak = s.1;
+            s.2 = true;
+            watcher.changed.notify_all();
+            peak
+        })
+        .await
+        .unwrap();
+        for d in drawings {
+            d.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            peak, cap,
+            "{peak} snapshots drawn at once of {asked} asked, with a cap of {cap}"
+        );
+        assert_eq!(gauge.state.lock().unwrap().1, cap);
     }
 }
