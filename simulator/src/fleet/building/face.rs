@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::seed::{Domain, splitmix64};
-use crate::synth::avatar::{DeriveOptions, derive};
+use crate::synth::avatar::{DeriveOptions, Enrolled};
 use crate::synth::face::{Look, render};
 use crate::synth::jpeg;
 use crate::synth::scene::{Backdrop, Shot};
@@ -64,10 +64,11 @@ pub(crate) fn portrait(look: &Look, seed: u64, id: i64) -> Vec<u8> {
 }
 
 /// The snapshot of passage `n` (at building time `at`) of the person whose enrolment
-/// photo is `photo`, taken by terminal `sn`: derived from the photo as a terminal's
-/// camera sees an enrolled person (`synth::avatar`), with the passage's comment.
+/// photo's state is `photo`, taken by terminal `sn`: derived from the photo as a
+/// terminal's camera sees an enrolled person (`synth::avatar`), with the passage's
+/// comment.
 pub(crate) fn snapshot(
-    photo: &[u8],
+    photo: &Enrolled,
     seed: u64,
     n: u64,
     at: f64,
@@ -82,7 +83,7 @@ pub(crate) fn snapshot(
         mask: false,
     };
     let seed = splitmix64(seed ^ Domain::Building.salt());
-    let jpeg_bytes = derive(photo, seed, n, &options).ok()?;
+    let jpeg_bytes = photo.derive(seed, n, &options).ok()?;
     Some(jpeg::with_comment(&jpeg_bytes, &comment(n, at)))
 }
 
@@ -118,9 +119,10 @@ mod tests {
         };
         let (mut nearest, mut closer, mut total) = (0, 0, 0);
         for (i, photo) in photos.iter().enumerate() {
+            let state = Enrolled::new(photo).unwrap();
             for (k, sn) in ["SN-LOBBY", "SN-FLOOR", "SN-OFFICE"].iter().enumerate() {
                 let n = (i * 10 + k) as u64;
-                let jpeg = snapshot(photo, 1, n, 30_600.0, sn, frame).unwrap();
+                let jpeg = snapshot(&state, 1, n, 30_600.0, sn, frame).unwrap();
                 assert_eq!(
                     jpeg::read_comment(&jpeg).and_then(|c| parse_passage_comment(&c)),
                     Some((n, 30_600.0))

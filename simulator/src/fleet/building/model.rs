@@ -14,6 +14,7 @@ use super::people::{Resident, populate};
 use super::plan::Plan;
 use crate::clock::Clock;
 use crate::synth::SynthConfig;
+use crate::synth::avatar::Enrolled;
 use crate::wire::{BuildingPeople, BuildingPlan, Occupancy};
 
 /// How far the walk has come: whole days done, passages sent to their doors and
@@ -63,6 +64,17 @@ impl Inner {
                 ))
             })
             .clone()
+    }
+
+    /// The state snapshots of resident `index` are derived from (their photo decoded and
+    /// its face found), kept in the process's store of enrolled photos: a person passes
+    /// the lobby, their floor and their office within minutes, so their state is usually
+    /// still there at the next door. `None` if the photo does not decode, which a drawn
+    /// portrait always does.
+    pub(super) fn enrolled_of(&self, index: usize) -> Option<Arc<Enrolled>> {
+        let id = self.residents[index].person.user_id;
+        let key = format!("building {} person {id}", self.config.seed);
+        crate::library::faces::enrolled(&key, || Some(self.photo_of(index).to_vec()))
     }
 }
 

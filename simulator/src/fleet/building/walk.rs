@@ -147,7 +147,7 @@ async fn recognise(
     // that serve and push.
     let (building, door_sn) = (inner.clone(), sn.clone());
     let Ok(Some(jpeg)) = tokio::task::spawn_blocking(move || {
-        let photo = building.photo_of(who);
+        let photo = building.enrolled_of(who)?;
         face::snapshot(&photo, seed, n, at, &door_sn, frame)
     })
     .await

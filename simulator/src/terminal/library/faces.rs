@@ -36,7 +36,7 @@ static KEPT: LazyLock<Cache<String, Arc<Enrolled>, Bytes>> =
 /// The state of the photo whose content digest is `key`, built from `load`'s bytes when it
 /// is not kept yet. `None` when the photo cannot be read or decoded (it is tried again next
 /// time, as a photo that could not be used is rare and may be a passing I/O error).
-pub(super) fn enrolled(key: &str, load: impl FnOnce() -> Option<Vec<u8>>) -> Option<Arc<Enrolled>> {
+pub(crate) fn enrolled(key: &str, load: impl FnOnce() -> Option<Vec<u8>>) -> Option<Arc<Enrolled>> {
     KEPT.get_or_insert_with(key, || {
         load()
             .and_then(|bytes| Enrolled::new(&bytes).ok())

@@ -14,7 +14,7 @@
 //! `syncfs`) before they answer, so what was acknowledged also survives a power cut.
 
 mod batch;
-mod faces;
+pub(crate) mod faces;
 mod groups;
 pub(crate) mod ids;
 pub(crate) mod recognise;
