@@ -3,6 +3,8 @@
 //! snapshots (360×480, quality 90) as `OUT_DIR/<id>-<view>.jpg`. Each view is another
 //! person's colours, hair and accessories and another shot (pose, light, expression) with
 //! the same proportions, so a geometry is judged apart from everything else a look has.
+//! With `FACE_SHEET_DESCRIBE` set it also prints, per snapshot, a tab-separated line of its
+//! hair style, glasses, beard, skin luma, yaw, roll and jaw (for the detectors' misses).
 
 use facesim::synth::face::{self, Geometry, Look, Region};
 use facesim::synth::jpeg;
@@ -16,6 +18,7 @@ fn main() {
         eprintln!("usage: face-sheet OUT_DIR VIEWS ID...");
         std::process::exit(2);
     };
+    let describe = std::env::var_os("FACE_SHEET_DESCRIBE").is_some();
     for id in args.iter().skip(2) {
         let Ok(id) = id.parse::<u64>() else {
             eprintln!("not an id: {id}");
@@ -34,6 +37,19 @@ fn main() {
             };
             let backdrop = Backdrop::random(&mut rng);
             let shot = Shot::random(&mut rng, backdrop);
+            if describe {
+                // Who this view is, for breaking a detector's misses down by look and shot.
+                let luma = 0.299 * look.skin[0] + 0.587 * look.skin[1] + 0.114 * look.skin[2];
+                println!(
+                    "{id}-{view}\t{:?}\t{}\t{}\t{luma:.0}\t{:.2}\t{:.2}\t{:.2}",
+                    look.hair_style,
+                    look.glasses.is_some(),
+                    look.beard,
+                    shot.yaw,
+                    shot.roll,
+                    look.geometry.jaw,
+                );
+            }
             let px = face::render(&look, &shot, 360, 480);
             let path = format!("{out}/{id}-{view}.jpg");
             if let Err(e) = std::fs::write(&path, jpeg::encode(&px, 360, 480, 90, "")) {
