@@ -18,8 +18,8 @@ pub use look::{Geometry, HairStyle, Look, Region};
 
 /// The skin luma (0 to 255) the camera's exposure brings a darker face up to, and the
 /// most it will brighten a frame for it.
-const FACE_LUMA: f32 = 120.0;
-const MAX_GAIN: f32 = 1.8;
+const FACE_LUMA: f32 = 150.0;
+const MAX_GAIN: f32 = 2.3;
 
 /// Draws `look` as it appears in `shot`, as `width × height` RGB8 pixels.
 ///
@@ -121,7 +121,7 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         );
     }
     // Light on the forehead and the cheekbones.
-    let light = scaled(skin, 1.12);
+    let light = look.sheen();
     c.fill(
         &shape(fx - turn * 0.2, g.eye_y - 0.45, 0.6, 0.3, 0.0),
         Paint::solid(light).alpha(0.5).soft(0.9).within(on_face),

@@ -21,7 +21,15 @@ pub(super) fn features(
     let shadow = |k: f32| scaled(skin, k);
     let dark_hair = scaled(look.hair, 0.8);
     // Brows are darker than the hair on the head, and light hair still leaves them visible.
-    let brow_color = std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
+    // Brows are never lighter than the skin either (blond brows on a dark face read as a
+    // light band over the eyes, where a detector wants a dark one).
+    let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+    let brow_color: [f32; 3] =
+        std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
+    let brow_color = scaled(
+        brow_color,
+        (0.7 * luma(skin) / luma(brow_color).max(1.0)).min(1.0),
+    );
     let (ey, ew) = (g.eye_y, g.eye_width);
     let open = shot.eyes_open;
     for side in [-1.0f32, 1.0] {
@@ -144,7 +152,7 @@ pub(super) fn features(
             len * 0.55,
             0.0,
         ),
-        Paint::solid(scaled(skin, 1.12)).alpha(0.45).soft(0.8),
+        Paint::solid(look.sheen()).alpha(0.5).soft(0.8),
     );
     c.fill(
         &shape(
@@ -184,7 +192,7 @@ pub(super) fn features(
     }
     c.fill(
         &shape(nx, g.nose_y - 0.02, g.nose_width * 0.55, 0.07, 0.0),
-        Paint::solid(scaled(skin, 1.1)).alpha(0.45).soft(0.8),
+        Paint::solid(look.sheen()).alpha(0.5).soft(0.8),
     );
 
     // Age: the folds from the nose's wings to the mouth's corners, bags under the eyes.
@@ -236,7 +244,6 @@ pub(super) fn features(
     let (mx, my, mw) = (-turn * 1.2, g.mouth_y, g.mouth_width);
     // Lips are never lighter than the skin around them: the palette's pinks on a dark face
     // made a bright mouth, the opposite of the dark one a detector looks for.
-    let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
     let lips = scaled(
         look.lips,
         (0.85 * luma(skin) / luma(look.lips).max(1.0)).min(1.0),
