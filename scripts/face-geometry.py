@@ -9,9 +9,8 @@ geometries a greedy choice (in id order) keeps at a mean distance of at least TH
 every one kept before: the size a bank of identities the model separates could have.
 
 Run it with the face-realism virtualenv (scripts/face-realism.sh installs it):
-  target/face-realism-venv/bin/python scripts/face-geometry.py [CANDIDATES] [VIEWS] [THRESHOLD] [BANK]
-Defaults: 200 candidates, 3 views, threshold 0.6. With BANK (a file of ids, as
-scripts/face-bank.py writes), its ids are the candidates. Deterministic for the same arguments.
+  target/face-realism-venv/bin/python scripts/face-geometry.py [CANDIDATES] [VIEWS] [THRESHOLD]
+Defaults: 200 candidates, 3 views, threshold 0.6. Deterministic for the same arguments.
 """
 import itertools, os, subprocess, sys, tempfile
 
@@ -27,9 +26,6 @@ subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "facesim-benches
 sheet = os.path.join(root, "target", "release", "examples", "face-sheet")
 # Candidate ids are spread over the u64 range by a fixed multiplier, so they look random.
 ids = [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(1, candidates + 1)]
-if len(sys.argv) > 4:
-    # A bank written by scripts/face-bank.py: its first CANDIDATES ids instead.
-    ids = [int(l) for l in open(sys.argv[4]) if l.strip() and not l.startswith("#")][:candidates]
 
 hog = dlib.get_frontal_face_detector()
 shape = dlib.shape_predictor(models.pose_predictor_model_location())

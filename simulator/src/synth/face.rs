@@ -32,8 +32,8 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     let mut c = Canvas::new(w, h, &shot.backdrop);
     let (wf, hf) = (width as f32, height as f32);
     // The head fills about half the frame's width, as in a terminal's face crop.
-    let r = 0.25 * wf.min(hf * 0.8) * shot.scale * look.geometry.face_width;
-    let ry = r * look.geometry.face_ratio;
+    let r = 0.25 * wf.min(hf * 0.8) * shot.scale * look.face_width;
+    let ry = r * look.face_ratio;
     let hx = wf * (0.5 + shot.dx);
     let hy = hf * (0.46 + shot.dy);
     let (sin, cos) = shot.roll.sin_cos();
@@ -54,7 +54,7 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     let g = &look.geometry;
     let skin = look.skin;
     let dark_hair = scaled(look.hair, 0.8);
-    let face_b = look.geometry.face_ratio;
+    let face_b = look.face_ratio;
     // The side the light comes from (+1: the right of the picture), for the nose's shadow.
     let lit = if shot.light_angle.cos() >= 0.0 {
         1.0

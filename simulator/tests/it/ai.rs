@@ -71,9 +71,9 @@ fn draw(
     tweak(&mut shot);
     let mut px = face::render(&look, &shot, w, h);
     // Where face::render puts the head.
-    let r = 0.25 * (w as f32).min(h as f32 * 0.8) * shot.scale * look.geometry.face_width;
+    let r = 0.25 * (w as f32).min(h as f32 * 0.8) * shot.scale * look.face_width;
     let (cx, cy) = (w as f32 * (0.5 + shot.dx), h as f32 * (0.46 + shot.dy));
-    paint(&mut px, cx, cy, r, r * look.geometry.face_ratio);
+    paint(&mut px, cx, cy, r, r * look.face_ratio);
     Drawn {
         jpeg: jpeg::encode(&px, w, h, 90, "ai test"),
         cx,

@@ -42,7 +42,11 @@ pub struct Look {
     /// Frame colour when the person wears glasses.
     pub glasses: Option<Rgb>,
     pub beard: bool,
-    /// The proportions of the face and of its eyes, brows, nose and mouth.
+    /// Face height over face width: about 1.2 (round) to 1.45 (long).
+    pub face_ratio: f32,
+    /// Face width relative to the average, about 0.9 to 1.1.
+    pub face_width: f32,
+    /// The proportions of the eyes, brows, nose and mouth.
     pub geometry: Geometry,
 }
 
@@ -81,90 +85,38 @@ pub struct Geometry {
     /// From 0 (young) to 1: how deep the folds from the nose to the mouth and the bags
     /// under the eyes are.
     pub age: f32,
-    /// Face height over face width: about 1.12 (round) to 1.6 (long).
-    pub face_ratio: f32,
-    /// Face width relative to the average, about 0.8 to 1.2.
-    pub face_width: f32,
 }
 
 impl Geometry {
     /// The proportions of identity `id`: every value uniform in its range, a pure function
     /// of `id`. `scripts/face-geometry.py` measures how far apart a face model puts them.
-    ///
-    /// The ranges are wide, a caricaturist's rather than an anthropometrist's: measured with
-    /// dlib's descriptor over 100 identities, ranges 2.6 times narrower put two people only
-    /// 0.43 apart on average (0.1% of pairs at 0.6, its threshold for different people);
-    /// these put them 0.54 apart (17.6%). Where the features sit (eye height and spacing,
-    /// the nose's length, the mouth's height) moved the model most, then their sizes, the
-    /// outline least.
     pub fn of(id: u64) -> Self {
         let mut state = id;
         let mut next = |lo: f32, hi: f32| {
             state = crate::seed::splitmix64(state.wrapping_add(crate::seed::GOLDEN_GAMMA));
             lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
         };
-        let eye_y = next(-0.28, 0.18);
-        let nose_y = eye_y + next(0.32, 0.64);
-        let mouth_y = nose_y + next(0.14, 0.38);
-        let mut g = Self {
+        let eye_y = next(-0.14, 0.08);
+        let nose_y = eye_y + next(0.4, 0.6);
+        Self {
             eye_y,
-            eye_x: next(0.24, 0.46),
-            eye_width: next(0.12, 0.26),
-            eye_shape: next(0.25, 0.75),
-            eye_tilt: next(-0.22, 0.22),
-            brow_gap: next(0.1, 0.4),
-            brow_length: next(0.11, 0.32),
-            brow_thickness: next(0.025, 0.12),
-            brow_tilt: next(-0.38, 0.32),
+            eye_x: next(0.3, 0.42),
+            eye_width: next(0.16, 0.22),
+            eye_shape: next(0.36, 0.58),
+            eye_tilt: next(-0.14, 0.14),
+            brow_gap: next(0.17, 0.3),
+            brow_length: next(0.17, 0.26),
+            brow_thickness: next(0.04, 0.085),
+            brow_tilt: next(-0.22, 0.16),
             nose_y,
-            nose_width: next(0.06, 0.21),
-            mouth_y,
-            mouth_width: next(0.16, 0.44),
-            upper_lip: next(0.02, 0.09),
-            lower_lip: next(0.03, 0.125),
-            jaw: next(0.05, 0.72),
+            nose_width: next(0.09, 0.16),
+            mouth_y: nose_y + next(0.2, 0.32),
+            mouth_width: next(0.22, 0.34),
+            upper_lip: next(0.035, 0.065),
+            lower_lip: next(0.045, 0.09),
+            jaw: next(0.05, 0.5),
             age: next(0.0, 1.0),
-            face_ratio: next(1.12, 1.6),
-            face_width: next(0.8, 1.2),
-        };
-        // Heights follow the face's length (a round face has its features closer
-        // together), and the mouth stays well above the chin: a mouth near the chin, a
-        // round face with the features spread over its whole height, widely set eyes
-        // and a long nose were what the detectors missed most.
-        let k = g.face_ratio / 1.33;
-        g.eye_y *= k;
-        g.nose_y *= k;
-        g.mouth_y = (g.mouth_y * k).min(0.64 * g.face_ratio);
-        g
-    }
-}
-
-/// The identities people are drawn from: geometry ids chosen offline by
-/// `scripts/face-bank.py` (found by both detectors in every view it drew, and the least
-/// generic to a face model), one a line, `#` lines comments. The ranges of [`Geometry::of`]
-/// are wide, and some of their corners are faces no detector believes; the bank keeps the
-/// width and leaves those out. Changing `Geometry::of` means choosing the bank anew.
-const BANK: &str = include_str!("../../../../fixtures/identities/face-geometries.txt");
-
-/// The bank's ids, parsed once.
-fn bank() -> &'static [u64] {
-    static IDS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    IDS.get_or_init(|| {
-        BANK.lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .filter_map(|line| line.parse().ok())
-            .collect()
-    })
-}
-
-/// The identity of a person whose look hashes to `hash`: an entry of the bank, a pure
-/// function of `hash`.
-fn banked(hash: u64) -> u64 {
-    let ids = bank();
-    match ids.len() {
-        0 => hash,
-        n => ids[(crate::seed::splitmix64(hash) % n as u64) as usize],
+        }
     }
 }
 
@@ -273,8 +225,6 @@ impl Look {
             matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2);
         let face_ratio = rng.random_range(1.2..1.45);
         let face_width = rng.random_range(0.9..1.1);
-        // The face's shape is the geometry's now; its two draws stay, so that every later
-        // draw of the population and of the record stream stays as it was.
         // The proportions follow from a hash of four more draws (and of everything drawn
         // above, so that two people never share them by chance): drawing each from `rng`
         // would shift every later draw of the population and of the record stream.
@@ -286,7 +236,7 @@ impl Look {
             .chain(&more)
             .flat_map(|v| v.to_bits().to_le_bytes())
             .collect();
-        let identity = banked(crate::seed::fnv1a(&bits));
+        let identity = crate::seed::fnv1a(&bits);
         Self {
             skin,
             hair,
@@ -296,30 +246,9 @@ impl Look {
             clothing,
             glasses,
             beard,
+            face_ratio,
+            face_width,
             geometry: Geometry::of(identity),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_line_of_the_identity_bank_is_an_id_and_people_are_drawn_from_it() {
-        let lines = BANK
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .count();
-        assert_eq!(bank().len(), lines, "a line of the bank is not a u64");
-        assert!(bank().len() >= 100, "only {} identities", bank().len());
-        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
-        for _ in 0..20 {
-            let look = Look::random(&mut rng, Region::Anywhere);
-            assert!(
-                bank().iter().any(|&id| Geometry::of(id) == look.geometry),
-                "a look's geometry is not one of the bank's"
-            );
         }
     }
 }
