@@ -5,6 +5,10 @@
 //! the same proportions, so a geometry is judged apart from everything else a look has.
 //! With `FACE_SHEET_DESCRIBE` set it also prints, per snapshot, a tab-separated line of its
 //! hair style, glasses, beard, skin luma, yaw, roll and jaw (for the detectors' misses).
+//! `FACE_SHEET_SPREAD=K` widens every proportion's range K times around its centre (and
+//! makes the face's height and width part of the id), `FACE_SHEET_SPREAD_ONLY` (places,
+//! sizes or outline) one group of them alone: how `scripts/face-geometry.py` measured which
+//! proportions move a face model most.
 
 use facesim::synth::face::{self, Geometry, Look, Region};
 use facesim::synth::jpeg;
@@ -32,11 +36,13 @@ fn main() {
                 Region::Anywhere
             };
             let mut look = Look {
-                geometry: spread(Geometry::of(id), id),
+                geometry: spread(Geometry::of(id)),
                 ..Look::random(&mut rng, region)
             };
             if let Some(k) = spread_factor().filter(|_| {
-                std::env::var("FACE_SHEET_SPREAD_ONLY").map_or(true, |g| g == "outline")
+                std::env::var("FACE_SHEET_SPREAD_ONLY")
+                    .ok()
+                    .is_none_or(|g| g == "outline")
             }) {
                 // With a spread, the face's outline belongs to the identity too.
                 let u = |salt: u64| {
@@ -77,13 +83,19 @@ fn spread_factor() -> Option<f32> {
 }
 
 /// `g` with every proportion moved away from its range's centre by `FACE_SHEET_SPREAD`.
-fn spread(g: Geometry, _id: u64) -> Geometry {
+fn spread(g: Geometry) -> Geometry {
     let Some(k) = spread_factor() else {
         return g;
     };
     // `FACE_SHEET_SPREAD_ONLY` (outline, sizes or places) spreads one group alone.
     let only = std::env::var("FACE_SHEET_SPREAD_ONLY").unwrap_or_default();
-    let group = |name: &str| if only.is_empty() || only == name { k } else { 1.0 };
+    let group = |name: &str| {
+        if only.is_empty() || only == name {
+            k
+        } else {
+            1.0
+        }
+    };
     let (places, sizes, outline) = (group("places"), group("sizes"), group("outline"));
     let at = |k: f32| {
         move |v: f32, lo: f32, hi: f32| {

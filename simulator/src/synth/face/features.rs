@@ -24,8 +24,7 @@ pub(super) fn features(
     // Brows are never lighter than the skin either (blond brows on a dark face read as a
     // light band over the eyes, where a detector wants a dark one).
     let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-    let brow_color: [f32; 3] =
-        std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
+    let brow_color: [f32; 3] = std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
     let brow_color = scaled(
         brow_color,
         (0.7 * luma(skin) / luma(brow_color).max(1.0)).min(1.0),
