@@ -16,6 +16,11 @@ mod look;
 use features::{features, mask};
 pub use look::{Geometry, HairStyle, Look, Region};
 
+/// The skin luma (0 to 255) the camera's exposure brings a darker face up to, and the
+/// most it will brighten a frame for it.
+const FACE_LUMA: f32 = 150.0;
+const MAX_GAIN: f32 = 2.3;
+
 /// Draws `look` as it appears in `shot`, as `width × height` RGB8 pixels.
 ///
 /// Back to front: shoulders, neck, hair behind the head, ears, the face with its shading
@@ -116,7 +121,7 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         );
     }
     // Light on the forehead and the cheekbones.
-    let light = scaled(skin, 1.12);
+    let light = look.sheen();
     c.fill(
         &shape(fx - turn * 0.2, g.eye_y - 0.45, 0.6, 0.3, 0.0),
         Paint::solid(light).alpha(0.5).soft(0.9).within(on_face),
@@ -146,6 +151,24 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
                     .shade(0.3)
                     .clip(f32::NEG_INFINITY, hairline + 0.06 * r),
             );
+            // Short hair comes down the temples to the ears: without it the head's sides
+            // were bare skin up to a flat fringe, a cap on an egg to a detector.
+            if look.hair_style == HairStyle::Short {
+                let top = hairline / r;
+                let bottom = g.eye_y - 0.05;
+                for side in [-1.0f32, 1.0] {
+                    c.fill(
+                        &shape(
+                            fx + side * 0.97,
+                            (top + bottom) / 2.0,
+                            0.11,
+                            (bottom - top) / 2.0 + 0.1,
+                            0.0,
+                        ),
+                        Paint::solid(look.hair).shade(0.3).soft(0.3),
+                    );
+                }
+            }
             // The hair's shadow on the forehead.
             c.fill(
                 &shape(fx, hairline / r + 0.1, 0.8, 0.16, 0.0),
@@ -176,11 +199,20 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
         }
     }
 
-    features(&mut c, look, shot, &shape, turn, lit);
+    features(&mut c, look, shot, &shape, turn, lit, on_face);
     if shot.mask_worn {
         mask(&mut c, g, &shape, turn);
     }
-    finish(&mut c, shot);
+    // A terminal's camera exposes for the face it tracks: a dark face brightens the whole
+    // frame (the wall behind it goes pale). Exposed for the wall instead, a dark face kept
+    // too little contrast between its eyes and cheeks for a detector (Haar found 17% of
+    // the darkest skins).
+    let luma = 0.299 * skin[0] + 0.587 * skin[1] + 0.114 * skin[2];
+    let exposed = Shot {
+        exposure: shot.exposure * (FACE_LUMA / luma.max(1.0)).clamp(1.0, MAX_GAIN),
+        ..*shot
+    };
+    finish(&mut c, &exposed);
     c.px
 }
 

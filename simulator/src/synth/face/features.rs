@@ -2,7 +2,7 @@
 //! their sockets, the brows, glasses, the nose with its light and shadow, the lips, the
 //! marks of age, a beard, and a surgical mask when one is worn.
 
-use super::super::canvas::{Canvas, Paint, Shape, scaled};
+use super::super::canvas::{Area, Canvas, Paint, Shape, scaled};
 use super::super::scene::Shot;
 use super::look::{Geometry, Look};
 
@@ -14,13 +14,21 @@ pub(super) fn features(
     shape: &impl Fn(f32, f32, f32, f32, f32) -> Shape,
     turn: f32,
     lit: f32,
+    on_face: Area,
 ) {
     let g = &look.geometry;
     let skin = look.skin;
     let shadow = |k: f32| scaled(skin, k);
     let dark_hair = scaled(look.hair, 0.8);
     // Brows are darker than the hair on the head, and light hair still leaves them visible.
-    let brow_color = std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
+    // Brows are never lighter than the skin either (blond brows on a dark face read as a
+    // light band over the eyes, where a detector wants a dark one).
+    let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+    let brow_color: [f32; 3] = std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
+    let brow_color = scaled(
+        brow_color,
+        (0.7 * luma(skin) / luma(brow_color).max(1.0)).min(1.0),
+    );
     let (ey, ew) = (g.eye_y, g.eye_width);
     let open = shot.eyes_open;
     for side in [-1.0f32, 1.0] {
@@ -143,7 +151,7 @@ pub(super) fn features(
             len * 0.55,
             0.0,
         ),
-        Paint::solid(scaled(skin, 1.12)).alpha(0.45).soft(0.8),
+        Paint::solid(look.sheen()).alpha(0.5).soft(0.8),
     );
     c.fill(
         &shape(
@@ -183,7 +191,7 @@ pub(super) fn features(
     }
     c.fill(
         &shape(nx, g.nose_y - 0.02, g.nose_width * 0.55, 0.07, 0.0),
-        Paint::solid(scaled(skin, 1.1)).alpha(0.45).soft(0.8),
+        Paint::solid(look.sheen()).alpha(0.5).soft(0.8),
     );
 
     // Age: the folds from the nose's wings to the mouth's corners, bags under the eyes.
@@ -206,28 +214,50 @@ pub(super) fn features(
         }
     }
     if look.beard {
-        let beard = shape(-turn, g.mouth_y + 0.1, 0.86, 0.62, 0.0);
+        // A beard grows on the chin and along the jaw, with a moustache over the lip; the
+        // cheeks stay skin and the lips show through. Drawn as one dark blob up to the nose,
+        // it hid the lower half of the face from the detectors (Haar found 43% of bearded
+        // faces).
+        let beard = Paint::solid(dark_hair).within(on_face);
         c.fill(
-            &beard,
-            Paint::solid(dark_hair)
-                .alpha(0.75)
-                .clip(-0.3 * r_of(shape), f32::INFINITY),
+            &shape(-turn * 1.1, g.mouth_y + 0.32, 0.8, 0.5, 0.0),
+            beard.alpha(0.72).soft(0.45),
+        );
+        c.fill(
+            &shape(-turn, g.mouth_y + 0.1, 1.0, 0.55, 0.0),
+            beard.alpha(0.22).soft(0.6),
+        );
+        c.fill(
+            &shape(
+                -turn * 1.2,
+                g.mouth_y - g.upper_lip * 1.6 - 0.03,
+                g.mouth_width * 1.05,
+                0.055,
+                0.0,
+            ),
+            beard.alpha(0.7).soft(0.5),
         );
     }
     // The mouth: the upper lip in shade, the lower lip lit, the line between them curving
     // up at the corners when smiling, and the shadow under the lower lip.
     let (mx, my, mw) = (-turn * 1.2, g.mouth_y, g.mouth_width);
+    // Lips are never lighter than the skin around them: the palette's pinks on a dark face
+    // made a bright mouth, the opposite of the dark one a detector looks for.
+    let lips = scaled(
+        look.lips,
+        (0.85 * luma(skin) / luma(look.lips).max(1.0)).min(1.0),
+    );
     c.fill(
         &shape(mx, my + g.lower_lip * 2.0 + 0.05, mw * 0.55, 0.05, 0.0),
         Paint::solid(shadow(0.6)).alpha(0.5).soft(0.8),
     );
     c.fill(
         &shape(mx, my - g.upper_lip * 0.8, mw * 0.95, g.upper_lip, 0.0),
-        Paint::solid(scaled(look.lips, 0.8)).shade(0.3).soft(0.25),
+        Paint::solid(scaled(lips, 0.8)).shade(0.3).soft(0.25),
     );
     c.fill(
         &shape(mx, my + g.lower_lip * 0.9, mw * 0.85, g.lower_lip, 0.0),
-        Paint::solid(look.lips).shade(0.3).soft(0.25),
+        Paint::solid(lips).shade(0.3).soft(0.25),
     );
     for side in [-1.0, 1.0] {
         let corner = shape(
@@ -237,7 +267,7 @@ pub(super) fn features(
             0.016,
             -side * 0.12 * shot.smile,
         );
-        c.fill(&corner, Paint::solid(scaled(look.lips, 0.35)));
+        c.fill(&corner, Paint::solid(scaled(lips, 0.35)));
     }
 }
 

@@ -192,6 +192,16 @@ const CLOTHING: &[[u8; 3]] = &[
 const FRAMES: &[[u8; 3]] = &[[20, 20, 22], [90, 60, 40], [150, 150, 160], [120, 30, 40]];
 
 impl Look {
+    /// The colour of lit skin (the forehead, the cheekbones, the nose's bridge and tip).
+    /// Darker skin shines more in a photograph: its highlights are a sheen added on top,
+    /// not only a brighter skin, and without them a dark face kept too little contrast for
+    /// a detector.
+    pub(super) fn sheen(&self) -> Rgb {
+        let luma = 0.299 * self.skin[0] + 0.587 * self.skin[1] + 0.114 * self.skin[2];
+        let extra = (1.0 - luma / 170.0).max(0.0) * 110.0;
+        self.skin.map(|v| (v * 1.12 + extra).min(255.0))
+    }
+
     /// A random look from `region`'s palettes.
     pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
         let (skin, hair, eyes) = match region {
