@@ -330,25 +330,8 @@ async fn the_fleet_process_writes_its_manifest_and_stops_on_sigterm() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
-        .args([
-            "fleet",
-            "--devices",
-            "2",
-            "--ports",
-            "0",
-            "--control",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--rate",
-            "0",
-            "--progress",
-            "0",
-            "--width",
-            "96",
-            "--height",
-            "128",
-        ])
+        .args(support::SMALL_FLEET)
+        .args(["--devices", "2"])
         .arg("--state")
         .arg(dir.path())
         .env("RUST_LOG", "facesim=info")
@@ -713,17 +696,7 @@ fn spawn_fleet(dir: &std::path::Path, args: &[&str]) -> (FleetProcess, Manifest)
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_facesim"))
-        .args(["fleet", "--ports", "0", "--control", "127.0.0.1:0"])
-        .args([
-            "--rate",
-            "0",
-            "--progress",
-            "0",
-            "--width",
-            "96",
-            "--height",
-            "128",
-        ])
+        .args(support::SMALL_FLEET)
         .args(["--seed", "7"])
         .args(args)
         .arg("--state")

@@ -76,8 +76,11 @@ impl Drop for Namespace {
     }
 }
 
-#[test]
-fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
+/// Runs a fleet of `devices` terminals announcing on the namespace's loopback, and beside
+/// it this test binary again as `helper` (with `env` set to `devices`); then checks that
+/// the helper's lines starting with `prefix` name every terminal of the manifest with its
+/// model and port. Without root or `ip` it says why and checks nothing.
+fn every_terminal_heard(helper: &str, env: &str, devices: usize, prefix: &str) {
     if let Some(why) = unable() {
         println!("skipped: {why}");
         return;
@@ -91,41 +94,31 @@ fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
     };
     let dir = tempfile::tempdir().unwrap();
     let me = std::env::current_exe().unwrap();
-    let listener = ns
+    let hearer = ns
         .exec(&me)
-        .args(["mdns::listener_in_the_namespace", "--exact", "--nocapture"])
-        .env(LISTEN, "2")
+        .args([helper, "--exact", "--nocapture"])
+        .env(env, devices.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut fleet = ns
         .exec(std::path::Path::new(env!("CARGO_BIN_EXE_facesim")))
-        .args(["fleet", "--devices", "2", "--ports", "0"])
-        .args(["--control", "127.0.0.1:0", "--mdns", "127.0.0.1"])
-        .args([
-            "--rate",
-            "0",
-            "--progress",
-            "0",
-            "--width",
-            "96",
-            "--height",
-            "128",
-        ])
+        .args(crate::support::SMALL_FLEET)
+        .args(["--devices", &devices.to_string(), "--mdns", "127.0.0.1"])
         .arg("--state")
         .arg(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let heard = listener.wait_with_output().unwrap();
+    let heard = hearer.wait_with_output().unwrap();
     crate::support::sigterm(&fleet);
     let _ = fleet.wait();
     let text = String::from_utf8_lossy(&heard.stdout);
     let found: BTreeMap<String, String> = text
         .lines()
-        .filter_map(|l| l.strip_prefix("ANNOUNCED "))
+        .filter_map(|l| l.strip_prefix(prefix))
         .filter_map(|l| {
             let (sn, rest) = l.split_once(' ')?;
             Some((sn.to_string(), rest.to_string()))
@@ -136,7 +129,7 @@ fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
             .unwrap();
     assert_eq!(
         found.len(),
-        2,
+        devices,
         "{text}\n{}",
         String::from_utf8_lossy(&heard.stderr)
     );
@@ -150,6 +143,11 @@ fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
     }
 }
 
+#[test]
+fn a_fleet_announces_every_terminal_by_mdns_in_a_namespace() {
+    every_terminal_heard("mdns::listener_in_the_namespace", LISTEN, 2, "ANNOUNCED ");
+}
+
 /// Set in the querier's environment: how many terminals to wait for.
 const QUERY: &str = "FACESIM_MDNS_QUERY";
 
@@ -159,76 +157,7 @@ const QUERY: &str = "FACESIM_MDNS_QUERY";
 /// hears no announcement, so what it hears are answers).
 #[test]
 fn a_fleet_answers_an_mdns_query_with_every_terminal_in_a_namespace() {
-    if let Some(why) = unable() {
-        println!("skipped: {why}");
-        return;
-    }
-    let ns = match Namespace::new() {
-        Ok(ns) => ns,
-        Err(why) => {
-            println!("skipped: cannot make a network namespace: {why}");
-            return;
-        }
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let me = std::env::current_exe().unwrap();
-    let querier = ns
-        .exec(&me)
-        .args(["mdns::querier_in_the_namespace", "--exact", "--nocapture"])
-        .env(QUERY, "3")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut fleet = ns
-        .exec(std::path::Path::new(env!("CARGO_BIN_EXE_facesim")))
-        .args(["fleet", "--devices", "3", "--ports", "0"])
-        .args(["--control", "127.0.0.1:0", "--mdns", "127.0.0.1"])
-        .args([
-            "--rate",
-            "0",
-            "--progress",
-            "0",
-            "--width",
-            "96",
-            "--height",
-            "128",
-        ])
-        .arg("--state")
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let heard = querier.wait_with_output().unwrap();
-    crate::support::sigterm(&fleet);
-    let _ = fleet.wait();
-    let text = String::from_utf8_lossy(&heard.stdout);
-    let found: BTreeMap<String, String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("ANSWERED "))
-        .filter_map(|l| {
-            let (sn, rest) = l.split_once(' ')?;
-            Some((sn.to_string(), rest.to_string()))
-        })
-        .collect();
-    let manifest =
-        facesim::fleet::manifest::read(&dir.path().join(facesim_proto::wire::MANIFEST_FILE))
-            .unwrap();
-    assert_eq!(
-        found.len(),
-        3,
-        "{text}\n{}",
-        String::from_utf8_lossy(&heard.stderr)
-    );
-    for d in &manifest.devices {
-        let port = d.url.rsplit(':').next().unwrap();
-        assert_eq!(
-            found.get(&d.sn),
-            Some(&format!("model={} port={port}", d.model)),
-            "{text}"
-        );
-    }
+    every_terminal_heard("mdns::querier_in_the_namespace", QUERY, 3, "ANSWERED ");
 }
 
 /// The querier's half: inside the namespace, from a port of its own, sends a PTR query for

@@ -301,3 +301,22 @@ pub fn sigterm(child: &std::process::Child) {
         .expect("kill runs");
     assert!(status.success(), "kill -TERM {}", child.id());
 }
+
+/// The arguments every `facesim fleet` process of the tests starts with: free ports for the
+/// terminals and the control API, no records of their own, no progress lines, and small
+/// snapshots.
+pub const SMALL_FLEET: [&str; 13] = [
+    "fleet",
+    "--ports",
+    "0",
+    "--control",
+    "127.0.0.1:0",
+    "--rate",
+    "0",
+    "--progress",
+    "0",
+    "--width",
+    "96",
+    "--height",
+    "128",
+];
