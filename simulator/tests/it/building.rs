@@ -62,18 +62,13 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
         days: Some(1),
         enrol: false,
     };
-    let fleet = Fleet::start(config(dir.path()))
-        .await
-        .unwrap()
-        .with_building(building)
-        .unwrap();
-    let members = fleet.members();
-    let control = fleet.manifest().control.clone();
-    let mut progress = fleet.building().unwrap().progress();
-    let (stop, wait) = oneshot::channel::<()>();
-    let task = tokio::spawn(fleet.run(async move {
-        let _ = wait.await;
-    }));
+    let Running {
+        members,
+        control,
+        mut progress,
+        stop,
+        task,
+    } = run(config(dir.path()), building).await;
     members.wait_up().await;
     let dest = format!("http://{}/eventRcv", receiver.addr);
     for sn in members.sns() {
@@ -255,6 +250,39 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
     task.await.unwrap().unwrap();
 }
 
+/// A building fleet serving until `stop` is dropped: its terminals, its control API's base
+/// URL and the walk's progress.
+struct Running {
+    members: facesim::fleet::Members,
+    control: String,
+    progress: tokio::sync::watch::Receiver<facesim::fleet::Progress>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), facesim::fleet::FleetError>>,
+}
+
+/// Starts the fleet of `config` as the building of `building`, serving in a task.
+async fn run(config: FleetConfig, building: BuildingConfig) -> Running {
+    let fleet = Fleet::start(config)
+        .await
+        .unwrap()
+        .with_building(building)
+        .unwrap();
+    let members = fleet.members();
+    let control = fleet.manifest().control.clone();
+    let progress = fleet.building().unwrap().progress();
+    let (stop, wait) = oneshot::channel::<()>();
+    let task = tokio::spawn(fleet.run(async move {
+        let _ = wait.await;
+    }));
+    Running {
+        members,
+        control,
+        progress,
+        stop,
+        task,
+    }
+}
+
 async fn fleet_occupancy(control: &str) -> Occupancy {
     get(&format!("{control}/occupancy")).await
 }
@@ -278,18 +306,13 @@ async fn enrol_writes_every_employee_and_visitor_into_every_terminals_library() 
         days: Some(0),
         enrol: true,
     };
-    let fleet = Fleet::start(config)
-        .await
-        .unwrap()
-        .with_building(building)
-        .unwrap();
-    let members = fleet.members();
-    let control = fleet.manifest().control.clone();
-    let mut progress = fleet.building().unwrap().progress();
-    let (stop, wait) = oneshot::channel::<()>();
-    let task = tokio::spawn(fleet.run(async move {
-        let _ = wait.await;
-    }));
+    let Running {
+        members,
+        control,
+        mut progress,
+        stop,
+        task,
+    } = run(config, building).await;
     let enrolled = progress
         .wait_for(|p| p.enrolled.is_some())
         .await
