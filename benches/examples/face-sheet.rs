@@ -12,10 +12,10 @@
 //! (the look, with its colours and sex, follows from the id; only the shot changes between
 //! views), as `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then
 //! sets proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or
-//! looks (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0..3`): how far one change
+//! looks (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change
 //! moves a face model.
 
-use facesim::synth::face::{self, Beard, Geometry, Glasses, HairStyle, Look, Region};
+use facesim::synth::face::{self, Geometry, HairStyle, Look, Region};
 use facesim::synth::jpeg;
 use facesim::synth::scene::{Backdrop, Shot};
 use rand::SeedableRng;
@@ -84,7 +84,7 @@ fn main() {
                     "{id}-{view}\t{:?}\t{}\t{}\t{luma:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}",
                     look.hair_style,
                     look.glasses.is_some(),
-                    look.beard != Beard::None,
+                    look.beard,
                     shot.yaw,
                     shot.roll,
                     look.geometry.jaw,
@@ -140,20 +140,8 @@ fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
             look.hair_style = *STYLES.get(v as usize).ok_or("hair is 0 to 4")?;
         }
         "skin_k" => look.skin = look.skin.map(|c| (c * v).min(255.0)),
-        "glasses" => {
-            look.glasses = (v > 0.0).then_some(Glasses {
-                frame: [20.0, 20.0, 22.0],
-                width: 1.6,
-                height: 0.69,
-                rim: 0.03,
-            })
-        }
-        "glasses_height" => look.glasses.iter_mut().for_each(|g| g.height = v),
-        "glasses_rim" => look.glasses.iter_mut().for_each(|g| g.rim = v),
-        "beard" => {
-            const BEARDS: [Beard; 4] = [Beard::None, Beard::Moustache, Beard::Goatee, Beard::Full];
-            look.beard = *BEARDS.get(v as usize).ok_or("beard is 0 to 3")?;
-        }
+        "glasses" => look.glasses = (v > 0.0).then_some([20.0, 20.0, 22.0]),
+        "beard" => look.beard = v > 0.0,
         _ => return Err(format!("no such value: {k}")),
     }
     Ok(())

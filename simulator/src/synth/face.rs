@@ -14,7 +14,7 @@ mod features;
 mod look;
 
 use features::{features, mask};
-pub use look::{Beard, Geometry, Glasses, HairStyle, Look, Region, Sex};
+pub use look::{Geometry, HairStyle, Look, Region, Sex};
 
 /// The skin luma (0 to 255) the camera's exposure brings a darker face up to, and the
 /// most it will brighten a frame for it.

@@ -4,7 +4,7 @@
 
 use super::super::canvas::{Area, Canvas, Paint, Shape, scaled};
 use super::super::scene::Shot;
-use super::look::{Beard, Geometry, Look, Sex};
+use super::look::{Geometry, Look, Sex};
 
 /// The eyes (in their sockets), brows, glasses, nose and mouth.
 pub(super) fn features(
@@ -131,25 +131,24 @@ pub(super) fn features(
                 Paint::solid([25.0, 20.0, 20.0]).alpha(0.85),
             );
         }
-        if let Some(glasses) = look.glasses {
-            let (lw, lh) = (ew * glasses.width, ew * glasses.width * glasses.height);
+        if let Some(frame) = look.glasses {
             c.fill(
-                &shape(ex, ey + 0.01, lw, lh, 0.0),
-                Paint::solid(glasses.frame).ring(glasses.rim * r_of(shape)),
+                &shape(ex, ey + 0.01, ew * 1.6, ew * 1.1, 0.0),
+                Paint::solid(frame).ring(0.03 * r_of(shape)),
             );
             // A lens barely shows: a bright sheen over the eyes would take away the dark
             // band across them that a detector looks for.
             c.fill(
-                &shape(ex, ey + 0.01, lw * 0.94, lh * 0.9, 0.0),
+                &shape(ex, ey + 0.01, ew * 1.5, ew * 1.0, 0.0),
                 Paint::solid([220.0, 230.0, 240.0]).alpha(0.05),
             );
         }
     }
-    if let Some(glasses) = look.glasses {
-        let bridge = g.eye_x - g.eye_width * glasses.width;
+    if let Some(frame) = look.glasses {
+        let bridge = g.eye_x - g.eye_width * 1.6;
         c.fill(
             &shape(-turn, ey - 0.03, bridge.max(0.05), 0.022, 0.0),
-            Paint::solid(glasses.frame),
+            Paint::solid(frame),
         );
     }
 
@@ -227,28 +226,20 @@ pub(super) fn features(
             );
         }
     }
-    // A beard grows on the chin and along the jaw, with a moustache over the lip; the cheeks
-    // stay skin and the lips show through. Drawn as one dark blob up to the nose, it hid the
-    // lower half of the face from the detectors (Haar found 43% of bearded faces).
-    let beard = Paint::solid(dark_hair).within(on_face);
-    match look.beard {
-        Beard::Full => {
-            c.fill(
-                &shape(-turn * 1.1, g.mouth_y + 0.32, 0.8, 0.5, 0.0),
-                beard.alpha(0.72).soft(0.45),
-            );
-            c.fill(
-                &shape(-turn, g.mouth_y + 0.1, 1.0, 0.55, 0.0),
-                beard.alpha(0.22).soft(0.6),
-            );
-        }
-        Beard::Goatee => c.fill(
-            &shape(-turn * 1.1, g.mouth_y + 0.3, g.mouth_width * 1.1, 0.26, 0.0),
-            beard.alpha(0.75).soft(0.4),
-        ),
-        Beard::Moustache | Beard::None => {}
-    }
-    if look.beard != Beard::None {
+    if look.beard {
+        // A beard grows on the chin and along the jaw, with a moustache over the lip; the
+        // cheeks stay skin and the lips show through. Drawn as one dark blob up to the nose,
+        // it hid the lower half of the face from the detectors (Haar found 43% of bearded
+        // faces).
+        let beard = Paint::solid(dark_hair).within(on_face);
+        c.fill(
+            &shape(-turn * 1.1, g.mouth_y + 0.32, 0.8, 0.5, 0.0),
+            beard.alpha(0.72).soft(0.45),
+        );
+        c.fill(
+            &shape(-turn, g.mouth_y + 0.1, 1.0, 0.55, 0.0),
+            beard.alpha(0.22).soft(0.6),
+        );
         c.fill(
             &shape(
                 -turn * 1.2,
@@ -281,7 +272,7 @@ pub(super) fn features(
             std::array::from_fn(|i| 0.5 * lips[i] + 0.5 * LIPSTICK[i])
         }
         Sex::Male => {
-            if look.beard == Beard::None {
+            if !look.beard {
                 // A shaved beard still shadows the lower face.
                 c.fill(
                     &shape(-turn, g.mouth_y + 0.15, 0.85, 0.5, 0.0),

@@ -5,7 +5,6 @@
 use rand::RngExt;
 
 use super::super::scene::{Rgb, pick};
-use crate::seed::splitmix64;
 
 /// How the hair is cut; decides which hair shapes are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,31 +19,6 @@ pub enum HairStyle {
     Bun,
     /// Short curly hair with a bumpy outline.
     Curly,
-}
-
-/// A pair of glasses: their frame's colour and shape, fixed per person.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Glasses {
-    pub frame: Rgb,
-    /// A lens's half-width over the eye's half-width, about 1.45 to 1.75.
-    pub width: f32,
-    /// A lens's height over its width: about 0.55 (narrow) to 0.85 (round).
-    pub height: f32,
-    /// The rim's thickness in units of the face's half-width: thin wire to heavy plastic.
-    pub rim: f32,
-}
-
-/// The facial hair a man wears.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Beard {
-    /// Shaved (a man's shaved beard still shadows his lower face).
-    None,
-    /// A moustache over the upper lip.
-    Moustache,
-    /// A moustache and a beard on the chin only.
-    Goatee,
-    /// A beard on the chin and along the jaw, with a moustache.
-    Full,
 }
 
 /// Whether a face is drawn with a woman's or a man's features: face models place the two
@@ -75,15 +49,14 @@ pub struct Look {
     pub eyes: Rgb,
     pub lips: Rgb,
     pub clothing: Rgb,
-    /// The glasses the person wears, if any.
-    pub glasses: Option<Glasses>,
-    /// His facial hair (always `Beard::None` for a woman).
-    pub beard: Beard,
+    /// Frame colour when the person wears glasses.
+    pub glasses: Option<Rgb>,
+    pub beard: bool,
     /// Which sex's features the face is drawn with.
     pub sex: Sex,
-    /// Face height over face width: about 1.15 (round) to 1.6 (long).
+    /// Face height over face width: about 1.2 (round) to 1.45 (long).
     pub face_ratio: f32,
-    /// Face width relative to the average, about 0.82 to 1.18.
+    /// Face width relative to the average, about 0.9 to 1.1.
     pub face_width: f32,
     /// The proportions of the eyes, brows, nose and mouth.
     pub geometry: Geometry,
@@ -256,11 +229,8 @@ const CLOTHING: &[[u8; 3]] = &[
     [180, 150, 110],
     [70, 70, 120],
 ];
-/// Mixed into the identity to draw the sex, a man's moustache or goatee and the glasses'
-/// shape, so that they do not follow the proportions or each other.
+/// Mixed into the identity to draw the sex, so that it does not follow the proportions.
 const SEX_SALT: u64 = 0x5e70_face;
-const BEARD_SALT: u64 = 0xbea7_d000;
-const GLASSES_SALT: u64 = 0x6_1a55;
 const FRAMES: &[[u8; 3]] = &[[20, 20, 22], [90, 60, 40], [150, 150, 160], [120, 30, 40]];
 
 impl Look {
@@ -310,24 +280,9 @@ impl Look {
             .flat_map(|v| v.to_bits().to_le_bytes())
             .collect();
         let identity = crate::seed::fnv1a(&bits);
-        // The glasses' shape follows from the identity too: to a face model, two frames
-        // differ nearly as much as glasses from none.
-        let glasses = glasses.map(|frame| {
-            let mut state = identity ^ GLASSES_SALT;
-            let mut next = |lo: f32, hi: f32| {
-                state = splitmix64(state);
-                lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
-            };
-            Glasses {
-                frame,
-                width: next(1.45, 1.75),
-                height: next(0.55, 0.85),
-                rim: next(0.018, 0.045),
-            }
-        });
         // The sex follows from the identity too, and settles what the draws above could not
         // know: women have no beard, and a bald head (or a man's bun) becomes another cut.
-        let sex = if splitmix64(identity ^ SEX_SALT) & 1 == 1 {
+        let sex = if crate::seed::splitmix64(identity ^ SEX_SALT) & 1 == 1 {
             Sex::Female
         } else {
             Sex::Male
@@ -345,13 +300,7 @@ impl Look {
             lips,
             clothing,
             glasses,
-            beard: match (sex, beard, splitmix64(identity ^ BEARD_SALT) % 10) {
-                (Sex::Female, ..) => Beard::None,
-                (Sex::Male, true, _) => Beard::Full,
-                (Sex::Male, false, 0 | 1) => Beard::Moustache,
-                (Sex::Male, false, 2 | 3) => Beard::Goatee,
-                (Sex::Male, false, _) => Beard::None,
-            },
+            beard: beard && sex == Sex::Male,
             sex,
             face_ratio,
             face_width,
