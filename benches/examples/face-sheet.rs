@@ -72,8 +72,8 @@ fn main() {
                 let u = |salt: u64| {
                     (facesim_proto::seed::splitmix64(id ^ salt) >> 40) as f32 / (1u64 << 24) as f32
                 };
-                look.face_ratio = 1.375 + (u(1) - 0.5) * 0.45 * k;
-                look.face_width = 1.0 + (u(2) - 0.5) * 0.36 * k;
+                look.face_ratio = 1.35 + (u(1) - 0.5) * 0.35 * k;
+                look.face_width = 1.0 + (u(2) - 0.5) * 0.28 * k;
             }
             let backdrop = Backdrop::random(&mut rng);
             let shot = Shot::random(&mut rng, backdrop);
@@ -176,26 +176,26 @@ fn spread(g: Geometry) -> Geometry {
         }
     };
     let (p, s, o) = (at(places), at(sizes), at(outline));
-    let eye_y = p(g.eye_y, -0.24, 0.16);
-    let nose_y = eye_y + p(g.nose_y - g.eye_y, 0.3, 0.64);
-    let mouth_y = nose_y + p(g.mouth_y - g.nose_y, 0.13, 0.38);
+    let eye_y = p(g.eye_y, -0.19, 0.12);
+    let nose_y = eye_y + p(g.nose_y - g.eye_y, 0.35, 0.62);
+    let mouth_y = nose_y + p(g.mouth_y - g.nose_y, 0.165, 0.35);
     Geometry {
         eye_y,
-        eye_x: p(g.eye_x, 0.22, 0.44),
-        eye_width: s(g.eye_width, 0.15, 0.25),
-        eye_shape: s(g.eye_shape, 0.26, 0.62),
-        eye_tilt: s(g.eye_tilt, -0.26, 0.26),
-        brow_gap: p(g.brow_gap, 0.1, 0.33),
-        brow_length: s(g.brow_length, 0.13, 0.31),
-        brow_thickness: s(g.brow_thickness, 0.025, 0.1),
-        brow_tilt: s(g.brow_tilt, -0.4, 0.34),
+        eye_x: p(g.eye_x, 0.26, 0.43),
+        eye_width: s(g.eye_width, 0.155, 0.235),
+        eye_shape: s(g.eye_shape, 0.31, 0.6),
+        eye_tilt: s(g.eye_tilt, -0.2, 0.2),
+        brow_gap: p(g.brow_gap, 0.135, 0.315),
+        brow_length: s(g.brow_length, 0.15, 0.285),
+        brow_thickness: s(g.brow_thickness, 0.0325, 0.0925),
+        brow_tilt: s(g.brow_tilt, -0.31, 0.25),
         nose_y,
-        nose_width: s(g.nose_width, 0.07, 0.2),
+        nose_width: s(g.nose_width, 0.08, 0.18),
         mouth_y,
-        mouth_width: s(g.mouth_width, 0.17, 0.4),
-        upper_lip: s(g.upper_lip, 0.02, 0.08),
-        lower_lip: s(g.lower_lip, 0.03, 0.11),
-        jaw: o(g.jaw, 0.0, 0.65).clamp(0.0, 0.85),
+        mouth_width: s(g.mouth_width, 0.195, 0.37),
+        upper_lip: s(g.upper_lip, 0.0275, 0.0725),
+        lower_lip: s(g.lower_lip, 0.0375, 0.1),
+        jaw: o(g.jaw, 0.025, 0.575).clamp(0.0, 0.85),
         age: g.age,
     }
 }
