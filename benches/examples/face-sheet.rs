@@ -28,6 +28,7 @@ fn main() {
         std::process::exit(2);
     };
     let describe = std::env::var_os("FACE_SHEET_DESCRIBE").is_some();
+    let person = std::env::var_os("FACE_SHEET_PERSON").is_some();
     for id in args.iter().skip(2) {
         let Ok(id) = id.parse::<u64>() else {
             eprintln!("not an id: {id}");
@@ -40,21 +41,13 @@ fn main() {
             } else {
                 Region::Anywhere
             };
-            let mut look = Look {
+            // Another person's look in every view; drawn in every mode, so that the shot
+            // drawn after it from `rng` is the same whichever look is kept.
+            let view_look = Look {
                 geometry: spread(Geometry::of(id)),
                 ..Look::random(&mut rng, region)
             };
-            if std::env::var_os("FACE_SHEET_PERSON").is_some() {
-                // One person in every view: the look follows from the id alone.
-                let mut who = StdRng::seed_from_u64(id);
-                let region = if id % 3 == 0 {
-                    Region::EastAsia
-                } else {
-                    Region::Anywhere
-                };
-                look = Look::random(&mut who, region);
-                look.geometry = spread(look.geometry);
-            }
+            let mut look = if person { person_look(id) } else { view_look };
             if let Ok(set) = std::env::var("FACE_SHEET_SET") {
                 for kv in set.split(',').filter(|kv| !kv.is_empty()) {
                     if let Err(e) = apply(&mut look, kv) {
@@ -79,19 +72,20 @@ fn main() {
             let shot = Shot::random(&mut rng, backdrop);
             if describe {
                 // Who this view is, for breaking a detector's misses down by look and shot.
-                let luma = 0.299 * look.skin[0] + 0.587 * look.skin[1] + 0.114 * look.skin[2];
+                let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
                 println!(
-                    "{id}-{view}\t{:?}\t{}\t{}\t{luma:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}",
+                    "{id}-{view}\t{:?}\t{}\t{}\t{:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}",
                     look.hair_style,
                     look.glasses.is_some(),
                     look.beard,
+                    luma(look.skin),
                     shot.yaw,
                     shot.roll,
                     look.geometry.jaw,
                     look.face_ratio,
                     look.face_width,
                     look.geometry,
-                    0.299 * look.hair[0] + 0.587 * look.hair[1] + 0.114 * look.hair[2],
+                    luma(look.hair),
                 );
             }
             let px = face::render(&look, &shot, 360, 480);
@@ -102,6 +96,18 @@ fn main() {
             }
         }
     }
+}
+
+/// `FACE_SHEET_PERSON`'s look of `id`: one person, the same in every view.
+fn person_look(id: u64) -> Look {
+    let region = if id.is_multiple_of(3) {
+        Region::EastAsia
+    } else {
+        Region::Anywhere
+    };
+    let mut look = Look::random(&mut StdRng::seed_from_u64(id), region);
+    look.geometry = spread(look.geometry);
+    look
 }
 
 /// Sets one value of `look` from `key=value` (see `FACE_SHEET_SET` above).

@@ -62,13 +62,8 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
         days: Some(1),
         enrol: false,
     };
-    let Running {
-        members,
-        control,
-        mut progress,
-        stop,
-        task,
-    } = run(config(dir.path()), building).await;
+    let mut fleet = run(config(dir.path()), building).await;
+    let (members, control) = (&fleet.members, fleet.control.clone());
     members.wait_up().await;
     let dest = format!("http://{}/eventRcv", receiver.addr);
     for sn in members.sns() {
@@ -90,7 +85,8 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
     let before: Occupancy = get(&format!("{control}/occupancy")).await;
     assert_eq!((before.day, before.floors.len()), (0, 2));
 
-    let done = progress
+    let done = fleet
+        .progress
         .wait_for(|p| p.days == 1 && p.settled == p.dispatched)
         .await
         .unwrap()
@@ -246,18 +242,25 @@ async fn a_day_in_the_building_keeps_its_invariants_in_what_the_receiver_gets() 
             d
         );
     }
-    drop(stop);
-    task.await.unwrap().unwrap();
+    fleet.finish().await;
 }
 
-/// A building fleet serving until `stop` is dropped: its terminals, its control API's base
-/// URL and the walk's progress.
+/// A building fleet serving in a task until [`Running::finish`]: its terminals, its control
+/// API's base URL and the walk's progress.
 struct Running {
     members: facesim::fleet::Members,
     control: String,
     progress: tokio::sync::watch::Receiver<facesim::fleet::Progress>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), facesim::fleet::FleetError>>,
+}
+
+impl Running {
+    /// Stops the fleet and waits for it to shut down cleanly.
+    async fn finish(self) {
+        drop(self.stop);
+        self.task.await.unwrap().unwrap();
+    }
 }
 
 /// Starts the fleet of `config` as the building of `building`, serving in a task.
@@ -306,14 +309,10 @@ async fn enrol_writes_every_employee_and_visitor_into_every_terminals_library() 
         days: Some(0),
         enrol: true,
     };
-    let Running {
-        members,
-        control,
-        mut progress,
-        stop,
-        task,
-    } = run(config, building).await;
-    let enrolled = progress
+    let mut fleet = run(config, building).await;
+    let (members, control) = (&fleet.members, fleet.control.clone());
+    let enrolled = fleet
+        .progress
         .wait_for(|p| p.enrolled.is_some())
         .await
         .unwrap()
@@ -345,6 +344,5 @@ async fn enrol_writes_every_employee_and_visitor_into_every_terminals_library() 
             assert!(!user.avatar.is_empty());
         }
     }
-    drop(stop);
-    task.await.unwrap().unwrap();
+    fleet.finish().await;
 }

@@ -260,30 +260,29 @@ pub(super) fn features(
         look.lips,
         (0.85 * luma(skin) / luma(look.lips).max(1.0)).min(1.0),
     );
-    let lips = match look.sex {
+    match look.sex {
         Sex::Female => {
-            // Lipstick, and blush on the cheeks.
+            // Blush on the cheeks; lipstick below.
             for side in [-1.0f32, 1.0] {
                 c.fill(
                     &shape(side * 0.5 - turn * 0.8, g.nose_y, 0.25, 0.18, 0.0),
                     Paint::solid(BLUSH).alpha(0.25).soft(0.9).within(on_face),
                 );
             }
-            std::array::from_fn(|i| 0.5 * lips[i] + 0.5 * LIPSTICK[i])
         }
-        Sex::Male => {
-            if !look.beard {
-                // A shaved beard still shadows the lower face.
-                c.fill(
-                    &shape(-turn, g.mouth_y + 0.15, 0.85, 0.5, 0.0),
-                    Paint::solid(dark_hair)
-                        .alpha(0.12)
-                        .soft(0.7)
-                        .within(on_face),
-                );
-            }
-            lips
-        }
+        // A shaved beard still shadows the lower face.
+        Sex::Male if !look.beard => c.fill(
+            &shape(-turn, g.mouth_y + 0.15, 0.85, 0.5, 0.0),
+            Paint::solid(dark_hair)
+                .alpha(0.12)
+                .soft(0.7)
+                .within(on_face),
+        ),
+        Sex::Male => {}
+    }
+    let lips = match look.sex {
+        Sex::Female => std::array::from_fn(|i| 0.5 * lips[i] + 0.5 * LIPSTICK[i]),
+        Sex::Male => lips,
     };
     c.fill(
         &shape(mx, my + g.lower_lip * 2.0 + 0.05, mw * 0.55, 0.05, 0.0),
