@@ -10,11 +10,12 @@ change to the drawing can be judged in under a minute:
       how often dlib's HOG detector and OpenCV's Haar cascade find one face, and how far
       dlib's ResNet descriptor puts two views of one person and two different people
       (mean, and the share at or above 0.6). Defaults: 200 people, 2 views.
+      `FACE_SHEET_SET` (for example `beard=1`) applies to every person.
   face-people.py --compare SETTING SETTING...
       how far apart dlib puts the same six people drawn with each `FACE_SHEET_SET` setting
       (for example `beard=0` `beard=1`): what one change moves the model by.
 
-Other `face-sheet` knobs (`FACE_SHEET_SPREAD`, ...) pass through the environment. Run it with
+Other `face-sheet` knobs (`FACE_SHEET_DESCRIBE`, ...) pass through the environment. Run it with
 the face-realism virtualenv (scripts/face-realism.sh installs it):
   target/face-realism-venv/bin/python scripts/face-people.py 200 2
 Deterministic for the same arguments and drawing.
@@ -57,10 +58,10 @@ def describe(bgr):
 
 
 def people(count, views):
-    # Ids spread over the u64 range by a fixed multiplier, as face-geometry.py's.
+    # Ids spread over the u64 range by a fixed multiplier, as face-bank.py's.
     ids = [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(1, count + 1)]
     described, hog_found, haar_found = {}, 0, 0
-    for i, _, bgr in draw(ids, views):
+    for i, _, bgr in draw(ids, views, os.environ.get("FACE_SHEET_SET", "")):
         d, found = describe(bgr)
         haar_found += found
         if d is not None:

@@ -1,21 +1,23 @@
-//! Draws face geometries for `scripts/face-geometry.py`, which measures how far apart a
-//! face model puts them: `face-sheet OUT_DIR VIEWS ID...` writes, for every geometry id, VIEWS
-//! snapshots (360×480, quality 90) as `OUT_DIR/<id>-<view>.jpg`. Each view is another
-//! person's colours, hair and accessories and another shot (pose, light, expression) with
-//! the same proportions, so a geometry is judged apart from everything else a look has.
+//! Draws faces for the scripts that measure them with face models (`scripts/face-bank.py`,
+//! `scripts/face-people.py`): `face-sheet OUT_DIR VIEWS ID...` writes, for every id, VIEWS
+//! snapshots (360×480, quality 90) as `OUT_DIR/<id>-<view>.jpg`. By default an id is a set
+//! of proportions (`Proportions::of(id)`, from the bank) and each view is another person's
+//! colours, hair, accessories and sex and another shot (pose, light, expression), so a set
+//! of proportions is judged apart from everything else a look has.
+//! `FACE_SHEET_CANDIDATES` draws candidate `id` of the bank's search instead
+//! (`Proportions::candidate`, uniform over the whole ranges), and `FACE_SHEET_UNITS` prints
+//! the candidates' unit values as a bank file (a header, then one line per id) and draws
+//! nothing: how `scripts/face-bank.py` writes `fixtures/faces/bank.tsv`.
 //! With `FACE_SHEET_DESCRIBE` set it also prints, per snapshot, a tab-separated line of its
 //! hair style, glasses, beard, skin luma, yaw, roll and jaw (for the detectors' misses).
-//! `FACE_SHEET_SPREAD=K` widens every proportion's range K times around its centre (and
-//! makes the face's height and width part of the id), `FACE_SHEET_SPREAD_ONLY` (places,
-//! sizes or outline) one group of them alone: how `scripts/face-geometry.py` measured which
-//! proportions move a face model most. `FACE_SHEET_PERSON` draws one person per id instead
-//! (the look, with its colours and sex, follows from the id; only the shot changes between
-//! views), as `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then
-//! sets proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or
-//! looks (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change
-//! moves a face model.
+//! `FACE_SHEET_PERSON` draws one person per id instead (the look, with its colours, sex
+//! and proportions, follows from the id; only the shot changes between views), as
+//! `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then sets
+//! proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or looks
+//! (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change moves a
+//! face model.
 
-use facesim::synth::face::{self, Geometry, HairStyle, Look, Region};
+use facesim::synth::face::{self, HairStyle, Look, Proportions, RANGES, Region};
 use facesim::synth::jpeg;
 use facesim::synth::scene::{Backdrop, Shot};
 use rand::SeedableRng;
@@ -29,11 +31,21 @@ fn main() {
     };
     let describe = std::env::var_os("FACE_SHEET_DESCRIBE").is_some();
     let person = std::env::var_os("FACE_SHEET_PERSON").is_some();
+    let candidates = std::env::var_os("FACE_SHEET_CANDIDATES").is_some();
+    let units = std::env::var_os("FACE_SHEET_UNITS").is_some();
+    if units {
+        println!("{}", RANGES.map(|r| r.0).join("\t"));
+    }
     for id in args.iter().skip(2) {
         let Ok(id) = id.parse::<u64>() else {
             eprintln!("not an id: {id}");
             std::process::exit(2);
         };
+        if units {
+            let line: Vec<String> = face::units(id).iter().map(|u| format!("{u:.4}")).collect();
+            println!("{}", line.join("\t"));
+            continue;
+        }
         for view in 0..views {
             let mut rng = StdRng::seed_from_u64(id.wrapping_mul(31).wrapping_add(view));
             let region = if view % 2 == 0 {
@@ -43,9 +55,17 @@ fn main() {
             };
             // Another person's look in every view; drawn in every mode, so that the shot
             // drawn after it from `rng` is the same whichever look is kept.
+            let other = Look::random(&mut rng, region);
+            let proportions = if candidates {
+                Proportions::candidate(id)
+            } else {
+                Proportions::of(id)
+            };
             let view_look = Look {
-                geometry: spread(Geometry::of(id)),
-                ..Look::random(&mut rng, region)
+                geometry: proportions.geometry.of_sex(other.sex),
+                face_ratio: proportions.face_ratio,
+                face_width: proportions.face_width,
+                ..other
             };
             let mut look = if person { person_look(id) } else { view_look };
             if let Ok(set) = std::env::var("FACE_SHEET_SET") {
@@ -55,18 +75,6 @@ fn main() {
                         std::process::exit(2);
                     }
                 }
-            }
-            if let Some(k) = spread_factor().filter(|_| {
-                std::env::var("FACE_SHEET_SPREAD_ONLY")
-                    .ok()
-                    .is_none_or(|g| g == "outline")
-            }) {
-                // With a spread, the face's outline belongs to the identity too.
-                let u = |salt: u64| {
-                    (facesim_proto::seed::splitmix64(id ^ salt) >> 40) as f32 / (1u64 << 24) as f32
-                };
-                look.face_ratio = 1.35 + (u(1) - 0.5) * 0.35 * k;
-                look.face_width = 1.0 + (u(2) - 0.5) * 0.28 * k;
             }
             let backdrop = Backdrop::random(&mut rng);
             let shot = Shot::random(&mut rng, backdrop);
@@ -105,9 +113,7 @@ fn person_look(id: u64) -> Look {
     } else {
         Region::Anywhere
     };
-    let mut look = Look::random(&mut StdRng::seed_from_u64(id), region);
-    look.geometry = spread(look.geometry);
-    look
+    Look::random(&mut StdRng::seed_from_u64(id), region)
 }
 
 /// Sets one value of `look` from `key=value` (see `FACE_SHEET_SET` above).
@@ -151,57 +157,4 @@ fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
         _ => return Err(format!("no such value: {k}")),
     }
     Ok(())
-}
-
-/// `FACE_SHEET_SPREAD`: how much wider than `Geometry::of`'s ranges to spread every
-/// proportion around its range's centre (an experiment for `scripts/face-geometry.py`).
-fn spread_factor() -> Option<f32> {
-    std::env::var("FACE_SHEET_SPREAD").ok()?.parse().ok()
-}
-
-/// `g` with every proportion moved away from its range's centre (the ranges of
-/// `Geometry::of`) by `FACE_SHEET_SPREAD`.
-fn spread(g: Geometry) -> Geometry {
-    let Some(k) = spread_factor() else {
-        return g;
-    };
-    // `FACE_SHEET_SPREAD_ONLY` (outline, sizes or places) spreads one group alone.
-    let only = std::env::var("FACE_SHEET_SPREAD_ONLY").unwrap_or_default();
-    let group = |name: &str| {
-        if only.is_empty() || only == name {
-            k
-        } else {
-            1.0
-        }
-    };
-    let (places, sizes, outline) = (group("places"), group("sizes"), group("outline"));
-    let at = |k: f32| {
-        move |v: f32, lo: f32, hi: f32| {
-            let m = (lo + hi) / 2.0;
-            m + (v - m) * k
-        }
-    };
-    let (p, s, o) = (at(places), at(sizes), at(outline));
-    let eye_y = p(g.eye_y, -0.19, 0.12);
-    let nose_y = eye_y + p(g.nose_y - g.eye_y, 0.35, 0.62);
-    let mouth_y = nose_y + p(g.mouth_y - g.nose_y, 0.165, 0.35);
-    Geometry {
-        eye_y,
-        eye_x: p(g.eye_x, 0.26, 0.43),
-        eye_width: s(g.eye_width, 0.155, 0.235),
-        eye_shape: s(g.eye_shape, 0.31, 0.6),
-        eye_tilt: s(g.eye_tilt, -0.2, 0.2),
-        brow_gap: p(g.brow_gap, 0.135, 0.315),
-        brow_length: s(g.brow_length, 0.15, 0.285),
-        brow_thickness: s(g.brow_thickness, 0.0325, 0.0925),
-        brow_tilt: s(g.brow_tilt, -0.31, 0.25),
-        nose_y,
-        nose_width: s(g.nose_width, 0.08, 0.18),
-        mouth_y,
-        mouth_width: s(g.mouth_width, 0.195, 0.37),
-        upper_lip: s(g.upper_lip, 0.0275, 0.0725),
-        lower_lip: s(g.lower_lip, 0.0375, 0.1),
-        jaw: o(g.jaw, 0.025, 0.575).clamp(0.0, 0.85),
-        age: g.age,
-    }
 }

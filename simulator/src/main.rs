@@ -46,7 +46,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cmd::run(cli, cmd::shutdown_signal())) {
+    // The signal handlers go in before anything starts (see `shutdown_signal`).
+    let shutdown = {
+        let _runtime = runtime.enter();
+        cmd::shutdown_signal()
+    };
+    match runtime.block_on(cmd::run(cli, shutdown)) {
         Ok(Finish::Success) => ExitCode::SUCCESS,
         Ok(Finish::Failed) => ExitCode::from(1),
         Err(e) => {

@@ -10,11 +10,13 @@
 use super::canvas::{Area, Canvas, Paint, Shape, finish, scaled};
 use super::scene::Shot;
 
+mod bank;
 mod features;
 mod look;
 
+pub use bank::{BankError, DIMS, Geometry, Proportions, RANGES, units};
 use features::{features, mask};
-pub use look::{Geometry, HairStyle, Look, Region, Sex};
+pub use look::{HairStyle, Look, Region, Sex};
 
 /// The skin luma (0 to 255) the camera's exposure brings a darker face up to, and the
 /// most it will brighten a frame for it.

@@ -4,7 +4,8 @@
 
 use super::super::canvas::{Area, Canvas, Paint, Shape, scaled};
 use super::super::scene::Shot;
-use super::look::{Geometry, Look, Sex};
+use super::bank::Geometry;
+use super::look::{Look, Sex};
 
 /// The eyes (in their sockets), brows, glasses, nose and mouth.
 pub(super) fn features(

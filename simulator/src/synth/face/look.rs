@@ -5,6 +5,7 @@
 use rand::RngExt;
 
 use super::super::scene::{Rgb, pick};
+use super::bank::{Geometry, Proportions};
 
 /// How the hair is cut; decides which hair shapes are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,89 +55,16 @@ pub struct Look {
     pub beard: bool,
     /// Which sex's features the face is drawn with.
     pub sex: Sex,
-    /// Face height over face width: about 1.18 (round) to 1.52 (long).
+    /// Face height over face width: about 1.09 (round) to 1.61 (long).
     pub face_ratio: f32,
-    /// Face width relative to the average, about 0.86 to 1.14.
+    /// Face width relative to the average, about 0.79 to 1.21.
     pub face_width: f32,
     /// The proportions of the eyes, brows, nose and mouth.
     pub geometry: Geometry,
 }
 
-/// The proportions face models tell people apart by, in units of the face's half-width
-/// (y down, 0 at the face's centre), fixed per person.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Geometry {
-    /// Height of the eyes' centres (negative: above the face's centre).
-    pub eye_y: f32,
-    /// Distance of each eye's centre from the middle.
-    pub eye_x: f32,
-    /// Half-width of an eye.
-    pub eye_width: f32,
-    /// Eye height over eye width, when wide open.
-    pub eye_shape: f32,
-    /// Tilt of the eyes in radians (positive: outer corners up).
-    pub eye_tilt: f32,
-    /// How far above the eyes the brows sit.
-    pub brow_gap: f32,
-    /// Half-length and half-thickness of a brow.
-    pub brow_length: f32,
-    pub brow_thickness: f32,
-    /// Tilt of the brows in radians (positive: outer ends up).
-    pub brow_tilt: f32,
-    /// Height of the nose's tip and its half-width.
-    pub nose_y: f32,
-    pub nose_width: f32,
-    /// Height of the line between the lips, and the mouth's half-width.
-    pub mouth_y: f32,
-    pub mouth_width: f32,
-    /// Half-heights of the upper and lower lip.
-    pub upper_lip: f32,
-    pub lower_lip: f32,
-    /// How much the face narrows towards the chin (see `Paint::taper`).
-    pub jaw: f32,
-    /// From 0 (young) to 1: how deep the folds from the nose to the mouth and the bags
-    /// under the eyes are.
-    pub age: f32,
-}
-
+// How the sexes differ lives beside `Sex`; the proportions themselves in `bank`.
 impl Geometry {
-    /// The proportions of identity `id`: every value uniform in its range, a pure function
-    /// of `id`. `scripts/face-geometry.py` measures how far apart a face model puts them.
-    ///
-    /// The ranges are about one and a half times as wide as people's (the first ranges
-    /// were), because a face model sees less in a drawing than in a photograph: at the first
-    /// ranges even the two most different faces lay only 0.48 to 0.61 apart to dlib, and
-    /// different people reached its 0.6 in 1% of pairs. Twice as wide, Haar found 94.5% to
-    /// 95.7% of faces at 1,000 people, against its goal of 95% (97.5% at these ranges).
-    pub fn of(id: u64) -> Self {
-        let mut state = id;
-        let mut next = |lo: f32, hi: f32| {
-            state = crate::seed::splitmix64(state.wrapping_add(crate::seed::GOLDEN_GAMMA));
-            lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
-        };
-        let eye_y = next(-0.19, 0.12);
-        let nose_y = eye_y + next(0.35, 0.62);
-        Self {
-            eye_y,
-            eye_x: next(0.26, 0.43),
-            eye_width: next(0.155, 0.235),
-            eye_shape: next(0.31, 0.6),
-            eye_tilt: next(-0.2, 0.2),
-            brow_gap: next(0.135, 0.315),
-            brow_length: next(0.15, 0.285),
-            brow_thickness: next(0.0325, 0.0925),
-            brow_tilt: next(-0.31, 0.25),
-            nose_y,
-            nose_width: next(0.08, 0.18),
-            mouth_y: nose_y + next(0.165, 0.35),
-            mouth_width: next(0.195, 0.37),
-            upper_lip: next(0.0275, 0.0725),
-            lower_lip: next(0.0375, 0.1),
-            jaw: next(0.025, 0.575),
-            age: next(0.0, 1.0),
-        }
-    }
-
     /// These proportions as `sex` has them: a woman's brows finer, higher and more arched
     /// and her lips fuller; a man's brows heavier and lower, his nose wider and his eyes a
     /// little narrower.
@@ -265,7 +193,9 @@ impl Look {
         let glasses = rng.random_bool(0.3).then(|| pick(rng, FRAMES));
         let beard =
             matches!(hair_style, HairStyle::Short | HairStyle::Bald) && rng.random_bool(0.2);
-        // Wider than people's, as the proportions are (see `Geometry::of`).
+        // The face's height and width come from the bank with the other proportions; these
+        // draws stay (feeding the identity below) so that every later draw of a population
+        // and of its record stream is what it was.
         let face_ratio = rng.random_range(1.175..1.525);
         let face_width = rng.random_range(0.86..1.14);
         // The proportions follow from a hash of four more draws (and of everything drawn
@@ -292,6 +222,7 @@ impl Look {
             (Sex::Male, HairStyle::Bun) => HairStyle::Short,
             (_, style) => style,
         };
+        let proportions = Proportions::of(identity);
         Self {
             skin,
             hair,
@@ -302,9 +233,9 @@ impl Look {
             glasses,
             beard: beard && sex == Sex::Male,
             sex,
-            face_ratio,
-            face_width,
-            geometry: Geometry::of(identity).of_sex(sex),
+            face_ratio: proportions.face_ratio,
+            face_width: proportions.face_width,
+            geometry: proportions.geometry.of_sex(sex),
         }
     }
 }

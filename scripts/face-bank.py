@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Searches the bank of face proportions people are drawn with (issue 20), run by hand.
+
+The simulator draws every person's proportions from `fixtures/faces/bank.tsv`
+(simulator/src/synth/face/bank.rs) and runs no face model itself. This script makes that
+file: it draws CANDIDATES points of the proportions' unit cube, each in VIEWS snapshots with
+other people's colours, hair, accessories, sex and shots (`face-sheet` with
+`FACE_SHEET_CANDIDATES`), keeps those that dlib's HOG detector and OpenCV's Haar cascade
+both find as one face in every view, and of those keeps the KEEP that dlib's ResNet
+descriptor puts furthest from the rest (dropping, one at a time, the candidate with the
+least mean distance to the others left). It prints what each step left, then checks the
+kept candidates' detection in HELD more views nobody chose them by, and writes the bank.
+
+  target/face-realism-venv/bin/python scripts/face-bank.py [CANDIDATES] [VIEWS] [KEEP] [HELD]
+
+Defaults: 2500 candidates, 5 views, 1024 kept, 2 held-out views (about twenty-five minutes
+on two cores): the run that made the shipped bank. Run it with the face-realism virtualenv (scripts/face-realism.sh installs it).
+Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
+`fixtures/faces/bank.tsv`.
+"""
+import multiprocessing, os, subprocess, sys, tempfile
+
+import cv2, dlib, numpy as np, face_recognition_models as models
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sheet = os.path.join(root, "target", "release", "examples", "face-sheet")
+
+
+def start():
+    """Loads the models once per worker process."""
+    global hog, shape, resnet, haar
+    hog = dlib.get_frontal_face_detector()
+    shape = dlib.shape_predictor(models.pose_predictor_model_location())
+    resnet = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+    haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+
+
+def judge(job):
+    """Draws views `first..last` of every id; yields (id, both found, descriptor or None)."""
+    ids, first, last = job
+    env = dict(os.environ, FACE_SHEET_CANDIDATES="1")
+    rows = []
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sheet, out, str(last)] + [str(i) for i in ids], check=True, env=env)
+        for i in ids:
+            for v in range(first, last):
+                bgr = cv2.imread(f"{out}/{i}-{v}.jpg")
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                boxes = hog(rgb, 1)
+                faces = haar.detectMultiScale(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
+                                              scaleFactor=1.1, minNeighbors=5)
+                found = len(boxes) == 1 and len(faces) == 1
+                d = (np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0])))
+                     if found else None)
+                rows.append((i, found, d))
+    return rows
+
+
+def run(pool, ids, first, last):
+    jobs = [(ids[k:k + 20], first, last) for k in range(0, len(ids), 20)]
+    rows, done = [], 0
+    for part in pool.imap(judge, jobs):
+        rows += part
+        done += len(part)
+        print(f"\r  {done} of {len(ids) * (last - first)} snapshots", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return rows
+
+
+def apart(means, kept):
+    """Mean distance and share at or above 0.6 between the kept candidates' mean descriptors."""
+    m = means[kept]
+    d = np.linalg.norm(m[:, None] - m[None], axis=2)[np.triu_indices(len(kept), 1)]
+    return f"mean {d.mean():.3f}, at or above 0.6 in {100 * np.mean(d >= 0.6):.1f}%"
+
+
+def main():
+    args = [int(a) for a in sys.argv[1:5]]
+    count, views, keep, held = args + [2500, 5, 1024, 2][len(args):]
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "facesim-benches",
+                    "--example", "face-sheet"], cwd=root, check=True)
+    # Candidate ids spread over the u64 range by a fixed multiplier, as face-people.py's.
+    ids = [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(1, count + 1)]
+    with multiprocessing.Pool(os.cpu_count(), start) as pool:
+        rows = run(pool, ids, 0, views)
+        found, descs = {}, {}
+        for i, ok, d in rows:
+            found[i] = found.get(i, True) and ok
+            if d is not None:
+                descs.setdefault(i, []).append(d)
+        survivors = [i for i in ids if found[i]]
+        print(f"{len(survivors)} of {count} candidates found by both detectors in all "
+              f"{views} views ({100 * np.mean([ok for _, ok, _ in rows]):.1f}% of snapshots)")
+        if len(survivors) < keep:
+            sys.exit(f"only {len(survivors)} candidates survived, fewer than {keep} to keep")
+        means = np.array([np.mean(descs[i], axis=0) for i in survivors])
+        dist = np.linalg.norm(means[:, None] - means[None], axis=2)
+        left = np.ones(len(survivors), bool)
+        total = dist.sum(axis=1)
+        for _ in range(len(survivors) - keep):
+            j = int(np.argmin(np.where(left, total, np.inf)))
+            left[j] = False
+            total -= dist[:, j]
+        kept = np.flatnonzero(left)
+        print(f"survivors: {apart(means, np.arange(len(survivors)))}; "
+              f"kept {keep}: {apart(means, kept)}")
+        chosen = sorted(survivors[j] for j in kept)
+        if held:
+            rows = run(pool, chosen, views, views + held)
+            print(f"kept candidates found by both detectors in {held} held-out views: "
+                  f"{100 * np.mean([ok for _, ok, _ in rows]):.1f}% of {len(rows)}")
+    out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "bank.tsv"))
+    with open(out, "w") as f:
+        subprocess.run([sheet, "-", "0"] + [str(i) for i in chosen], check=True, stdout=f,
+                       env=dict(os.environ, FACE_SHEET_UNITS="1"))
+    print(f"wrote {len(chosen)} entries to {out}")
+
+
+if __name__ == "__main__":
+    main()
