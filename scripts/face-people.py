@@ -34,9 +34,12 @@ resnet = dlib.face_recognition_model_v1(models.face_recognition_model_location()
 haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
 
 
-def draw(ids, views, setting=""):
+def draw(ids, views, setting=None):
     """Yields (id, view, BGR pixels) of every view of every id."""
-    env = dict(os.environ, FACE_SHEET_PERSON="1", FACE_SHEET_SET=setting)
+    # Without a setting of its own, the environment's `FACE_SHEET_SET` (if any) applies.
+    env = dict(os.environ, FACE_SHEET_PERSON="1")
+    if setting is not None:
+        env["FACE_SHEET_SET"] = setting
     with tempfile.TemporaryDirectory() as out:
         for chunk in range(0, len(ids), 100):
             subprocess.run([sheet, out, str(views)] + [str(i) for i in ids[chunk:chunk + 100]],
@@ -61,7 +64,7 @@ def people(count, views):
     # Ids spread over the u64 range by a fixed multiplier, as face-bank.py's.
     ids = [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(1, count + 1)]
     described, hog_found, haar_found = {}, 0, 0
-    for i, _, bgr in draw(ids, views, os.environ.get("FACE_SHEET_SET", "")):
+    for i, _, bgr in draw(ids, views):
         d, found = describe(bgr)
         haar_found += found
         if d is not None:

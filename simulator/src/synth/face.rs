@@ -14,7 +14,7 @@ mod bank;
 mod features;
 mod look;
 
-pub use bank::{BankError, DIMS, Geometry, Proportions, RANGES, units};
+pub use bank::{Geometry, Proportions, RANGES, units};
 use features::{features, mask};
 pub use look::{HairStyle, Look, Region, Sex};
 

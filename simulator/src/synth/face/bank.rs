@@ -44,6 +44,8 @@ pub const RANGES: [(&str, f32, f32); DIMS] = [
 /// How far (in unit values) a person's proportions may lie from their bank entry's, so
 /// that two people who share an entry still differ a little.
 const JITTER: f32 = 0.03;
+/// Mixed into the id to draw the jitter, so that it does not follow the entry's choice.
+const JITTER_SALT: u64 = 0x0b5e_55ed;
 
 /// The bank as shipped: a header of [`RANGES`]' names, then one entry per line, every
 /// value in 0..=1, tab-separated.
@@ -98,7 +100,7 @@ pub struct Proportions {
 
 /// Why a bank's text was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum BankError {
+enum BankError {
     #[error("the header is not the names of RANGES, tab-separated")]
     Header,
     #[error("line {0}: not {DIMS} tab-separated numbers from 0 to 1")]
@@ -109,7 +111,7 @@ pub enum BankError {
 
 impl Proportions {
     /// The proportions of a point of the unit cube: every value mapped into its range.
-    pub fn from_unit(u: &[f32; DIMS]) -> Self {
+    fn from_unit(u: &[f32; DIMS]) -> Self {
         // Weighted this way, 0 and 1 land exactly on the range's ends.
         let v: [f32; DIMS] =
             std::array::from_fn(|i| RANGES[i].1 * (1.0 - u[i]) + RANGES[i].2 * u[i]);
@@ -167,7 +169,7 @@ impl Proportions {
         // The entry is picked by a hash of the id, not the id itself, so that consecutive
         // ids do not walk the bank in order.
         let entry = &bank[(crate::seed::splitmix64(id) % bank.len() as u64) as usize];
-        let jitter = units(id ^ 0x0b5e_55ed);
+        let jitter = units(id ^ JITTER_SALT);
         let u = std::array::from_fn(|i| (entry[i] + (jitter[i] - 0.5) * JITTER).clamp(0.0, 1.0));
         Self::from_unit(&u)
     }
@@ -196,7 +198,7 @@ fn bank() -> &'static [[f32; DIMS]] {
 }
 
 /// Parses a bank's text (see [`BANK_TSV`]).
-pub fn parse(text: &str) -> Result<Vec<[f32; DIMS]>, BankError> {
+fn parse(text: &str) -> Result<Vec<[f32; DIMS]>, BankError> {
     let mut lines = text
         .lines()
         .enumerate()

@@ -55,7 +55,7 @@ pub struct Look {
     pub beard: bool,
     /// Which sex's features the face is drawn with.
     pub sex: Sex,
-    /// Face height over face width: about 1.09 (round) to 1.61 (long).
+    /// Face height over face width: about 1.19 (round) to 1.67 (long).
     pub face_ratio: f32,
     /// Face width relative to the average, about 0.79 to 1.21.
     pub face_width: f32,
