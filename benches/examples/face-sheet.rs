@@ -9,7 +9,8 @@
 //! the candidates' unit values as a bank file (a header, then one line per id) and draws
 //! nothing: how `scripts/face-bank.py` writes `fixtures/faces/bank.tsv`.
 //! With `FACE_SHEET_DESCRIBE` set it also prints, per snapshot, a tab-separated line of its
-//! hair style, glasses, beard, skin luma, yaw, roll and jaw (for the detectors' misses).
+//! hair style, glasses, beard, skin luma, yaw, roll, jaw, face height and width, proportions,
+//! hair luma and sex (for the detectors' misses).
 //! `FACE_SHEET_PERSON` draws one person per id instead (the look, with its colours, sex
 //! and proportions, follows from the id; only the shot changes between views), as
 //! `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then sets
@@ -82,7 +83,7 @@ fn main() {
                 // Who this view is, for breaking a detector's misses down by look and shot.
                 let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
                 println!(
-                    "{id}-{view}\t{:?}\t{}\t{}\t{:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}",
+                    "{id}-{view}\t{:?}\t{}\t{}\t{:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}\t{:?}",
                     look.hair_style,
                     look.glasses.is_some(),
                     look.beard,
@@ -94,6 +95,7 @@ fn main() {
                     look.face_width,
                     look.geometry,
                     luma(look.hair),
+                    look.sex,
                 );
             }
             let px = face::render(&look, &shot, 360, 480);

@@ -277,6 +277,64 @@ mod tests {
         );
     }
 
+    /// The luma of the chin of `look` drawn straight on with flat light.
+    fn chin_luma(look: &Look, shot: &Shot) -> f32 {
+        let shot = Shot {
+            dx: 0.0,
+            dy: 0.0,
+            roll: 0.0,
+            yaw: 0.0,
+            noise: 0.0,
+            light_strength: 0.0,
+            exposure: 1.0,
+            mask_worn: false,
+            spoof: false,
+            ..*shot
+        };
+        let (w, h) = (240usize, 320usize);
+        let px = render(look, &shot, w as u32, h as u32);
+        // The same arithmetic as `render`'s head: centre and the half-width r in pixels.
+        let r = 0.25 * (w as f32).min(h as f32 * 0.8) * shot.scale * look.face_width;
+        // Halfway from under the lower lip and its shadow to the bottom of the face.
+        let g = &look.geometry;
+        let chin = (g.mouth_y + 2.0 * g.lower_lip + 0.1 + look.face_ratio) / 2.0;
+        let (x, y) = (w / 2, (h as f32 * 0.46 + r * chin) as usize);
+        let p = &px[(y * w + x) * 3..(y * w + x) * 3 + 3];
+        0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+    }
+
+    #[test]
+    fn a_beard_darkens_a_light_chin_and_does_not_glow_on_a_dark_one() {
+        let (mut look, shot) = scene(5);
+        look.sex = Sex::Male;
+        look.hair_style = HairStyle::Short;
+        look.glasses = None;
+        for (skin, hair, darker_by) in [
+            // Dark hair on light skin: the beard shows.
+            ([236.0, 196.0, 166.0], [40.0, 30.0, 26.0], 0.25),
+            // Grey hair on brown skin: the beard may lighten the chin, but only a little;
+            // drawn in the hair's own colour it made a white patch a detector took for no
+            // face at all.
+            ([141.0, 94.0, 62.0], [228.0, 228.0, 228.0], -0.15),
+        ] {
+            let shaved = Look {
+                skin,
+                hair,
+                beard: false,
+                ..look
+            };
+            let bearded = Look {
+                beard: true,
+                ..shaved
+            };
+            let (bare, beard) = (chin_luma(&shaved, &shot), chin_luma(&bearded, &shot));
+            assert!(
+                beard <= bare * (1.0 - darker_by),
+                "skin {skin:?}, hair {hair:?}: chin luma {beard} with a beard, {bare} without"
+            );
+        }
+    }
+
     #[test]
     fn a_worn_mask_covers_the_mouth() {
         let (look, shot) = scene(3);
