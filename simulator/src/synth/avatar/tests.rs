@@ -330,3 +330,45 @@ fn the_face_is_found_where_it_was_drawn() {
     };
     assert_eq!(find_face(&grey).cx, 50.0);
 }
+
+proptest::proptest! {
+    /// A row sampled eight lanes at a time where it can be is exactly the row sampled one
+    /// pixel at a time, wherever the walk starts and however it turns, inside the photo,
+    /// across its edges and wholly outside.
+    #[test]
+    fn a_row_sampled_in_lanes_is_the_row_sampled_pixel_by_pixel(
+        (width, height) in (1usize..40, 1usize..40),
+        (x, y) in (-20.0f32..60.0, -20.0f32..60.0),
+        (dx, dy) in (-2.0f32..2.0, -0.3f32..0.3),
+        pixels in 1usize..70,
+        seed: u64,
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let pic = Picture {
+            width,
+            height,
+            px: (0..width * height * 3).map(|_| rng.random()).collect(),
+        };
+        let mut lanes = vec![0f32; pixels * 3];
+        sample_row(Walk::new(x, y, dx, dy), &pic, &mut lanes);
+        let mut walk = Walk::new(x, y, dx, dy);
+        let one_by_one: Vec<f32> = (0..pixels).flat_map(|_| walk.sample(&pic)).collect();
+        proptest::prop_assert_eq!(lanes, one_by_one);
+    }
+}
+
+#[test]
+fn a_run_of_lanes_ending_at_the_photos_last_pixel_reads_nothing_past_it() {
+    // Eight steps along the last pair of rows, the last one mixing the photo's last pixel:
+    // the lanes read four bytes per neighbour, one more than a pixel has.
+    let pic = Picture {
+        width: 10,
+        height: 2,
+        px: (0..60).map(|i| (i * 4) as u8).collect(),
+    };
+    let mut lanes = vec![0f32; 8 * 3];
+    sample_row(Walk::new(1.75, 1.25, 1.0, 0.0), &pic, &mut lanes);
+    let mut walk = Walk::new(1.75, 1.25, 1.0, 0.0);
+    let one_by_one: Vec<f32> = (0..8).flat_map(|_| walk.sample(&pic)).collect();
+    assert_eq!(lanes, one_by_one);
+}
