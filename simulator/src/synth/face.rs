@@ -232,6 +232,23 @@ mod tests {
         (look, Shot::random(&mut rng, backdrop))
     }
 
+    /// `shot` taken straight on, centred, in flat light without noise, no mask, no spoof:
+    /// where a test can find the features by `render`'s arithmetic.
+    fn straight_on(shot: &Shot) -> Shot {
+        Shot {
+            dx: 0.0,
+            dy: 0.0,
+            roll: 0.0,
+            yaw: 0.0,
+            noise: 0.0,
+            light_strength: 0.0,
+            exposure: 1.0,
+            mask_worn: false,
+            spoof: false,
+            ..*shot
+        }
+    }
+
     #[test]
     fn render_has_the_requested_size_and_is_deterministic() {
         let (look, shot) = scene(1);
@@ -253,19 +270,10 @@ mod tests {
 
     #[test]
     fn the_face_sits_in_the_middle_in_skin_tones() {
-        let (mut look, mut shot) = scene(2);
+        let (mut look, shot) = scene(2);
         look.skin = [200.0, 150.0, 120.0];
         look.glasses = None;
-        shot = Shot {
-            dx: 0.0,
-            dy: 0.0,
-            roll: 0.0,
-            yaw: 0.0,
-            noise: 0.0,
-            light_strength: 0.0,
-            exposure: 1.0,
-            ..shot
-        };
+        let shot = straight_on(&shot);
         let (w, h) = (120usize, 160usize);
         let px = render(&look, &shot, w as u32, h as u32);
         // Sample a cheek: left of the nose, below the eyes.
@@ -279,18 +287,7 @@ mod tests {
 
     /// The luma of the chin of `look` drawn straight on with flat light.
     fn chin_luma(look: &Look, shot: &Shot) -> f32 {
-        let shot = Shot {
-            dx: 0.0,
-            dy: 0.0,
-            roll: 0.0,
-            yaw: 0.0,
-            noise: 0.0,
-            light_strength: 0.0,
-            exposure: 1.0,
-            mask_worn: false,
-            spoof: false,
-            ..*shot
-        };
+        let shot = straight_on(shot);
         let (w, h) = (240usize, 320usize);
         let px = render(look, &shot, w as u32, h as u32);
         // The same arithmetic as `render`'s head: centre and the half-width r in pixels.
