@@ -20,7 +20,7 @@
 
 use facesim::synth::face::{self, HairStyle, Look, Proportions, RANGES, Region};
 use facesim::synth::jpeg;
-use facesim::synth::scene::{Backdrop, Shot};
+use facesim::synth::scene::{Backdrop, Shot, luma};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -57,18 +57,21 @@ fn main() {
             // Another person's look in every view; drawn in every mode, so that the shot
             // drawn after it from `rng` is the same whichever look is kept.
             let other = Look::random(&mut rng, region);
-            let proportions = if candidates {
-                Proportions::candidate(id)
+            let mut look = if person {
+                person_look(id)
             } else {
-                Proportions::of(id)
+                let proportions = if candidates {
+                    Proportions::candidate(id)
+                } else {
+                    Proportions::of(id)
+                };
+                Look {
+                    geometry: proportions.geometry.of_sex(other.sex),
+                    face_ratio: proportions.face_ratio,
+                    face_width: proportions.face_width,
+                    ..other
+                }
             };
-            let view_look = Look {
-                geometry: proportions.geometry.of_sex(other.sex),
-                face_ratio: proportions.face_ratio,
-                face_width: proportions.face_width,
-                ..other
-            };
-            let mut look = if person { person_look(id) } else { view_look };
             if let Ok(set) = std::env::var("FACE_SHEET_SET") {
                 for kv in set.split(',').filter(|kv| !kv.is_empty()) {
                     if let Err(e) = apply(&mut look, kv) {
@@ -81,7 +84,6 @@ fn main() {
             let shot = Shot::random(&mut rng, backdrop);
             if describe {
                 // Who this view is, for breaking a detector's misses down by look and shot.
-                let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
                 println!(
                     "{id}-{view}\t{:?}\t{}\t{}\t{:.0}\t{:.2}\t{:.2}\t{:.2}\t{:.3}\t{:.3}\t{:?}\t{:.0}\t{:?}",
                     look.hair_style,

@@ -293,18 +293,14 @@ const LANES: usize = 8;
 /// snapshot's time.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn sample_row(mut walk: Walk, pic: &Picture, out: &mut [f32]) {
-    let mut runs = out.chunks_exact_mut(3 * LANES);
-    for run in &mut runs {
-        if walk.inside(pic, LANES) {
+    for run in out.chunks_mut(3 * LANES) {
+        if run.len() == 3 * LANES && walk.inside(pic, LANES) {
             walk.sample_lanes(pic, run);
         } else {
             for px in run.chunks_exact_mut(3) {
                 px.copy_from_slice(&walk.sample(pic));
             }
         }
-    }
-    for px in runs.into_remainder().chunks_exact_mut(3) {
-        px.copy_from_slice(&walk.sample(pic));
     }
 }
 

@@ -8,7 +8,7 @@
 //! beyond looks: it is what makes the JPEG as large as a real camera's.
 
 use super::canvas::{Area, Canvas, Paint, Shape, finish, scaled};
-use super::scene::Shot;
+use super::scene::{Shot, luma};
 
 mod bank;
 mod features;
@@ -209,9 +209,8 @@ pub fn render(look: &Look, shot: &Shot, width: u32, height: u32) -> Vec<u8> {
     // frame (the wall behind it goes pale). Exposed for the wall instead, a dark face kept
     // too little contrast between its eyes and cheeks for a detector (Haar found 17% of
     // the darkest skins).
-    let luma = 0.299 * skin[0] + 0.587 * skin[1] + 0.114 * skin[2];
     let exposed = Shot {
-        exposure: shot.exposure * (FACE_LUMA / luma.max(1.0)).clamp(1.0, MAX_GAIN),
+        exposure: shot.exposure * (FACE_LUMA / luma(skin).max(1.0)).clamp(1.0, MAX_GAIN),
         ..*shot
     };
     finish(&mut c, &exposed);
@@ -297,7 +296,7 @@ mod tests {
         let chin = (g.mouth_y + 2.0 * g.lower_lip + 0.1 + look.face_ratio) / 2.0;
         let (x, y) = (w / 2, (h as f32 * 0.46 + r * chin) as usize);
         let p = &px[(y * w + x) * 3..(y * w + x) * 3 + 3];
-        0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+        luma([p[0], p[1], p[2]].map(f32::from))
     }
 
     #[test]

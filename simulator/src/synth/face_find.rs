@@ -26,6 +26,7 @@
 
 use super::picture::{FaceBox, Picture, decode};
 use super::quality::{Face, FaceError, Rect};
+use super::scene::luma;
 
 /// How far the line through the band's row midpoints leans for a given head tilt.
 const ROLL_LEAN: f32 = 0.33;
@@ -104,10 +105,6 @@ fn is_skin([r, g, b]: [f32; 3]) -> bool {
         && (80.0..=130.0).contains(&cb)
         && g >= 0.45 * r
         && g <= 0.92 * r
-}
-
-fn luma([r, g, b]: [f32; 3]) -> f32 {
-    0.299 * r + 0.587 * g + 0.114 * b
 }
 
 /// Saturation as (max − min) / max, 0 for grey.

@@ -7,6 +7,12 @@ use rand::RngExt;
 /// An RGB colour with channels in 0..=255.
 pub type Rgb = [f32; 3];
 
+/// A colour's luma (0 to 255), with the weights of BT.601 that JPEG's YCbCr uses.
+#[inline]
+pub fn luma([r, g, b]: Rgb) -> f32 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
 /// The fixed surroundings of one terminal: a wall and a door frame behind the people.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Backdrop {

@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 use super::face_find::{analyse, find_face};
 use super::picture::{AvatarError, FaceBox, Picture, decode};
 use super::quality::FaceError;
+use super::scene::luma;
 use crate::seed::{Domain, splitmix64};
 
 /// Values in a face feature.
@@ -64,7 +65,7 @@ impl FaceSignature {
                         let fy = (j as f32 + (b as f32 + 0.5) / 4.0) / SIGNATURE_H as f32;
                         let [r, g, bl] =
                             pic.sample(face.cx + bw * (fx - 0.5), face.cy + bh * (fy - 0.5));
-                        sum += 0.299 * r + 0.587 * g + 0.114 * bl;
+                        sum += luma([r, g, bl]);
                         chroma[0] += 0.5 * r - 0.418_688 * g - 0.081_312 * bl;
                         chroma[1] += -0.168_736 * r - 0.331_264 * g + 0.5 * bl;
                     }

@@ -91,9 +91,9 @@ pub(crate) fn finish(ok: bool) -> Finish {
 
 /// Resolves on Ctrl-C or SIGTERM: the signals a terminal's supervisor sends to stop it.
 ///
-/// The handlers are installed when this is called, not when the future is first polled:
-/// a supervisor's SIGTERM that arrives while a command is still starting (a fleet of
-/// hundreds takes a while) must stop it cleanly, not kill it. Call it inside a runtime.
+/// On Unix the handlers are installed when this is called, not when the future is first
+/// polled: a supervisor's SIGTERM that arrives while a command is still starting (a fleet
+/// of hundreds takes a while) must stop it cleanly, not kill it. Call it inside a runtime.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let (interrupt, terminate) = {

@@ -181,8 +181,8 @@ impl Proportions {
     }
 }
 
-/// [`DIMS`] unit values that are a pure function of `seed`, the first the unit value of
-/// candidate `seed`.
+/// [`DIMS`] unit values that are a pure function of `seed`: the point of the unit cube
+/// that candidate `seed` of the bank's search stands for.
 pub fn units(seed: u64) -> [f32; DIMS] {
     let mut state = seed;
     std::array::from_fn(|_| {

@@ -3,7 +3,7 @@
 //! marks of age, a beard, and a surgical mask when one is worn.
 
 use super::super::canvas::{Area, Canvas, Paint, Shape, scaled};
-use super::super::scene::Shot;
+use super::super::scene::{Shot, luma};
 use super::bank::Geometry;
 use super::look::{Look, Sex};
 
@@ -24,7 +24,6 @@ pub(super) fn features(
     // Brows are darker than the hair on the head, and light hair still leaves them visible.
     // Brows are never lighter than the skin either (blond brows on a dark face read as a
     // light band over the eyes, where a detector wants a dark one).
-    let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
     let brow_color: [f32; 3] = std::array::from_fn(|i| 0.55 * dark_hair[i] + 0.45 * 0.35 * skin[i]);
     let brow_color = scaled(
         brow_color,

@@ -4,7 +4,7 @@
 
 use rand::RngExt;
 
-use super::super::scene::{Rgb, pick};
+use super::super::scene::{Rgb, luma, pick};
 use super::bank::{Geometry, Proportions};
 
 /// How the hair is cut; decides which hair shapes are drawn.
@@ -167,8 +167,7 @@ impl Look {
     /// not only a brighter skin, and without them a dark face kept too little contrast for
     /// a detector.
     pub(super) fn sheen(&self) -> Rgb {
-        let luma = 0.299 * self.skin[0] + 0.587 * self.skin[1] + 0.114 * self.skin[2];
-        let extra = (1.0 - luma / 170.0).max(0.0) * 110.0;
+        let extra = (1.0 - luma(self.skin) / 170.0).max(0.0) * 110.0;
         self.skin.map(|v| (v * 1.12 + extra).min(255.0))
     }
 
