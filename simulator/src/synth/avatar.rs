@@ -208,9 +208,13 @@ impl Enrolled {
             sample_row(Walk::new(x, y, x_step, y_step), source, &mut samples);
             let pv = v as f32 + 0.5;
             if opts.mask {
-                for (u, px) in (0u32..).zip(samples.chunks_exact_mut(3)) {
-                    let px: &mut [f32; 3] = px.try_into().expect("chunks of three");
-                    mask_pixel(px, u as f32 + 0.5, pv, face_u, face_v, face_w, face_h);
+                let (red, rest) = samples.split_at_mut(w);
+                let (green, blue) = rest.split_at_mut(w);
+                let planes = red.iter_mut().zip(green.iter_mut()).zip(blue.iter_mut());
+                for (u, ((r, g), b)) in (0u32..).zip(planes) {
+                    let mut px = [*r, *g, *b];
+                    mask_pixel(&mut px, u as f32 + 0.5, pv, face_u, face_v, face_w, face_h);
+                    [*r, *g, *b] = px;
                 }
             }
             let row_light = 1.0 + gy * (pv / hf - 0.5) * 2.0;
@@ -237,10 +241,11 @@ struct Scratch {
     grain: Vec<f32>,
 }
 
-/// Writes one row of the snapshot from the photo's `samples` (RGB as floats): each byte
+/// Writes one row of the snapshot from the photo's `samples` (three planes of floats:
+/// the row's red, then its green, then its blue): each byte
 /// `(sample · gain + offset) · light + grain`. First the light and the noise per pixel,
-/// then the bytes four pixels (twelve bytes) at a time, so that the arithmetic runs in
-/// vector lanes; compiled for AVX2 too, as the drawing's passes are.
+/// then each pixel's three bytes from the planes, which the compiler turns into vector
+/// lanes and shuffles; compiled for AVX2 too, as the drawing's passes are.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn grade(
     row: &mut [u8],
@@ -259,48 +264,79 @@ fn grade(
         *n = (four as f32 - 510.0) * g.noise;
     }
     let (light, grain) = (&scratch.light, &scratch.grain);
-    let mut quads = row.chunks_exact_mut(12);
-    let inputs = samples.chunks_exact(12).zip(light.chunks_exact(4));
-    for (px, ((s, l), n)) in (&mut quads).zip(inputs.zip(grain.chunks_exact(4))) {
-        let (mut m12, mut a12) = ([0f32; 12], [0f32; 12]);
-        for (i, (m, a)) in m12.iter_mut().zip(a12.iter_mut()).enumerate() {
-            let (p, c) = (i / 3, i % 3);
-            (*m, *a) = (g.gains[c] * l[p], g.offsets[c] * l[p] + n[p]);
-        }
-        for (((v, s), m), a) in px.iter_mut().zip(s).zip(m12).zip(a12) {
-            *v = to_u8(s * m + a);
-        }
-    }
-    let done = light.len() / 4 * 4;
-    let rest = quads.into_remainder().chunks_exact_mut(3);
-    let inputs = samples[done * 3..].chunks_exact(3).zip(&light[done..]);
-    for ((px, (s, &l)), &n) in rest.zip(inputs).zip(&grain[done..]) {
-        for (c, v) in px.iter_mut().enumerate() {
-            *v = to_u8(s[c] * (g.gains[c] * l) + (g.offsets[c] * l + n));
-        }
+    let (red, rest) = samples.split_at(light.len());
+    let (green, blue) = rest.split_at(light.len());
+    let per_pixel = light.iter().zip(grain);
+    let planes = red.iter().zip(green).zip(blue);
+    for (px, ((&l, &n), ((&r, &gr), &b))) in row.chunks_exact_mut(3).zip(per_pixel.zip(planes)) {
+        let byte = |s: f32, c: usize| to_u8(s * (g.gains[c] * l) + (g.offsets[c] * l + n));
+        px.copy_from_slice(&[byte(r, 0), byte(gr, 1), byte(b, 2)]);
     }
 }
 
 /// How many pixels [`sample_row`] samples at once inside the photo.
 const LANES: usize = 8;
 
-/// Samples one row of the crop into `out` (RGB as floats, three per pixel) along `walk`.
-/// Runs of [`LANES`] pixels that lie wholly inside the photo read each neighbour's three
-/// bytes as one 32-bit word and mix the lanes side by side, so that the arithmetic runs in
-/// vector lanes (compiled for AVX2 too); the rest go one pixel at a time through
-/// [`Walk::sample`]. Both compute the same 8-bit-weight mix, so the bytes do not depend on
-/// which path a pixel took. One pixel at a time, the row took about half of an enrolled
-/// snapshot's time.
+/// Samples one row of the crop into `out` (three planes of floats: red, green, blue) along
+/// `walk`, [`LANES`] pixels at a time: each run's neighbours are gathered into 32-bit
+/// words, then mixed side by side, so that the arithmetic runs in vector lanes (compiled
+/// for AVX2 too). A run wholly inside the photo reads each pair of horizontal neighbours'
+/// six bytes as one 64-bit word; a run that reaches past an edge clamps every neighbour's
+/// coordinates, as [`Walk::sample`] does. The row's last few pixels go one at a time
+/// through [`Walk::sample`]. All three compute the same 8-bit-weight mix, so the bytes do
+/// not depend on which path a pixel took. One pixel at a time, the row took about half of
+/// an enrolled snapshot's time.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn sample_row(mut walk: Walk, pic: &Picture, out: &mut [f32]) {
-    for run in out.chunks_mut(3 * LANES) {
-        if run.len() == 3 * LANES && walk.inside(pic, LANES) {
-            walk.sample_lanes(pic, run);
+    let n = out.len() / 3;
+    let (red, rest) = out.split_at_mut(n);
+    let (green, blue) = rest.split_at_mut(n);
+    for start in (0..n).step_by(LANES) {
+        let end = (start + LANES).min(n);
+        if end - start == LANES {
+            let neighbours = if walk.inside(pic, LANES) {
+                walk.gather_inside(pic)
+            } else {
+                walk.gather_clamped(pic)
+            };
+            let [r, g, b] = neighbours.mix();
+            red[start..end].copy_from_slice(&r);
+            green[start..end].copy_from_slice(&g);
+            blue[start..end].copy_from_slice(&b);
         } else {
-            for px in run.chunks_exact_mut(3) {
-                px.copy_from_slice(&walk.sample(pic));
+            for x in start..end {
+                [red[x], green[x], blue[x]] = walk.sample(pic);
             }
         }
+    }
+}
+
+/// The four neighbours of [`LANES`] positions (upper left, upper right, lower left, lower
+/// right), each a 32-bit word whose low three bytes are the pixel's red, green and blue,
+/// and the positions' 8-bit fractions across and down.
+struct Neighbours {
+    corners: [[u32; LANES]; 4],
+    fx: [u32; LANES],
+    fy: [u32; LANES],
+}
+
+impl Neighbours {
+    /// The bilinear samples, as planes of red, green and blue: the same arithmetic as
+    /// [`Walk::sample`]'s, lane by lane.
+    #[inline(always)]
+    fn mix(&self) -> [[f32; LANES]; 3] {
+        let [top_left, top_right, bottom_left, bottom_right] = &self.corners;
+        let (fx, fy) = (&self.fx, &self.fy);
+        let mut mixed = [[0f32; LANES]; 3];
+        for (shift, lanes) in [0u32, 8, 16].into_iter().zip(&mut mixed) {
+            let byte = |w: u32| w >> shift & 0xFF;
+            for k in 0..LANES {
+                let upper = byte(top_left[k]) * (256 - fx[k]) + byte(top_right[k]) * fx[k];
+                let lower = byte(bottom_left[k]) * (256 - fx[k]) + byte(bottom_right[k]) * fx[k];
+                lanes[k] = (upper * (256 - fy[k]) + lower * fy[k]) as f32 * (1.0 / ONE);
+            }
+        }
+        mixed
     }
 }
 
@@ -332,9 +368,9 @@ impl Walk {
     }
 
     /// Whether the next `n` positions all lie where [`Walk::sample_lanes`] may read: the
-    /// four neighbours inside the photo and one byte past the lower right one (the words
-    /// it reads are four bytes long). The positions are on a line and the allowed ones a
-    /// rectangle, so the first and the last decide.
+    /// four neighbours inside the photo and two bytes past the lower right one (it reads
+    /// eight bytes from each left-hand neighbour, six of them the pair's). The positions
+    /// are on a line and the allowed ones a rectangle, so the first and the last decide.
     fn inside(&self, pic: &Picture, n: usize) -> bool {
         let steps = n as i64 - 1;
         let (w, h) = (pic.width as i64, pic.height as i64);
@@ -350,69 +386,97 @@ impl Walk {
             )
     }
 
-    /// The bilinear samples of the next [`LANES`] positions into `out` (three floats
-    /// each), which [`Walk::inside`] has found inside the photo; the same arithmetic as
-    /// [`Walk::sample`]'s, lane by lane.
+    /// The neighbours of the next [`LANES`] positions, which [`Walk::inside`] has found
+    /// inside the photo. A pixel and its right-hand neighbour are six bytes in a row: one
+    /// eight-byte read takes both.
     #[inline(always)]
-    fn sample_lanes(&mut self, pic: &Picture, out: &mut [f32]) {
-        let word = |i: usize| {
-            u32::from_le_bytes(pic.px[i..i + 4].try_into().expect("a slice of four bytes"))
+    fn gather_inside(&mut self, pic: &Picture) -> Neighbours {
+        let pair = |i: usize| {
+            u64::from_le_bytes(pic.px[i..i + 8].try_into().expect("a slice of eight bytes"))
         };
-        let mut corners = [[0u32; LANES]; 4];
-        let (mut fx, mut fy) = ([0u32; LANES], [0u32; LANES]);
+        let mut n = Neighbours {
+            corners: [[0; LANES]; 4],
+            fx: [0; LANES],
+            fy: [0; LANES],
+        };
         for k in 0..LANES {
-            let (x, y) = (self.x, self.y);
-            self.x = x.wrapping_add(self.dx);
-            self.y = y.wrapping_add(self.dy);
-            (fx[k], fy[k]) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
+            let (x, y) = self.step();
+            (n.fx[k], n.fy[k]) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
             let i = ((y >> 16) as usize * pic.width + (x >> 16) as usize) * 3;
-            let j = i + pic.width * 3;
-            for (corner, at) in corners.iter_mut().zip([i, i + 3, j, j + 3]) {
-                corner[k] = word(at);
+            for (row, at) in [0, 2].into_iter().zip([i, i + pic.width * 3]) {
+                let both = pair(at);
+                n.corners[row][k] = both as u32;
+                n.corners[row + 1][k] = (both >> 24) as u32;
             }
         }
-        let [top_left, top_right, bottom_left, bottom_right] = corners;
-        let mut mixed = [[0f32; LANES]; 3];
-        for (shift, lanes) in [0u32, 8, 16].into_iter().zip(&mut mixed) {
-            let byte = |w: u32| w >> shift & 0xFF;
-            for k in 0..LANES {
-                let upper = byte(top_left[k]) * (256 - fx[k]) + byte(top_right[k]) * fx[k];
-                let lower = byte(bottom_left[k]) * (256 - fx[k]) + byte(bottom_right[k]) * fx[k];
-                lanes[k] = (upper * (256 - fy[k]) + lower * fy[k]) as f32 * (1.0 / ONE);
-            }
+        n
+    }
+
+    /// The neighbours of the next [`LANES`] positions, wherever they lie: their
+    /// coordinates clamped to the photo, so that a crop reaching past its edge repeats the
+    /// edge.
+    #[inline(always)]
+    fn gather_clamped(&mut self, pic: &Picture) -> Neighbours {
+        let mut n = Neighbours {
+            corners: [[0; LANES]; 4],
+            fx: [0; LANES],
+            fy: [0; LANES],
+        };
+        for k in 0..LANES {
+            let (x, y) = self.step();
+            (n.fx[k], n.fy[k]) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
+            let [top_left, top_right, bottom_left, bottom_right] = corners(pic, x, y);
+            let word = |i: usize| u32::from_le_bytes([pic.px[i], pic.px[i + 1], pic.px[i + 2], 0]);
+            n.corners[0][k] = word(top_left);
+            n.corners[1][k] = word(top_right);
+            n.corners[2][k] = word(bottom_left);
+            n.corners[3][k] = word(bottom_right);
         }
-        for (k, px) in out.chunks_exact_mut(3).enumerate() {
-            px.copy_from_slice(&[mixed[0][k], mixed[1][k], mixed[2][k]]);
-        }
+        n
+    }
+
+    /// The current position, then one step on.
+    #[inline(always)]
+    fn step(&mut self) -> (i32, i32) {
+        let (x, y) = (self.x, self.y);
+        self.x = x.wrapping_add(self.dx);
+        self.y = y.wrapping_add(self.dy);
+        (x, y)
     }
 
     /// The bilinear sample at the current position, then one step on: the four neighbours
     /// mixed with 8-bit weights in integers, their coordinates clamped to the photo, so
     /// that a crop reaching past the photo's edge repeats the edge.
     fn sample(&mut self, pic: &Picture) -> [f32; 3] {
-        let (x, y) = (self.x, self.y);
-        self.x = x.wrapping_add(self.dx);
-        self.y = y.wrapping_add(self.dy);
-        // The arithmetic shift is the floor, negative positions included. Photos are at
-        // most 8192 pixels a side, so their sizes fit in an i32.
-        let (x0, y0) = (x >> 16, y >> 16);
+        let (x, y) = self.step();
         let (fx, fy) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
-        let column = |x: i32| x.clamp(0, pic.width as i32 - 1) as usize * 3;
-        let row = |y: i32| y.clamp(0, pic.height as i32 - 1) as usize * pic.width * 3;
-        let (left, right) = (column(x0), column(x0 + 1));
-        let (top, bottom) = (row(y0), row(y0 + 1));
+        let [top_left, top_right, bottom_left, bottom_right] = corners(pic, x, y);
         let px = &pic.px;
         // Written out per channel: `array::from_fn` here is not inlined, and its closure
         // call per pixel cost a fifth of a snapshot.
         let mix = |k: usize| {
             let upper =
-                u32::from(px[top + left + k]) * (256 - fx) + u32::from(px[top + right + k]) * fx;
-            let lower = u32::from(px[bottom + left + k]) * (256 - fx)
-                + u32::from(px[bottom + right + k]) * fx;
+                u32::from(px[top_left + k]) * (256 - fx) + u32::from(px[top_right + k]) * fx;
+            let lower =
+                u32::from(px[bottom_left + k]) * (256 - fx) + u32::from(px[bottom_right + k]) * fx;
             (upper * (256 - fy) + lower * fy) as f32 * (1.0 / ONE)
         };
         [mix(0), mix(1), mix(2)]
     }
+}
+
+/// The byte offsets of the four neighbours (upper left, upper right, lower left, lower
+/// right) of the 16.16 position `(x, y)`, their coordinates clamped to the photo.
+#[inline(always)]
+fn corners(pic: &Picture, x: i32, y: i32) -> [usize; 4] {
+    // The arithmetic shift is the floor, negative positions included. Photos are at most
+    // 8192 pixels a side, so their sizes fit in an i32.
+    let (x0, y0) = (x >> 16, y >> 16);
+    let column = |x: i32| x.clamp(0, pic.width as i32 - 1) as usize * 3;
+    let row = |y: i32| y.clamp(0, pic.height as i32 - 1) as usize * pic.width * 3;
+    let (left, right) = (column(x0), column(x0 + 1));
+    let (top, bottom) = (row(y0), row(y0 + 1));
+    [top + left, top + right, bottom + left, bottom + right]
 }
 
 /// Refuses a snapshot size out of range.

@@ -352,8 +352,7 @@ proptest::proptest! {
         let mut lanes = vec![0f32; pixels * 3];
         sample_row(Walk::new(x, y, dx, dy), &pic, &mut lanes);
         let mut walk = Walk::new(x, y, dx, dy);
-        let one_by_one: Vec<f32> = (0..pixels).flat_map(|_| walk.sample(&pic)).collect();
-        proptest::prop_assert_eq!(lanes, one_by_one);
+        proptest::prop_assert_eq!(lanes, planes(&mut walk, &pic, pixels));
     }
 }
 
@@ -369,6 +368,14 @@ fn a_run_of_lanes_ending_at_the_photos_last_pixel_reads_nothing_past_it() {
     let mut lanes = vec![0f32; 8 * 3];
     sample_row(Walk::new(1.75, 1.25, 1.0, 0.0), &pic, &mut lanes);
     let mut walk = Walk::new(1.75, 1.25, 1.0, 0.0);
-    let one_by_one: Vec<f32> = (0..8).flat_map(|_| walk.sample(&pic)).collect();
-    assert_eq!(lanes, one_by_one);
+    assert_eq!(lanes, planes(&mut walk, &pic, 8));
+}
+
+/// `pixels` samples along `walk` taken one pixel at a time, as [`sample_row`] lays them
+/// out: all the reds, then the greens, then the blues.
+fn planes(walk: &mut Walk, pic: &Picture, pixels: usize) -> Vec<f32> {
+    let one_by_one: Vec<[f32; 3]> = (0..pixels).map(|_| walk.sample(pic)).collect();
+    (0..3)
+        .flat_map(|c| one_by_one.iter().map(move |p| p[c]))
+        .collect()
 }
