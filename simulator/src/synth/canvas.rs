@@ -405,33 +405,23 @@ fn pixel_span(cx: f32, lo: f32, hi: f32, margin: f32, width: usize) -> (usize, u
 /// The last pass: uneven light, vignetting and sensor noise (mostly luminance, a little
 /// chroma), one row at a time; spoofs first get their screen drawn in.
 ///
-/// Each row goes in three steps, each straight arithmetic over an array that the compiler
-/// vectorises: the light and the noise per pixel, then a gain and an offset per byte, then
-/// `byte · gain + offset` per byte. The noise is a 32-bit hash of the pixel's column and
-/// row (vector lanes multiply 32-bit numbers, not 64-bit ones), so each pixel's noise is
-/// independent of its neighbours'. Compiled with AVX2 too, as [`fill`] is.
+/// Each row is one pass of straight arithmetic over its bytes, which the compiler
+/// vectorises: every byte works out its pixel's light and noise from its column's
+/// [`Columns`] and becomes `byte · light + noise`. The noise is a 32-bit hash of the
+/// pixel's column and row (vector lanes multiply 32-bit numbers, not 64-bit ones), so each
+/// pixel's noise is independent of its neighbours'; a pixel's three bytes hash it alike,
+/// which costs less than spreading one hash over them. Compiled with AVX2 too, as [`fill`]
+/// is.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     if shot.spoof {
         screen(c);
     }
     let width = c.width;
-    let (w, h) = (width as f32, c.height as f32);
+    let h = c.height as f32;
     let (ls, lc) = shot.light_angle.sin_cos();
     let (gx, gy) = (lc * shot.light_strength, ls * shot.light_strength);
-    // The light is a plane times a radial falloff; its per-column terms are computed once
-    // rather than per pixel.
-    let (mut plane, mut falloff) = (vec![0f32; width], vec![0f32; width]);
-    for (x, (p, f)) in plane.iter_mut().zip(falloff.iter_mut()).enumerate() {
-        let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
-        (*p, *f) = (gx * nx, nx * nx);
-    }
-    let (mut light, mut luma, mut chroma_r, mut chroma_b) = (
-        vec![0f32; width],
-        vec![0f32; width],
-        vec![0f32; width],
-        vec![0f32; width],
-    );
+    let columns = Columns::new(width, gx);
     // Three random bytes summed approximate a Gaussian with a standard deviation of 128.0
     // around 382.5; one random nibble has 4.61 around 7.5. Scale both to the shot's noise
     // level (the chroma noise a third of the luma's).
@@ -441,51 +431,66 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     for (y, row) in c.px.chunks_exact_mut(width * 3).enumerate() {
         let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
         let (ly, vy) = (1.0 + gy * ny, ny * ny);
-        for ((l, &p), &f) in light.iter_mut().zip(&plane).zip(&falloff) {
-            *l = shot.exposure * (ly + p) * (1.0 - 0.18 * (f + vy));
-        }
         // One hash per pixel: three bytes for the luminance, a nibble for each chroma.
         let row_seed = ((seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA)) >> 32) as u32;
-        let noise = luma
-            .iter_mut()
-            .zip(chroma_r.iter_mut())
-            .zip(chroma_b.iter_mut());
-        for (((l, r), b), x) in noise.zip(0u32..) {
+        let light = columns.plane.iter().zip(&columns.falloff);
+        let noise = columns
+            .pixel
+            .iter()
+            .zip(&columns.shift)
+            .zip(&columns.weight);
+        for (v, ((&p, &f), ((&x, &shift), &weight))) in row.iter_mut().zip(light.zip(noise)) {
+            let light = shot.exposure * (ly + p) * (1.0 - 0.18 * (f + vy));
             let bits = hash32(row_seed.wrapping_add(x.wrapping_mul(0x9E37_79B9)));
             let three = (bits & 0xFF) + (bits >> 8 & 0xFF) + (bits >> 16 & 0xFF);
-            *l = (three as f32 - 382.5) * luma_scale;
-            *r = ((bits >> 24 & 0xF) as f32 - 7.5) * chroma_scale;
-            *b = ((bits >> 28) as f32 - 7.5) * chroma_scale;
+            let luma = (three as f32 - 382.5) * luma_scale;
+            let chroma = ((bits >> shift & 0xF) as f32 - 7.5) * chroma_scale * weight;
+            *v = to_u8(f32::from(*v) * light + (luma + chroma));
         }
-        // Then `byte · light + noise`, four pixels (twelve bytes) at a time so that the
-        // arithmetic runs in vector lanes over whole bytes.
-        let mut quads = row.chunks_exact_mut(12);
-        let per_pixel = light.chunks_exact(4).zip(luma.chunks_exact(4));
-        let chroma = chroma_r.chunks_exact(4).zip(chroma_b.chunks_exact(4));
-        for (px, ((g, l), (r, b))) in (&mut quads).zip(per_pixel.zip(chroma)) {
-            let (mut g12, mut o12) = ([0f32; 12], [0f32; 12]);
-            for (i, (g12, o12)) in g12.iter_mut().zip(o12.iter_mut()).enumerate() {
-                let (p, c) = (i / 3, i % 3);
-                *g12 = g[p];
-                *o12 = l[p]
-                    + match c {
-                        0 => r[p],
-                        1 => 0.0,
-                        _ => b[p],
-                    };
-            }
-            for ((v, g), o) in px.iter_mut().zip(g12).zip(o12) {
-                *v = to_u8(f32::from(*v) * g + o);
-            }
+    }
+}
+
+/// What [`finish`] needs of each byte's column, the same on every row: the light's plane
+/// and radial falloff there, which pixel the byte belongs to (its noise's hash input), and
+/// where its chroma nibble lies in the hash and how much of it counts (none for green).
+/// Laid out per byte rather than per pixel, every step of a row is straight arithmetic
+/// over bytes, which runs in vector lanes; spreading per-pixel values over a pixel's three
+/// bytes took more than half of the pass.
+struct Columns {
+    plane: Vec<f32>,
+    falloff: Vec<f32>,
+    pixel: Vec<u32>,
+    shift: Vec<u32>,
+    weight: Vec<f32>,
+}
+
+impl Columns {
+    fn new(width: usize, gx: f32) -> Self {
+        let w = width as f32;
+        let bytes = (0..width).flat_map(|x| [(x, 0), (x, 1), (x, 2)]);
+        let (mut plane, mut falloff) = (Vec::with_capacity(3 * width), Vec::new());
+        let (mut pixel, mut shift, mut weight) =
+            (Vec::with_capacity(3 * width), Vec::new(), Vec::new());
+        for (x, channel) in bytes {
+            let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
+            plane.push(gx * nx);
+            falloff.push(nx * nx);
+            pixel.push(x as u32);
+            // Red's nibble is bits 24..28 of the hash, blue's 28..32; green has none.
+            let (at, counts) = match channel {
+                0 => (24, 1.0),
+                1 => (24, 0.0),
+                _ => (28, 1.0),
+            };
+            shift.push(at);
+            weight.push(counts);
         }
-        let done = width / 4 * 4;
-        let rest = quads.into_remainder().chunks_exact_mut(3);
-        let per_pixel = light[done..].iter().zip(&luma[done..]);
-        let chroma = chroma_r[done..].iter().zip(&chroma_b[done..]);
-        for (px, ((&g, &l), (&r, &b))) in rest.zip(per_pixel.zip(chroma)) {
-            for (v, o) in px.iter_mut().zip([l + r, l, l + b]) {
-                *v = to_u8(f32::from(*v) * g + o);
-            }
+        Self {
+            plane,
+            falloff,
+            pixel,
+            shift,
+            weight,
         }
     }
 }
@@ -536,6 +541,65 @@ fn screen(c: &mut Canvas) {
             for (v, c) in p.iter_mut().zip(rgb) {
                 *v = c.clamp(0.0, 255.0) as u8;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    /// [`finish`]'s light and noise as plain per-pixel arithmetic: the pass lays its work
+    /// out per byte for speed, and must give exactly these bytes.
+    fn finish_pixel_by_pixel(c: &mut Canvas, shot: &Shot) {
+        let (w, h) = (c.width as f32, c.height as f32);
+        let (ls, lc) = shot.light_angle.sin_cos();
+        let (gx, gy) = (lc * shot.light_strength, ls * shot.light_strength);
+        let seed = crate::seed::splitmix64(shot.noise_seed);
+        for (y, row) in c.px.chunks_exact_mut(c.width * 3).enumerate() {
+            let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
+            let row_seed =
+                ((seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA)) >> 32) as u32;
+            for (x, px) in (0u32..).zip(row.chunks_exact_mut(3)) {
+                let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
+                let light =
+                    shot.exposure * (1.0 + gy * ny + gx * nx) * (1.0 - 0.18 * (nx * nx + ny * ny));
+                let bits = hash32(row_seed.wrapping_add(x.wrapping_mul(0x9E37_79B9)));
+                let three = (bits & 0xFF) + (bits >> 8 & 0xFF) + (bits >> 16 & 0xFF);
+                let luma = (three as f32 - 382.5) * shot.noise / 128.0;
+                let chroma = |nibble: u32| (nibble as f32 - 7.5) * shot.noise * 0.35 / 4.61;
+                let offsets = [
+                    luma + chroma(bits >> 24 & 0xF),
+                    luma,
+                    luma + chroma(bits >> 28),
+                ];
+                for (v, o) in px.iter_mut().zip(offsets) {
+                    *v = to_u8(f32::from(*v) * light + o);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_last_pass_gives_what_per_pixel_arithmetic_gives() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for (width, height) in [(1, 1), (7, 3), (64, 80), (361, 9)] {
+            let backdrop = Backdrop::random(&mut rng);
+            let shot = Shot {
+                spoof: false,
+                light_strength: 0.3,
+                ..Shot::random(&mut rng, backdrop)
+            };
+            let mut canvas = Canvas::new(width, height, &shot.backdrop);
+            canvas.px.iter_mut().for_each(|v| *v = rng.random());
+            let mut expected = Canvas::new(width, height, &shot.backdrop);
+            expected.px.clone_from(&canvas.px);
+            finish(&mut canvas, &shot);
+            finish_pixel_by_pixel(&mut expected, &shot);
+            let differing = canvas.px.iter().zip(&expected.px).filter(|(a, b)| a != b);
+            assert_eq!(differing.count(), 0, "{width}×{height}");
         }
     }
 }
