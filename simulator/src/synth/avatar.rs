@@ -394,22 +394,11 @@ impl Walk {
         let pair = |i: usize| {
             u64::from_le_bytes(pic.px[i..i + 8].try_into().expect("a slice of eight bytes"))
         };
-        let mut n = Neighbours {
-            corners: [[0; LANES]; 4],
-            fx: [0; LANES],
-            fy: [0; LANES],
-        };
-        for k in 0..LANES {
-            let (x, y) = self.step();
-            (n.fx[k], n.fy[k]) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
+        self.gather(|x, y| {
             let i = ((y >> 16) as usize * pic.width + (x >> 16) as usize) * 3;
-            for (row, at) in [0, 2].into_iter().zip([i, i + pic.width * 3]) {
-                let both = pair(at);
-                n.corners[row][k] = both as u32;
-                n.corners[row + 1][k] = (both >> 24) as u32;
-            }
-        }
-        n
+            let (top, bottom) = (pair(i), pair(i + pic.width * 3));
+            [top, top >> 24, bottom, bottom >> 24].map(|w| w as u32)
+        })
     }
 
     /// The neighbours of the next [`LANES`] positions, wherever they lie: their
@@ -417,6 +406,14 @@ impl Walk {
     /// edge.
     #[inline(always)]
     fn gather_clamped(&mut self, pic: &Picture) -> Neighbours {
+        let word = |i: usize| u32::from_le_bytes([pic.px[i], pic.px[i + 1], pic.px[i + 2], 0]);
+        self.gather(|x, y| corners(pic, x, y).map(word))
+    }
+
+    /// The next [`LANES`] positions' fractions, and their neighbours' words as `words`
+    /// reads them at each 16.16 position.
+    #[inline(always)]
+    fn gather(&mut self, words: impl Fn(i32, i32) -> [u32; 4]) -> Neighbours {
         let mut n = Neighbours {
             corners: [[0; LANES]; 4],
             fx: [0; LANES],
@@ -425,12 +422,9 @@ impl Walk {
         for k in 0..LANES {
             let (x, y) = self.step();
             (n.fx[k], n.fy[k]) = ((x >> 8 & 0xFF) as u32, (y >> 8 & 0xFF) as u32);
-            let [top_left, top_right, bottom_left, bottom_right] = corners(pic, x, y);
-            let word = |i: usize| u32::from_le_bytes([pic.px[i], pic.px[i + 1], pic.px[i + 2], 0]);
-            n.corners[0][k] = word(top_left);
-            n.corners[1][k] = word(top_right);
-            n.corners[2][k] = word(bottom_left);
-            n.corners[3][k] = word(bottom_right);
+            for (corner, word) in n.corners.iter_mut().zip(words(x, y)) {
+                corner[k] = word;
+            }
         }
         n
     }
