@@ -73,12 +73,17 @@ def draw(ids, views, setting=None, described=False):
                     yield i, v, pixels
 
 
+def haar_finds_one(bgr):
+    """Whether OpenCV's Haar cascade finds exactly one face."""
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    return len(haar.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)) == 1
+
+
 def describe(bgr):
     """dlib's descriptor of the one face HOG finds, or None; and whether Haar found one."""
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     boxes = hog(rgb, 1)
-    found = len(haar.detectMultiScale(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
-                                      scaleFactor=1.1, minNeighbors=5)) == 1
+    found = haar_finds_one(bgr)
     if len(boxes) != 1:
         return None, found
     return np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0]))), found
@@ -131,9 +136,7 @@ def detect(count, views, who):
         if who not in ("all", "beardable") and style != who:
             continue
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        kept.append((len(hog(rgb, 1)) == 1,
-                     len(haar.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)) == 1,
+        kept.append((len(hog(rgb, 1)) == 1, haar_finds_one(bgr),
                      float(d[SKIN_LUMA]), float(d[HAIR_LUMA])))
     if not kept:
         sys.exit(f"face-people.py: none of {count} people is {who}")

@@ -274,7 +274,7 @@ fn grade(
     }
 }
 
-/// How many pixels [`sample_row`] samples at once inside the photo.
+/// How many pixels [`sample_row`] samples at once.
 const LANES: usize = 8;
 
 /// Samples one row of the crop into `out` (three planes of floats: red, green, blue) along
@@ -367,7 +367,7 @@ impl Walk {
         }
     }
 
-    /// Whether the next `n` positions all lie where [`Walk::sample_lanes`] may read: the
+    /// Whether the next `n` positions all lie where [`Walk::gather_inside`] may read: the
     /// four neighbours inside the photo and two bytes past the lower right one (it reads
     /// eight bytes from each left-hand neighbour, six of them the pair's). The positions
     /// are on a line and the allowed ones a rectangle, so the first and the last decide.

@@ -431,7 +431,8 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     for (y, row) in c.px.chunks_exact_mut(width * 3).enumerate() {
         let ny = (y as f32 + 0.5) / h * 2.0 - 1.0;
         let (ly, vy) = (1.0 + gy * ny, ny * ny);
-        // One hash per pixel: three bytes for the luminance, a nibble for each chroma.
+        // A pixel's hash (each of its bytes works it out): three bytes for the luminance,
+        // a nibble for each chroma.
         let row_seed = ((seed ^ (y as u64).wrapping_mul(crate::seed::GOLDEN_GAMMA)) >> 32) as u32;
         let light = columns.plane.iter().zip(&columns.falloff);
         let noise = columns
@@ -465,32 +466,21 @@ struct Columns {
 }
 
 impl Columns {
+    /// The columns of a row `width` pixels wide, for a light whose plane slopes by `gx`
+    /// across the frame.
     fn new(width: usize, gx: f32) -> Self {
-        let w = width as f32;
-        let bytes = (0..width).flat_map(|x| [(x, 0), (x, 1), (x, 2)]);
-        let (mut plane, mut falloff) = (Vec::with_capacity(3 * width), Vec::new());
-        let (mut pixel, mut shift, mut weight) =
-            (Vec::with_capacity(3 * width), Vec::new(), Vec::new());
-        for (x, channel) in bytes {
-            let nx = (x as f32 + 0.5) / w * 2.0 - 1.0;
-            plane.push(gx * nx);
-            falloff.push(nx * nx);
-            pixel.push(x as u32);
-            // Red's nibble is bits 24..28 of the hash, blue's 28..32; green has none.
-            let (at, counts) = match channel {
-                0 => (24, 1.0),
-                1 => (24, 0.0),
-                _ => (28, 1.0),
-            };
-            shift.push(at);
-            weight.push(counts);
-        }
+        let bytes = 0..3 * width;
+        let nx = |b: usize| ((b / 3) as f32 + 0.5) / width as f32 * 2.0 - 1.0;
         Self {
-            plane,
-            falloff,
-            pixel,
-            shift,
-            weight,
+            plane: bytes.clone().map(|b| gx * nx(b)).collect(),
+            falloff: bytes.clone().map(|b| nx(b) * nx(b)).collect(),
+            pixel: bytes.clone().map(|b| (b / 3) as u32).collect(),
+            // Red's nibble is bits 24..28 of the hash, blue's 28..32; green has none.
+            shift: bytes
+                .clone()
+                .map(|b| if b % 3 == 2 { 28 } else { 24 })
+                .collect(),
+            weight: bytes.map(|b| if b % 3 == 1 { 0.0 } else { 1.0 }).collect(),
         }
     }
 }
