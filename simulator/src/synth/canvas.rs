@@ -1,6 +1,7 @@
 //! The pixel work behind [`face::render`](super::face::render): an RGB8 canvas that fills
 //! anti-aliased, rotated ellipses over their bounding boxes only, and the final pass that
-//! adds uneven light, vignetting, the look of a photographed screen, and sensor noise.
+//! adds the look of a photographed screen, the lens's blur, uneven light, vignetting and
+//! sensor noise.
 //! Nothing here allocates per pixel.
 
 use super::scene::{Backdrop, Rgb, Shot};
@@ -402,8 +403,9 @@ fn pixel_span(cx: f32, lo: f32, hi: f32, margin: f32, width: usize) -> (usize, u
     (x0, x1.max(x0))
 }
 
-/// The last pass: uneven light, vignetting and sensor noise (mostly luminance, a little
-/// chroma), one row at a time; spoofs first get their screen drawn in.
+/// The last pass: the lens's blur ([`lens`](super::lens)), then uneven light, vignetting
+/// and sensor noise (mostly luminance, a little chroma), one row at a time; spoofs first
+/// get their screen drawn in (which the lens blurs as it would a real screen's).
 ///
 /// Each row is one pass of straight arithmetic over its bytes, which the compiler
 /// vectorises: every byte works out its pixel's light and noise from its column's
@@ -417,6 +419,7 @@ pub(super) fn finish(c: &mut Canvas, shot: &Shot) {
     if shot.spoof {
         screen(c);
     }
+    super::lens::blur(&mut c.px, c.width, c.height);
     let width = c.width;
     let h = c.height as f32;
     let (ls, lc) = shot.light_angle.sin_cos();
@@ -541,9 +544,11 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
 
-    /// [`finish`]'s light and noise as plain per-pixel arithmetic: the pass lays its work
-    /// out per byte for speed, and must give exactly these bytes.
+    /// [`finish`] with its light and noise as plain per-pixel arithmetic after the lens
+    /// (whose blur has a test of its own): the pass lays its work out per byte for speed,
+    /// and must give exactly these bytes.
     fn finish_pixel_by_pixel(c: &mut Canvas, shot: &Shot) {
+        crate::synth::lens::blur(&mut c.px, c.width, c.height);
         let (w, h) = (c.width as f32, c.height as f32);
         let (ls, lc) = shot.light_angle.sin_cos();
         let (gx, gy) = (lc * shot.light_strength, ls * shot.light_strength);

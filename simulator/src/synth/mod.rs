@@ -51,6 +51,7 @@ pub mod face;
 pub(crate) mod face_find;
 mod generator;
 pub mod jpeg;
+mod lens;
 mod mix;
 mod names;
 pub(crate) mod people;

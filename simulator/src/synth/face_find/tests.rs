@@ -73,3 +73,53 @@ fn the_rows_of_the_eyes_do_not_end_the_band() {
     assert!(face.band.cy + face.band.h / 2.0 > cy + 40.0, "{face:?}");
     assert_eq!(face.quality(), Quality::Pass, "{face:?}");
 }
+
+/// A 240×320 portrait of a face (a skin ellipse centred at (120, 140) with half-axes
+/// `rx`, `ry`) whose hairline is `hairline` half-axes above its centre, under hair that
+/// passes the skin test in a warm light but is far darker, over a neck of the face's own
+/// colour `neck` times its width; with the rows of the hairline and the chin.
+fn portrait_with(rx: f32, ry: f32, hairline: f32, neck: f32) -> (Picture, f32, f32) {
+    let (w, h) = (240usize, 320usize);
+    let (cx, cy) = (120.0f32, 140.0f32);
+    let skin = [225u8, 175, 145];
+    let hair = [110u8, 70, 45];
+    assert!(is_skin(hair.map(f32::from)) && is_skin(skin.map(f32::from)));
+    let mut px = vec![0u8; w * h * 3];
+    for (i, p) in px.chunks_exact_mut(3).enumerate() {
+        let (x, y) = ((i % w) as f32, (i / w) as f32);
+        let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
+        let colour = if dx * dx + dy * dy <= 1.0 {
+            if y > cy - hairline * ry { skin } else { hair }
+        } else if (x - cx).abs() < neck * rx && y > cy {
+            skin
+        } else {
+            [200, 205, 210]
+        };
+        p.copy_from_slice(&colour);
+    }
+    let pic = Picture {
+        width: w,
+        height: h,
+        px,
+    };
+    (pic, cy - hairline * ry, cy + ry)
+}
+
+/// The portrait box starts at the hairline, not in hair that passes for skin, and ends
+/// at the chin: a neck under half the face's width ends the band (a round face under a
+/// low hairline), and a wider one under a long face is cut off where the box is as tall
+/// as the face is wide.
+#[test]
+fn the_portrait_box_leaves_out_dark_skin_coloured_hair_and_the_neck() {
+    for (rx, ry, hairline, neck) in [(75.0, 60.0, 0.3, 0.45), (55.0, 80.0, 0.6, 0.6)] {
+        let (pic, hairline, chin) = portrait_with(rx, ry, hairline, neck);
+        let face = find_face(&pic);
+        let (top, bottom) = (face.cy - face.h / 2.0, face.cy + face.h / 2.0);
+        assert!(
+            (top - hairline).abs() < 8.0,
+            "top {top} for {hairline}: {face:?}"
+        );
+        assert!(bottom < chin + 8.0, "bottom {bottom} for {chin}: {face:?}");
+        assert!((face.cx - 120.0).abs() < 4.0, "{face:?}");
+    }
+}
