@@ -13,8 +13,8 @@ kept candidates' detection in HELD more views nobody chose them by, and writes t
 
   target/face-realism-venv/bin/python scripts/face-bank.py [CANDIDATES] [VIEWS] [KEEP] [HELD]
 
-Defaults: 3000 candidates, 5 views, 1024 kept, 2 held-out views (about thirty minutes
-on two cores): the run that made the shipped bank, with the drawing's lens. Run it with the face-realism virtualenv (scripts/face-realism.sh installs it).
+Defaults: 2500 candidates, 5 views, 1024 kept, 2 held-out views (about twenty-five minutes
+on two cores): the run that made the shipped bank. Run it with the face-realism virtualenv (scripts/face-realism.sh installs it).
 Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
 `fixtures/faces/bank.tsv`.
 """
@@ -76,7 +76,7 @@ def apart(means, kept):
 
 def main():
     args = [int(a) for a in sys.argv[1:5]]
-    count, views, keep, held = args + [3000, 5, 1024, 2][len(args):]
+    count, views, keep, held = args + [2500, 5, 1024, 2][len(args):]
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "facesim-benches",
                     "--example", "face-sheet"], cwd=root, check=True)
     # Candidate ids spread over the u64 range by a fixed multiplier, as face-people.py's.
