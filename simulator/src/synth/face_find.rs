@@ -425,12 +425,12 @@ fn roll(blob: &[(usize, usize)], top: usize, bottom: usize) -> f32 {
 /// [`analyse`] but tuned for centred portraits (kept apart because the likeness measure
 /// is calibrated on it): the skin's widest band of rows near the middle of the picture is
 /// the face, and the skin within that band gives its width. Only skin at least half as
-/// bright as that widest row's counts ([`drop_darker_than_face`]). The neck below is
-/// narrower: a row under half as wide ends the band going down. The box is at most as
-/// tall as it is wide and hangs from the band's top, because the top (the hairline or
-/// the crown, sharp edges) is where one person's snapshots agree; the bottom is a tapering
-/// chin running into a neck of the same colour, where three snapshots of one drawn person
-/// ended the band up to 27 pixels apart (of a face 190 wide).
+/// bright as that widest row's counts. The neck below is narrower: a row under half as
+/// wide ends the band going down. The box is at most as tall as it is wide and hangs from
+/// the band's top, because the top (the hairline or the crown, sharp edges) is where one
+/// person's snapshots agree; the bottom is a tapering chin running into a neck of the same
+/// colour, where three snapshots of one drawn person ended the band up to 27 pixels apart
+/// (of a face 190 wide).
 pub(crate) fn find_face(pic: &Picture) -> FaceBox {
     let (w, h) = (pic.width as f32, pic.height as f32);
     let fallback = FaceBox {
@@ -442,19 +442,23 @@ pub(crate) fn find_face(pic: &Picture) -> FaceBox {
     // About 160 samples along the longer side are plenty to locate a face.
     let step = (pic.width.max(pic.height) / 160).max(1);
     let (gw, gh) = (pic.width.div_ceil(step), pic.height.div_ceil(step));
-    let mut skin = vec![false; gw * gh];
-    let mut rows = vec![0usize; gh];
-    // Only the middle 80 % of the columns count: the sides of a portrait are background.
-    let (x_lo, x_hi) = (gw / 10, gw - gw / 10);
+    let mut skin = Vec::with_capacity(gw * gh);
+    let mut lumas = Vec::with_capacity(gw * gh);
     for gy in 0..gh {
         for gx in 0..gw {
-            let on = is_skin(pic.at((gx * step) as isize, (gy * step) as isize));
-            skin[gy * gw + gx] = on;
-            if on && (x_lo..x_hi).contains(&gx) {
-                rows[gy] += 1;
-            }
+            let colour = pic.at((gx * step) as isize, (gy * step) as isize);
+            skin.push(is_skin(colour));
+            lumas.push(luma(colour));
         }
     }
+    // Only the middle 80 % of the columns count: the sides of a portrait are background.
+    let (x_lo, x_hi) = (gw / 10, gw - gw / 10);
+    let count_rows = |skin: &[bool]| -> Vec<usize> {
+        skin.chunks_exact(gw)
+            .map(|row| row[x_lo..x_hi].iter().filter(|&&on| on).count())
+            .collect()
+    };
+    let mut rows = count_rows(&skin);
     let total: usize = rows.iter().sum();
     if total * 50 < (x_hi - x_lo) * gh {
         return fallback;
@@ -467,7 +471,20 @@ pub(crate) fn find_face(pic: &Picture) -> FaceBox {
     let core = (0..gh)
         .max_by(|&a, &b| weight(a).total_cmp(&weight(b)))
         .unwrap_or(gh / 2);
-    drop_darker_than_face(pic, step, (gw, gh), x_lo..x_hi, core, &mut skin, &mut rows);
+    // Only skin at least half as bright as the core row's counts from here on: hair that
+    // passes the skin test in a warm light is far darker than the face, and counted, it
+    // moved the band's top into the hair in some snapshots of a person and not in others.
+    let mut core_lumas: Vec<f32> = (0..gw)
+        .filter(|&gx| skin[core * gw + gx])
+        .map(|gx| lumas[core * gw + gx])
+        .collect();
+    if !core_lumas.is_empty() {
+        let (_, median, _) = quantiles(&mut core_lumas);
+        for (on, &l) in skin.iter_mut().zip(&lumas) {
+            *on = *on && l >= 0.5 * median;
+        }
+        rows = count_rows(&skin);
+    }
     let wide = |gy: usize| rows[gy] * 5 >= rows[core] * 2;
     let wide_below = |gy: usize| rows[gy] * 2 >= rows[core];
     let (mut top, mut bottom) = (core, core);
@@ -504,37 +521,6 @@ pub(crate) fn find_face(pic: &Picture) -> FaceBox {
         cy: y0 + fh / 2.0,
         w: fw,
         h: fh,
-    }
-}
-
-/// Keeps, of `find_face`'s skin cells, those at least half as bright as the skin of the
-/// face's widest row `core`, and counts `rows` again over the `counted` columns. Hair that
-/// passes the skin test in a warm light is far darker than the face; counted, it moved the
-/// band's top into the hair in some snapshots of a person and not in others.
-fn drop_darker_than_face(
-    pic: &Picture,
-    step: usize,
-    (gw, gh): (usize, usize),
-    counted: std::ops::Range<usize>,
-    core: usize,
-    skin: &mut [bool],
-    rows: &mut [usize],
-) {
-    let luma_at = |gx: usize, gy: usize| luma(pic.at((gx * step) as isize, (gy * step) as isize));
-    let mut lumas: Vec<f32> = (0..gw)
-        .filter(|&gx| skin[core * gw + gx])
-        .map(|gx| luma_at(gx, core))
-        .collect();
-    if lumas.is_empty() {
-        return;
-    }
-    let (_, median, _) = quantiles(&mut lumas);
-    for gy in 0..gh {
-        for gx in 0..gw {
-            let i = gy * gw + gx;
-            skin[i] = skin[i] && luma_at(gx, gy) >= 0.5 * median;
-        }
-        rows[gy] = counted.clone().filter(|&gx| skin[gy * gw + gx]).count();
     }
 }
 

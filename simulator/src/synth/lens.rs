@@ -2,16 +2,17 @@
 //! before the sensor's noise (which the lens does not blur).
 //!
 //! Why: a drawing's features have the crisp edges of its shapes, and face models read
-//! crisp drawn faces as much alike. Blurred as a terminal's lens blurs them, by a box of
-//! five pixels each way (σ ≈ 1.4 pixels), dlib's descriptor put 25.4% of pairs of
-//! different people at or above 0.6 where it put 18.6% (`scripts/face-people.py 200 2`;
-//! in Python, a Gaussian of 1 and 2 pixels over the drawing, noise added after: 23% and
-//! 27%). It is the features' blur that counts: softer outlines alone lowered the share,
+//! crisp drawn faces as much alike. Blurred as a terminal's lens blurs them, by a 5×5 box
+//! (σ ≈ 1.4 pixels), dlib's descriptor put 25.4% of pairs of different people at or above
+//! 0.6 where it put 18.6% (`scripts/face-people.py 200 2`; in Python, a Gaussian of 1 and 2
+//! pixels over the drawing, noise added after: 23% and 27%). It is the features' blur that counts: softer outlines alone lowered the share,
 //! and leaving out the noise did not raise it.
 //!
-//! The blur is a box: five rows summed, then five of those sums across, in 16-bit lanes,
-//! each step straight sums of shifted slices of a row, which the compiler vectorises; one
-//! division per byte at the end. At the image's edges the edge pixel repeats.
+//! The blur is a box: the column sums of five rows, slid from one row to the next (the
+//! entering row added, the leaving one taken away), then five of those sums across, in
+//! 16-bit lanes, each step straight arithmetic over whole rows, which the compiler
+//! vectorises; one multiplication for the rounded mean per byte at the end. At the image's
+//! edges the edge pixel repeats.
 
 /// How many pixels either side of a pixel the box reaches.
 const REACH: usize = 2;
@@ -72,9 +73,8 @@ fn box_blur(px: &mut [u8], width: usize, height: usize) {
         }
         // The row's original moves into the ring before the row is overwritten.
         let row = &mut px[y * stride..(y + 1) * stride];
-        let mut oldest = ring.remove(0);
-        oldest.copy_from_slice(row);
-        ring.push(oldest);
+        ring.rotate_left(1);
+        ring[REACH].copy_from_slice(row);
         // Five taps, spelled out so that the compiler keeps them in registers.
         const _: () = assert!(TAPS == 5, "the sum across names five taps");
         let taps = columns[..stride]
