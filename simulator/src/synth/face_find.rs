@@ -41,6 +41,8 @@ const FEATURES_DOWN: f32 = 0.47;
 const FEATURES_TRAVEL: f32 = 0.95;
 /// Cells along the picture's longer side.
 const GRID: usize = 200;
+/// Skin darker than this share of the face's brighter skin is taken for hair.
+const DARK_SKIN: f32 = 0.5;
 
 /// The faces of a JPEG or PNG picture (none or one), as the quality route reports them.
 ///
@@ -114,12 +116,13 @@ fn saturation(c: [f32; 3]) -> f32 {
     if max < 1.0 { 0.0 } else { (max - min) / max }
 }
 
-/// The 4-connected skin regions, as lists of cells, largest first.
-fn blobs(grid: &Grid) -> Vec<Vec<(usize, usize)>> {
+/// The 4-connected regions of `skin` (one flag per cell of `grid`), as lists of cells,
+/// largest first.
+fn blobs(grid: &Grid, skin: &[bool]) -> Vec<Vec<(usize, usize)>> {
     let mut seen = vec![false; grid.w * grid.h];
     let mut out = Vec::new();
     for start in 0..grid.w * grid.h {
-        if seen[start] || !grid.skin[start] {
+        if seen[start] || !skin[start] {
             continue;
         }
         seen[start] = true;
@@ -129,7 +132,7 @@ fn blobs(grid: &Grid) -> Vec<Vec<(usize, usize)>> {
             let (x, y) = (i % grid.w, i / grid.w);
             cells.push((x, y));
             let mut visit = |j: usize| {
-                if !seen[j] && grid.skin[j] {
+                if !seen[j] && skin[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
@@ -192,11 +195,10 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
     if grid.w < 8 || grid.h < 8 {
         return None;
     }
-    let min_cells = (grid.w * grid.h / 400).max(12);
-    let blob = blobs(&grid)
-        .into_iter()
-        .take_while(|b| b.len() >= min_cells)
-        .max_by(|a, b| score(&grid, a).total_cmp(&score(&grid, b)))?;
+    // Two passes: the first region tells the face's brightness, the second is the face
+    // without the darker skin-coloured cells (hair) that the first may have taken in.
+    let first = best_blob(&grid)?;
+    let blob = largest_part(&grid, &bright_skin(&grid, &first), &first)?;
     let (y0, y1) = blob
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
@@ -307,6 +309,56 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
             h: (bb - bt) * step,
         },
     })
+}
+
+/// The most face-like skin region of `grid`, when one is large enough.
+fn best_blob(grid: &Grid) -> Option<Vec<(usize, usize)>> {
+    let min_cells = (grid.w * grid.h / 400).max(12);
+    blobs(grid, &grid.skin)
+        .into_iter()
+        .take_while(|b| b.len() >= min_cells)
+        .max_by(|a, b| score(grid, a).total_cmp(&score(grid, b)))
+}
+
+/// The region of `skin` that keeps most of `blob`'s cells. (Scored afresh, a face cut
+/// short by a mask, once its hair is gone, is too wide for its height to look like one.)
+fn largest_part(
+    grid: &Grid,
+    skin: &[bool],
+    blob: &[(usize, usize)],
+) -> Option<Vec<(usize, usize)>> {
+    let mut inside = vec![false; grid.w * grid.h];
+    for &(x, y) in blob {
+        inside[y * grid.w + x] = true;
+    }
+    blobs(grid, skin)
+        .into_iter()
+        .map(|b| {
+            (
+                b.iter().filter(|&&(x, y)| inside[y * grid.w + x]).count(),
+                b,
+            )
+        })
+        .filter(|(kept, _)| *kept > 0)
+        .max_by_key(|(kept, _)| *kept)
+        .map(|(_, b)| b)
+}
+
+/// The grid's skin without the cells darker than `DARK_SKIN` times the brighter skin
+/// (the 90th percentile) of `blob`. Hair that passes the skin test in a warm light is
+/// far darker than the face; counted, it lengthened the band above a mask until the
+/// face no longer looked cut short. (The widest row's median, which `find_face` uses,
+/// can be the hair's own: a cap of hair is often as wide as the face.) Only the choice
+/// of the face's cells forgets them: the tests for masks and hats, which look at what
+/// is not skin, still see them as skin.
+fn bright_skin(grid: &Grid, blob: &[(usize, usize)]) -> Vec<bool> {
+    let mut lumas: Vec<f32> = blob.iter().map(|&(x, y)| luma(grid.at(x, y))).collect();
+    let (_, _, bright) = quantiles(&mut lumas);
+    grid.skin
+        .iter()
+        .zip(&grid.rgb)
+        .map(|(&on, &c)| on && luma(c) >= DARK_SKIN * bright)
+        .collect()
 }
 
 /// Whether the lower face is covered: the band stops well above the chin, and below it,

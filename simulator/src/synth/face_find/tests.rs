@@ -123,3 +123,46 @@ fn the_portrait_box_leaves_out_dark_skin_coloured_hair_and_the_neck() {
         assert!((face.cx - 120.0).abs() < 4.0, "{face:?}");
     }
 }
+
+/// A painted head: skin, a cap of dark brown hair that passes the skin test, and a light
+/// blue surgical mask over the lower face, on a grey wall.
+fn masked_under_brown_hair() -> Picture {
+    let (w, h) = (480usize, 640usize);
+    let (cx, cy, rx, ry) = (240.0, 300.0, 130.0, 170.0);
+    let mut px = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
+            let inside = dx * dx + dy * dy < 1.0;
+            let hair = (dx * rx / 145.0).powi(2) + (dy * ry / 240.0).powi(2) < 1.0
+                && (y as f32) < cy - 90.0;
+            let colour = if hair {
+                [110, 72, 45]
+            } else if inside && (y as f32) > cy + 30.0 {
+                [160, 200, 230]
+            } else if inside {
+                [225, 180, 140]
+            } else {
+                [200, 200, 195]
+            };
+            px.extend_from_slice(&colour);
+        }
+    }
+    Picture {
+        width: w,
+        height: h,
+        px,
+    }
+}
+
+#[test]
+fn skin_coloured_hair_does_not_hide_a_mask() {
+    // The hair passes the skin test, but at under half the face's brightness it is
+    // not face: counted, it made the band above the mask as tall as a whole face.
+    let pic = masked_under_brown_hair();
+    assert!(is_skin([110.0, 72.0, 45.0]) && is_skin([225.0, 180.0, 140.0]));
+    let face = analyse(&pic).expect("a face");
+    assert!(face.mask, "{face:?}");
+    assert_eq!(face.quality(), Quality::Mask, "{face:?}");
+    assert!((face.band.cy - 265.0).abs() < 40.0, "{face:?}");
+}
