@@ -16,7 +16,11 @@ kept candidates' detection in HELD more views nobody chose them by, and writes t
 Defaults: 3000 candidates, 5 views, 1024 kept, 2 held-out views (about thirty minutes
 on two cores): the run that made the shipped bank, with the drawing's lens. Run it with the face-realism virtualenv (scripts/face-realism.sh installs it).
 Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
-`fixtures/faces/bank.tsv`.
+`fixtures/faces/bank.tsv`. `FACE_BANK_CACHE=FILE.npz` keeps what the detectors and the
+descriptor made of every candidate's views and reads it back on the next run with the same
+candidates and views, so that the choice can be tried again in seconds. `FACE_BANK_AIM`
+says which candidate to drop first: `mean` (the default) the one with the least mean
+distance to the others left, `pairs` the one with the most others left under 0.6.
 """
 import multiprocessing, os, subprocess, sys, tempfile
 
