@@ -198,7 +198,9 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
     // Two passes: the first region tells the face's brightness, the second is the face
     // without the darker skin-coloured cells (hair) that the first may have taken in.
     let first = best_blob(&grid)?;
-    let blob = largest_part(&grid, &bright_skin(&grid, &first), &first)?;
+    let blob = blobs(&grid, &bright_cells(&grid, &first))
+        .into_iter()
+        .next()?;
     let (y0, y1) = blob
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
@@ -320,45 +322,23 @@ fn best_blob(grid: &Grid) -> Option<Vec<(usize, usize)>> {
         .max_by(|a, b| score(grid, a).total_cmp(&score(grid, b)))
 }
 
-/// The region of `skin` that keeps most of `blob`'s cells. (Scored afresh, a face cut
-/// short by a mask, once its hair is gone, is too wide for its height to look like one.)
-fn largest_part(
-    grid: &Grid,
-    skin: &[bool],
-    blob: &[(usize, usize)],
-) -> Option<Vec<(usize, usize)>> {
-    let mut inside = vec![false; grid.w * grid.h];
-    for &(x, y) in blob {
-        inside[y * grid.w + x] = true;
-    }
-    blobs(grid, skin)
-        .into_iter()
-        .map(|b| {
-            (
-                b.iter().filter(|&&(x, y)| inside[y * grid.w + x]).count(),
-                b,
-            )
-        })
-        .filter(|(kept, _)| *kept > 0)
-        .max_by_key(|(kept, _)| *kept)
-        .map(|(_, b)| b)
-}
-
-/// The grid's skin without the cells darker than `DARK_SKIN` times the brighter skin
-/// (the 90th percentile) of `blob`. Hair that passes the skin test in a warm light is
-/// far darker than the face; counted, it lengthened the band above a mask until the
-/// face no longer looked cut short. (The widest row's median, which `find_face` uses,
-/// can be the hair's own: a cap of hair is often as wide as the face.) Only the choice
-/// of the face's cells forgets them: the tests for masks and hats, which look at what
-/// is not skin, still see them as skin.
-fn bright_skin(grid: &Grid, blob: &[(usize, usize)]) -> Vec<bool> {
+/// The cells of `blob` at least `DARK_SKIN` times as bright as its brighter skin (the
+/// 90th percentile), as flags over `grid`; their largest region is the face. Hair that
+/// passes the skin test in a warm light is far darker than the face; counted, it
+/// lengthened the band above a mask until the face no longer looked cut short. (The
+/// widest row's median, which `find_face` uses, can be the hair's own: a cap of hair is
+/// often as wide as the face. And the first region is not scored again: a face cut short
+/// by a mask, its hair gone, is too wide for its height to look like one.) Only the
+/// choice of the face's cells forgets the hair: the tests for masks and hats, which look
+/// at what is not skin, still see it as skin.
+fn bright_cells(grid: &Grid, blob: &[(usize, usize)]) -> Vec<bool> {
     let mut lumas: Vec<f32> = blob.iter().map(|&(x, y)| luma(grid.at(x, y))).collect();
     let (_, _, bright) = quantiles(&mut lumas);
-    grid.skin
-        .iter()
-        .zip(&grid.rgb)
-        .map(|(&on, &c)| on && luma(c) >= DARK_SKIN * bright)
-        .collect()
+    let mut cells = vec![false; grid.w * grid.h];
+    for &(x, y) in blob {
+        cells[y * grid.w + x] = luma(grid.at(x, y)) >= DARK_SKIN * bright;
+    }
+    cells
 }
 
 /// Whether the lower face is covered: the band stops well above the chin, and below it,

@@ -5,8 +5,9 @@
 //! crisp drawn faces as much alike. Blurred as a terminal's lens blurs them, by a 5×5 box
 //! (σ ≈ 1.4 pixels), dlib's descriptor put 25.4% of pairs of different people at or above
 //! 0.6 where it put 18.6% (`scripts/face-people.py 200 2`; in Python, a Gaussian of 1 and 2
-//! pixels over the drawing, noise added after: 23% and 27%). It is the features' blur that counts: softer outlines alone lowered the share,
-//! and leaving out the noise did not raise it.
+//! pixels over the drawing, noise added after: 23% and 27%). It is the features' blur
+//! that counts: softer outlines alone lowered the share, and leaving out the noise did not
+//! raise it.
 //!
 //! The blur is a box: the column sums of five rows, slid from one row to the next (the
 //! entering row added, the leaving one taken away), then five of those sums across, in
