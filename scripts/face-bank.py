@@ -18,7 +18,8 @@ on two cores): the run that made the shipped bank, with the drawing's lens. Run 
 Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
 `fixtures/faces/bank.tsv`. `FACE_BANK_CACHE=FILE.npz` keeps what the detectors and the
 descriptor made of every candidate's views and reads it back on the next run with the same
-candidates and views, so that the choice can be tried again in seconds. `FACE_BANK_AIM`
+views, so that the choice can be tried again in seconds; a run with more candidates judges
+only those the file does not hold. `FACE_BANK_AIM`
 says which candidate to drop first: `mean` (the default) the one with the least mean
 distance to the others left, `pairs` the one with the most others left under 0.6.
 """
@@ -74,14 +75,20 @@ def run(pool, ids, first, last):
 def judged(pool, ids, views, cache):
     """The rows of `run` for views 0..views of `ids`, kept in (and read back from) the
     numpy file `cache` when given, so that the choice among candidates can be tried again
-    without drawing and judging them again. A cache of other ids or views is redrawn."""
+    without drawing and judging them again. A cache of fewer candidates (the first of
+    `ids`) is extended with the rest; one of other ids or views is redrawn."""
+    rows = []
     if cache and os.path.exists(cache):
         saved = np.load(cache)
-        if saved["views"] == views and list(saved["ids"]) == ids:
-            print(f"judged candidates read from {cache}", file=sys.stderr)
-            return [(int(i), bool(ok), d if ok else None)
+        known = [int(i) for i in saved["ids"]]
+        if saved["views"] == views and known == ids[:len(known)]:
+            print(f"{len(known)} judged candidates read from {cache}", file=sys.stderr)
+            rows = [(int(i), bool(ok), d if ok else None)
                     for i, ok, d in zip(saved["row_ids"], saved["found"], saved["descs"])]
-    rows = run(pool, ids, 0, views)
+            if len(known) == len(ids):
+                return rows
+    done = {i for i, _, _ in rows}
+    rows += run(pool, [i for i in ids if i not in done], 0, views)
     if cache:
         np.savez(cache, ids=np.array(ids, dtype=np.uint64), views=views,
                  row_ids=np.array([i for i, _, _ in rows], dtype=np.uint64),
@@ -90,10 +97,17 @@ def judged(pool, ids, views, cache):
     return rows
 
 
+def distances(x, y):
+    """Euclidean distances between the rows of `x` and of `y`, without the (x, y, 128)
+    array of differences, which for 5,000 candidates would take 25 GiB."""
+    sq = (x * x).sum(1)[:, None] + (y * y).sum(1)[None] - 2 * x @ y.T
+    return np.sqrt(np.maximum(sq, 0))
+
+
 def apart(means, kept):
     """Mean distance and share at or above 0.6 between the kept candidates' mean descriptors."""
     m = means[kept]
-    d = np.linalg.norm(m[:, None] - m[None], axis=2)[np.triu_indices(len(kept), 1)]
+    d = distances(m, m)[np.triu_indices(len(kept), 1)]
     return f"mean {d.mean():.3f}, at or above 0.6 in {100 * np.mean(d >= 0.6):.1f}%"
 
 
@@ -118,7 +132,7 @@ def main():
         if len(survivors) < keep:
             sys.exit(f"only {len(survivors)} candidates survived, fewer than {keep} to keep")
         means = np.array([np.mean(descs[i], axis=0) for i in survivors])
-        dist = np.linalg.norm(means[:, None] - means[None], axis=2)
+        dist = distances(means, means)
         left = np.ones(len(survivors), bool)
         total = dist.sum(axis=1)
         # Near: the share of two candidates' pairs of views (every view of one against
@@ -129,9 +143,7 @@ def main():
         near = np.zeros_like(dist)
         for a in range(views):
             for b in range(views):
-                x, y = views_of[:, a], views_of[:, b]
-                sq = (x * x).sum(1)[:, None] + (y * y).sum(1)[None] - 2 * x @ y.T
-                near += np.sqrt(np.maximum(sq, 0)) < 0.6
+                near += distances(views_of[:, a], views_of[:, b]) < 0.6
         near /= views * views
         np.fill_diagonal(near, 0)
         close = near.sum(axis=1)

@@ -11,7 +11,8 @@
 //!    cell is skin when its mean colour falls in the usual YCbCr skin range.
 //! 2. The face's blob: the 4-connected skin regions are scored by size, by closeness to
 //!    the centre of the picture, and by shape (a door frame or a bare arm is long and
-//!    thin); the best one is the face. None large enough means no face.
+//!    thin, clothes fill the bottom edge); the best one is the face, less the skin that is
+//!    far darker than its brighter part (hair). None large enough means no face.
 //! 3. The face band: the blob's widest row near its top is the face's width; going up
 //!    while rows stay wide gives the forehead, going down the chin (a neck is narrower).
 //!    The band's skin gives the centre and width; the rectangle spans from the top of the
@@ -156,15 +157,22 @@ fn blobs(grid: &Grid, skin: &[bool]) -> Vec<Vec<(usize, usize)>> {
     out
 }
 
-/// How face-like a blob is: its size, weighted by closeness to the centre and by shape.
-fn score(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
+/// A blob's size weighted by its closeness to where pictures put faces.
+fn centred(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
     let n = cells.len() as f32;
     let (mx, my) = cells.iter().fold((0.0, 0.0), |(a, b), &(x, y)| {
         (a + x as f32 / n, b + y as f32 / n)
     });
     let dx = (mx / grid.w as f32 - 0.5) / 0.35;
     let dy = (my / grid.h as f32 - 0.45) / 0.4;
-    let centre = (-0.5 * (dx * dx + dy * dy)).exp();
+    n * (-0.5 * (dx * dx + dy * dy)).exp()
+}
+
+/// How face-like a blob is: its size, weighted by closeness to the centre and by shape.
+/// A door frame or an arm is long and thin, but a face cut short by a mask is about three
+/// times as wide as its skin is tall (at half, the neck below the mask was taken for the
+/// face in 98 of 400 masked faces).
+fn score(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
     let (x0, x1) = cells
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(x, _)| (lo.min(x), hi.max(x)));
@@ -172,13 +180,16 @@ fn score(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
     let aspect = (y1 - y0 + 1) as f32 / (x1 - x0 + 1) as f32;
-    let fill = n / ((y1 - y0 + 1) * (x1 - x0 + 1)) as f32;
-    let shape = if (0.5..=4.0).contains(&aspect) && fill > 0.2 {
+    let fill = cells.len() as f32 / ((y1 - y0 + 1) * (x1 - x0 + 1)) as f32;
+    // Clothes of a skin colour fill the picture's bottom edge; a face, even cut off by
+    // it, ends in a chin or a neck narrower than half the picture.
+    let hem = cells.iter().filter(|&&(_, y)| y + 1 == grid.h).count();
+    let shape = if (0.3..=4.0).contains(&aspect) && fill > 0.2 && 2 * hem < grid.w {
         1.0
     } else {
         0.1
     };
-    n * centre * shape
+    centred(grid, cells) * shape
 }
 
 /// The weighted 10th, 50th and 90th percentiles of `values` (not empty).
@@ -196,11 +207,13 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
         return None;
     }
     // Two passes: the first region tells the face's brightness, the second is the face
-    // without the darker skin-coloured cells (hair) that the first may have taken in.
+    // without the darker skin-coloured cells (hair) that the first may have taken in. Of
+    // what is left, the part that is large and central is the face: long hair can join a
+    // face to clothes of a skin colour below it, which are larger.
     let first = best_blob(&grid)?;
     let blob = blobs(&grid, &bright_cells(&grid, &first))
         .into_iter()
-        .next()?;
+        .max_by(|a, b| centred(&grid, a).total_cmp(&centred(&grid, b)))?;
     let (y0, y1) = blob
         .iter()
         .fold((usize::MAX, 0), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
@@ -235,11 +248,14 @@ pub fn analyse(pic: &Picture) -> Option<Face> {
     let core = (0..end).max_by(|&a, &b| smooth(a).total_cmp(&smooth(b)))?;
     let width = smooth(core);
     // A few narrow rows (brows, the mouth, a shadow) do not end the band. Nor do the rows
-    // of the eyes, however many: there the skin still spans the face's whole width and
-    // covers a good part of it, with the eyes, their sockets and glasses as holes. (A
-    // mask leaves a sliver of skin at each side: too little to count.)
+    // of the eyes, however many: there the skin still spans most of the face's width and
+    // covers a good part of it, with the eyes, their sockets and glasses as holes. Most,
+    // not all: the widest row is often the ears', and hair over the temples narrows the
+    // eyes' rows (at 0.85 of the width, 13 of 400 straight faces ended at the glasses and
+    // read as a nod or sat too low). (A mask leaves a sliver of skin at each side: too
+    // little to count.)
     let gap = (rows.len() / 25).max(2);
-    let holed = |r: usize| span(r) >= 0.85 * width && rows[r] as f32 >= 0.3 * width;
+    let holed = |r: usize| span(r) >= 0.65 * width && rows[r] as f32 >= 0.3 * width;
     let mut top = core;
     while let Some(next) = (1..=gap.min(top))
         .map(|d| top - d)
@@ -365,6 +381,8 @@ fn masked(grid: &Grid, cx: f32, fw: f32, bt: f32, bb: f32, fh: f32, skin_luma: f
 
 /// Whether a hat or helmet covers the head: above the forehead, across the head's width,
 /// a good part of the cells are a bright, saturated colour that is neither skin nor hair.
+/// (No drawn person wears a hat; 19 of 400 drawn straight faces were read as hatted,
+/// ginger and auburn hair among them, 13 with [`auburn`] hair left out.)
 fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
     let (x0, x1) = ((cx - 0.5 * fw).max(0.0) as usize, (cx + 0.5 * fw) as usize);
     let (y0, y1) = ((bt - 0.6 * fw).max(0.0) as usize, bt as usize);
@@ -373,12 +391,19 @@ fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
         for x in x0..x1.min(grid.w) {
             total += 1;
             let c = grid.at(x, y);
-            if !grid.skin[y * grid.w + x] && saturation(c) > 0.45 && luma(c) > 70.0 {
+            let hat = saturation(c) > 0.45 && luma(c) > 70.0 && !auburn(c);
+            if !grid.skin[y * grid.w + x] && hat {
                 covered += 1;
             }
         }
     }
     total > 0 && covered as f32 >= 0.3 * total as f32
+}
+
+/// Whether a saturated colour is auburn hair's: red over green over blue and, unlike an
+/// orange or yellow helmet, dark (red and blue helmets, not ordered so, still count).
+fn auburn([r, g, b]: [f32; 3]) -> bool {
+    r > g && g > b && luma([r, g, b]) < 100.0
 }
 
 /// The centre of the features: the cells inside the band, between the skin's left and

@@ -104,57 +104,84 @@ fn helmet(px: &mut [u8], cx: f32, cy: f32, r: f32, ry: f32) {
     }
 }
 
-/// The one entry of a quality answer, checked to hold the drawn head's centre and to be
-/// about as wide as the head.
-fn one_face(body: &Value, drawn: &Drawn) -> (i64, Value) {
-    let entries = body["data"].as_array().expect("an array");
-    assert_eq!(entries.len(), 1, "{body}");
-    let e = &entries[0];
+/// The one entry of a quality answer and its result code, when the answer holds exactly
+/// one face whose rectangle holds the drawn head's centre and is about as wide as the
+/// head; otherwise what is wrong.
+fn placed(body: &Value, drawn: &Drawn) -> Result<(i64, Value), String> {
+    let entries = body["data"]
+        .as_array()
+        .ok_or(format!("not an array: {body}"))?;
+    let [e] = entries.as_slice() else {
+        return Err(format!("{} faces: {body}", entries.len()));
+    };
     let rect = &e["rect"];
-    let side = |k: &str| rect[k].as_f64().unwrap() as f32;
+    let side = |k: &str| rect[k].as_f64().unwrap_or(f64::NAN) as f32;
     let (left, top, right, bottom) = (side("left"), side("top"), side("right"), side("bottom"));
-    assert!(
-        left < drawn.cx && drawn.cx < right,
-        "{rect} vs cx {}",
-        drawn.cx
-    );
-    assert!(
-        top < drawn.cy && drawn.cy < bottom,
-        "{rect} vs cy {}",
-        drawn.cy
-    );
-    let width = right - left;
-    assert!(
-        width > 1.4 * drawn.r && width < 2.8 * drawn.r,
-        "{rect} vs head width {}",
-        2.0 * drawn.r
-    );
-    for angle in ["yaw", "pitch", "roll"] {
-        assert!(e[angle].is_number(), "{e}");
+    if !(left < drawn.cx && drawn.cx < right && top < drawn.cy && drawn.cy < bottom) {
+        return Err(format!("{rect} vs centre ({}, {})", drawn.cx, drawn.cy));
     }
-    (e["result"]["code"].as_i64().unwrap(), e.clone())
+    let width = right - left;
+    if !(width > 1.4 * drawn.r && width < 2.8 * drawn.r) {
+        return Err(format!("{rect} vs head width {}", 2.0 * drawn.r));
+    }
+    for angle in ["yaw", "pitch", "roll"] {
+        if !e[angle].is_number() {
+            return Err(format!("no {angle}: {e}"));
+        }
+    }
+    let code = e["result"]["code"]
+        .as_i64()
+        .ok_or(format!("no code: {e}"))?;
+    Ok((code, e.clone()))
+}
+
+/// [`placed`], which must hold.
+fn one_face(body: &Value, drawn: &Drawn) -> (i64, Value) {
+    placed(body, drawn).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
 async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     let dir = tempfile::tempdir().unwrap();
     let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
-    for seed in [2, 8, 11] {
+    // People differ (ginger hair, ears that widen the face, glasses, long hair down to
+    // clothes of a skin colour) and the analysis is a heuristic, so a share of them holds,
+    // not every one. Over 800 drawn people it placed and passed 92% of straight faces (733)
+    // and placed and read as masked 94% of masked ones (748); a planted fault (the
+    // rectangle a face lower, or the mask never seen) fails it.
+    let (mut bare, mut masked) = (Vec::new(), Vec::new());
+    for seed in 0..24 {
         let drawn = plain(seed, (480, 640), straight);
         let (status, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
         assert_eq!(status, 200, "{body}");
-        let (code, entry) = one_face(&body, &drawn);
-        assert_eq!(code, 0, "seed {seed}: {entry}");
-        assert_eq!(entry["result"]["info"], "PASS");
-    }
-    for seed in [0, 3, 9, 12] {
+        match placed(&body, &drawn) {
+            Ok((0, entry)) => {
+                assert_eq!(entry["result"]["info"], "PASS", "{entry}");
+                bare.push(seed);
+            }
+            other => eprintln!("straight seed {seed}: {other:?}"),
+        }
         let drawn = plain(seed, (480, 640), |s| {
             s.roll = 0.0;
             s.mask_worn = true;
         });
         let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
-        assert_eq!(one_face(&body, &drawn).0, 80200, "masked seed {seed}");
+        match placed(&body, &drawn) {
+            Ok((80200, _)) => masked.push(seed),
+            other => eprintln!("masked seed {seed}: {other:?}"),
+        }
     }
+    eprintln!("placed and passed {bare:?}, placed and masked {masked:?}");
+    assert!(
+        bare.len() >= 17,
+        "{} of 24 straight faces passed",
+        bare.len()
+    );
+    assert!(
+        masked.len() >= 12,
+        "{} of 24 masked faces read so",
+        masked.len()
+    );
     let drawn = draw(8, (480, 640), straight, helmet);
     let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
     assert_eq!(one_face(&body, &drawn).0, 80201, "helmet: {body}");

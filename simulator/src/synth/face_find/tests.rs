@@ -166,3 +166,81 @@ fn skin_coloured_hair_does_not_hide_a_mask() {
     assert_eq!(face.quality(), Quality::Mask, "{face:?}");
     assert!((face.band.cy - 265.0).abs() < 40.0, "{face:?}");
 }
+
+/// A painted person on a dark grey wall: a head of skin (centre (240, 280), half-axes 120 ×
+/// 160) under a cap of `hair`, which when `long` also falls to the shoulders on both
+/// sides and hides the neck; from y 480 down a torso of `torso` across the picture; a
+/// light blue mask over the lower face when `masked`.
+fn painted(hair: [u8; 3], long: bool, torso: [u8; 3], masked: bool) -> Picture {
+    let (w, h) = (480usize, 640usize);
+    let (cx, cy, rx, ry) = (240.0, 280.0, 120.0, 160.0);
+    let mut px = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (x as f32, y as f32);
+            let (dx, dy) = ((fx - cx) / rx, (fy - cy) / ry);
+            let face = dx * dx + dy * dy < 1.0;
+            let cap = ((fx - cx) / (rx + 15.0)).powi(2) + ((fy - cy) / (ry + 40.0)).powi(2) < 1.0
+                && fy < cy - 100.0;
+            let falls = long && (fx - cx).abs() < rx + 20.0 && fy > cy - 100.0 && fy < 480.0;
+            let neck = (fx - cx).abs() < 50.0 && fy > cy && fy < 480.0;
+            let colour = if fy >= 480.0 {
+                torso
+            } else if cap || (falls && !face) {
+                hair
+            } else if face && masked && fy > cy + 10.0 {
+                [160, 200, 230]
+            } else if face || neck {
+                [225, 180, 140]
+            } else {
+                [90, 95, 100]
+            };
+            px.extend_from_slice(&colour);
+        }
+    }
+    Picture {
+        width: w,
+        height: h,
+        px,
+    }
+}
+
+/// The face is the skin above a mask, though it is three times as wide as it is tall and
+/// the neck below is more face-shaped; and it is not the larger torso of a skin colour
+/// that long hair joins it to.
+#[test]
+fn the_face_is_not_the_neck_below_a_mask_nor_clothes_of_a_skin_colour() {
+    let (dark, brown, navy, tan) = ([50, 35, 30], [110, 72, 45], [60, 70, 110], [215, 165, 130]);
+    assert!(!is_skin([50.0, 35.0, 30.0]) && is_skin([110.0, 72.0, 45.0]));
+    assert!(is_skin([215.0, 165.0, 130.0]));
+    let face = analyse(&painted(dark, false, navy, true)).expect("a face");
+    assert!(face.mask, "{face:?}");
+    assert!(
+        face.rect.top < 280.0 && face.rect.bottom > 280.0,
+        "{face:?}"
+    );
+    let face = analyse(&painted(brown, true, tan, false)).expect("a face");
+    assert!(
+        face.rect.top < 280.0 && face.rect.bottom > 280.0,
+        "{face:?}"
+    );
+    assert_eq!(face.quality(), Quality::Pass, "{face:?}");
+    // Apart from the face, such a torso is still larger, but it fills the bottom edge.
+    let face = analyse(&painted(dark, true, tan, true)).expect("a face");
+    assert!(face.mask, "{face:?}");
+    assert!(
+        face.rect.top < 280.0 && face.rect.bottom > 280.0,
+        "{face:?}"
+    );
+}
+
+/// Auburn hair is saturated, like a helmet, but darker: a cap of it is hair; a yellow
+/// one is a helmet.
+#[test]
+fn auburn_hair_is_not_a_helmet() {
+    let (navy, auburn, yellow) = ([60, 70, 110], [130, 53, 25], [240, 190, 20]);
+    let face = analyse(&painted(auburn, false, navy, false)).expect("a face");
+    assert!(!face.headwear, "{face:?}");
+    let face = analyse(&painted(yellow, false, navy, false)).expect("a face");
+    assert!(face.headwear, "{face:?}");
+}
