@@ -127,25 +127,29 @@ fn the_portrait_box_leaves_out_dark_skin_coloured_hair_and_the_neck() {
 /// A painted head: skin, a cap of dark brown hair that passes the skin test, and a light
 /// blue surgical mask over the lower face, on a grey wall.
 fn masked_under_brown_hair() -> Picture {
-    let (w, h) = (480usize, 640usize);
     let (cx, cy, rx, ry) = (240.0, 300.0, 130.0, 170.0);
+    paint(480, 640, |x, y| {
+        let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
+        let inside = dx * dx + dy * dy < 1.0;
+        let hair = (dx * rx / 145.0).powi(2) + (dy * ry / 240.0).powi(2) < 1.0 && y < cy - 90.0;
+        if hair {
+            [110, 72, 45]
+        } else if inside && y > cy + 30.0 {
+            [160, 200, 230]
+        } else if inside {
+            [225, 180, 140]
+        } else {
+            [200, 200, 195]
+        }
+    })
+}
+
+/// A `w × h` picture whose pixel at (x, y) is `colour(x, y)`.
+fn paint(w: usize, h: usize, colour: impl Fn(f32, f32) -> [u8; 3]) -> Picture {
     let mut px = Vec::with_capacity(w * h * 3);
     for y in 0..h {
         for x in 0..w {
-            let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
-            let inside = dx * dx + dy * dy < 1.0;
-            let hair = (dx * rx / 145.0).powi(2) + (dy * ry / 240.0).powi(2) < 1.0
-                && (y as f32) < cy - 90.0;
-            let colour = if hair {
-                [110, 72, 45]
-            } else if inside && (y as f32) > cy + 30.0 {
-                [160, 200, 230]
-            } else if inside {
-                [225, 180, 140]
-            } else {
-                [200, 200, 195]
-            };
-            px.extend_from_slice(&colour);
+            px.extend_from_slice(&colour(x as f32, y as f32));
         }
     }
     Picture {
@@ -172,37 +176,26 @@ fn skin_coloured_hair_does_not_hide_a_mask() {
 /// sides and hides the neck; from y 480 down a torso of `torso` across the picture; a
 /// light blue mask over the lower face when `masked`.
 fn painted(hair: [u8; 3], long: bool, torso: [u8; 3], masked: bool) -> Picture {
-    let (w, h) = (480usize, 640usize);
     let (cx, cy, rx, ry) = (240.0, 280.0, 120.0, 160.0);
-    let mut px = Vec::with_capacity(w * h * 3);
-    for y in 0..h {
-        for x in 0..w {
-            let (fx, fy) = (x as f32, y as f32);
-            let (dx, dy) = ((fx - cx) / rx, (fy - cy) / ry);
-            let face = dx * dx + dy * dy < 1.0;
-            let cap = ((fx - cx) / (rx + 15.0)).powi(2) + ((fy - cy) / (ry + 40.0)).powi(2) < 1.0
-                && fy < cy - 100.0;
-            let falls = long && (fx - cx).abs() < rx + 20.0 && fy > cy - 100.0 && fy < 480.0;
-            let neck = (fx - cx).abs() < 50.0 && fy > cy && fy < 480.0;
-            let colour = if fy >= 480.0 {
-                torso
-            } else if cap || (falls && !face) {
-                hair
-            } else if face && masked && fy > cy + 10.0 {
-                [160, 200, 230]
-            } else if face || neck {
-                [225, 180, 140]
-            } else {
-                [90, 95, 100]
-            };
-            px.extend_from_slice(&colour);
+    paint(480, 640, |x, y| {
+        let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
+        let face = dx * dx + dy * dy < 1.0;
+        let cap = ((x - cx) / (rx + 15.0)).powi(2) + ((y - cy) / (ry + 40.0)).powi(2) < 1.0
+            && y < cy - 100.0;
+        let falls = long && (x - cx).abs() < rx + 20.0 && y > cy - 100.0 && y < 480.0;
+        let neck = (x - cx).abs() < 50.0 && y > cy && y < 480.0;
+        if y >= 480.0 {
+            torso
+        } else if cap || (falls && !face) {
+            hair
+        } else if face && masked && y > cy + 10.0 {
+            [160, 200, 230]
+        } else if face || neck {
+            [225, 180, 140]
+        } else {
+            [90, 95, 100]
         }
-    }
-    Picture {
-        width: w,
-        height: h,
-        px,
-    }
+    })
 }
 
 /// The face is the skin above a mask, though it is three times as wide as it is tall and
