@@ -227,13 +227,17 @@ fn the_face_is_not_the_neck_below_a_mask_nor_clothes_of_a_skin_colour() {
     );
 }
 
-/// Auburn hair is saturated, like a helmet, but darker: a cap of it is hair; a yellow
-/// one is a helmet.
+/// Ginger and auburn hair are saturated, like a helmet: a cap of either is hair; a
+/// yellow, an orange or a red one is a helmet.
 #[test]
-fn auburn_hair_is_not_a_helmet() {
-    let (navy, auburn, yellow) = ([60, 70, 110], [130, 53, 25], [240, 190, 20]);
-    let face = analyse(&painted(auburn, false, navy, false)).expect("a face");
-    assert!(!face.headwear, "{face:?}");
-    let face = analyse(&painted(yellow, false, navy, false)).expect("a face");
-    assert!(face.headwear, "{face:?}");
+fn ginger_hair_is_not_a_helmet() {
+    let navy = [60, 70, 110];
+    for hair in [[130, 53, 25], [254, 125, 57]] {
+        let face = analyse(&painted(hair, false, navy, false)).expect("a face");
+        assert!(!face.headwear, "{hair:?}: {face:?}");
+    }
+    for helmet in [[240, 190, 20], [250, 120, 10], [200, 30, 30]] {
+        let face = analyse(&painted(helmet, false, navy, false)).expect("a face");
+        assert!(face.headwear, "{helmet:?}: {face:?}");
+    }
 }
