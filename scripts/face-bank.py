@@ -7,21 +7,24 @@ file: it draws CANDIDATES points of the proportions' unit cube, each in VIEWS sn
 other people's colours, hair, accessories, sex and shots (`face-sheet` with
 `FACE_SHEET_CANDIDATES`), keeps those that dlib's HOG detector and OpenCV's Haar cascade
 both find as one face in every view, and of those keeps the KEEP that dlib's ResNet
-descriptor puts furthest from the rest (dropping, one at a time, the candidate with the
-least mean distance to the others left). It prints what each step left, then checks the
-kept candidates' detection in HELD more views nobody chose them by, and writes the bank.
+descriptor puts apart from the rest most often (dropping, one at a time, the candidate
+with the most others left under dlib's 0.6, over every pair of their views). It prints
+what each step left, then checks the kept candidates' detection in HELD more views nobody
+chose them by, and writes the bank.
 
   target/face-realism-venv/bin/python scripts/face-bank.py [CANDIDATES] [VIEWS] [KEEP] [HELD]
 
-Defaults: 3000 candidates, 5 views, 1024 kept, 2 held-out views (about thirty minutes
-on two cores): the run that made the shipped bank, with the drawing's lens. Run it with the face-realism virtualenv (scripts/face-realism.sh installs it).
+Defaults: 6000 candidates, 5 views, 512 kept, 2 held-out views (about an hour on two
+cores): the run that made the shipped bank (the held-out views only check it). Run it
+with the face-realism virtualenv (scripts/face-realism.sh installs it).
 Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
 `fixtures/faces/bank.tsv`. `FACE_BANK_CACHE=FILE.npz` keeps what the detectors and the
 descriptor made of every candidate's views and reads it back on the next run with the same
 views, so that the choice can be tried again in seconds; a run with more candidates judges
 only those the file does not hold. `FACE_BANK_AIM`
-says which candidate to drop first: `mean` (the default) the one with the least mean
-distance to the others left, `pairs` the one with the most others left under 0.6.
+says which candidate to drop first: `pairs` (the default) the one with the most others
+left under 0.6, `mean` (the bank before) the one with the least mean distance to the
+others left.
 """
 import multiprocessing, os, subprocess, sys, tempfile
 
@@ -113,7 +116,7 @@ def apart(means, kept):
 
 def main():
     args = [int(a) for a in sys.argv[1:5]]
-    count, views, keep, held = args + [3000, 5, 1024, 2][len(args):]
+    count, views, keep, held = args + [6000, 5, 512, 2][len(args):]
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "facesim-benches",
                     "--example", "face-sheet"], cwd=root, check=True)
     # Candidate ids spread over the u64 range by a fixed multiplier, as face-people.py's.
@@ -147,7 +150,10 @@ def main():
         near /= views * views
         np.fill_diagonal(near, 0)
         close = near.sum(axis=1)
-        nearest = os.environ.get("FACE_BANK_AIM", "mean") == "pairs"
+        aim = os.environ.get("FACE_BANK_AIM", "pairs")
+        if aim not in ("pairs", "mean"):
+            sys.exit(f"FACE_BANK_AIM must be pairs or mean, not {aim!r}")
+        nearest = aim == "pairs"
         for _ in range(len(survivors) - keep):
             if nearest:
                 j = int(np.argmax(np.where(left, close, -np.inf)))

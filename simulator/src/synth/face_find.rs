@@ -170,8 +170,9 @@ fn centred(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
 
 /// How face-like a blob is: its size, weighted by closeness to the centre and by shape.
 /// A door frame or an arm is long and thin, but a face cut short by a mask is about three
-/// times as wide as its skin is tall (at half, the neck below the mask was taken for the
-/// face in 98 of 400 masked faces).
+/// times as wide as its skin is tall: when the shape allowed only twice, 98 of 400 masked
+/// drawn faces were placed wrong, most of them on the neck below the mask (47 at three
+/// times; 18 once clothes on the bottom edge were left out too).
 fn score(grid: &Grid, cells: &[(usize, usize)]) -> f32 {
     let (x0, x1) = cells
         .iter()
@@ -339,14 +340,13 @@ fn best_blob(grid: &Grid) -> Option<Vec<(usize, usize)>> {
 }
 
 /// The cells of `blob` at least `DARK_SKIN` times as bright as its brighter skin (the
-/// 90th percentile), as flags over `grid`; their largest region is the face. Hair that
-/// passes the skin test in a warm light is far darker than the face; counted, it
-/// lengthened the band above a mask until the face no longer looked cut short. (The
-/// widest row's median, which `find_face` uses, can be the hair's own: a cap of hair is
-/// often as wide as the face. And the first region is not scored again: a face cut short
-/// by a mask, its hair gone, is too wide for its height to look like one.) Only the
-/// choice of the face's cells forgets the hair: the tests for masks and hats, which look
-/// at what is not skin, still see it as skin.
+/// 90th percentile), as flags over `grid`; of their regions, the large central one is the
+/// face. Hair that passes the skin test in a warm light is far darker than the face;
+/// counted, it lengthened the band above a mask until the face no longer looked cut
+/// short. (The widest row's median, which `find_face` uses, can be the hair's own: a cap
+/// of hair is often as wide as the face.) Only the choice of the face's cells forgets the
+/// hair: the tests for masks and hats, which look at what is not skin, still see it as
+/// skin.
 fn bright_cells(grid: &Grid, blob: &[(usize, usize)]) -> Vec<bool> {
     let mut lumas: Vec<f32> = blob.iter().map(|&(x, y)| luma(grid.at(x, y))).collect();
     let (_, _, bright) = quantiles(&mut lumas);
@@ -382,8 +382,9 @@ fn masked(grid: &Grid, cx: f32, fw: f32, bt: f32, bb: f32, fh: f32, skin_luma: f
 /// Whether a hat or helmet covers the head: above the forehead, across the head's width,
 /// a good part of the cells are a bright, saturated colour that is neither skin nor hair.
 /// (No drawn person wears a hat. Of 400 drawn people's enrolment photos, 25 first
-/// attempts were refused as hatted, for ginger or auburn hair, none with [`auburn`] hair
-/// left out; a bright ginger is as light as an orange helmet, so only colour tells.)
+/// attempts were refused as hatted, for ginger or auburn hair, none with that hair left
+/// out by [`helmet_coloured`]; a bright ginger is as light as an orange helmet, so only
+/// colour tells.)
 fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
     let (x0, x1) = ((cx - 0.5 * fw).max(0.0) as usize, (cx + 0.5 * fw) as usize);
     let (y0, y1) = ((bt - 0.6 * fw).max(0.0) as usize, bt as usize);
@@ -392,8 +393,7 @@ fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
         for x in x0..x1.min(grid.w) {
             total += 1;
             let c = grid.at(x, y);
-            let hat = saturation(c) > 0.45 && luma(c) > 70.0 && !auburn(c);
-            if !grid.skin[y * grid.w + x] && hat {
+            if !grid.skin[y * grid.w + x] && helmet_coloured(c) {
                 covered += 1;
             }
         }
@@ -401,11 +401,13 @@ fn hatted(grid: &Grid, cx: f32, fw: f32, bt: f32) -> bool {
     total > 0 && covered as f32 >= 0.3 * total as f32
 }
 
-/// Whether a saturated colour is ginger or auburn hair's: red over green over blue, with
-/// some green and some blue in it, where a helmet's dyed plastic has almost none of one
-/// (yellow and orange: blue; red: green and blue; blue: red).
-fn auburn([r, g, b]: [f32; 3]) -> bool {
-    r > g && g > b && g > 0.3 * r && b > 0.3 * g
+/// Whether a colour may be a hat's or helmet's: bright and saturated, but not ginger or
+/// auburn hair's, which is red over green over blue with some green and some blue in it,
+/// where a helmet's dyed plastic has almost none of one (yellow and orange: blue; red:
+/// green and blue; blue: red).
+fn helmet_coloured(c @ [r, g, b]: [f32; 3]) -> bool {
+    let ginger = r > g && g > b && g > 0.3 * r && b > 0.3 * g;
+    saturation(c) > 0.45 && luma(c) > 70.0 && !ginger
 }
 
 /// The centre of the features: the cells inside the band, between the skin's left and

@@ -172,13 +172,14 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
         }
     }
     eprintln!("placed and passed {bare:?}, placed and masked {masked:?}");
+    // At least three in four of each: 18 of 24, where 94% would give 22 or 23.
     assert!(
-        bare.len() >= 17,
+        bare.len() >= 18,
         "{} of 24 straight faces passed",
         bare.len()
     );
     assert!(
-        masked.len() >= 12,
+        masked.len() >= 18,
         "{} of 24 masked faces read so",
         masked.len()
     );

@@ -420,9 +420,10 @@ async fn under_1_3_enrolled_people_are_recognised_and_deleted_ones_never_again()
                 // signature is a crude measure: over 1,200 snapshots of 120 such photos it
                 // names the right photo of six for 93 to 94% of them, but its misses come
                 // by person, not by snapshot (one person's brown hair, in a warmer light,
-                // passes for the face in some snapshots and not in others: 4 of 7 misses
-                // here with one bank of proportions). So two in three, not all, must be
-                // nearest their own; made from a wrong photo, about 1 in 6 would be.
+                // passes for the face in some snapshots and not in others: with one bank
+                // of proportions, 4 of that person's 7 snapshots here). So two in three,
+                // not all, must be nearest their own; made from a wrong photo, about 1 in
+                // 6 would be.
                 let sign = |b64: &str| {
                     use base64::Engine;
                     let jpeg = base64::engine::general_purpose::STANDARD
