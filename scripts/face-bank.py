@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Searches the bank of face proportions people are drawn with (issue 20), run by hand.
+"""Searches the bank of face proportions and the cast of people they are drawn with (issue 20),
+run by hand.
 
 The simulator draws every person's proportions from `fixtures/faces/bank.tsv`
 (simulator/src/synth/face/bank.rs) and runs no face model itself. This script makes that
@@ -20,11 +21,24 @@ with the face-realism virtualenv (scripts/face-realism.sh installs it).
 Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhere than
 `fixtures/faces/bank.tsv`. `FACE_BANK_CACHE=FILE.npz` keeps what the detectors and the
 descriptor made of every candidate's views and reads it back on the next run with the same
-views, so that the choice can be tried again in seconds; a run with more candidates judges
-only those the file does not hold. `FACE_BANK_AIM`
+views, so that the choice can be tried again in seconds; a run judges only the candidates
+the file does not hold. `FACE_BANK_AIM`
 says which candidate to drop first: `pairs` (the default) the one with the most others
 left under 0.6, `mean` (the bank before) the one with the least mean distance to the
 others left.
+
+  face-bank.py --cast [PER_REGION] [VIEWS] [KEEP] [HELD]
+
+chooses the cast instead (`fixtures/faces/cast.tsv`, simulator/src/synth/face/cast.rs):
+whole people, every random look of the simulator becoming one of them. Its candidates are
+people as the simulator drew them before there was a cast (`face-sheet` with
+`FACE_SHEET_CAST`: a look from a region's palettes, proportions from the bank), the first
+PER_REGION of East Asia and of anywhere, each in VIEWS shots; it keeps those both
+detectors find in every view and drops, one at a time, the one with the most others left
+under 0.6 over every pair of their views, in each region until KEEP are left, then
+reports detection and pairs in HELD more shots. Defaults: 3000 per region, 3 views, 512
+kept of each, 1 held-out view (about 40 minutes on two cores): the run that made the
+shipped cast. The cast rests on the bank: a new bank needs a new cast.
 """
 import multiprocessing, os, subprocess, sys, tempfile
 
@@ -44,9 +58,10 @@ def start():
 
 
 def judge(job):
-    """Draws views `first..last` of every id; yields (id, both found, descriptor or None)."""
-    ids, first, last = job
-    env = dict(os.environ, FACE_SHEET_CANDIDATES="1")
+    """Draws views `first..last` of every id, as `face-sheet`'s `mode` draws them; yields
+    (id, both found, descriptor or None)."""
+    ids, first, last, mode = job
+    env = dict(os.environ, **{mode: "1"})
     rows = []
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([sheet, out, str(last)] + [str(i) for i in ids], check=True, env=env)
@@ -64,8 +79,8 @@ def judge(job):
     return rows
 
 
-def run(pool, ids, first, last):
-    jobs = [(ids[k:k + 20], first, last) for k in range(0, len(ids), 20)]
+def run(pool, ids, first, last, mode):
+    jobs = [(ids[k:k + 20], first, last, mode) for k in range(0, len(ids), 20)]
     rows, done = [], 0
     for part in pool.imap(judge, jobs):
         rows += part
@@ -75,29 +90,30 @@ def run(pool, ids, first, last):
     return rows
 
 
-def judged(pool, ids, views, cache):
+def judged(pool, ids, views, cache, mode):
     """The rows of `run` for views 0..views of `ids`, kept in (and read back from) the
     numpy file `cache` when given, so that the choice among candidates can be tried again
-    without drawing and judging them again. A cache of fewer candidates (the first of
-    `ids`) is extended with the rest; one of other ids or views is redrawn."""
-    rows = []
+    without drawing and judging them again. Candidates the cache holds (with as many views)
+    are read from it, the others judged and added to it."""
+    known = {}
     if cache and os.path.exists(cache):
         saved = np.load(cache)
-        known = [int(i) for i in saved["ids"]]
-        if saved["views"] == views and known == ids[:len(known)]:
+        if saved["views"] == views:
+            for i, ok, d in zip(saved["row_ids"], saved["found"], saved["descs"]):
+                known.setdefault(int(i), []).append((int(i), bool(ok), d if ok else None))
             print(f"{len(known)} judged candidates read from {cache}", file=sys.stderr)
-            rows = [(int(i), bool(ok), d if ok else None)
-                    for i, ok, d in zip(saved["row_ids"], saved["found"], saved["descs"])]
-            if len(known) == len(ids):
-                return rows
-    done = {i for i, _, _ in rows}
-    rows += run(pool, [i for i in ids if i not in done], 0, views)
-    if cache:
-        np.savez(cache, ids=np.array(ids, dtype=np.uint64), views=views,
-                 row_ids=np.array([i for i, _, _ in rows], dtype=np.uint64),
-                 found=np.array([ok for _, ok, _ in rows]),
-                 descs=np.array([d if d is not None else np.zeros(128) for _, _, d in rows]))
-    return rows
+    todo = [i for i in ids if i not in known]
+    if todo:
+        for row in run(pool, todo, 0, views, mode):
+            known.setdefault(row[0], []).append(row)
+        if cache:
+            rows = [row for part in known.values() for row in part]
+            np.savez(cache, ids=np.array(list(known), dtype=np.uint64), views=views,
+                     row_ids=np.array([i for i, _, _ in rows], dtype=np.uint64),
+                     found=np.array([ok for _, ok, _ in rows]),
+                     descs=np.array([d if d is not None else np.zeros(128)
+                                     for _, _, d in rows]))
+    return [row for i in ids for row in known[i]]
 
 
 def distances(x, y):
@@ -114,64 +130,153 @@ def apart(means, kept):
     return f"mean {d.mean():.3f}, at or above 0.6 in {100 * np.mean(d >= 0.6):.1f}%"
 
 
-def main():
-    args = [int(a) for a in sys.argv[1:5]]
-    count, views, keep, held = args + [6000, 5, 512, 2][len(args):]
+def spread(count, first=1):
+    """Candidate ids spread over the u64 range by a fixed multiplier, as face-people.py's."""
+    return [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(first, first + count)]
+
+
+def cast_ids(per_region):
+    """The cast's candidates: the spread ids in order from the 100,001st (apart from the
+    bank's), up to `per_region` of each region (`face-sheet` draws ids divisible by three
+    from East Asia's palettes)."""
+    ids, counts, i = [], [0, 0], 100_001
+    while min(counts) < per_region:
+        x = spread(1, i)[0]
+        if counts[x % 3 == 0] < per_region:
+            counts[x % 3 == 0] += 1
+            ids.append(x)
+        i += 1
+    return ids
+
+
+def near_views(views_of):
+    """For every two candidates, the share of their pairs of views (every view of one
+    against every view of the other) under dlib's 0.6: the pairs the goal counts against."""
+    n, views = views_of.shape[:2]
+    near = np.zeros((n, n))
+    for a in range(views):
+        for b in range(views):
+            near += distances(views_of[:, a], views_of[:, b]) < 0.6
+    near /= views * views
+    np.fill_diagonal(near, 0)
+    return near
+
+
+def drop_nearest(near, groups, keep):
+    """Drops, one at a time, the candidate with the most others left near it (by `near`),
+    among the groups that still hold more than `keep`; the kept candidates' indices."""
+    left = np.ones(len(near), bool)
+    close = near.sum(axis=1)
+    sizes = {g: int(np.sum(groups == g)) for g in set(groups.tolist())}
+    while any(size > keep for size in sizes.values()):
+        open_ = np.array([sizes[g] > keep for g in groups])
+        j = int(np.argmax(np.where(left & open_, close, -np.inf)))
+        left[j] = False
+        close -= near[:, j]
+        sizes[groups[j]] -= 1
+    return np.flatnonzero(left)
+
+
+def views_apart(near, kept):
+    sub = near[np.ix_(kept, kept)][np.triu_indices(len(kept), 1)]
+    return f"views of two at or above 0.6 in {100 * (1 - sub.mean()):.1f}%"
+
+
+def build():
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "facesim-benches",
                     "--example", "face-sheet"], cwd=root, check=True)
-    # Candidate ids spread over the u64 range by a fixed multiplier, as face-people.py's.
-    ids = [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(1, count + 1)]
-    cache = os.environ.get("FACE_BANK_CACHE")
+
+
+def survivors_of(rows, ids, views):
+    """The ids both detectors found in every view, and their descriptors (id, view, 128)."""
+    found, descs = {}, {}
+    for i, ok, d in rows:
+        found[i] = found.get(i, True) and ok
+        if d is not None:
+            descs.setdefault(i, []).append(d)
+    survivors = [i for i in ids if found[i]]
+    print(f"{len(survivors)} of {len(ids)} candidates found by both detectors in all "
+          f"{views} views ({100 * np.mean([ok for _, ok, _ in rows]):.1f}% of snapshots)")
+    return survivors, np.array([descs[i] for i in survivors])
+
+
+def cast_main(argv):
+    """`--cast`: chooses the cast (`fixtures/faces/cast.tsv`) among whole people."""
+    args = [int(a) for a in argv[:4]]
+    per_region, views, keep, held = args + [3000, 3, 512, 1][len(args):]
+    build()
+    ids = cast_ids(per_region)
+    mode = "FACE_SHEET_CAST"
     with multiprocessing.Pool(os.cpu_count(), start) as pool:
-        rows = judged(pool, ids, views, cache)
-        found, descs = {}, {}
-        for i, ok, d in rows:
-            found[i] = found.get(i, True) and ok
-            if d is not None:
-                descs.setdefault(i, []).append(d)
-        survivors = [i for i in ids if found[i]]
-        print(f"{len(survivors)} of {count} candidates found by both detectors in all "
-              f"{views} views ({100 * np.mean([ok for _, ok, _ in rows]):.1f}% of snapshots)")
+        rows = judged(pool, ids, views, os.environ.get("FACE_BANK_CACHE"), mode)
+        survivors, views_of = survivors_of(rows, ids, views)
+        regions = np.array([i % 3 == 0 for i in survivors])
+        for r, name in ((True, "East Asia"), (False, "anywhere")):
+            if np.sum(regions == r) < keep:
+                sys.exit(f"only {np.sum(regions == r)} of {name}'s candidates survived, "
+                         f"fewer than {keep} to keep")
+        near = near_views(views_of)
+        kept = drop_nearest(near, regions, keep)
+        every = np.arange(len(survivors))
+        print(f"survivors: {views_apart(near, every)}; kept {keep} of each region: "
+              f"{views_apart(near, kept)}")
+        chosen = [survivors[j] for j in kept]
+        if held:
+            rows = run(pool, chosen, views, views + held, mode)
+            found = [ok for _, ok, _ in rows]
+            d = np.array([d for _, _, d in rows if d is not None])
+            pairs = distances(d, d)[np.triu_indices(len(d), 1)]
+            print(f"kept people in {held} held-out views: found by both detectors in "
+                  f"{100 * np.mean(found):.1f}% of {len(rows)}; two found at or above 0.6 in "
+                  f"{100 * np.mean(pairs >= 0.6):.1f}% of pairs")
+    out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "cast.tsv"))
+    with open(out, "w") as f:
+        f.write("seed\tregion\n")
+        for i in sorted(chosen, key=lambda i: (i % 3 != 0, i)):
+            f.write(f"{i}\t{'EastAsia' if i % 3 == 0 else 'Anywhere'}\n")
+    print(f"wrote {len(chosen)} people to {out}")
+
+
+def main():
+    if sys.argv[1:2] == ["--cast"]:
+        return cast_main(sys.argv[2:])
+    args = [int(a) for a in sys.argv[1:5]]
+    count, views, keep, held = args + [6000, 5, 512, 2][len(args):]
+    build()
+    ids = spread(count)
+    cache = os.environ.get("FACE_BANK_CACHE")
+    mode = "FACE_SHEET_CANDIDATES"
+    with multiprocessing.Pool(os.cpu_count(), start) as pool:
+        rows = judged(pool, ids, views, cache, mode)
+        survivors, views_of = survivors_of(rows, ids, views)
         if len(survivors) < keep:
             sys.exit(f"only {len(survivors)} candidates survived, fewer than {keep} to keep")
-        means = np.array([np.mean(descs[i], axis=0) for i in survivors])
-        dist = distances(means, means)
-        left = np.ones(len(survivors), bool)
-        total = dist.sum(axis=1)
-        # Near: the share of two candidates' pairs of views (every view of one against
-        # every view of the other, looks alike or not) under dlib's 0.6, the pairs the
-        # goal counts against. Mean descriptors are too close for that: averaged over
-        # looks, only about one pair in a hundred reaches 0.6.
-        views_of = np.array([descs[i] for i in survivors])
-        near = np.zeros_like(dist)
-        for a in range(views):
-            for b in range(views):
-                near += distances(views_of[:, a], views_of[:, b]) < 0.6
-        near /= views * views
-        np.fill_diagonal(near, 0)
-        close = near.sum(axis=1)
+        means = views_of.mean(axis=1)
         aim = os.environ.get("FACE_BANK_AIM", "pairs")
         if aim not in ("pairs", "mean"):
             sys.exit(f"FACE_BANK_AIM must be pairs or mean, not {aim!r}")
-        nearest = aim == "pairs"
-        for _ in range(len(survivors) - keep):
-            if nearest:
-                j = int(np.argmax(np.where(left, close, -np.inf)))
-            else:
+        # Near: over every pair of two candidates' views, looks alike or not. Mean
+        # descriptors are too close for that: averaged over looks, only about one pair in
+        # a hundred reaches 0.6.
+        near = near_views(views_of)
+        one = np.zeros(len(survivors), int)
+        if aim == "pairs":
+            kept = drop_nearest(near, one, keep)
+        else:
+            dist = distances(means, means)
+            left = np.ones(len(survivors), bool)
+            total = dist.sum(axis=1)
+            for _ in range(len(survivors) - keep):
                 j = int(np.argmin(np.where(left, total, np.inf)))
-            left[j] = False
-            total -= dist[:, j]
-            close -= near[:, j]
-        kept = np.flatnonzero(left)
-        def views_apart(kept):
-            sub = near[np.ix_(kept, kept)][np.triu_indices(len(kept), 1)]
-            return f"views of two at or above 0.6 in {100 * (1 - sub.mean()):.1f}%"
+                left[j] = False
+                total -= dist[:, j]
+            kept = np.flatnonzero(left)
         every = np.arange(len(survivors))
-        print(f"survivors: {apart(means, every)}, {views_apart(every)}; "
-              f"kept {keep}: {apart(means, kept)}, {views_apart(kept)}")
+        print(f"survivors: {apart(means, every)}, {views_apart(near, every)}; "
+              f"kept {keep}: {apart(means, kept)}, {views_apart(near, kept)}")
         chosen = sorted(survivors[j] for j in kept)
         if held:
-            rows = run(pool, chosen, views, views + held)
+            rows = run(pool, chosen, views, views + held, mode)
             print(f"kept candidates found by both detectors in {held} held-out views: "
                   f"{100 * np.mean([ok for _, ok, _ in rows]):.1f}% of {len(rows)}")
     out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "bank.tsv"))

@@ -13,7 +13,10 @@
 //! hair luma and sex (for the detectors' misses).
 //! `FACE_SHEET_PERSON` draws one person per id instead (the look, with its colours, sex
 //! and proportions, follows from the id; only the shot changes between views), as
-//! `scripts/face-realism.sh`'s population has them. `FACE_SHEET_SET=k=v,...` then sets
+//! `scripts/face-realism.sh`'s population has them; `FACE_SHEET_CAST` draws candidate `id`
+//! of the cast's search (`Look::candidate`) the same way, as people were drawn before
+//! there was a cast. The region is East Asia for ids divisible by three, anywhere for the
+//! rest, in both modes. `FACE_SHEET_SET=k=v,...` then sets
 //! proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or looks
 //! (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change moves a
 //! face model.
@@ -31,7 +34,8 @@ fn main() {
         std::process::exit(2);
     };
     let describe = std::env::var_os("FACE_SHEET_DESCRIBE").is_some();
-    let person = std::env::var_os("FACE_SHEET_PERSON").is_some();
+    let cast = std::env::var_os("FACE_SHEET_CAST").is_some();
+    let person = cast || std::env::var_os("FACE_SHEET_PERSON").is_some();
     let candidates = std::env::var_os("FACE_SHEET_CANDIDATES").is_some();
     let units = std::env::var_os("FACE_SHEET_UNITS").is_some();
     if units {
@@ -58,7 +62,7 @@ fn main() {
             // drawn after it from `rng` is the same whichever look is kept.
             let other = Look::random(&mut rng, region);
             let mut look = if person {
-                person_look(id)
+                person_look(id, cast)
             } else {
                 let proportions = if candidates {
                     Proportions::candidate(id)
@@ -110,14 +114,19 @@ fn main() {
     }
 }
 
-/// `FACE_SHEET_PERSON`'s look of `id`: one person, the same in every view.
-fn person_look(id: u64) -> Look {
+/// `FACE_SHEET_PERSON`'s look of `id` (with `cast`, `FACE_SHEET_CAST`'s): one person, the
+/// same in every view.
+fn person_look(id: u64, cast: bool) -> Look {
     let region = if id.is_multiple_of(3) {
         Region::EastAsia
     } else {
         Region::Anywhere
     };
-    Look::random(&mut StdRng::seed_from_u64(id), region)
+    if cast {
+        Look::candidate(id, region)
+    } else {
+        Look::random(&mut StdRng::seed_from_u64(id), region)
+    }
 }
 
 /// Sets one value of `look` from `key=value` (see `FACE_SHEET_SET` above).

@@ -12,6 +12,7 @@ use super::canvas::{Area, Canvas, Paint, Shape, finish, scaled};
 use super::scene::{Shot, luma};
 
 mod bank;
+mod cast;
 mod features;
 mod look;
 

@@ -2,10 +2,12 @@
 //! its [`Geometry`] (the proportions of the features), fixed per person and drawn from
 //! palettes by region.
 
-use rand::RngExt;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 use super::super::scene::{Rgb, luma, pick};
 use super::bank::{Geometry, Proportions};
+use super::cast;
 
 /// How the hair is cut; decides which hair shapes are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,8 +173,29 @@ impl Look {
         self.skin.map(|v| (v * 1.12 + extra).min(255.0))
     }
 
-    /// A random look from `region`'s palettes.
+    /// A random person from `region`: one of the cast (`cast`), picked by a hash of a look
+    /// drawn from `rng` as [`Look::candidate`] draws one, and dressed in that look's
+    /// clothes, so that two people who share an entry are twins who dress differently.
+    /// Drawing the whole look first keeps every later draw from `rng` (of a population,
+    /// of its record stream) what it was before there was a cast.
     pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
+        let (own, identity) = Self::drawn(rng, region);
+        Self {
+            clothing: own.clothing,
+            ..Self::candidate(cast::seed(region, identity), region)
+        }
+    }
+
+    /// Candidate `seed` of the cast's search (`scripts/face-bank.py`): a look drawn from
+    /// `region`'s palettes with proportions from the bank, as every person was drawn before
+    /// there was a cast. A pure function of its arguments.
+    pub fn candidate(seed: u64, region: Region) -> Self {
+        Self::drawn(&mut StdRng::seed_from_u64(seed), region).0
+    }
+
+    /// A look drawn from `region`'s palettes, and the identity its proportions and sex
+    /// follow from.
+    fn drawn<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> (Self, u64) {
         let (skin, hair, eyes) = match region {
             Region::EastAsia => (SKIN_EAST_ASIA, HAIR_EAST_ASIA, EYES_EAST_ASIA),
             Region::Anywhere => (SKIN_ANY, HAIR_ANY, EYES_ANY),
@@ -222,7 +245,7 @@ impl Look {
             (_, style) => style,
         };
         let proportions = Proportions::of(identity);
-        Self {
+        let look = Self {
             skin,
             hair,
             hair_style,
@@ -235,6 +258,7 @@ impl Look {
             face_ratio: proportions.face_ratio,
             face_width: proportions.face_width,
             geometry: proportions.geometry.of_sex(sex),
-        }
+        };
+        (look, identity)
     }
 }

@@ -1,0 +1,180 @@
+//! The cast: the whole people (looks and proportions together) a population is drawn from,
+//! searched offline (`scripts/face-bank.py --cast`) for people that dlib's and OpenCV's
+//! detectors find in every view and that dlib's descriptor tells apart, and shipped as data
+//! (`fixtures/faces/cast.tsv`), so that the simulator itself runs no face model.
+//!
+//! Why whole people rather than proportions alone: a face model weighs a person's colours,
+//! hair, glasses and sex together with their proportions, and proportions chosen apart from
+//! the looks they would be drawn with kept only part of what the search had found (54.5% of
+//! the chosen candidates' pairs of views at dlib's 0.6 in the search, 47% of people drawn
+//! afterwards). Chosen whole, what the search finds is what a population gets, but for the
+//! shot.
+
+use std::sync::OnceLock;
+
+use super::look::Region;
+
+/// The cast as shipped: a header (`seed`, `region`), then one person per line: the seed
+/// [`super::Look::candidate`] draws them from and the region whose palettes they were drawn
+/// from.
+const CAST_TSV: &str = include_str!("../../../../fixtures/faces/cast.tsv");
+
+/// Mixed into a look's identity to pick its cast entry, so that the pick does not follow the
+/// proportions the identity also picks.
+const CAST_SALT: u64 = 0x00ca_570f_face;
+
+/// Why a cast's text was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+enum CastError {
+    #[error("the header is not `seed` and `region`, tab-separated")]
+    Header,
+    #[error("line {0}: not a seed (an unsigned 64-bit number) and a region (EastAsia or Anywhere)")]
+    Entry(usize),
+    #[error("the cast has nobody of region {0:?}")]
+    Empty(Region),
+}
+
+/// The cast's seeds, by region.
+struct Cast {
+    east_asia: Vec<u64>,
+    anywhere: Vec<u64>,
+}
+
+impl Cast {
+    fn of(&self, region: Region) -> &[u64] {
+        match region {
+            Region::EastAsia => &self.east_asia,
+            Region::Anywhere => &self.anywhere,
+        }
+    }
+}
+
+/// The seed of the cast entry of `region` that the look with identity `identity` becomes.
+/// A pure function of its arguments.
+pub(super) fn seed(region: Region, identity: u64) -> u64 {
+    let seeds = cast().of(region);
+    seeds[(crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize]
+}
+
+/// The cast shipped in `fixtures/faces/cast.tsv`, parsed once.
+fn cast() -> &'static Cast {
+    static CAST: OnceLock<Cast> = OnceLock::new();
+    CAST.get_or_init(|| parse(CAST_TSV).expect("the shipped cast is checked by its tests"))
+}
+
+/// Parses a cast's text (see [`CAST_TSV`]).
+fn parse(text: &str) -> Result<Cast, CastError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    match lines.next() {
+        Some((_, header)) if header.trim_end() == "seed\tregion" => {}
+        _ => return Err(CastError::Header),
+    }
+    let mut cast = Cast {
+        east_asia: Vec::new(),
+        anywhere: Vec::new(),
+    };
+    for (n, line) in lines {
+        let entry = line.trim_end().split_once('\t').and_then(|(seed, region)| {
+            let seed = seed.parse::<u64>().ok()?;
+            match region {
+                "EastAsia" => Some((seed, Region::EastAsia)),
+                "Anywhere" => Some((seed, Region::Anywhere)),
+                _ => None,
+            }
+        });
+        match entry {
+            Some((seed, Region::EastAsia)) => cast.east_asia.push(seed),
+            Some((seed, Region::Anywhere)) => cast.anywhere.push(seed),
+            None => return Err(CastError::Entry(n + 1)),
+        }
+    }
+    for region in [Region::EastAsia, Region::Anywhere] {
+        if cast.of(region).is_empty() {
+            return Err(CastError::Empty(region));
+        }
+    }
+    Ok(cast)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::face::Look;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn the_shipped_cast_parses_with_hundreds_of_distinct_people_per_region() {
+        let cast = parse(CAST_TSV).expect("the shipped cast parses");
+        for region in [Region::EastAsia, Region::Anywhere] {
+            let seeds = cast.of(region);
+            let distinct: std::collections::HashSet<_> = seeds.iter().collect();
+            assert!(seeds.len() >= 400, "{region:?}: {} people", seeds.len());
+            assert_eq!(distinct.len(), seeds.len(), "{region:?} names a seed twice");
+        }
+    }
+
+    #[test]
+    fn a_random_look_is_a_cast_member_in_its_own_clothes() {
+        let cast = parse(CAST_TSV).unwrap();
+        for (i, region) in (0..200u64).zip([Region::EastAsia, Region::Anywhere].iter().cycle()) {
+            let look = Look::random(&mut StdRng::seed_from_u64(i), *region);
+            let member = cast
+                .of(*region)
+                .iter()
+                .map(|&seed| Look::candidate(seed, *region))
+                .find(|m| {
+                    Look {
+                        clothing: look.clothing,
+                        ..*m
+                    } == look
+                });
+            assert!(
+                member.is_some(),
+                "look {i} ({region:?}) is nobody of the cast"
+            );
+        }
+        // Drawn from a different generator state, people differ (most of the time).
+        let people: std::collections::HashSet<String> = (0..200u64)
+            .map(|i| {
+                format!(
+                    "{:?}",
+                    Look::random(&mut StdRng::seed_from_u64(i), Region::Anywhere)
+                )
+            })
+            .collect();
+        assert!(people.len() > 150, "{} distinct of 200", people.len());
+    }
+
+    #[test]
+    fn bad_casts_are_refused_with_the_line() {
+        let header = "seed\tregion";
+        let good = format!("{header}\n1\tEastAsia\n2\tAnywhere\n");
+        let cast = parse(&good).unwrap();
+        assert_eq!((cast.east_asia.len(), cast.anywhere.len()), (1, 1));
+        assert!(matches!(parse(""), Err(CastError::Header)));
+        assert!(matches!(
+            parse("id\tregion\n1\tEastAsia"),
+            Err(CastError::Header)
+        ));
+        assert!(matches!(
+            parse(&format!("{good}x\tEastAsia")),
+            Err(CastError::Entry(4))
+        ));
+        assert!(matches!(
+            parse(&format!("{good}3\tMars")),
+            Err(CastError::Entry(4))
+        ));
+        assert!(matches!(
+            parse(&format!("{good}-3\tAnywhere")),
+            Err(CastError::Entry(4))
+        ));
+        assert!(matches!(
+            parse(&format!("{header}\n1\tAnywhere")),
+            Err(CastError::Empty(Region::EastAsia))
+        ));
+    }
+}
