@@ -67,8 +67,11 @@ async fn the_reference_receiver_passes_over_http_and_https() {
         assert_eq!(load.stats.ok, 40);
         // Ten events per terminal: the first, three bursts, and six as fast as answered.
         assert_eq!(load.bursts, 3);
+        // Never more in flight than terminals. How many overlap depends on the scheduler:
+        // on a starved machine each terminal's request was answered before the next one
+        // was sent (a peak of 1), so the lower bound is the one that must always hold.
         assert!(
-            (2..=4).contains(&load.peak_in_flight),
+            (1..=4).contains(&load.peak_in_flight),
             "peak {} of 4 terminals",
             load.peak_in_flight
         );

@@ -15,10 +15,12 @@ mod bank;
 mod cast;
 mod features;
 mod look;
+mod region;
 
 pub use bank::{Geometry, Proportions, RANGES, units};
 use features::{features, mask};
-pub use look::{HairStyle, Look, Region, Sex};
+pub use look::{HairStyle, Look, Sex};
+pub use region::Region;
 
 /// The skin luma (0 to 255) the camera's exposure brings a darker face up to, and the
 /// most it will brighten a frame for it.
@@ -364,6 +366,36 @@ mod tests {
             differing > 120 * 160 / 20,
             "only {differing} pixels changed"
         );
+    }
+
+    #[test]
+    fn a_random_look_is_a_cast_member_in_its_own_clothes() {
+        for (i, region) in (0..200u64).zip([Region::EastAsia, Region::Anywhere].iter().cycle()) {
+            let look = Look::random(&mut StdRng::seed_from_u64(i), *region);
+            let member = cast::seeds(*region)
+                .iter()
+                .map(|&seed| Look::candidate(seed, *region))
+                .find(|m| {
+                    Look {
+                        clothing: look.clothing,
+                        ..*m
+                    } == look
+                });
+            assert!(
+                member.is_some(),
+                "look {i} ({region:?}) is nobody of the cast"
+            );
+        }
+        // Drawn from another generator state, people differ (but for twins).
+        let people: std::collections::HashSet<String> = (0..200u64)
+            .map(|i| {
+                format!(
+                    "{:?}",
+                    Look::random(&mut StdRng::seed_from_u64(i), Region::Anywhere)
+                )
+            })
+            .collect();
+        assert!(people.len() > 150, "{} distinct of 200", people.len());
     }
 
     #[test]

@@ -186,11 +186,11 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     let drawn = draw(8, (480, 640), straight, helmet);
     let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
     assert_eq!(one_face(&body, &drawn).0, 80201, "helmet: {body}");
-    // Tilted by 34 degrees either way. The tilt is read from the line through the
-    // midpoints of the band's rows, which leans with the head for a band taller than wide
-    // and against it for a wider one (ears, hair and the jaw's taper cut the band): its
-    // size mostly holds, its sign only for some people (see docs/performance.md). So a
-    // share holds: of 48 tilted faces (24 people, each way) it refuses 25 as tilted.
+    // Tilted by 34 degrees either way. The tilt is the turn of the band's axis of mirror
+    // symmetry, which light and shade blur for some people, so a share holds: of 48
+    // tilted faces (24 people, each way) it refuses 38 as tilted, 37 with the tilt's
+    // sign right. The line through the midpoints of the band's rows, read before, refused
+    // 25 (with either sign): it leans against the head when the band is wider than tall.
     let mut tilted = 0;
     for seed in 0..24 {
         for roll in [0.6, -0.6] {
@@ -200,7 +200,7 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
             });
             let (_, body) = post_image(&dev, "recognitionquality", &drawn.jpeg).await;
             match placed(&body, &drawn) {
-                Ok((80206, entry)) if entry["roll"].as_f64().unwrap().abs() > 20.0 => {
+                Ok((80206, entry)) if entry["roll"].as_f64().unwrap() * f64::from(roll) > 12.0 => {
                     tilted += 1;
                 }
                 other => eprintln!("seed {seed} rolled {roll}: {other:?}"),
@@ -209,7 +209,7 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     }
     eprintln!("{tilted} of 48 tilted faces refused as tilted");
     assert!(
-        tilted >= 24,
+        tilted >= 32,
         "{tilted} of 48 tilted faces refused as tilted"
     );
     let drawn = plain(8, (96, 128), straight);

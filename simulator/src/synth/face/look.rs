@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 use super::super::scene::{Rgb, luma, pick};
 use super::bank::{Geometry, Proportions};
 use super::cast;
+use super::region::Region;
 
 /// How the hair is cut; decides which hair shapes are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,15 +33,6 @@ pub enum Sex {
     Female,
     /// Heavier, lower brows, a wider nose, slightly narrower eyes, a shaved beard's shadow.
     Male,
-}
-
-/// Which palette a random look draws from, so that names and faces roughly agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    /// Mostly dark hair and brown eyes, light to medium skin.
-    EastAsia,
-    /// The whole range of skin, hair and eye colours.
-    Anywhere,
 }
 
 /// Everything that makes one person recognisable: fixed across their events.
