@@ -135,15 +135,20 @@ def spread(count, first=1):
     return [(i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 64) for i in range(first, first + count)]
 
 
+def east_asian(i):
+    """Whether `face-sheet` draws candidate `i` of the cast from East Asia's palettes (ids
+    divisible by three) rather than anywhere's."""
+    return i % 3 == 0
+
+
 def cast_ids(per_region):
     """The cast's candidates: the spread ids in order from the 100,001st (apart from the
-    bank's), up to `per_region` of each region (`face-sheet` draws ids divisible by three
-    from East Asia's palettes)."""
+    bank's), up to `per_region` of each region (`east_asian`)."""
     ids, counts, i = [], [0, 0], 100_001
     while min(counts) < per_region:
         x = spread(1, i)[0]
-        if counts[x % 3 == 0] < per_region:
-            counts[x % 3 == 0] += 1
+        if counts[east_asian(x)] < per_region:
+            counts[east_asian(x)] += 1
             ids.append(x)
         i += 1
     return ids
@@ -210,7 +215,7 @@ def cast_main(argv):
     with multiprocessing.Pool(os.cpu_count(), start) as pool:
         rows = judged(pool, ids, views, os.environ.get("FACE_BANK_CACHE"), mode)
         survivors, views_of = survivors_of(rows, ids, views)
-        regions = np.array([i % 3 == 0 for i in survivors])
+        regions = np.array([east_asian(i) for i in survivors])
         for r, name in ((True, "East Asia"), (False, "anywhere")):
             if np.sum(regions == r) < keep:
                 sys.exit(f"only {np.sum(regions == r)} of {name}'s candidates survived, "
@@ -224,16 +229,20 @@ def cast_main(argv):
         if held:
             rows = run(pool, chosen, views, views + held, mode)
             found = [ok for _, ok, _ in rows]
-            d = np.array([d for _, _, d in rows if d is not None])
-            pairs = distances(d, d)[np.triu_indices(len(d), 1)]
+            seen = [(i, d) for i, _, d in rows if d is not None]
+            d = np.array([d for _, d in seen])
+            who = np.array([i for i, _ in seen], dtype=np.uint64)
+            # Pairs of two people only: with more than one held-out view, a person's own
+            # views would pair too.
+            pairs = distances(d, d)[np.triu(who[:, None] != who[None], 1)]
             print(f"kept people in {held} held-out views: found by both detectors in "
                   f"{100 * np.mean(found):.1f}% of {len(rows)}; two found at or above 0.6 in "
                   f"{100 * np.mean(pairs >= 0.6):.1f}% of pairs")
     out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "cast.tsv"))
     with open(out, "w") as f:
         f.write("seed\tregion\n")
-        for i in sorted(chosen, key=lambda i: (i % 3 != 0, i)):
-            f.write(f"{i}\t{'EastAsia' if i % 3 == 0 else 'Anywhere'}\n")
+        for i in sorted(chosen, key=lambda i: (not east_asian(i), i)):
+            f.write(f"{i}\t{'EastAsia' if east_asian(i) else 'Anywhere'}\n")
     print(f"wrote {len(chosen)} people to {out}")
 
 
