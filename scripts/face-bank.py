@@ -22,7 +22,7 @@ Deterministic for the same arguments and drawing. `FACE_BANK_OUT` writes elsewhe
 `fixtures/faces/bank.tsv`. `FACE_BANK_CACHE=FILE.npz` keeps what the detectors and the
 descriptor made of every candidate's views and reads it back on the next run with the same
 views, so that the choice can be tried again in seconds; a run judges only the candidates
-the file does not hold. `FACE_BANK_AIM`
+the file does not hold, saving it after every thousand. `FACE_BANK_AIM`
 says which candidate to drop first: `pairs` (the default) the one with the most others
 left under 0.6, `mean` (the bank before) the one with the least mean distance to the
 others left.
@@ -103,8 +103,9 @@ def judged(pool, ids, views, cache, mode):
                 known.setdefault(int(i), []).append((int(i), bool(ok), d if ok else None))
             print(f"{len(known)} judged candidates read from {cache}", file=sys.stderr)
     todo = [i for i in ids if i not in known]
-    if todo:
-        for row in run(pool, todo, 0, views, mode):
+    # Judged in parts, each saved as it ends, so that an interrupted run keeps its work.
+    for k in range(0, len(todo), 1000):
+        for row in run(pool, todo[k:k + 1000], 0, views, mode):
             known.setdefault(row[0], []).append(row)
         if cache:
             rows = [row for part in known.values() for row in part]
@@ -159,9 +160,12 @@ def near_views(views_of):
     against every view of the other) under dlib's 0.6: the pairs the goal counts against."""
     n, views = views_of.shape[:2]
     near = np.zeros((n, n))
-    for a in range(views):
-        for b in range(views):
-            near += distances(views_of[:, a], views_of[:, b]) < 0.6
+    # In blocks of rows, so that the distances never take more than a block's memory:
+    # 24,000 candidates would otherwise need several (n, n) arrays of 4.6 GB at once.
+    for r in range(0, n, 2048):
+        for a in range(views):
+            for b in range(views):
+                near[r:r + 2048] += distances(views_of[r:r + 2048, a], views_of[:, b]) < 0.6
     near /= views * views
     np.fill_diagonal(near, 0)
     return near
@@ -172,19 +176,26 @@ def drop_nearest(near, groups, keep):
     among the groups that still hold more than `keep`; the kept candidates' indices."""
     left = np.ones(len(near), bool)
     close = near.sum(axis=1)
-    sizes = {g: int(np.sum(groups == g)) for g in set(groups.tolist())}
-    while any(size > keep for size in sizes.values()):
-        open_ = np.array([sizes[g] > keep for g in groups])
-        j = int(np.argmax(np.where(left & open_, close, -np.inf)))
+    # Columns as rows, read whole at every step (a column of a large array is slow to read).
+    columns = np.ascontiguousarray(near.T)
+    names, group = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(group, minlength=len(names))
+    while np.any(sizes > keep):
+        j = int(np.argmax(np.where(left & (sizes > keep)[group], close, -np.inf)))
         left[j] = False
-        close -= near[:, j]
-        sizes[groups[j]] -= 1
+        close -= columns[j]
+        sizes[group[j]] -= 1
     return np.flatnonzero(left)
 
 
 def views_apart(near, kept):
-    sub = near[np.ix_(kept, kept)][np.triu_indices(len(kept), 1)]
-    return f"views of two at or above 0.6 in {100 * (1 - sub.mean()):.1f}%"
+    """The share of pairs of views of two of `kept` at or above 0.6, summed in blocks of
+    rows, as the pairs of 20,000 survivors would take gigabytes."""
+    total = 0.0
+    for r in range(0, len(kept), 2048):
+        total += np.triu(near[np.ix_(kept[r:r + 2048], kept)], r + 1).sum()
+    pairs = len(kept) * (len(kept) - 1) / 2
+    return f"views of two at or above 0.6 in {100 * (1 - total / pairs):.1f}%"
 
 
 def build():

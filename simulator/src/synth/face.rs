@@ -18,6 +18,7 @@ mod look;
 mod region;
 
 pub use bank::{Geometry, Proportions, RANGES, units};
+pub use cast::Deal;
 use features::{features, mask};
 pub use look::{HairStyle, Look, Sex};
 pub use region::Region;
@@ -366,6 +367,43 @@ mod tests {
             differing > 120 * 160 / 20,
             "only {differing} pixels changed"
         );
+    }
+
+    #[test]
+    fn a_deal_hands_out_every_cast_entry_once_before_any_twice() {
+        let region = Region::Anywhere;
+        let undressed = |l: Look| {
+            format!(
+                "{:?}",
+                Look {
+                    clothing: [0.0; 3],
+                    ..l
+                }
+            )
+        };
+        let members: std::collections::HashMap<String, usize> = cast::seeds(region)
+            .iter()
+            .enumerate()
+            .map(|(i, &seed)| (undressed(Look::candidate(seed, region)), i))
+            .collect();
+        let n = members.len();
+        let member = |l: Look| *members.get(&undressed(l)).expect("a cast member");
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut deal = Deal::default();
+        let dealt: Vec<usize> = (0..n + 20)
+            .map(|_| member(Look::dealt(&mut rng, region, &mut deal)))
+            .collect();
+        let first: std::collections::HashSet<_> = dealt[..n].iter().collect();
+        assert_eq!(first.len(), n, "the first round hands out every entry");
+        let second: std::collections::HashSet<_> = dealt[n..].iter().collect();
+        assert_eq!(second.len(), 20, "the second round starts afresh");
+        // Without a deal, as many independent draws meet twins often (about 37% of
+        // entries are never drawn).
+        let mut rng = StdRng::seed_from_u64(7);
+        let random: std::collections::HashSet<_> = (0..n)
+            .map(|_| member(Look::random(&mut rng, region)))
+            .collect();
+        assert!(random.len() < n * 3 / 4, "{} of {n}", random.len());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use fake::faker::name::raw::Name;
 use fake::locales::{DE_DE, EN, FR_FR, JA_JP, ZH_CN, ZH_TW};
 use rand::RngExt;
 
-use super::face::{Look, Region};
+use super::face::{Deal, Look, Region};
 use super::names::{truncate_at_char, uuid_v4};
 use crate::profile::PersonKind;
 use crate::seed::splitmix64;
@@ -189,10 +189,13 @@ impl Population {
         }
         let mut user_id: i64 = rng.random_range(1..5000);
         let mut people = Vec::with_capacity(count);
+        // One deal of the cast for the whole population, so that nobody is a twin of
+        // somebody else in it while the cast of their region lasts.
+        let mut deal = Deal::default();
         for rank in ranks {
             // Ids grow with small gaps, as when people are enrolled and some are deleted.
             user_id += rng.random_range(1..=3);
-            people.push(person(rng, user_id, rank));
+            people.push(person(rng, user_id, rank, &mut deal));
         }
         let mut total = 0.0;
         let cumulative = people
@@ -220,7 +223,7 @@ impl Population {
 }
 
 /// One random person with visit rank `rank` (0 = the most frequent visitor).
-fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person {
+fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize, deal: &mut Deal) -> Person {
     let locale = NameLocale::random(rng);
     let name = locale.name(rng);
     let (kind, access, frequency) = match rng.random_range(0..100) {
@@ -236,7 +239,7 @@ fn person<R: RngExt + ?Sized>(rng: &mut R, user_id: i64, rank: usize) -> Person 
     } else {
         locale.region()
     };
-    let look = Look::random(rng, region);
+    let look = Look::dealt(rng, region, deal);
     // Mask wearing is a habit: a quarter of people usually wear one, the rest rarely do.
     let mask_propensity = if rng.random_bool(0.25) {
         rng.random_range(0.7..0.95)
@@ -312,6 +315,24 @@ mod tests {
             .find(|p| p.locale == NameLocale::ZhCn)
             .expect("a zh name");
         assert!(zh.name.chars().all(|c| !c.is_ascii()), "{}", zh.name);
+    }
+
+    #[test]
+    fn nobody_in_a_population_is_a_twin_while_the_cast_lasts() {
+        // 800 people hold fewer than the 512 cast entries of each region, so every face
+        // (a look but for its clothes) is somebody's own.
+        let faces: HashSet<String> = population(11, 800)
+            .people()
+            .iter()
+            .map(|p| {
+                let look = Look {
+                    clothing: [0.0; 3],
+                    ..p.look
+                };
+                format!("{look:?}")
+            })
+            .collect();
+        assert_eq!(faces.len(), 800);
     }
 
     #[test]

@@ -49,11 +49,41 @@ impl Cast {
     }
 }
 
-/// The seed of the cast entry of `region` that the look with identity `identity` becomes.
-/// A pure function of its arguments.
-pub(super) fn seed(region: Region, identity: u64) -> u64 {
-    let seeds = seeds(region);
-    seeds[(crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize]
+/// The cast entries a population has handed out, so that nobody in it is somebody else's
+/// twin until a region's cast is used up. A look's identity picks its entry by a hash; an
+/// entry already handed out passes the look on to the next free one. A fresh deal hands
+/// out the hashed entry itself.
+#[derive(Debug, Default)]
+pub struct Deal {
+    /// Per region (East Asia, anywhere): which entries are out, empty until the first.
+    taken: [Vec<bool>; 2],
+    /// Per region: how many entries are still free.
+    free: [usize; 2],
+}
+
+impl Deal {
+    /// The seed of the cast entry of `region` that the look with identity `identity`
+    /// becomes in this deal.
+    pub(super) fn seed(&mut self, region: Region, identity: u64) -> u64 {
+        let seeds = seeds(region);
+        let r = match region {
+            Region::EastAsia => 0,
+            Region::Anywhere => 1,
+        };
+        let (taken, free) = (&mut self.taken[r], &mut self.free[r]);
+        if *free == 0 {
+            // A population larger than the region's cast starts a second round of it.
+            *taken = vec![false; seeds.len()];
+            *free = seeds.len();
+        }
+        let mut i = (crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize;
+        while taken[i] {
+            i = (i + 1) % seeds.len();
+        }
+        taken[i] = true;
+        *free -= 1;
+        seeds[i]
+    }
 }
 
 /// The seeds of the cast's people of `region`.

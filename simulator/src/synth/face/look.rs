@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::super::scene::{Rgb, luma, pick};
 use super::bank::{Geometry, Proportions};
-use super::cast;
+use super::cast::Deal;
 use super::region::Region;
 
 /// How the hair is cut; decides which hair shapes are drawn.
@@ -171,10 +171,16 @@ impl Look {
     /// Drawing the whole look first keeps every later draw from `rng` (of a population,
     /// of its record stream) what it was before there was a cast.
     pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
+        Self::dealt(rng, region, &mut Deal::default())
+    }
+
+    /// As [`Look::random`], but the cast entry comes from `deal`, which hands out each
+    /// entry once before any twice: the people of one population.
+    pub fn dealt<R: RngExt + ?Sized>(rng: &mut R, region: Region, deal: &mut Deal) -> Self {
         let (own, identity) = Self::drawn(rng, region);
         Self {
             clothing: own.clothing,
-            ..Self::candidate(cast::seed(region, identity), region)
+            ..Self::candidate(deal.seed(region, identity), region)
         }
     }
 
