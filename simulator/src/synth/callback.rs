@@ -27,7 +27,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::face::{Look, Region};
+use super::face::Region;
 use super::scene::Shot;
 use super::{Draw, Generator, Person, truncate_at_char};
 use crate::profile::{PersonKind, UserIds};
@@ -322,7 +322,10 @@ impl Generator {
         } else {
             RecognizeStatus::Stranger
         };
-        let look = known.map_or_else(|| Look::random(&mut rng, Region::Anywhere), |p| p.look);
+        let look = known.map_or_else(
+            || self.population.stranger(&mut rng, Region::Anywhere),
+            |p| p.look,
+        );
         let score = if known.is_some() {
             0.86 + 0.135 * f64::from(rng.random::<f32>().max(rng.random::<f32>()))
         } else {

@@ -1,7 +1,7 @@
 //! The generator of one device: its population and backdrop, derived once from the seed
 //! and the serial number, and record `n` drawn as a pure function of (seed, SN, n).
 
-use super::face::{Look, Region};
+use super::face::Region;
 use super::people::Population;
 use super::scene::{Backdrop, Shot};
 use super::*;
@@ -110,7 +110,7 @@ impl Generator {
                 } else {
                     Region::Anywhere
                 };
-                Look::random(&mut rng, region)
+                self.population.stranger(&mut rng, region)
             }
         };
         let (recognize_score, liveness_score) = scores(&mut rng, status);

@@ -175,6 +175,8 @@ impl Details {
 #[derive(Debug, Clone)]
 pub(crate) struct Population {
     people: Vec<Person>,
+    /// The cast as dealt to `people`, which strangers keep clear of.
+    deal: Deal,
     /// Running sums of visit weights, for drawing a visitor by binary search.
     cumulative: Vec<f64>,
 }
@@ -205,7 +207,17 @@ impl Population {
                 total
             })
             .collect();
-        Self { people, cumulative }
+        Self {
+            people,
+            deal,
+            cumulative,
+        }
+    }
+
+    /// A stranger from `region`: somebody who looks like nobody of this population, while
+    /// the region's cast has people it was not dealt.
+    pub(crate) fn stranger<R: RngExt + ?Sized>(&self, rng: &mut R, region: Region) -> Look {
+        Look::stranger(rng, region, &self.deal)
     }
 
     pub(crate) fn people(&self) -> &[Person] {
@@ -333,6 +345,37 @@ mod tests {
             })
             .collect();
         assert_eq!(faces.len(), 800);
+    }
+
+    #[test]
+    fn strangers_look_like_nobody_of_the_population() {
+        let face = |look: &Look| {
+            format!(
+                "{:?}",
+                Look {
+                    clothing: [0.0; 3],
+                    ..*look
+                }
+            )
+        };
+        let population = population(5, 300);
+        let enrolled: HashSet<String> = population.people().iter().map(|p| face(&p.look)).collect();
+        let mut rng = StdRng::seed_from_u64(9);
+        for region in [Region::EastAsia, Region::Anywhere] {
+            let strangers: Vec<Look> = (0..400)
+                .map(|_| population.stranger(&mut rng, region))
+                .collect();
+            let twins = strangers
+                .iter()
+                .filter(|s| enrolled.contains(&face(s)))
+                .count();
+            assert_eq!(
+                twins, 0,
+                "{region:?}: {twins} of 400 strangers look like somebody"
+            );
+            let faces: HashSet<String> = strangers.iter().map(face).collect();
+            assert!(faces.len() > 100, "{region:?}: {} faces", faces.len());
+        }
     }
 
     #[test]

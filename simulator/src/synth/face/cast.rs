@@ -53,7 +53,7 @@ impl Cast {
 /// twin until a region's cast is used up. A look's identity picks its entry by a hash; an
 /// entry already handed out passes the look on to the next free one. A fresh deal hands
 /// out the hashed entry itself.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Deal {
     /// Per region (East Asia, anywhere): which entries are out, empty until the first.
     taken: [Vec<bool>; 2],
@@ -66,10 +66,7 @@ impl Deal {
     /// becomes in this deal.
     pub(super) fn seed(&mut self, region: Region, identity: u64) -> u64 {
         let seeds = seeds(region);
-        let r = match region {
-            Region::EastAsia => 0,
-            Region::Anywhere => 1,
-        };
+        let r = Self::index(region);
         let (taken, free) = (&mut self.taken[r], &mut self.free[r]);
         if *free == 0 {
             // A population larger than the region's cast starts a second round of it.
@@ -83,6 +80,29 @@ impl Deal {
         taken[i] = true;
         *free -= 1;
         seeds[i]
+    }
+
+    /// The seed of the cast entry of `region` that a stranger with identity `identity`
+    /// becomes: the hashed entry, or the next one this deal has not handed out, so that a
+    /// stranger is nobody's twin while the deal leaves any entry free. Hands out nothing.
+    pub(super) fn stranger_seed(&self, region: Region, identity: u64) -> u64 {
+        let seeds = seeds(region);
+        let r = Self::index(region);
+        let mut i = (crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize;
+        if self.free[r] > 0 {
+            // An empty `taken` (nobody of the region dealt yet) leaves the hashed entry.
+            while self.taken[r].get(i) == Some(&true) {
+                i = (i + 1) % seeds.len();
+            }
+        }
+        seeds[i]
+    }
+
+    fn index(region: Region) -> usize {
+        match region {
+            Region::EastAsia => 0,
+            Region::Anywhere => 1,
+        }
     }
 }
 

@@ -184,6 +184,17 @@ impl Look {
         }
     }
 
+    /// A stranger to the population `deal` was dealt to: as [`Look::random`], but never one
+    /// of that population's cast entries while the deal leaves any free, so that a face
+    /// model never takes a stranger for somebody enrolled.
+    pub fn stranger<R: RngExt + ?Sized>(rng: &mut R, region: Region, deal: &Deal) -> Self {
+        let (own, identity) = Self::drawn(rng, region);
+        Self {
+            clothing: own.clothing,
+            ..Self::candidate(deal.stranger_seed(region, identity), region)
+        }
+    }
+
     /// Candidate `seed` of the cast's search (`scripts/face-bank.py`): a look drawn from
     /// `region`'s palettes with proportions from the bank, as every person was drawn before
     /// there was a cast. A pure function of its arguments.
