@@ -189,10 +189,11 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     // Tilted by 34 degrees either way. The tilt is the turn of the band's axis of mirror
     // symmetry, which light and shade, curls and glasses blur for some people, so a share
     // holds, and which share depends on who the people are: of 48 tilted faces (24
-    // people, each way) it refused 38 as tilted with the first cast (37 with the tilt's
-    // sign right; the line through the midpoints of the band's rows, read before, refused
-    // 25 of those, with either sign) and 28 with the cast chosen among 10,000, whose
-    // people have curls and glasses more often. A tilt never read (always 0) refuses none.
+    // people, each way) the band's skin alone refused 38 as tilted with the first cast
+    // (37 with the tilt's sign right; the line through the midpoints of the band's rows,
+    // read before, refused 25 of those, with either sign) and 28 with the cast chosen
+    // among 10,000, whose people have curls and glasses more often. Weighing the holes of
+    // the features refuses 38 of these, with the sign right. A tilt never read refuses none.
     let mut tilted = 0;
     for seed in 0..24 {
         for roll in [0.6, -0.6] {
@@ -211,7 +212,7 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     }
     eprintln!("{tilted} of 48 tilted faces refused as tilted");
     assert!(
-        tilted >= 26,
+        tilted >= 32,
         "{tilted} of 48 tilted faces refused as tilted"
     );
     let drawn = plain(8, (96, 128), straight);
