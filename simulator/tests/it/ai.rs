@@ -146,8 +146,9 @@ async fn quality_finds_drawn_faces_where_they_are_and_judges_them() {
     let dev = support::device_of(dir.path(), ApiVersion::V1_3).await;
     // People differ (ginger hair, ears that widen the face, glasses, long hair down to
     // clothes of a skin colour) and the analysis is a heuristic, so a share of them holds,
-    // not every one. Over 800 drawn people it placed and passed 94% of straight faces (752)
-    // and placed and read as masked 94% of masked ones (748); a planted fault (the
+    // not every one. Over 800 drawn people it placed and passed 92% of straight faces (737)
+    // and placed and read as masked 92% of masked ones (737) with the cast chosen among
+    // 10,000 (94%, 752 and 748, before the cast); a planted fault (the
     // rectangle a face lower, or the mask never seen) fails it.
     let (mut bare, mut masked) = (Vec::new(), Vec::new());
     for seed in 0..24 {
