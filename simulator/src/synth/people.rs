@@ -331,35 +331,20 @@ mod tests {
 
     #[test]
     fn nobody_in_a_population_is_a_twin_while_the_cast_lasts() {
-        // 800 people hold fewer than the 512 cast entries of each region, so every face
-        // (a look but for its clothes) is somebody's own.
+        // Of 800 people, fewer than 512 are of either region, so every face (a look but
+        // for its clothes) is somebody's own.
         let faces: HashSet<String> = population(11, 800)
             .people()
             .iter()
-            .map(|p| {
-                let look = Look {
-                    clothing: [0.0; 3],
-                    ..p.look
-                };
-                format!("{look:?}")
-            })
+            .map(|p| p.look.face())
             .collect();
         assert_eq!(faces.len(), 800);
     }
 
     #[test]
     fn strangers_look_like_nobody_of_the_population() {
-        let face = |look: &Look| {
-            format!(
-                "{:?}",
-                Look {
-                    clothing: [0.0; 3],
-                    ..*look
-                }
-            )
-        };
         let population = population(5, 300);
-        let enrolled: HashSet<String> = population.people().iter().map(|p| face(&p.look)).collect();
+        let enrolled: HashSet<String> = population.people().iter().map(|p| p.look.face()).collect();
         let mut rng = StdRng::seed_from_u64(9);
         for region in [Region::EastAsia, Region::Anywhere] {
             let strangers: Vec<Look> = (0..400)
@@ -367,13 +352,13 @@ mod tests {
                 .collect();
             let twins = strangers
                 .iter()
-                .filter(|s| enrolled.contains(&face(s)))
+                .filter(|s| enrolled.contains(&s.face()))
                 .count();
             assert_eq!(
                 twins, 0,
                 "{region:?}: {twins} of 400 strangers look like somebody"
             );
-            let faces: HashSet<String> = strangers.iter().map(face).collect();
+            let faces: HashSet<String> = strangers.iter().map(|s| s.face()).collect();
             assert!(faces.len() > 100, "{region:?}: {} faces", faces.len());
         }
     }

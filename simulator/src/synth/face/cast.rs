@@ -49,10 +49,21 @@ impl Cast {
     }
 }
 
+/// The seed of the cast entry of `region` that the look with identity `identity` becomes
+/// on its own (drawn apart from any population). A pure function of its arguments.
+pub(super) fn seed(region: Region, identity: u64) -> u64 {
+    let seeds = seeds(region);
+    seeds[hashed(identity, seeds.len())]
+}
+
+/// The entry a look's identity hashes to, of a region's `len`.
+fn hashed(identity: u64, len: usize) -> usize {
+    (crate::seed::splitmix64(identity ^ CAST_SALT) % len as u64) as usize
+}
+
 /// The cast entries a population has handed out, so that nobody in it is somebody else's
-/// twin until a region's cast is used up. A look's identity picks its entry by a hash; an
-/// entry already handed out passes the look on to the next free one. A fresh deal hands
-/// out the hashed entry itself.
+/// twin until a region's cast is used up. A look's identity picks its entry by a hash
+/// ([`seed`]); an entry already handed out passes the look on to the next free one.
 #[derive(Debug, Clone, Default)]
 pub struct Deal {
     /// Per region (East Asia, anywhere): which entries are out, empty until the first.
@@ -63,22 +74,18 @@ pub struct Deal {
 
 impl Deal {
     /// The seed of the cast entry of `region` that the look with identity `identity`
-    /// becomes in this deal.
+    /// becomes in this deal, which hands it out.
     pub(super) fn seed(&mut self, region: Region, identity: u64) -> u64 {
         let seeds = seeds(region);
         let r = Self::index(region);
-        let (taken, free) = (&mut self.taken[r], &mut self.free[r]);
-        if *free == 0 {
+        if self.free[r] == 0 {
             // A population larger than the region's cast starts a second round of it.
-            *taken = vec![false; seeds.len()];
-            *free = seeds.len();
+            self.taken[r] = vec![false; seeds.len()];
+            self.free[r] = seeds.len();
         }
-        let mut i = (crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize;
-        while taken[i] {
-            i = (i + 1) % seeds.len();
-        }
-        taken[i] = true;
-        *free -= 1;
+        let i = self.next_free(r, hashed(identity, seeds.len()));
+        self.taken[r][i] = true;
+        self.free[r] -= 1;
         seeds[i]
     }
 
@@ -88,14 +95,22 @@ impl Deal {
     pub(super) fn stranger_seed(&self, region: Region, identity: u64) -> u64 {
         let seeds = seeds(region);
         let r = Self::index(region);
-        let mut i = (crate::seed::splitmix64(identity ^ CAST_SALT) % seeds.len() as u64) as usize;
-        if self.free[r] > 0 {
-            // An empty `taken` (nobody of the region dealt yet) leaves the hashed entry.
-            while self.taken[r].get(i) == Some(&true) {
-                i = (i + 1) % seeds.len();
-            }
+        let i = hashed(identity, seeds.len());
+        seeds[if self.free[r] > 0 {
+            self.next_free(r, i)
+        } else {
+            i
+        }]
+    }
+
+    /// The first entry of region `r` from `i` on (wrapping) that is not out. Only called
+    /// while one is free.
+    fn next_free(&self, r: usize, mut i: usize) -> usize {
+        let taken = &self.taken[r];
+        while taken.get(i) == Some(&true) {
+            i = (i + 1) % taken.len();
         }
-        seeds[i]
+        i
     }
 
     fn index(region: Region) -> usize {

@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::super::scene::{Rgb, luma, pick};
 use super::bank::{Geometry, Proportions};
-use super::cast::Deal;
+use super::cast::{self, Deal};
 use super::region::Region;
 
 /// How the hair is cut; decides which hair shapes are drawn.
@@ -171,27 +171,46 @@ impl Look {
     /// Drawing the whole look first keeps every later draw from `rng` (of a population,
     /// of its record stream) what it was before there was a cast.
     pub fn random<R: RngExt + ?Sized>(rng: &mut R, region: Region) -> Self {
-        Self::dealt(rng, region, &mut Deal::default())
+        Self::cast_member(rng, region, |identity| cast::seed(region, identity))
     }
 
     /// As [`Look::random`], but the cast entry comes from `deal`, which hands out each
     /// entry once before any twice: the people of one population.
     pub fn dealt<R: RngExt + ?Sized>(rng: &mut R, region: Region, deal: &mut Deal) -> Self {
-        let (own, identity) = Self::drawn(rng, region);
-        Self {
-            clothing: own.clothing,
-            ..Self::candidate(deal.seed(region, identity), region)
-        }
+        Self::cast_member(rng, region, |identity| deal.seed(region, identity))
     }
 
     /// A stranger to the population `deal` was dealt to: as [`Look::random`], but never one
     /// of that population's cast entries while the deal leaves any free, so that a face
     /// model never takes a stranger for somebody enrolled.
     pub fn stranger<R: RngExt + ?Sized>(rng: &mut R, region: Region, deal: &Deal) -> Self {
+        Self::cast_member(rng, region, |identity| deal.stranger_seed(region, identity))
+    }
+
+    /// This look's face (all of it but the clothes) as text, which tests compare to tell
+    /// whether two people are one cast entry.
+    #[cfg(test)]
+    pub(crate) fn face(self) -> String {
+        format!(
+            "{:?}",
+            Self {
+                clothing: [0.0; 3],
+                ..self
+            }
+        )
+    }
+
+    /// The cast entry `pick` names for the identity of a look drawn from `rng`, in that
+    /// look's clothes.
+    fn cast_member<R: RngExt + ?Sized>(
+        rng: &mut R,
+        region: Region,
+        pick: impl FnOnce(u64) -> u64,
+    ) -> Self {
         let (own, identity) = Self::drawn(rng, region);
         Self {
             clothing: own.clothing,
-            ..Self::candidate(deal.stranger_seed(region, identity), region)
+            ..Self::candidate(pick(identity), region)
         }
     }
 
