@@ -40,13 +40,23 @@ reports detection and pairs in HELD more shots. Defaults: 10000 per region, 3 vi
 kept of each, 1 held-out view (about an hour and a half on two cores, and two arrays of
 2.7 GB for the pairs of views of 18,000 survivors): the run that made the shipped cast.
 The cast rests on the bank: a new bank needs a new cast.
+
+`FACE_BANK_FACE_API=1` makes face-api (@vladmandic/face-api, through
+scripts/face-api-describe.js, installed by scripts/face-realism.sh in
+target/face-realism-node or `FACE_REALISM_NODE`) a second judge of the cast's candidates:
+its SSD MobileNet must find one face in every view as well, and a pair of candidates is
+near by the mean of dlib's and face-api's shares of their pairs of views under 0.6
+(`FACE_BANK_CHOOSE=both`, the default then; `FACE_BANK_CHOOSE=dlib` chooses by dlib alone
+among the same survivors, to compare). It prints both recognisers' shares, in the search
+and in the held-out views. face-api takes about half a second a snapshot, three times dlib.
 """
-import multiprocessing, os, subprocess, sys, tempfile
+import json, multiprocessing, os, subprocess, sys, tempfile
 
 import cv2, dlib, numpy as np, face_recognition_models as models
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sheet = os.path.join(root, "target", "release", "examples", "face-sheet")
+describe = os.path.join(root, "scripts", "face-api-describe.js")
 
 
 def start():
@@ -60,28 +70,45 @@ def start():
 
 def judge(job):
     """Draws views `first..last` of every id, as `face-sheet`'s `mode` draws them; yields
-    (id, both found, descriptor or None)."""
-    ids, first, last, mode = job
+    (id, every detector found one face, dlib's descriptor or None, face-api's descriptor
+    or None). face-api (`FACE_BANK_FACE_API`) judges too when `node_dir` is given: then
+    its SSD MobileNet must find one face as well."""
+    ids, first, last, mode, node_dir = job
     env = dict(os.environ, **{mode: "1"})
     rows = []
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([sheet, out, str(last)] + [str(i) for i in ids], check=True, env=env)
-        for i in ids:
-            for v in range(first, last):
-                bgr = cv2.imread(f"{out}/{i}-{v}.jpg")
-                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                boxes = hog(rgb, 1)
-                faces = haar.detectMultiScale(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
-                                              scaleFactor=1.1, minNeighbors=5)
-                found = len(boxes) == 1 and len(faces) == 1
-                d = (np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0])))
-                     if found else None)
-                rows.append((i, found, d))
+        files = [(i, f"{out}/{i}-{v}.jpg") for i in ids for v in range(first, last)]
+        second = face_api(out, [f for _, f in files], node_dir) if node_dir else None
+        for i, file in files:
+            bgr = cv2.imread(file)
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            boxes = hog(rgb, 1)
+            faces = haar.detectMultiScale(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
+                                          scaleFactor=1.1, minNeighbors=5)
+            found = len(boxes) == 1 and len(faces) == 1
+            d2 = second.get(file) if second is not None else None
+            found = found and (second is None or d2 is not None)
+            d = (np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0])))
+                 if found else None)
+            rows.append((i, found, d, d2 if found else None))
     return rows
 
 
-def run(pool, ids, first, last, mode):
-    jobs = [(ids[k:k + 20], first, last, mode) for k in range(0, len(ids), 20)]
+def face_api(out, files, node_dir):
+    """face-api's descriptor of every file in which its detector found exactly one face,
+    by file (scripts/face-api-describe.js, one node process for the whole list)."""
+    manifest = os.path.join(out, "manifest.json")
+    with open(manifest, "w") as f:
+        json.dump([{"file": file} for file in files], f)
+    lines = subprocess.run(["node", describe, node_dir, manifest], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    shots = [json.loads(line) for line in lines]
+    return {s["file"]: np.array(s["descriptor"]) for s in shots if s["faces"] == 1}
+
+
+def run(pool, ids, first, last, mode, node_dir=None):
+    jobs = [(ids[k:k + 20], first, last, mode, node_dir) for k in range(0, len(ids), 20)]
     rows, done = [], 0
     for part in pool.imap(judge, jobs):
         rows += part
@@ -91,30 +118,35 @@ def run(pool, ids, first, last, mode):
     return rows
 
 
-def judged(pool, ids, views, cache, mode):
+def judged(pool, ids, views, cache, mode, node_dir=None):
     """The rows of `run` for views 0..views of `ids`, kept in (and read back from) the
     numpy file `cache` when given, so that the choice among candidates can be tried again
-    without drawing and judging them again. Candidates the cache holds (with as many views)
-    are read from it, the others judged and added to it."""
+    without drawing and judging them again. Candidates the cache holds (with as many views,
+    judged by the same recognisers) are read from it, the others judged and added to it."""
     known = {}
+    second = node_dir is not None
     if cache and os.path.exists(cache):
         saved = np.load(cache)
-        if saved["views"] == views:
-            for i, ok, d in zip(saved["row_ids"], saved["found"], saved["descs"]):
-                known.setdefault(int(i), []).append((int(i), bool(ok), d if ok else None))
+        if saved["views"] == views and bool(saved.get("second", False)) == second:
+            descs2 = saved["descs2"] if second else [None] * len(saved["found"])
+            for i, ok, d, d2 in zip(saved["row_ids"], saved["found"], saved["descs"], descs2):
+                known.setdefault(int(i), []).append(
+                    (int(i), bool(ok), d if ok else None, d2 if ok and second else None))
             print(f"{len(known)} judged candidates read from {cache}", file=sys.stderr)
     todo = [i for i in ids if i not in known]
     # Judged in parts, each saved as it ends, so that an interrupted run keeps its work.
     for k in range(0, len(todo), 1000):
-        for row in run(pool, todo[k:k + 1000], 0, views, mode):
+        for row in run(pool, todo[k:k + 1000], 0, views, mode, node_dir):
             known.setdefault(row[0], []).append(row)
         if cache:
             rows = [row for part in known.values() for row in part]
+            blank = np.zeros(128)
             np.savez(cache, ids=np.array(list(known), dtype=np.uint64), views=views,
-                     row_ids=np.array([i for i, _, _ in rows], dtype=np.uint64),
-                     found=np.array([ok for _, ok, _ in rows]),
-                     descs=np.array([d if d is not None else np.zeros(128)
-                                     for _, _, d in rows]))
+                     second=second,
+                     row_ids=np.array([row[0] for row in rows], dtype=np.uint64),
+                     found=np.array([row[1] for row in rows]),
+                     descs=np.array([blank if row[2] is None else row[2] for row in rows]),
+                     descs2=np.array([blank if row[3] is None else row[3] for row in rows]))
     return [row for i in ids for row in known[i]]
 
 
@@ -205,51 +237,87 @@ def build():
 
 
 def survivors_of(rows, ids, views):
-    """The ids both detectors found in every view, and their descriptors (id, view, 128)."""
-    found, descs = {}, {}
-    for i, ok, d in rows:
+    """The ids every detector found in every view, with their dlib descriptors (id, view,
+    128) and face-api's (the same, or None when face-api did not judge)."""
+    found, descs, descs2 = {}, {}, {}
+    for i, ok, d, d2 in rows:
         found[i] = found.get(i, True) and ok
         if d is not None:
             descs.setdefault(i, []).append(d)
+        if d2 is not None:
+            descs2.setdefault(i, []).append(d2)
     survivors = [i for i in ids if found[i]]
-    print(f"{len(survivors)} of {len(ids)} candidates found by both detectors in all "
-          f"{views} views ({100 * np.mean([ok for _, ok, _ in rows]):.1f}% of snapshots)")
-    return survivors, np.array([descs[i] for i in survivors])
+    print(f"{len(survivors)} of {len(ids)} candidates found by every detector in all "
+          f"{views} views ({100 * np.mean([row[1] for row in rows]):.1f}% of snapshots)")
+    second = np.array([descs2[i] for i in survivors]) if descs2 else None
+    return survivors, np.array([descs[i] for i in survivors]), second
+
+
+def second_recogniser():
+    """face-api's npm folder when `FACE_BANK_FACE_API` asks for it as a second judge, else
+    None; exits with a readable line when it is asked for but not installed."""
+    if os.environ.get("FACE_BANK_FACE_API", "0") == "0":
+        return None
+    node_dir = os.environ.get("FACE_REALISM_NODE",
+                              os.path.join(root, "target", "face-realism-node"))
+    if not os.path.isdir(os.path.join(node_dir, "node_modules", "@vladmandic", "face-api")):
+        sys.exit(f"face-api is not installed in {node_dir}: run scripts/face-realism.sh once")
+    return node_dir
+
+
+def held_out_pairs(label, rows, at):
+    """The share of pairs of two people's held-out views at or above 0.6, by the
+    descriptor at `at` in each row."""
+    seen = [(row[0], row[at]) for row in rows if row[at] is not None]
+    d = np.array([d for _, d in seen])
+    who = np.array([i for i, _ in seen], dtype=np.uint64)
+    # Pairs of two people only: with more than one held-out view, a person's own views
+    # would pair too.
+    pairs = distances(d, d)[np.triu(who[:, None] != who[None], 1)]
+    return f"{label} {100 * np.mean(pairs >= 0.6):.1f}%"
 
 
 def cast_main(argv):
     """`--cast`: chooses the cast (`fixtures/faces/cast.tsv`) among whole people."""
     args = [int(a) for a in argv[:4]]
     per_region, views, keep, held = args + [10000, 3, 512, 1][len(args):]
+    node_dir = second_recogniser()
+    choose = os.environ.get("FACE_BANK_CHOOSE", "both" if node_dir else "dlib")
+    if choose not in ("dlib", "both") or (choose == "both" and not node_dir):
+        sys.exit(f"FACE_BANK_CHOOSE must be dlib, or both with FACE_BANK_FACE_API=1, "
+                 f"not {choose!r}")
     build()
     ids = cast_ids(per_region)
     mode = "FACE_SHEET_CAST"
     with multiprocessing.Pool(os.cpu_count(), start) as pool:
-        rows = judged(pool, ids, views, os.environ.get("FACE_BANK_CACHE"), mode)
-        survivors, views_of = survivors_of(rows, ids, views)
+        rows = judged(pool, ids, views, os.environ.get("FACE_BANK_CACHE"), mode, node_dir)
+        survivors, views_of, views_of2 = survivors_of(rows, ids, views)
         regions = np.array([east_asian(i) for i in survivors])
         for r, name in ((True, "East Asia"), (False, "anywhere")):
             if np.sum(regions == r) < keep:
                 sys.exit(f"only {np.sum(regions == r)} of {name}'s candidates survived, "
                          f"fewer than {keep} to keep")
-        near = near_views(views_of)
+        nears = [("dlib", near_views(views_of))]
+        if views_of2 is not None:
+            nears.append(("face-api", near_views(views_of2)))
+        # Chosen by both: a pair counts as near by the mean of the two recognisers' shares
+        # of its pairs of views under 0.6, so that neither model's confusions are ignored.
+        near = nears[0][1] if choose == "dlib" else sum(n for _, n in nears) / len(nears)
         kept = drop_nearest(near, regions, keep)
         every = np.arange(len(survivors))
-        print(f"survivors: {views_apart(near, every)}; kept {keep} of each region: "
-              f"{views_apart(near, kept)}")
+        for name, n in nears:
+            print(f"{name}: survivors: {views_apart(n, every)}; kept {keep} of each region "
+                  f"(chosen by {choose}): {views_apart(n, kept)}")
         chosen = [survivors[j] for j in kept]
         if held:
-            rows = run(pool, chosen, views, views + held, mode)
-            found = [ok for _, ok, _ in rows]
-            seen = [(i, d) for i, _, d in rows if d is not None]
-            d = np.array([d for _, d in seen])
-            who = np.array([i for i, _ in seen], dtype=np.uint64)
-            # Pairs of two people only: with more than one held-out view, a person's own
-            # views would pair too.
-            pairs = distances(d, d)[np.triu(who[:, None] != who[None], 1)]
-            print(f"kept people in {held} held-out views: found by both detectors in "
+            rows = run(pool, chosen, views, views + held, mode, node_dir)
+            found = [row[1] for row in rows]
+            shares = [held_out_pairs("dlib", rows, 2)]
+            if node_dir:
+                shares.append(held_out_pairs("face-api", rows, 3))
+            print(f"kept people in {held} held-out views: found by every detector in "
                   f"{100 * np.mean(found):.1f}% of {len(rows)}; two found at or above 0.6 in "
-                  f"{100 * np.mean(pairs >= 0.6):.1f}% of pairs")
+                  f"pairs: {', '.join(shares)}")
     out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "cast.tsv"))
     with open(out, "w") as f:
         f.write("seed\tregion\n")
@@ -269,7 +337,7 @@ def main():
     mode = "FACE_SHEET_CANDIDATES"
     with multiprocessing.Pool(os.cpu_count(), start) as pool:
         rows = judged(pool, ids, views, cache, mode)
-        survivors, views_of = survivors_of(rows, ids, views)
+        survivors, views_of, _ = survivors_of(rows, ids, views)
         if len(survivors) < keep:
             sys.exit(f"only {len(survivors)} candidates survived, fewer than {keep} to keep")
         means = views_of.mean(axis=1)
@@ -299,7 +367,7 @@ def main():
         if held:
             rows = run(pool, chosen, views, views + held, mode)
             print(f"kept candidates found by both detectors in {held} held-out views: "
-                  f"{100 * np.mean([ok for _, ok, _ in rows]):.1f}% of {len(rows)}")
+                  f"{100 * np.mean([row[1] for row in rows]):.1f}% of {len(rows)}")
     out = os.environ.get("FACE_BANK_OUT", os.path.join(root, "fixtures", "faces", "bank.tsv"))
     with open(out, "w") as f:
         subprocess.run([sheet, "-", "0"] + [str(i) for i in chosen], check=True, stdout=f,

@@ -183,36 +183,6 @@ def print_pairs(label, faces):
           f"different people at or above 0.6 in {share(*different)} of pairs")
 EOF
 
-# face-api: one JSON line per snapshot (faces found; the descriptor when exactly one).
-cat >"$work/describe.js" <<'EOF'
-const path = require('path');
-const fs = require('fs');
-const root = process.argv[2];
-const need = (m) => require(path.join(root, 'node_modules', m));
-const tf = need('@tensorflow/tfjs');
-const wasm = need('@tensorflow/tfjs-backend-wasm');
-const faceapi = need('@vladmandic/face-api/dist/face-api.node-wasm.js');
-const jpeg = need('jpeg-js');
-(async () => {
-  wasm.setWasmPaths(path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/'));
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const model = path.join(root, 'node_modules/@vladmandic/face-api/model');
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(model);
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(model);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(model);
-  const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
-  for (const shot of JSON.parse(fs.readFileSync(process.argv[3]))) {
-    const img = jpeg.decode(fs.readFileSync(shot.file), { useTArray: true, formatAsRGBA: false });
-    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-    const found = await faceapi.detectAllFaces(t, options).withFaceLandmarks().withFaceDescriptors();
-    t.dispose();
-    const out = { ...shot, faces: found.length };
-    if (found.length === 1) out.descriptor = Array.from(found[0].descriptor);
-    console.log(JSON.stringify(out));
-  }
-})();
-EOF
 cat >"$work/face_api.py" <<'EOF'
 import json, sys
 import numpy as np
@@ -236,6 +206,6 @@ if [[ $face_api != 0 ]]; then
 fi
 "$venv/bin/python" "$work/measure.py" "$work/events.jsonl" "${FACE_REALISM_DUMP:-}" "$shots"
 if [[ $face_api != 0 ]]; then
-    node "$work/describe.js" "$node_dir" "$shots/manifest.json" >"$work/face-api.jsonl"
+    node "$root/scripts/face-api-describe.js" "$node_dir" "$shots/manifest.json" >"$work/face-api.jsonl"
     "$venv/bin/python" "$work/face_api.py" "$work/face-api.jsonl"
 fi
