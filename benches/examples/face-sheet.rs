@@ -19,7 +19,8 @@
 //! rest, in both modes. `FACE_SHEET_SET=k=v,...` then sets
 //! proportions (`eye_x=0.3`, any field of `Geometry`, `face_ratio`, `face_width`) or looks
 //! (`hair=0..4`, `skin_k` a factor, `glasses=0|1`, `beard=0|1`): how far one change moves a
-//! face model.
+//! face model. `caricature=k` moves every proportion but age `k` times as far from its
+//! range's middle (an exaggerated face).
 
 use facesim::synth::face::{self, HairStyle, Look, Proportions, RANGES, Region};
 use facesim::synth::jpeg;
@@ -152,6 +153,7 @@ fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
         "lower_lip" => g.lower_lip = v,
         "jaw" => g.jaw = v,
         "age" => g.age = v,
+        "caricature" => caricature(look, v),
         "face_ratio" => look.face_ratio = v,
         "face_width" => look.face_width = v,
         "hair" => {
@@ -170,4 +172,44 @@ fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
         _ => return Err(format!("no such value: {k}")),
     }
     Ok(())
+}
+
+/// Moves every proportion of `look` but age `k` times as far from its range's middle as
+/// it was (`caricature=k`): how much more apart exaggerated faces are to a face model.
+/// The nose and mouth move by their drops below the eyes and the nose, as the bank draws
+/// them.
+fn caricature(look: &mut Look, k: f32) {
+    let mid = |name: &str| {
+        let (_, lo, hi) = RANGES
+            .iter()
+            .find(|r| r.0 == name)
+            .expect("a range of that name");
+        (lo + hi) / 2.0
+    };
+    let push = |v: f32, name: &str| mid(name) + k * (v - mid(name));
+    let g = &mut look.geometry;
+    let nose_drop = push(g.nose_y - g.eye_y, "nose_drop");
+    let mouth_drop = push(g.mouth_y - g.nose_y, "mouth_drop");
+    g.eye_y = push(g.eye_y, "eye_y");
+    g.nose_y = g.eye_y + nose_drop;
+    g.mouth_y = g.nose_y + mouth_drop;
+    for (v, name) in [
+        (&mut g.eye_x, "eye_x"),
+        (&mut g.eye_width, "eye_width"),
+        (&mut g.eye_shape, "eye_shape"),
+        (&mut g.eye_tilt, "eye_tilt"),
+        (&mut g.brow_gap, "brow_gap"),
+        (&mut g.brow_length, "brow_length"),
+        (&mut g.brow_thickness, "brow_thickness"),
+        (&mut g.brow_tilt, "brow_tilt"),
+        (&mut g.nose_width, "nose_width"),
+        (&mut g.mouth_width, "mouth_width"),
+        (&mut g.upper_lip, "upper_lip"),
+        (&mut g.lower_lip, "lower_lip"),
+        (&mut g.jaw, "jaw"),
+    ] {
+        *v = push(*v, name);
+    }
+    look.face_ratio = push(look.face_ratio, "face_ratio");
+    look.face_width = push(look.face_width, "face_width");
 }
