@@ -79,7 +79,6 @@ def judge(job):
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([sheet, out, str(last)] + [str(i) for i in ids], check=True, env=env)
         files = [(i, f"{out}/{i}-{v}.jpg") for i in ids for v in range(first, last)]
-        second = face_api(out, [f for _, f in files], node_dir) if node_dir else None
         for i, file in files:
             bgr = cv2.imread(file)
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -87,11 +86,14 @@ def judge(job):
             faces = haar.detectMultiScale(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
                                           scaleFactor=1.1, minNeighbors=5)
             found = len(boxes) == 1 and len(faces) == 1
-            d2 = second.get(file) if second is not None else None
-            found = found and (second is None or d2 is not None)
             d = (np.array(resnet.compute_face_descriptor(rgb, shape(rgb, boxes[0])))
                  if found else None)
-            rows.append((i, found, d, d2 if found else None))
+            rows.append((i, found, d, None))
+        if node_dir:
+            # face-api, three times dlib's time a snapshot, sees only what both found.
+            second = face_api(out, [f for (_, f), row in zip(files, rows) if row[1]], node_dir)
+            rows = [(i, f in second, d if f in second else None, second.get(f))
+                    for (_, f), (i, _, d, _) in zip(files, rows)]
     return rows
 
 

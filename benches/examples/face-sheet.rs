@@ -134,28 +134,12 @@ fn person_look(id: u64, cast: bool) -> Look {
 fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
     let (k, v) = kv.split_once('=').ok_or("not key=value")?;
     let v: f32 = v.parse().map_err(|_| "not a number")?;
-    let g = &mut look.geometry;
+    if let Some(p) = proportion(look, k) {
+        *p = v;
+        return Ok(());
+    }
     match k {
-        "eye_y" => g.eye_y = v,
-        "eye_x" => g.eye_x = v,
-        "eye_width" => g.eye_width = v,
-        "eye_shape" => g.eye_shape = v,
-        "eye_tilt" => g.eye_tilt = v,
-        "brow_gap" => g.brow_gap = v,
-        "brow_length" => g.brow_length = v,
-        "brow_thickness" => g.brow_thickness = v,
-        "brow_tilt" => g.brow_tilt = v,
-        "nose_y" => g.nose_y = v,
-        "nose_width" => g.nose_width = v,
-        "mouth_y" => g.mouth_y = v,
-        "mouth_width" => g.mouth_width = v,
-        "upper_lip" => g.upper_lip = v,
-        "lower_lip" => g.lower_lip = v,
-        "jaw" => g.jaw = v,
-        "age" => g.age = v,
         "caricature" => caricature(look, v),
-        "face_ratio" => look.face_ratio = v,
-        "face_width" => look.face_width = v,
         "hair" => {
             const STYLES: [HairStyle; 5] = [
                 HairStyle::Bald,
@@ -174,42 +158,59 @@ fn apply(look: &mut Look, kv: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The proportion of `look` named `name`: a field of `Geometry`, `face_ratio` or
+/// `face_width`, as `FACE_SHEET_SET` and the bank's `RANGES` name them.
+fn proportion<'a>(look: &'a mut Look, name: &str) -> Option<&'a mut f32> {
+    let g = &mut look.geometry;
+    Some(match name {
+        "eye_y" => &mut g.eye_y,
+        "eye_x" => &mut g.eye_x,
+        "eye_width" => &mut g.eye_width,
+        "eye_shape" => &mut g.eye_shape,
+        "eye_tilt" => &mut g.eye_tilt,
+        "brow_gap" => &mut g.brow_gap,
+        "brow_length" => &mut g.brow_length,
+        "brow_thickness" => &mut g.brow_thickness,
+        "brow_tilt" => &mut g.brow_tilt,
+        "nose_y" => &mut g.nose_y,
+        "nose_width" => &mut g.nose_width,
+        "mouth_y" => &mut g.mouth_y,
+        "mouth_width" => &mut g.mouth_width,
+        "upper_lip" => &mut g.upper_lip,
+        "lower_lip" => &mut g.lower_lip,
+        "jaw" => &mut g.jaw,
+        "age" => &mut g.age,
+        "face_ratio" => &mut look.face_ratio,
+        "face_width" => &mut look.face_width,
+        _ => return None,
+    })
+}
+
 /// Moves every proportion of `look` but age `k` times as far from its range's middle as
 /// it was (`caricature=k`): how much more apart exaggerated faces are to a face model.
-/// The nose and mouth move by their drops below the eyes and the nose, as the bank draws
-/// them.
+/// The nose and mouth move by their drops below the eyes and the nose, which the bank
+/// ranges instead of their heights.
 fn caricature(look: &mut Look, k: f32) {
-    let mid = |name: &str| {
-        let (_, lo, hi) = RANGES
+    let push = |v: f32, (_, lo, hi): &(&str, f32, f32)| {
+        let mid = (lo + hi) / 2.0;
+        mid + k * (v - mid)
+    };
+    let range = |name: &str| {
+        RANGES
             .iter()
             .find(|r| r.0 == name)
-            .expect("a range of that name");
-        (lo + hi) / 2.0
+            .expect("a range of that name")
     };
-    let push = |v: f32, name: &str| mid(name) + k * (v - mid(name));
+    let g = look.geometry;
+    let nose_drop = push(g.nose_y - g.eye_y, range("nose_drop"));
+    let mouth_drop = push(g.mouth_y - g.nose_y, range("mouth_drop"));
+    // The drops are no field of a look, so only the proportions that are move here.
+    for r in RANGES.iter().filter(|r| r.0 != "age") {
+        if let Some(v) = proportion(look, r.0) {
+            *v = push(*v, r);
+        }
+    }
     let g = &mut look.geometry;
-    let nose_drop = push(g.nose_y - g.eye_y, "nose_drop");
-    let mouth_drop = push(g.mouth_y - g.nose_y, "mouth_drop");
-    g.eye_y = push(g.eye_y, "eye_y");
     g.nose_y = g.eye_y + nose_drop;
     g.mouth_y = g.nose_y + mouth_drop;
-    for (v, name) in [
-        (&mut g.eye_x, "eye_x"),
-        (&mut g.eye_width, "eye_width"),
-        (&mut g.eye_shape, "eye_shape"),
-        (&mut g.eye_tilt, "eye_tilt"),
-        (&mut g.brow_gap, "brow_gap"),
-        (&mut g.brow_length, "brow_length"),
-        (&mut g.brow_thickness, "brow_thickness"),
-        (&mut g.brow_tilt, "brow_tilt"),
-        (&mut g.nose_width, "nose_width"),
-        (&mut g.mouth_width, "mouth_width"),
-        (&mut g.upper_lip, "upper_lip"),
-        (&mut g.lower_lip, "lower_lip"),
-        (&mut g.jaw, "jaw"),
-    ] {
-        *v = push(*v, name);
-    }
-    look.face_ratio = push(look.face_ratio, "face_ratio");
-    look.face_width = push(look.face_width, "face_width");
 }
